@@ -1,0 +1,4 @@
+// Placeholder entry so the CDK app can bundle while the real handler is being written.
+export const handler = async (): Promise<never> => {
+  throw new Error('functions/ws-disconnect is not implemented yet');
+};

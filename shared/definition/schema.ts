@@ -1,0 +1,228 @@
+/**
+ * The workflow definition format: Braid's public contract, as zod schemas.
+ *
+ * A definition is a DAG of nodes joined by edges. This module checks only the *shape* of a
+ * definition; graph rules (cycles, reachability, bindings) live in `validate.ts`.
+ */
+import { z } from 'zod';
+
+/** Resource limits every definition must respect. Documented in the README ("Limits"). */
+export const LIMITS = {
+  /** Most nodes in one workflow. */
+  maxNodes: 500,
+  /** Most edges in one workflow. */
+  maxEdges: 2_000,
+  /** Longest JSONata expression (a binding or a condition), in characters. */
+  maxExpressionLength: 4_096,
+  /** Largest definition, as JSON, in bytes (also the HTTP body limit for workflow routes). */
+  maxDefinitionBytes: 256 * 1024,
+  /** Longest name. */
+  maxNameLength: 128,
+  /** Longest description. */
+  maxDescriptionLength: 2_048,
+  /** Deepest nesting of a literal value inside `inputs`. */
+  maxInputDepth: 16,
+  /** Most approvers on one gate. */
+  maxApprovers: 50,
+  /** Longest timeout of any node: one year, Step Functions' own cap for a task token. */
+  maxTimeoutSeconds: 31_536_000,
+  /** Most attempts of a retried node. */
+  maxAttempts: 10,
+} as const;
+
+/** Node id: a valid ASL state name and a valid JSONata variable name; `context` is reserved. */
+export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** Ids that a node may not take because the binding language or the compiler uses them. */
+export const RESERVED_NODE_IDS = ['context'] as const;
+
+/** The node types Braid knows. */
+export const NODE_TYPES = ['agent_call', 'tool_call', 'human_gate', 'condition', 'parallel', 'join'] as const;
+
+/** A node type. */
+export type NodeType = (typeof NODE_TYPES)[number];
+
+/** The built-in tools, for demos and tests. */
+export const BUILTIN_TOOLS = ['echo', 'sleep', 'fail'] as const;
+
+const nodeId = z
+  .string()
+  .regex(NODE_ID_PATTERN, 'must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$')
+  .refine((id) => !(RESERVED_NODE_IDS as readonly string[]).includes(id), 'is reserved');
+
+const httpsOrHttpUrl = z
+  .string()
+  .max(2_048)
+  .refine((u) => {
+    try {
+      const { protocol } = new URL(u);
+      return protocol === 'https:' || protocol === 'http:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+/** Retry policy of an executable node; compiled into an ASL `Retry` block. */
+export const RetrySchema = z.strictObject({
+  /** Total attempts including the first. @default 1 (no retry) */
+  maxAttempts: z.number().int().min(1).max(LIMITS.maxAttempts).optional(),
+  /** Seconds before the first retry. @default 1 */
+  intervalSeconds: z.number().int().min(1).max(99_999_999).optional(),
+  /** Multiplier of the interval per retry. @default 2 */
+  backoffRate: z.number().min(1).max(10).optional(),
+  /** Cap on any single retry delay. */
+  maxDelaySeconds: z.number().int().min(1).max(31_622_400).optional(),
+  /** Randomise delays to spread retries. @default "NONE" */
+  jitter: z.enum(['FULL', 'NONE']).optional(),
+});
+
+/** What happens when a node fails after its retries: fail the run, or record the error and go on. */
+export const OnErrorSchema = z.enum(['fail', 'continue']);
+
+const timeoutSeconds = z.number().int().min(1).max(LIMITS.maxTimeoutSeconds);
+
+/** A literal or binding value inside `inputs`; strings starting with `$` are JSONata. */
+export const InputsSchema = z.record(z.string().min(1).max(128), z.unknown());
+
+const executable = {
+  inputs: InputsSchema.optional(),
+  retry: RetrySchema.optional(),
+  timeoutSeconds: timeoutSeconds.optional(),
+  onError: OnErrorSchema.optional(),
+  /** A hint for the scheduler: the node's typical duration. */
+  expectedSeconds: z.number().positive().max(LIMITS.maxTimeoutSeconds).optional(),
+  /** Free text for people reading the workflow. */
+  description: z.string().max(LIMITS.maxDescriptionLength).optional(),
+};
+
+/** `agent_call`: send a message to an A2A agent. */
+export const AgentCallNodeSchema = z.strictObject({
+  id: nodeId,
+  type: z.literal('agent_call'),
+  agent: z.strictObject({ url: httpsOrHttpUrl }),
+  ...executable,
+});
+
+/** The tool a `tool_call` node invokes. */
+export const ToolSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('http'),
+    url: httpsOrHttpUrl,
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
+    headers: z.record(z.string().max(256), z.string().max(4_096)).optional(),
+  }),
+  z.strictObject({ kind: z.literal('mcp'), url: httpsOrHttpUrl, name: z.string().min(1).max(256) }),
+  z.strictObject({
+    kind: z.literal('lambda'),
+    functionArn: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/, 'must be a Lambda function ARN'),
+  }),
+  z.strictObject({ kind: z.literal('builtin'), name: z.enum(BUILTIN_TOOLS) }),
+]);
+
+/** `tool_call`: invoke an HTTP endpoint, an MCP tool, a Lambda function or a built-in. */
+export const ToolCallNodeSchema = z.strictObject({
+  id: nodeId,
+  type: z.literal('tool_call'),
+  tool: ToolSchema,
+  ...executable,
+});
+
+/** `human_gate`: wait for a person to approve or reject. */
+export const HumanGateNodeSchema = z.strictObject({
+  id: nodeId,
+  type: z.literal('human_gate'),
+  prompt: z.string().min(1).max(LIMITS.maxDescriptionLength),
+  /** User ids allowed to decide; empty or absent means the owner and approver/editor grantees. */
+  approvers: z.array(z.string().min(1).max(256)).max(LIMITS.maxApprovers).optional(),
+  inputs: InputsSchema.optional(),
+  timeoutSeconds: timeoutSeconds.optional(),
+  onError: OnErrorSchema.optional(),
+  expectedSeconds: executable.expectedSeconds,
+  description: executable.description,
+});
+
+/** `condition`: evaluate a JSONata expression; outgoing edges carry `when` or `default`. */
+export const ConditionNodeSchema = z.strictObject({
+  id: nodeId,
+  type: z.literal('condition'),
+  expression: z.string().min(1),
+  timeoutSeconds: timeoutSeconds.optional(),
+  retry: RetrySchema.optional(),
+  onError: OnErrorSchema.optional(),
+  expectedSeconds: executable.expectedSeconds,
+  description: executable.description,
+});
+
+/** `parallel`: an explicit fan-out point; it does no work of its own. */
+export const ParallelNodeSchema = z.strictObject({
+  id: nodeId,
+  type: z.literal('parallel'),
+  description: executable.description,
+});
+
+/** `join`: waits for its predecessors; `any` takes the first that finished. */
+export const JoinNodeSchema = z.strictObject({
+  id: nodeId,
+  type: z.literal('join'),
+  mode: z.enum(['all', 'any']).optional(),
+  description: executable.description,
+});
+
+/** Any node. */
+export const NodeSchema = z.discriminatedUnion('type', [
+  AgentCallNodeSchema,
+  ToolCallNodeSchema,
+  HumanGateNodeSchema,
+  ConditionNodeSchema,
+  ParallelNodeSchema,
+  JoinNodeSchema,
+]);
+
+/** A JSON literal compared with a condition's value. */
+export const WhenSchema = z.union([z.string().max(1_024), z.number(), z.boolean(), z.null()]);
+
+/** A directed edge. Edges out of a `condition` carry `when` or `default: true`. */
+export const EdgeSchema = z.strictObject({
+  from: z.string().min(1).max(64),
+  to: z.string().min(1).max(64),
+  when: WhenSchema.optional(),
+  default: z.literal(true).optional(),
+});
+
+/** Workflow-level defaults applied to every executable node that does not set its own. */
+export const DefaultsSchema = z.strictObject({
+  retry: RetrySchema.optional(),
+  /** @default 300 (gates have no default: each gate must say how long it waits) */
+  timeoutSeconds: timeoutSeconds.optional(),
+  onError: OnErrorSchema.optional(),
+});
+
+/** A whole workflow definition, as users write it. */
+export const WorkflowDefinitionSchema = z.strictObject({
+  name: z.string().min(1).max(LIMITS.maxNameLength),
+  description: z.string().max(LIMITS.maxDescriptionLength).optional(),
+  visibility: z.enum(['private', 'public']).optional(),
+  isTemplate: z.boolean().optional(),
+  /** A JSON Schema that each run's input must satisfy. */
+  inputSchema: z.record(z.string(), z.unknown()).optional(),
+  defaults: DefaultsSchema.optional(),
+  nodes: z.array(NodeSchema).min(1).max(LIMITS.maxNodes),
+  edges: z.array(EdgeSchema).max(LIMITS.maxEdges),
+});
+
+/** A workflow definition. */
+export type WorkflowDefinition = z.infer<typeof WorkflowDefinitionSchema>;
+/** Any node of a definition. */
+export type NodeDef = z.infer<typeof NodeSchema>;
+/** An edge of a definition. */
+export type EdgeDef = z.infer<typeof EdgeSchema>;
+/** A retry policy. */
+export type RetryPolicy = z.infer<typeof RetrySchema>;
+/** The tool of a `tool_call` node. */
+export type ToolDef = z.infer<typeof ToolSchema>;
+
+/** Node types that do work through the executor (every type but `parallel` and `join`). */
+export const EXECUTABLE_TYPES: readonly NodeType[] = ['agent_call', 'tool_call', 'human_gate', 'condition'];
+
+/** Default timeout of an executable node without one of its own or a workflow default. */
+export const DEFAULT_TIMEOUT_SECONDS = 300;

@@ -1,0 +1,168 @@
+/**
+ * Braid's stored records: workflows, versions, grants, runs, node runs, gates and run events.
+ * Plain data; the store (`shared/store/`) maps them to DynamoDB items.
+ */
+import type { WorkflowDefinition } from '../definition/schema';
+
+/** A role granted on a workflow, weakest first. */
+export const ROLES = ['viewer', 'runner', 'approver', 'editor'] as const;
+/** A role. */
+export type Role = (typeof ROLES)[number];
+
+/** The head record of a workflow: its identity, owner and latest version. */
+export interface Workflow {
+  id: string;
+  ownerId: string;
+  name: string;
+  description?: string;
+  visibility: 'private' | 'public';
+  isTemplate: boolean;
+  latestVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Set by a soft delete; a deleted workflow is invisible and cannot start runs. */
+  deletedAt?: string;
+}
+
+/** One immutable version of a workflow. */
+export interface WorkflowVersion {
+  workflowId: string;
+  version: number;
+  definition: WorkflowDefinition;
+  warnings: ValidationIssue[];
+  createdAt: string;
+  createdBy: string;
+  /** Server-only: never returned by the API. */
+  stateMachineArn?: string;
+  /** Server-only: the published state machine version this workflow version runs on. */
+  stateMachineVersionArn?: string;
+}
+
+/** A role granted to a user on a workflow, optionally until a time. */
+export interface Grant {
+  workflowId: string;
+  userId: string;
+  role: Role;
+  grantedBy: string;
+  grantedAt: string;
+  expiresAt?: string;
+}
+
+/** One problem found in a definition. */
+export interface ValidationIssue {
+  /** Stable machine-readable code, e.g. `cycle`, `unknown_node`. */
+  code: string;
+  /** JSON pointer into the submitted document, e.g. `/nodes/3/inputs/q`. */
+  path: string;
+  message: string;
+}
+
+/** Status of a run. */
+export const RUN_STATUSES = ['running', 'waiting', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+/** A run status. */
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Run statuses that are final. */
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+
+/** Status of a node within a run. */
+export const NODE_STATUSES = ['pending', 'running', 'retrying', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+/** A node status. */
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+/** Node statuses that are final. */
+export const TERMINAL_NODE_STATUSES: readonly NodeStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
+
+/** An error as Braid records it: a stable name (also the ASL error name) and a message. */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  /** Extra context, e.g. an HTTP status. */
+  details?: Record<string, unknown>;
+}
+
+/** Usage and cost a node reported (agents report it; tools usually do not). */
+export interface Cost {
+  /** US dollars. */
+  usd: number;
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+/** A run of one workflow version. */
+export interface Run {
+  runId: string;
+  workflowId: string;
+  version: number;
+  /** The workflow owner when the run started (used for authorization). */
+  ownerId: string;
+  startedBy: string;
+  status: RunStatus;
+  input: unknown;
+  output?: unknown;
+  error?: ErrorInfo;
+  startedAt: string;
+  endedAt?: string;
+  cost: Cost;
+  idempotencyKey?: string;
+}
+
+/** One attempt of a node. */
+export interface NodeAttempt {
+  attempt: number;
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: string;
+  endedAt?: string;
+  error?: ErrorInfo;
+}
+
+/** A node's record within a run. */
+export interface NodeRun {
+  runId: string;
+  nodeId: string;
+  status: NodeStatus;
+  attempts: NodeAttempt[];
+  startedAt?: string;
+  endedAt?: string;
+  output?: unknown;
+  error?: ErrorInfo;
+  cost?: Cost;
+}
+
+/** Status of a human gate. */
+export type GateStatus = 'waiting' | 'approved' | 'rejected' | 'cancelled' | 'timed_out';
+
+/** A human gate opened in a run. The task token is server-only and never leaves the store. */
+export interface Gate {
+  runId: string;
+  nodeId: string;
+  status: GateStatus;
+  prompt: string;
+  approvers: string[];
+  openedAt: string;
+  timeoutAt: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  comment?: string;
+  data?: unknown;
+  /** Server-only. */
+  taskToken?: string;
+}
+
+/** Types of events in a run's event log. */
+export const EVENT_TYPES = [
+  'run.started', 'node.started', 'node.retrying', 'node.succeeded', 'node.failed', 'node.skipped',
+  'node.waiting', 'gate.approved', 'gate.rejected', 'node.cancelled',
+  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out',
+] as const;
+/** An event type. */
+export type RunEventType = (typeof EVENT_TYPES)[number];
+
+/** One entry of a run's ordered event log. `seq` starts at 1 and has no gaps. */
+export interface RunEvent {
+  runId: string;
+  seq: number;
+  type: RunEventType;
+  nodeId?: string;
+  at: string;
+  /** Small: a large node output is fetched from the nodes route, not pushed. */
+  data: Record<string, unknown>;
+}

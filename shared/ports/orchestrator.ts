@@ -1,0 +1,30 @@
+/**
+ * The orchestrator port: what Braid needs from Step Functions. Two adapters implement it:
+ * `shared/adapters/sfn-orchestrator.ts` (AWS SDK) and `infra/local/local-orchestrator.ts`
+ * (aws-local-stepfunctions).
+ */
+
+/** A state machine registered for one workflow version. */
+export interface RegisteredMachine {
+  /** The state machine (AWS: its ARN; local: an opaque id). */
+  stateMachineArn: string;
+  /** The published version that runs of this workflow version start on. */
+  versionArn: string;
+}
+
+/** How an execution ended, as the orchestrator reports it. */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** Starts, stops and completes executions of compiled workflows. */
+export interface Orchestrator {
+  /** Create or update the workflow's state machine with this ASL and publish a version. */
+  register(input: { workflowId: string; version: number; definition: object }): Promise<RegisteredMachine>;
+  /** Start an execution named after the run id; starting the same run twice is a no-op. */
+  start(input: { versionArn: string; runId: string; input: object }): Promise<{ executionArn: string }>;
+  /** Stop an execution; stopping one that has ended is a no-op. */
+  stop(input: { executionArn: string; error: string; cause: string }): Promise<void>;
+  /** Complete a `.waitForTaskToken` task successfully. */
+  sendTaskSuccess(input: { taskToken: string; output: object }): Promise<void>;
+  /** Fail a `.waitForTaskToken` task with an error name that the ASL's Catch/Retry can match. */
+  sendTaskFailure(input: { taskToken: string; error: string; cause: string }): Promise<void>;
+}

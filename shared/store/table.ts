@@ -1,0 +1,54 @@
+/**
+ * The single DynamoDB table behind Braid: key names, key builders and the document client.
+ * The key design is written down in ARCHITECTURE.md ("Store"); every repository builds keys here.
+ */
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** Names of the table's key attributes and indexes. The CDK stack creates exactly these. */
+export const TABLE_SCHEMA = {
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  /** Owner/user/workflow listings: workflows by owner, grants by user, runs by workflow. */
+  gsi1: { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+  /** Sparse catalogue: public workflows and templates. */
+  gsi2: { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+  /** Epoch seconds after which DynamoDB may delete the item (connections, subscriptions). */
+  ttlAttribute: 'ttl',
+} as const;
+
+/** Builders for every key in the table, so no repository spells a prefix by hand. */
+export const keys = {
+  workflow: (id: string) => ({ PK: `WF#${id}`, SK: 'META' }),
+  workflowVersion: (id: string, version: number) => ({ PK: `WF#${id}`, SK: `V#${String(version).padStart(8, '0')}` }),
+  grant: (workflowId: string, userId: string) => ({ PK: `WF#${workflowId}`, SK: `GRANT#${userId}` }),
+  run: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'META' }),
+  runIdempotency: (workflowId: string, userId: string, key: string) => ({ PK: `RUNKEY#${workflowId}#${userId}#${key}`, SK: 'META' }),
+  nodeRun: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `NODE#${nodeId}` }),
+  nodeAttempt: (runId: string, nodeId: string, attempt: number) => ({ PK: `RUN#${runId}`, SK: `ATTEMPT#${nodeId}#${String(attempt).padStart(4, '0')}` }),
+  gate: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `GATE#${nodeId}` }),
+  eventLog: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'LOG' }),
+  event: (runId: string, seq: number) => ({ PK: `RUN#${runId}`, SK: `EV#${String(seq).padStart(10, '0')}` }),
+  connection: (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'META' }),
+  subscription: (runId: string, connectionId: string) => ({ PK: `RUN#${runId}`, SK: `SUB#${connectionId}` }),
+  connectionSubscription: (connectionId: string, runId: string) => ({ PK: `CONN#${connectionId}`, SK: `SUB#${runId}` }),
+} as const;
+
+/** Sort-key prefix of event items: the table's stream is filtered on it. */
+export const EVENT_SK_PREFIX = 'EV#';
+
+/**
+ * Builds the document client every repository uses.
+ * @example createDocumentClient({ endpoint: 'http://127.0.0.1:4567', region: 'local' })
+ */
+export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+/** Where repositories find the table. */
+export interface TableRef {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
