@@ -3,6 +3,7 @@
  * `shared/adapters/sfn-orchestrator.ts` (AWS SDK) and `infra/local/local-orchestrator.ts`
  * (aws-local-stepfunctions).
  */
+import { ConflictError } from '../errors';
 
 /** A state machine registered for one workflow version. */
 export interface RegisteredMachine {
@@ -27,4 +28,15 @@ export interface Orchestrator {
   sendTaskSuccess(input: { taskToken: string; output: object }): Promise<void>;
   /** Fail a `.waitForTaskToken` task with an error name that the ASL's Catch/Retry can match. */
   sendTaskFailure(input: { taskToken: string; error: string; cause: string }): Promise<void>;
+}
+
+/**
+ * A task token that can no longer be completed: the task timed out, was already completed, or its execution
+ * ended. Both adapters throw it from `sendTaskSuccess`/`sendTaskFailure`; the gate service maps it to 409.
+ */
+export class TaskClosedError extends ConflictError {
+  constructor(reason: 'task_timed_out' | 'task_closed', message: string, options?: { cause?: unknown }) {
+    super(reason, message, options);
+    this.name = 'TaskClosedError';
+  }
 }

@@ -1,0 +1,113 @@
+/**
+ * The demo A2A agent used by `npm run dev` (`@a2a-js/sdk`, A2A 1.0, JSON-RPC): it picks the cheapest hotel
+ * from the `hotels` it is sent, answers deterministically, and reports a small usage in `metadata.usage`.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { Role, type AgentCard, type Message, type Part } from '@a2a-js/sdk';
+import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore, type AgentExecutor } from '@a2a-js/sdk/server';
+import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
+import type { DemoServer } from './demo-tool';
+
+/** The port `examples/hotel-booking.json` expects the demo agent on. */
+export const DEMO_AGENT_PORT = 4402;
+
+interface Hotel {
+  name: string;
+  price: number;
+}
+
+function isHotel(value: unknown): value is Hotel {
+  const hotel = value as Partial<Hotel> | null;
+  return typeof hotel === 'object' && hotel !== null && typeof hotel.name === 'string' && typeof hotel.price === 'number';
+}
+
+/** The demo's decision: the cheapest hotel, ties broken by name. */
+export function pickCheapest(hotels: readonly Hotel[]): Hotel | undefined {
+  return [...hotels].sort((a, b) => a.price - b.price || a.name.localeCompare(b.name))[0];
+}
+
+function part(content: Part['content'], mediaType: string): Part {
+  return { content, metadata: undefined, filename: '', mediaType };
+}
+
+const pickerExecutor: AgentExecutor = {
+  execute: async (ctx, bus) => {
+    const data = ctx.userMessage.parts.flatMap((p) => (p.content?.$case === 'data' ? [p.content.value as unknown] : []));
+    const hotels = data.flatMap((d) => {
+      const list = (d as { hotels?: unknown } | null)?.hotels;
+      return Array.isArray(list) ? list.filter(isHotel) : [];
+    });
+    const best = pickCheapest(hotels);
+    const parts: Part[] = best
+      ? [
+          part({ $case: 'text', value: `${best.name} at $${best.price}/night is the cheapest of ${hotels.length}.` }, 'text/plain'),
+          part({ $case: 'data', value: { name: best.name, price: best.price } }, 'application/json'),
+        ]
+      : [part({ $case: 'text', value: 'No hotels to choose from.' }, 'text/plain')];
+    // A made-up but deterministic usage, so the demo shows cost tracking.
+    const inputTokens = 40 + 12 * hotels.length;
+    const outputTokens = 18;
+    const costUsd = Number(((inputTokens * 3 + outputTokens * 15) / 1_000_000).toFixed(6));
+    const reply: Message = {
+      messageId: `demo-${ctx.userMessage.messageId}`,
+      contextId: ctx.contextId,
+      taskId: '',
+      role: Role.ROLE_AGENT,
+      parts,
+      metadata: { usage: { inputTokens, outputTokens, costUsd } },
+      extensions: [],
+      referenceTaskIds: [],
+    };
+    bus.publish(AgentEvent.message(reply));
+    bus.finished();
+  },
+  cancelTask: async () => {},
+};
+
+/** Starts the demo agent on 127.0.0.1; its card is at `<url>/.well-known/agent-card.json`. */
+export async function startDemoAgent(options: { port?: number } = {}): Promise<DemoServer> {
+  const app = express();
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(options.port ?? DEMO_AGENT_PORT, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const card: AgentCard = {
+    name: 'Braid demo hotel picker',
+    description: 'Picks the cheapest hotel from a list',
+    supportedInterfaces: [{ url: `${url}/a2a/jsonrpc`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }],
+    provider: undefined,
+    version: '1.0.0',
+    capabilities: { streaming: false, pushNotifications: false, extensions: [] },
+    securitySchemes: {},
+    securityRequirements: [],
+    defaultInputModes: ['text/plain', 'application/json'],
+    defaultOutputModes: ['text/plain', 'application/json'],
+    skills: [
+      {
+        id: 'pick-hotel',
+        name: 'Pick a hotel',
+        description: 'Given { hotels: [{ name, price }] }, answers with the cheapest',
+        tags: ['demo'],
+        examples: [],
+        inputModes: [],
+        outputModes: [],
+        securityRequirements: [],
+      },
+    ],
+    signatures: [],
+  };
+  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), pickerExecutor);
+  app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: handler }));
+  app.use('/a2a/jsonrpc', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

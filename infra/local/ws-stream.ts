@@ -1,0 +1,131 @@
+/**
+ * DynamoDB Streams emulation for the local stack (dynalite has no streams): SDK middleware on the local
+ * DynamoDB client that, after a successful write of an event item (`SK` begins with `EV#`), hands a
+ * Streams-shaped record (`INSERT`, `NewImage` in attribute-value form) to a consumer — the `ws-fanout`
+ * handler — one batch at a time per run, in write order. Failed batches are retried, as Lambda does.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { EVENT_SK_PREFIX } from '../../shared/store/table';
+
+/** Anything with an SDK middleware stack: a `DynamoDBClient` or a `DynamoDBDocumentClient` (they share one). */
+interface HasMiddlewareStack {
+  middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string; override?: boolean }): void };
+}
+
+/** Receives stream batches, like a Lambda on a DynamoDB event source mapping. */
+export type StreamConsumer = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+
+/** Options of `attachStreamEmulation`. */
+export interface StreamEmulationOptions {
+  /** Attempts per batch before it is dropped (and logged). @default 3 */
+  maxAttempts?: number;
+  /** Delay between attempts, ms. @default 50 */
+  retryDelayMs?: number;
+  /** Where dropped batches are reported. @default console.error */
+  onDropped?: (error: unknown, event: DynamoDBStreamEvent) => void;
+  /** Table name for the record's `eventSourceARN`. @default "braid" */
+  tableName?: string;
+}
+
+/** A running emulation. */
+export interface StreamEmulation {
+  /** Resolves when every record handed over so far has been consumed. */
+  idle(): Promise<void>;
+  /** Records emitted so far. */
+  readonly emitted: number;
+}
+
+type Item = Record<string, unknown>;
+
+/** Attaches the emulation to a client; every later successful event-item write yields one record. */
+export function attachStreamEmulation(client: HasMiddlewareStack, consume: StreamConsumer, options: StreamEmulationOptions = {}): StreamEmulation {
+  const maxAttempts = options.maxAttempts ?? 3;
+  const retryDelayMs = options.retryDelayMs ?? 50;
+  const onDropped = options.onDropped ?? ((error: unknown) => console.error('ws-stream: dropped a stream batch', error));
+  const arn = `arn:aws:dynamodb:local:000000000000:table/${options.tableName ?? 'braid'}/stream/local`;
+  const chains = new Map<string, Promise<void>>();
+  let sequence = 0;
+  let emitted = 0;
+
+  async function deliver(record: DynamoDBRecord): Promise<void> {
+    const event: DynamoDBStreamEvent = { Records: [record] };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const response = await consume(event);
+        if (!response || response.batchItemFailures.length === 0) return;
+        throw new Error(`consumer reported ${response.batchItemFailures.length} failed record(s)`);
+      } catch (error) {
+        if (attempt >= maxAttempts) {
+          onDropped(error, event);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+      }
+    }
+  }
+
+  function emit(item: Record<string, AttributeValue>): void {
+    const runKey = item.PK?.S ?? '';
+    sequence += 1;
+    emitted += 1;
+    const record: DynamoDBRecord = {
+      eventID: `local-${sequence}`,
+      eventName: 'INSERT',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'local',
+      eventSourceARN: arn,
+      dynamodb: {
+        ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+        Keys: { PK: { S: runKey }, SK: { S: item.SK?.S ?? '' } },
+        NewImage: item as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'],
+        SequenceNumber: String(sequence).padStart(21, '0'),
+        SizeBytes: JSON.stringify(item).length,
+        StreamViewType: 'NEW_IMAGE',
+      },
+    };
+    // One chain per run: records of a run are consumed in write order, runs in parallel.
+    const next = (chains.get(runKey) ?? Promise.resolve()).then(() => deliver(record));
+    chains.set(runKey, next);
+    void next.then(() => {
+      if (chains.get(runKey) === next) chains.delete(runKey);
+    });
+  }
+
+  client.middlewareStack.add(
+    (next: (args: { input: Item }) => Promise<unknown>) => async (args: { input: Item }) => {
+      const result = await next(args);
+      for (const item of writtenItems(args.input)) {
+        const image = toAttributeValues(item);
+        if (image.SK?.S?.startsWith(EVENT_SK_PREFIX)) emit(image);
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'braidLocalStreamEmulation', override: true },
+  );
+
+  return {
+    async idle() {
+      while (chains.size > 0) await Promise.all([...chains.values()]);
+    },
+    get emitted() {
+      return emitted;
+    },
+  };
+}
+
+/** Items a PutItem or BatchWriteItem input writes. */
+function writtenItems(input: Item): Item[] {
+  if (input.Item && typeof input.Item === 'object') return [input.Item as Item];
+  const requests = input.RequestItems as Record<string, { PutRequest?: { Item?: Item } }[]> | undefined;
+  if (!requests || typeof requests !== 'object') return [];
+  return Object.values(requests).flatMap((list) => list.flatMap((r) => (r.PutRequest?.Item ? [r.PutRequest.Item] : [])));
+}
+
+/** At `initialize`, a document-client input is still plain JS (a string `PK`), a low-level input is not. */
+function toAttributeValues(item: Item): Record<string, AttributeValue> {
+  if (typeof item.PK === 'string') return marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+  return item as Record<string, AttributeValue>;
+}

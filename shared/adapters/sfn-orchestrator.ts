@@ -1,0 +1,177 @@
+/**
+ * The AWS adapter of the orchestrator port, on `@aws-sdk/client-sfn`: one STANDARD state machine per
+ * workflow (`<prefix>-<workflowId>`), one published version per workflow version, executions named
+ * after run ids.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  UpdateStateMachineCommand,
+  type LoggingConfiguration,
+  type SFNClient,
+  type TracingConfiguration,
+} from '@aws-sdk/client-sfn';
+import { BraidError, ConflictError, NotFoundError } from '../errors';
+import { TaskClosedError, type Orchestrator, type RegisteredMachine } from '../ports/orchestrator';
+
+/** Options of `SfnOrchestrator`. */
+export interface SfnOrchestratorOptions {
+  /** An SFN client (or anything with its `send`), built once by the composition root. */
+  client: Pick<SFNClient, 'send'>;
+  /** The role the state machines run as (it may invoke the executor Lambda). */
+  roleArn: string;
+  /** State machine names are `<namePrefix>-<workflowId>`. */
+  namePrefix: string;
+  /** CloudWatch Logs configuration of every state machine. @default none */
+  loggingConfiguration?: LoggingConfiguration;
+  /** X-Ray tracing configuration. @default none */
+  tracingConfiguration?: TracingConfiguration;
+  /**
+   * `arn:<partition>:states:<region>:<account>:stateMachine:`, used to name an existing state machine.
+   * @default parsed from the `StateMachineAlreadyExists` error message
+   */
+  stateMachineArnPrefix?: string;
+}
+
+/** The adapter failed in a way no caller can fix (an unexpected SDK answer). */
+export class OrchestratorError extends BraidError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('orchestrator_failed', message, options);
+    this.name = 'OrchestratorError';
+  }
+}
+
+/** Errors from `SendTask*` that mean the token can no longer be used. */
+const CLOSED_TASK_ERRORS: Record<string, 'task_timed_out' | 'task_closed'> = {
+  TaskTimedOut: 'task_timed_out',
+  InvalidToken: 'task_closed',
+  TaskDoesNotExist: 'task_closed',
+};
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : '';
+}
+
+/** Step Functions through the AWS SDK. */
+export class SfnOrchestrator implements Orchestrator {
+  constructor(private readonly options: SfnOrchestratorOptions) {}
+
+  /** CreateStateMachine (published), or UpdateStateMachine (published) when it already exists. */
+  async register(input: { workflowId: string; version: number; definition: object }): Promise<RegisteredMachine> {
+    const { client, roleArn, loggingConfiguration, tracingConfiguration } = this.options;
+    const name = `${this.options.namePrefix}-${input.workflowId}`;
+    const definition = JSON.stringify(input.definition);
+    const versionDescription = `workflow ${input.workflowId} version ${input.version}`;
+    const config = {
+      ...(loggingConfiguration ? { loggingConfiguration } : {}),
+      ...(tracingConfiguration ? { tracingConfiguration } : {}),
+    };
+    try {
+      const created = await client.send(
+        new CreateStateMachineCommand({ name, definition, roleArn, type: 'STANDARD', publish: true, versionDescription, ...config }),
+      );
+      return this.machine(created.stateMachineArn, created.stateMachineVersionArn);
+    } catch (error) {
+      if (errorName(error) !== 'StateMachineAlreadyExists') throw error;
+      const stateMachineArn = this.existingArn(name, error);
+      const updated = await client.send(
+        new UpdateStateMachineCommand({ stateMachineArn, definition, roleArn, publish: true, versionDescription, ...config }),
+      );
+      return this.machine(stateMachineArn, updated.stateMachineVersionArn);
+    }
+  }
+
+  /**
+   * StartExecution on the version ARN named `runId`. A second start of the same run with the same input
+   * returns the existing execution (ExecutionAlreadyExists); with another input it is a `ConflictError`.
+   */
+  async start(input: { versionArn: string; runId: string; input: object }): Promise<{ executionArn: string }> {
+    try {
+      const started = await this.options.client.send(
+        new StartExecutionCommand({ stateMachineArn: input.versionArn, name: input.runId, input: JSON.stringify(input.input) }),
+      );
+      if (!started.executionArn) throw new OrchestratorError('StartExecution returned no executionArn');
+      return { executionArn: started.executionArn };
+    } catch (error) {
+      if (errorName(error) !== 'ExecutionAlreadyExists') throw error;
+      const executionArn = executionArnOf(input.versionArn, input.runId);
+      const existing = await this.options.client.send(new DescribeExecutionCommand({ executionArn }));
+      if (!isDeepStrictEqual(parseJson(existing.input), input.input)) {
+        throw new ConflictError('execution_exists', `execution ${input.runId} exists with another input`, { cause: error });
+      }
+      return { executionArn };
+    }
+  }
+
+  /** StopExecution; an execution that has already ended is left as it is. */
+  async stop(input: { executionArn: string; error: string; cause: string }): Promise<void> {
+    try {
+      await this.options.client.send(new StopExecutionCommand(input));
+    } catch (error) {
+      if (errorName(error) === 'ExecutionDoesNotExist') throw new NotFoundError('execution', input.executionArn, { cause: error });
+      const current = await this.options.client
+        .send(new DescribeExecutionCommand({ executionArn: input.executionArn }))
+        .catch(() => undefined);
+      if (current?.status && current.status !== 'RUNNING' && current.status !== 'PENDING_REDRIVE') return;
+      throw error;
+    }
+  }
+
+  /** SendTaskSuccess with `output` as JSON; a closed task is a `TaskClosedError` (409). */
+  async sendTaskSuccess(input: { taskToken: string; output: object }): Promise<void> {
+    await this.sendTask(new SendTaskSuccessCommand({ taskToken: input.taskToken, output: JSON.stringify(input.output) }));
+  }
+
+  /** SendTaskFailure with a matchable error name; a closed task is a `TaskClosedError` (409). */
+  async sendTaskFailure(input: { taskToken: string; error: string; cause: string }): Promise<void> {
+    await this.sendTask(new SendTaskFailureCommand({ taskToken: input.taskToken, error: input.error, cause: input.cause }));
+  }
+
+  private async sendTask(command: SendTaskSuccessCommand | SendTaskFailureCommand): Promise<void> {
+    try {
+      // Each command type is its own overload of `send`; the union needs one call per type.
+      if (command instanceof SendTaskSuccessCommand) await this.options.client.send(command);
+      else await this.options.client.send(command);
+    } catch (error) {
+      const reason = CLOSED_TASK_ERRORS[errorName(error)];
+      // Never put the token in the message: it is a secret that must not reach logs or responses.
+      if (reason) throw new TaskClosedError(reason, `the task can no longer be completed (${errorName(error)})`, { cause: error });
+      throw error;
+    }
+  }
+
+  private machine(stateMachineArn: string | undefined, versionArn: string | undefined): RegisteredMachine {
+    if (!stateMachineArn || !versionArn) throw new OrchestratorError('Step Functions returned no state machine or version ARN');
+    return { stateMachineArn, versionArn };
+  }
+
+  private existingArn(name: string, error: unknown): string {
+    if (this.options.stateMachineArnPrefix) return `${this.options.stateMachineArnPrefix}${name}`;
+    const message = error instanceof Error ? error.message : '';
+    const found = /arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+/.exec(message)?.[0];
+    if (!found) throw new OrchestratorError(`state machine ${name} exists but its ARN is unknown (set stateMachineArnPrefix)`, { cause: error });
+    return found;
+  }
+}
+
+/** `arn:…:stateMachine:<name>:<version>` + run id → `arn:…:execution:<name>:<runId>`. */
+export function executionArnOf(versionArn: string, runId: string): string {
+  const parts = versionArn.split(':');
+  // arn, partition, states, region, account, stateMachine, name[, version]
+  if (parts.length < 7 || parts[5] !== 'stateMachine') throw new OrchestratorError(`not a state machine ARN: ${versionArn}`);
+  return [...parts.slice(0, 5), 'execution', parts[6], runId].join(':');
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The subset of Amazon States Language (JSONPath) the compiler emits.
+ */
+
+/** A JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A `Retry` entry. */
+export interface AslRetrier {
+  ErrorEquals: string[];
+  IntervalSeconds: number;
+  MaxAttempts: number;
+  BackoffRate: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+
+/** A `Catch` entry. */
+export interface AslCatcher {
+  ErrorEquals: string[];
+  ResultPath: string | null;
+  Next: string;
+}
+
+/** A `Choice` rule (a data test or a boolean combination). */
+export type AslChoiceTest =
+  | { Variable: string; StringEquals: string }
+  | { Not: AslChoiceTest }
+  | { Or: AslChoiceTest[] };
+
+/** Transition fields of a state: `Next` or `End`. */
+export type AslTransition = { Next: string } | { End: true };
+
+/** A `Task` state. */
+export type AslTaskState = {
+  Type: 'Task';
+  Resource: string;
+  Parameters: { [key: string]: Json };
+  TimeoutSeconds: number;
+  ResultSelector?: { [key: string]: Json };
+  ResultPath: string | null;
+  Retry?: AslRetrier[];
+  Catch?: AslCatcher[];
+} & AslTransition;
+
+/** A `Pass` state. */
+export type AslPassState = { Type: 'Pass'; Result?: Json; ResultPath?: string | null } & AslTransition;
+
+/** A `Choice` state. */
+export interface AslChoiceState {
+  Type: 'Choice';
+  Choices: Array<AslChoiceTest & { Next: string }>;
+  Default: string;
+}
+
+/** A `Parallel` state. */
+export type AslParallelState = {
+  Type: 'Parallel';
+  Branches: AslStateMachine[];
+  ResultSelector?: { [key: string]: Json };
+  ResultPath: string | null;
+  Catch?: AslCatcher[];
+} & AslTransition;
+
+/** A `Fail` state. */
+export interface AslFailState {
+  Type: 'Fail';
+  Error: string;
+  Cause: string;
+}
+
+/** Any state the compiler emits. */
+export type AslState = AslTaskState | AslPassState | AslChoiceState | AslParallelState | AslFailState;
+
+/** A state machine (or a Parallel branch). */
+export interface AslStateMachine {
+  Comment?: string;
+  StartAt: string;
+  States: { [name: string]: AslState };
+}

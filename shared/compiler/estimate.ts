@@ -1,0 +1,73 @@
+/**
+ * Worst-case size of a compiled workflow on Step Functions: state transitions, history events and
+ * definition bytes, with the service limits they must fit.
+ */
+import type { AslStateMachine } from './asl-types';
+import type { ExecutionPlan, PlanStep, PlannedNode } from './plan';
+
+/** Step Functions' limits a compiled workflow must fit. */
+export const SFN_LIMITS = {
+  /** Most events in one execution's history. */
+  maxHistoryEvents: 25_000,
+  /** Largest state machine definition, in bytes. */
+  maxDefinitionBytes: 1_048_576,
+} as const;
+
+/** Worst-case cost of one run of a compiled workflow. */
+export interface CompileEstimates {
+  /** State transitions when every node runs and exhausts every retry. */
+  stateTransitions: number;
+  /** History events in that same worst case. */
+  historyEvents: number;
+  /** Size of the ASL as compact JSON, UTF-8. */
+  definitionBytes: number;
+}
+
+/** Attempts of the service retrier (`MaxAttempts`), on top of the first call. */
+const SERVICE_RETRIES = 3;
+/** Finalize (success) or finalize-failed then the Fail state, whichever is larger. */
+const FINALIZE = { transitions: 1 + SERVICE_RETRIES + 1, events: 2 + 3 * (1 + SERVICE_RETRIES) + 1 };
+/** ExecutionStarted and ExecutionSucceeded/Failed. */
+const EXECUTION_EVENTS = 2;
+
+/** Computes the worst-case estimates of a plan and its rendered ASL. */
+export function estimate(plan: ExecutionPlan, asl: AslStateMachine): CompileEstimates {
+  let transitions = FINALIZE.transitions;
+  let events = EXECUTION_EVENTS + FINALIZE.events;
+  const visit = (step: PlanStep): void => {
+    if (step.kind === 'parallel') {
+      // ParallelStateEntered, Started, Succeeded, Exited.
+      transitions += 1;
+      events += 4;
+      step.branches.forEach((b) => b.forEach(visit));
+      return;
+    }
+    const n = nodeCost(plan.nodes.get(step.id));
+    transitions += n.transitions;
+    events += n.events;
+  };
+  plan.steps.forEach(visit);
+  return {
+    stateTransitions: transitions,
+    historyEvents: events,
+    definitionBytes: Buffer.byteLength(JSON.stringify(asl), 'utf8'),
+  };
+}
+
+function nodeCost(node: PlannedNode | undefined): { transitions: number; events: number } {
+  if (!node) return { transitions: 0, events: 0 };
+  const attempts = 1 + SERVICE_RETRIES + (node.retry ? node.retry.maxAttempts - 1 : 0);
+  // Per attempt: TaskScheduled, TaskStarted, TaskSucceeded|Failed|TimedOut (+ TaskSubmitted for a gate).
+  const perAttempt = node.type === 'human_gate' ? 4 : 3;
+  let transitions = attempts;
+  let events = 2 + attempts * perAttempt;
+  if (node.tracked && node.live !== 'always') {
+    transitions += 1; // the :route Choice (its :skip Pass is the cheaper path)
+    events += 2;
+  }
+  if (node.onError === 'continue') {
+    transitions += 1;
+    events += 2;
+  }
+  return { transitions, events };
+}

@@ -1,0 +1,131 @@
+/**
+ * The plan step of the compiler: from a validated definition to an execution plan that says which
+ * node runs when (a tree of sequences and parallel blocks), which nodes are tracked in the `r`
+ * routing record, and when each node is live. Rendering ASL from a plan is `render.ts`; a strategy
+ * only changes the tree (`levels` today; critical-path nesting can be added beside it).
+ */
+import {
+  DEFAULT_TIMEOUT_SECONDS,
+  EXECUTABLE_TYPES,
+  type NodeDef,
+  type RetryPolicy,
+  type WorkflowDefinition,
+} from '../definition/schema';
+import { buildGraph, contract, descendants, kahnLevels } from '../definition/graph';
+
+/** How the plan arranges nodes in time. */
+export type PlanStrategy = 'levels';
+
+/** What makes an incoming edge of a tracked node live. */
+export type LiveTest =
+  /** The condition `node` chose the route `key` (`w:<json>` or `default`). */
+  | { kind: 'route'; node: string; key: string }
+  /** The tracked node `node` was not skipped. */
+  | { kind: 'notSkipped'; node: string };
+
+/** One executable node, with its settings resolved against the workflow defaults. */
+export interface PlannedNode {
+  id: string;
+  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition';
+  /** Writes its route into `r` (conditions and everything downstream of a condition). */
+  tracked: boolean;
+  /** `always`, or the tests of which at least one must hold for the node to run (else it is skipped). */
+  live: 'always' | LiveTest[];
+  timeoutSeconds: number;
+  /** The node's own retry policy, if it retries (`maxAttempts` > 1). */
+  retry?: Required<Pick<RetryPolicy, 'maxAttempts' | 'intervalSeconds' | 'backoffRate'>> & Pick<RetryPolicy, 'maxDelaySeconds' | 'jitter'>;
+  onError: 'fail' | 'continue';
+}
+
+/** A step of a plan: one node, or a block of branches that run at the same time. */
+export type PlanStep = { kind: 'node'; id: string } | { kind: 'parallel'; name: string; branches: PlanStep[][] };
+
+/** An execution plan. */
+export interface ExecutionPlan {
+  strategy: PlanStrategy;
+  /** The executable nodes by id. */
+  nodes: Map<string, PlannedNode>;
+  /** Levels of the contracted graph (executable node ids, sorted within a level). */
+  levels: string[][];
+  /** The top-level sequence of steps. */
+  steps: PlanStep[];
+}
+
+/** The route key an edge out of a condition stands for. */
+export function routeKey(edge: { when?: unknown; default?: true }): string {
+  return edge.default ? 'default' : 'w:' + JSON.stringify(edge.when);
+}
+
+/** Plans a validated definition with the given strategy. */
+export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = 'levels'): ExecutionPlan {
+  const executable = def.nodes.filter((n) => (EXECUTABLE_TYPES as readonly string[]).includes(n.type));
+  const virtual = new Set(def.nodes.filter((n) => !(EXECUTABLE_TYPES as readonly string[]).includes(n.type)).map((n) => n.id));
+  const fullGraph = buildGraph(def.nodes.map((n) => n.id), def.edges);
+  const conditionIds = def.nodes.filter((n) => n.type === 'condition').map((n) => n.id);
+  const downstreamOfCondition = descendants(fullGraph, conditionIds);
+  const tracked = new Set([...conditionIds, ...downstreamOfCondition].filter((id) => !virtual.has(id)));
+  const typeOf = new Map(def.nodes.map((n) => [n.id, n.type]));
+
+  const contracted = contract(def.edges, virtual);
+  const incoming = new Map<string, LiveTest[] | 'always'>();
+  for (const id of contracted.alwaysLive) incoming.set(id, 'always');
+  for (const e of contracted.edges) {
+    if (incoming.get(e.to) === 'always') continue;
+    const via = def.edges[e.via] as WorkflowDefinition['edges'][number];
+    let test: LiveTest | 'always';
+    if (typeOf.get(e.from) === 'condition') test = { kind: 'route', node: e.from, key: routeKey(via) };
+    else if (tracked.has(e.from)) test = { kind: 'notSkipped', node: e.from };
+    else test = 'always';
+    if (test === 'always') incoming.set(e.to, 'always');
+    else incoming.set(e.to, [...((incoming.get(e.to) as LiveTest[] | undefined) ?? []), test]);
+  }
+
+  const nodes = new Map<string, PlannedNode>();
+  for (const n of executable) {
+    const tests = incoming.get(n.id);
+    nodes.set(n.id, {
+      id: n.id,
+      type: n.type as PlannedNode['type'],
+      tracked: tracked.has(n.id),
+      live: tests === undefined || tests === 'always' ? 'always' : dedupeTests(tests),
+      ...settings(n, def),
+    });
+  }
+  const levels = kahnLevels(buildGraph(nodes.keys(), contracted.edges));
+  return { strategy, nodes, levels, steps: levelSteps(levels) };
+}
+
+/** The `levels` strategy: a level of one node is that node; a level of several is a Parallel. */
+function levelSteps(levels: string[][]): PlanStep[] {
+  return levels.map((level, n) =>
+    level.length === 1
+      ? { kind: 'node', id: level[0] as string }
+      : { kind: 'parallel', name: `level:${n}`, branches: level.map((id) => [{ kind: 'node', id }]) },
+  );
+}
+
+function dedupeTests(tests: LiveTest[]): LiveTest[] {
+  const byKey = new Map(tests.map((t) => [JSON.stringify([t.node, t.kind, t.kind === 'route' ? t.key : '']), t]));
+  return [...byKey.keys()].sort().map((k) => byKey.get(k) as LiveTest);
+}
+
+function settings(n: NodeDef, def: WorkflowDefinition): Pick<PlannedNode, 'timeoutSeconds' | 'retry' | 'onError'> {
+  const d = def.defaults ?? {};
+  const own = n as { timeoutSeconds?: number; retry?: RetryPolicy; onError?: 'fail' | 'continue' };
+  const timeoutSeconds =
+    n.type === 'human_gate' ? (own.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) : (own.timeoutSeconds ?? d.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
+  const policy = n.type === 'human_gate' ? undefined : (own.retry ?? d.retry);
+  const onError = own.onError ?? d.onError ?? 'fail';
+  if (!policy || (policy.maxAttempts ?? 1) <= 1) return { timeoutSeconds, onError };
+  return {
+    timeoutSeconds,
+    onError,
+    retry: {
+      maxAttempts: policy.maxAttempts ?? 1,
+      intervalSeconds: policy.intervalSeconds ?? 1,
+      backoffRate: policy.backoffRate ?? 2,
+      ...(policy.maxDelaySeconds !== undefined ? { maxDelaySeconds: policy.maxDelaySeconds } : {}),
+      ...(policy.jitter !== undefined ? { jitter: policy.jitter } : {}),
+    },
+  };
+}

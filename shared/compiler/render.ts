@@ -1,0 +1,156 @@
+/**
+ * The render step of the compiler: an execution plan to an ASL state machine (JSONPath), following
+ * the execution contract in ARCHITECTURE.md (state names, `{ runId, r }` payload, Retry order,
+ * finalize states). Output key order is fixed by construction, so the same plan renders the same bytes.
+ */
+import type { AslChoiceTest, AslState, AslStateMachine, AslTransition, Json } from './asl-types';
+import type { ExecutionPlan, LiveTest, PlanStep, PlannedNode } from './plan';
+import { finalizeFailedState, finalizeState, nodeTaskState } from './task-state';
+
+/** The state names the compiler reserves (no node id can take them: ids have no `:`). */
+export const STATE_NAMES = {
+  finalize: 'braid:finalize',
+  finalizeFailed: 'braid:finalize-failed',
+  failed: 'braid:failed',
+} as const;
+
+/** The ASL error of the run's terminal Fail state. */
+export const RUN_FAILED_ERROR = 'Braid.RunFailed';
+
+/** Options of the render step. */
+export interface RenderOptions {
+  /** The executor Lambda's ARN (or a local function name). */
+  executorArn: string;
+  /** A comment for the state machine. */
+  comment?: string;
+}
+
+interface Scope {
+  plan: ExecutionPlan;
+  executorArn: string;
+  /** Top-level states catch every error into the failure finalizer. */
+  topLevel: boolean;
+}
+
+/** Renders a plan to an ASL state machine. */
+export function renderAsl(plan: ExecutionPlan, options: RenderOptions): AslStateMachine {
+  const scope: Scope = { plan, executorArn: options.executorArn, topLevel: true };
+  const body = renderSequence(plan.steps, STATE_NAMES.finalize, [], scope);
+  return {
+    ...(options.comment !== undefined ? { Comment: options.comment } : {}),
+    StartAt: body.startAt,
+    States: {
+      ...body.states,
+      [STATE_NAMES.finalize]: finalizeState(options.executorArn),
+      [STATE_NAMES.finalizeFailed]: finalizeFailedState(options.executorArn, STATE_NAMES.failed),
+      [STATE_NAMES.failed]: { Type: 'Fail', Error: RUN_FAILED_ERROR, Cause: 'a node failed; see the run record' },
+    },
+  };
+}
+
+interface Rendered {
+  startAt: string;
+  states: Record<string, AslState>;
+}
+
+/** Renders steps in order; `after` is the state after the last step (undefined: end of a branch). */
+function renderSequence(steps: readonly PlanStep[], after: string | undefined, decidedBefore: readonly string[], scope: Scope): Rendered {
+  const states: Record<string, AslState> = {};
+  const entries = steps.map((s) => entryOf(s, scope.plan));
+  const decided = [...decidedBefore];
+  steps.forEach((step, i) => {
+    const next = entries[i + 1] ?? after;
+    if (step.kind === 'node') {
+      Object.assign(states, renderNode(nodeOf(scope.plan, step.id), next, scope));
+    } else {
+      Object.assign(states, renderParallel(step, next, decided, scope));
+    }
+    decided.push(...trackedIn(step, scope.plan));
+  });
+  return { startAt: entries[0] ?? (after as string), states };
+}
+
+function renderParallel(step: Extract<PlanStep, { kind: 'parallel' }>, next: string | undefined, decidedBefore: readonly string[], scope: Scope): Record<string, AslState> {
+  const inner: Scope = { ...scope, topLevel: false };
+  const branches: AslStateMachine[] = step.branches.map((b) => {
+    const r = renderSequence(b, undefined, decidedBefore, inner);
+    return { StartAt: r.startAt, States: r.states };
+  });
+  const branchOf = new Map<string, number>();
+  step.branches.forEach((b, i) => b.forEach((s) => trackedIn(s, scope.plan).forEach((t) => branchOf.set(t, i))));
+  const carried = [...new Set([...decidedBefore, ...branchOf.keys()])].sort();
+  const result: { ResultSelector?: Record<string, Json>; ResultPath: string | null } =
+    carried.length === 0
+      ? { ResultPath: null }
+      : { ResultSelector: Object.fromEntries(carried.map((t) => [`${t}.$`, `$[${branchOf.get(t) ?? 0}].r.${t}`])), ResultPath: '$.r' };
+  return {
+    [step.name]: {
+      Type: 'Parallel',
+      Branches: branches,
+      ...result,
+      ...catchToFailure(scope),
+      ...transition(next),
+    },
+  };
+}
+
+function renderNode(node: PlannedNode, next: string | undefined, scope: Scope): Record<string, AslState> {
+  const states: Record<string, AslState> = {};
+  const needsRoute = node.tracked && node.live !== 'always';
+  if (needsRoute) {
+    const tests = (node.live as LiveTest[]).map(choiceTest);
+    const rule: AslChoiceTest = tests.length === 1 ? (tests[0] as AslChoiceTest) : { Or: tests };
+    states[`${node.id}:route`] = { Type: 'Choice', Choices: [{ ...rule, Next: node.id }], Default: `${node.id}:skip` };
+  }
+  let catchTarget: string | undefined;
+  if (node.onError === 'continue') {
+    if (node.tracked || next === undefined) catchTarget = `${node.id}:continued`;
+    else catchTarget = next;
+  }
+  states[node.id] = nodeTaskState(node, {
+    executorArn: scope.executorArn,
+    next,
+    catchTo: catchTarget ?? (scope.topLevel ? STATE_NAMES.finalizeFailed : undefined),
+    catchResultPath: catchTarget !== undefined ? null : '$.error',
+  });
+  if (catchTarget === `${node.id}:continued`) {
+    states[catchTarget] = node.tracked
+      ? { Type: 'Pass', Result: { k: 'error' }, ResultPath: `$.r.${node.id}`, ...transition(next) }
+      : { Type: 'Pass', ...transition(next) };
+  }
+  if (needsRoute) {
+    states[`${node.id}:skip`] = { Type: 'Pass', Result: { k: 'skip' }, ResultPath: `$.r.${node.id}`, ...transition(next) };
+  }
+  return states;
+}
+
+function choiceTest(t: LiveTest): AslChoiceTest {
+  const variable = `$.r.${t.node}.k`;
+  return t.kind === 'route' ? { Variable: variable, StringEquals: t.key } : { Not: { Variable: variable, StringEquals: 'skip' } };
+}
+
+function catchToFailure(scope: Scope): { Catch?: [{ ErrorEquals: string[]; ResultPath: string; Next: string }] } {
+  return scope.topLevel ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE_NAMES.finalizeFailed }] } : {};
+}
+
+/** `Next` or `End`. */
+export function transition(next: string | undefined): AslTransition {
+  return next === undefined ? { End: true } : { Next: next };
+}
+
+function entryOf(step: PlanStep, plan: ExecutionPlan): string {
+  if (step.kind === 'parallel') return step.name;
+  const node = nodeOf(plan, step.id);
+  return node.tracked && node.live !== 'always' ? `${node.id}:route` : node.id;
+}
+
+function trackedIn(step: PlanStep, plan: ExecutionPlan): string[] {
+  if (step.kind === 'node') return nodeOf(plan, step.id).tracked ? [step.id] : [];
+  return step.branches.flatMap((b) => b.flatMap((s) => trackedIn(s, plan)));
+}
+
+function nodeOf(plan: ExecutionPlan, id: string): PlannedNode {
+  const node = plan.nodes.get(id);
+  if (!node) throw new Error(`plan has no node ${id}`);
+  return node;
+}

@@ -1,0 +1,191 @@
+/**
+ * `agent_call` nodes: a real A2A client (`@a2a-js/sdk`, protocol 1.0, JSON-RPC or HTTP+JSON as the agent
+ * card offers) sends one message per attempt and turns the reply into the node's output.
+ */
+import { Role, TaskState, type Message, type Part, type Task } from '@a2a-js/sdk';
+import {
+  ClientFactory,
+  ClientFactoryOptions,
+  DefaultAgentCardResolver,
+  JsonRpcTransportFactory,
+  RestTransportFactory,
+  type Client,
+} from '@a2a-js/sdk/client';
+import { z } from 'zod';
+import type { Cost } from '../model/types';
+import { abortableDelay, abortedError, attemptSignal } from './attempt-signal';
+import { ExecutorError, NodeFailedError } from './errors';
+import { idempotencyKey } from './http-tool';
+import type { ExecutionContext, ExecutionResult } from './types';
+
+/** An `agent_call` node, as the executor needs it. */
+export interface AgentCallNode {
+  agent: { url: string };
+}
+
+/** The output of an `agent_call` node. */
+export interface AgentOutput {
+  /** The reply's text parts, joined by newlines (`""` when there are none). */
+  text: string;
+  /** The reply's data part (an array when there are several, `null` when none). */
+  data: unknown;
+  /** The final task state when the agent answered with a Task (`completed`, …). */
+  taskState?: string;
+}
+
+/** How often a non-blocking agent's task is polled until it reaches a final state. */
+const POLL_INTERVAL_MS = 250;
+
+/** Usage an agent reports in `metadata.usage` of its reply (Message, Task, status message or artifact). */
+export const AgentUsageSchema = z.object({
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
+  costUsd: z.number().nonnegative().finite().optional(),
+});
+
+/** The A2A message id of an attempt: stable per (run, node, attempt), so a redelivery is recognisable. */
+export function agentMessageId(ctx: Pick<ExecutionContext, 'runId' | 'nodeId' | 'attempt'>): string {
+  return `braid:${idempotencyKey(ctx)}`;
+}
+
+/**
+ * Sends the node's `message` input as a text part and the other inputs as one data part (blocking send),
+ * then waits (polling `GetTask`) until the task, if any, is final. Output: `{ text, data, taskState? }`;
+ * `metadata.usage` of the reply is returned as `cost`. A failed, rejected, cancelled or input-needing task,
+ * a JSON-RPC error or an HTTP failure is `Braid.NodeFailed`.
+ */
+export async function executeAgentCall(
+  node: AgentCallNode,
+  inputs: Record<string, unknown>,
+  ctx: ExecutionContext,
+  fetchImpl: typeof fetch = globalThis.fetch,
+): Promise<ExecutionResult> {
+  const signal = attemptSignal(ctx);
+  const where = `agent ${node.agent.url}`;
+  // The SDK's errors do not carry the HTTP status; remember the last failed response's.
+  const http = { lastFailedStatus: undefined as number | undefined };
+  const observedFetch: typeof fetch = async (input, init) => {
+    const response = await fetchImpl(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+    if (!response.ok) http.lastFailedStatus = response.status;
+    return response;
+  };
+  try {
+    const client = await connect(node.agent.url, observedFetch);
+    const options = { signal, serviceParameters: { 'Idempotency-Key': idempotencyKey(ctx) } };
+    let result: Message | Task = await client.sendMessage(
+      {
+        tenant: '',
+        message: buildMessage(inputs, ctx),
+        configuration: { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: false },
+        metadata: undefined,
+      },
+      options,
+    );
+    while (isTask(result) && !isFinal(result)) {
+      await abortableDelay(POLL_INTERVAL_MS, ctx, where);
+      result = await client.getTask({ tenant: '', id: result.id, historyLength: 0 }, options);
+    }
+    return isTask(result) ? fromTask(result, where) : { output: fromParts(result.parts), ...costOf([result.metadata]) };
+  } catch (error) {
+    if (error instanceof ExecutorError) throw error;
+    if (signal.aborted) throw abortedError(ctx, where, error);
+    const message = error instanceof Error ? error.message : String(error);
+    const details: Record<string, unknown> = http.lastFailedStatus === undefined ? {} : { status: http.lastFailedStatus };
+    throw new NodeFailedError(`${where} failed: ${message}`, details, { cause: error });
+  }
+}
+
+/** Builds a client for the agent; a URL ending in `.json` is the card itself, else the card is at the well-known path. */
+async function connect(url: string, boundFetch: typeof fetch): Promise<Client> {
+  const factory = new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory({ fetchImpl: boundFetch }), new RestTransportFactory({ fetchImpl: boundFetch })],
+      cardResolver: new DefaultAgentCardResolver({ fetchImpl: boundFetch }),
+    }),
+  );
+  return new URL(url).pathname.endsWith('.json') ? factory.createFromUrl(url, '') : factory.createFromUrl(url);
+}
+
+function buildMessage(inputs: Record<string, unknown>, ctx: ExecutionContext): Message {
+  const { message, ...rest } = inputs;
+  const parts: Part[] = [];
+  if (message !== undefined) {
+    parts.push({ content: { $case: 'text', value: typeof message === 'string' ? message : JSON.stringify(message) }, metadata: undefined, filename: '', mediaType: 'text/plain' });
+  }
+  if (Object.keys(rest).length > 0 || parts.length === 0) {
+    parts.push({ content: { $case: 'data', value: rest }, metadata: undefined, filename: '', mediaType: 'application/json' });
+  }
+  return {
+    messageId: agentMessageId(ctx),
+    contextId: '',
+    taskId: '',
+    role: Role.ROLE_USER,
+    parts,
+    metadata: { braid: { runId: ctx.runId, nodeId: ctx.nodeId, attempt: ctx.attempt } },
+    extensions: [],
+    referenceTaskIds: [],
+  };
+}
+
+function isTask(result: Message | Task): result is Task {
+  return 'status' in result && 'artifacts' in result;
+}
+
+const FINAL_STATES = new Set([
+  TaskState.TASK_STATE_COMPLETED,
+  TaskState.TASK_STATE_FAILED,
+  TaskState.TASK_STATE_CANCELED,
+  TaskState.TASK_STATE_REJECTED,
+  TaskState.TASK_STATE_INPUT_REQUIRED,
+  TaskState.TASK_STATE_AUTH_REQUIRED,
+]);
+
+function isFinal(task: Task): boolean {
+  return task.status !== undefined && FINAL_STATES.has(task.status.state);
+}
+
+/** `TASK_STATE_INPUT_REQUIRED` → `input-required`. */
+function stateName(state: TaskState): string {
+  const name = TaskState[state] ?? 'UNRECOGNIZED';
+  return name.replace(/^TASK_STATE_/, '').toLowerCase().replaceAll('_', '-');
+}
+
+function fromTask(task: Task, where: string): ExecutionResult {
+  const state = task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED;
+  const taskState = stateName(state);
+  const statusMessage = task.status?.message;
+  if (state !== TaskState.TASK_STATE_COMPLETED) {
+    const reason = statusMessage ? fromParts(statusMessage.parts).text : '';
+    throw new NodeFailedError(`${where} ended its task ${taskState}${reason ? `: ${reason.slice(0, 512)}` : ''}`, { taskState, taskId: task.id });
+  }
+  const artifactParts = task.artifacts.flatMap((artifact) => artifact.parts);
+  const parts = artifactParts.length > 0 ? artifactParts : (statusMessage?.parts ?? []);
+  return {
+    output: { ...fromParts(parts), taskState },
+    ...costOf([task.metadata, statusMessage?.metadata, ...task.artifacts.map((artifact) => artifact.metadata)]),
+  };
+}
+
+function fromParts(parts: readonly Part[]): AgentOutput {
+  const text: string[] = [];
+  const data: unknown[] = [];
+  for (const part of parts) {
+    if (part.content?.$case === 'text') text.push(part.content.value);
+    else if (part.content?.$case === 'data') data.push(part.content.value ?? null);
+  }
+  return { text: text.join('\n'), data: data.length === 0 ? null : data.length === 1 ? data[0] : data };
+}
+
+/** The first valid `metadata.usage` among the candidates, as a `Cost`. */
+function costOf(candidates: ReadonlyArray<Record<string, unknown> | undefined>): { cost?: Cost } {
+  for (const metadata of candidates) {
+    const parsed = AgentUsageSchema.safeParse(metadata?.usage);
+    if (!parsed.success || metadata?.usage === undefined) continue;
+    const { inputTokens, outputTokens, costUsd } = parsed.data;
+    const cost: Cost = { usd: costUsd ?? 0 };
+    if (inputTokens !== undefined) cost.inputTokens = inputTokens;
+    if (outputTokens !== undefined) cost.outputTokens = outputTokens;
+    return { cost };
+  }
+  return {};
+}

@@ -1,0 +1,24 @@
+/**
+ * Node executors: run one attempt of a node and resolve its input bindings. The executor Lambda
+ * (`functions/executor`) and the local stack build on these.
+ */
+export { executeNode } from './execute-node';
+export { resolveInputs } from './resolve-inputs';
+export { evaluateExpression, isBindingString, EXPRESSION_LIMITS, ExpressionError } from './expression';
+export { evaluateCondition, pickRoute, whenRouteKey } from './condition';
+export { MAX_OUTPUT_BYTES, assertOutputSize } from './output-limit';
+export { idempotencyKey } from './http-tool';
+export { agentMessageId, AgentUsageSchema, type AgentOutput } from './agent-call';
+export { MAX_SLEEP_MS } from './builtin-tool';
+export { MCP_IDEMPOTENCY_META_KEY } from './mcp-tool';
+export {
+  EXECUTOR_ERROR_NAMES,
+  ExecutorError,
+  NodeFailedError,
+  TransientError,
+  BindingFailedError,
+  OutputTooLargeError,
+  NotExecutableError,
+  toErrorInfo,
+} from './errors';
+export type { ExecutionContext, ExecutionResult, ExecutorDeps, BindingScope } from './types';

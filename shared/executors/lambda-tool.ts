@@ -1,0 +1,74 @@
+/**
+ * `tool_call` of kind `lambda`: invoke a user's Lambda function synchronously with the node's inputs.
+ */
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { ToolDef } from '../definition/schema';
+import { abortedError, attemptSignal } from './attempt-signal';
+import { NodeFailedError, NotExecutableError, TransientError } from './errors';
+import type { ExecutionContext, ExecutionResult } from './types';
+
+/** The `lambda` tool definition. */
+export type LambdaTool = Extract<ToolDef, { kind: 'lambda' }>;
+
+/** Lambda service errors that mean "try again later" (`Braid.Transient`). */
+const TRANSIENT_LAMBDA_ERRORS = new Set([
+  'TooManyRequestsException',
+  'ServiceException',
+  'EC2ThrottledException',
+  'ResourceNotReadyException',
+  'ThrottlingException',
+]);
+
+/**
+ * Invokes `tool.functionArn` (`RequestResponse`) with the inputs as the JSON payload. The function's JSON
+ * result is the output. A function error (`FunctionError` set) is `Braid.NodeFailed` with the function's
+ * `errorType`/`errorMessage`; throttling and Lambda service faults are `Braid.Transient`.
+ */
+export async function executeLambdaTool(
+  tool: LambdaTool,
+  inputs: Record<string, unknown>,
+  ctx: ExecutionContext,
+  client: Pick<LambdaClient, 'send'> | undefined,
+): Promise<ExecutionResult> {
+  if (!client) throw new NotExecutableError('lambda tools need deps.lambda (a LambdaClient)');
+  const signal = attemptSignal(ctx);
+  const command = new InvokeCommand({
+    FunctionName: tool.functionArn,
+    InvocationType: 'RequestResponse',
+    Payload: new TextEncoder().encode(JSON.stringify(inputs)),
+  });
+  let response;
+  try {
+    response = await client.send(command, { abortSignal: signal });
+  } catch (error) {
+    if (signal.aborted) throw abortedError(ctx, `invoke ${tool.functionArn}`, error);
+    const name = error instanceof Error ? error.name : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    if (TRANSIENT_LAMBDA_ERRORS.has(name)) {
+      throw new TransientError(`invoke ${tool.functionArn}: ${name}: ${message}`, { lambdaError: name }, { cause: error });
+    }
+    throw new NodeFailedError(`invoke ${tool.functionArn}: ${name}: ${message}`, { lambdaError: name }, { cause: error });
+  }
+  const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
+  const payload = parsePayload(text);
+  if (response.FunctionError) {
+    const fault = (typeof payload === 'object' && payload !== null ? payload : {}) as { errorType?: unknown; errorMessage?: unknown };
+    const errorType = typeof fault.errorType === 'string' ? fault.errorType : response.FunctionError;
+    const errorMessage = typeof fault.errorMessage === 'string' ? fault.errorMessage : text.slice(0, 1_024);
+    throw new NodeFailedError(`function ${tool.functionArn} failed: ${errorType}: ${errorMessage}`, {
+      functionError: response.FunctionError,
+      errorType,
+      statusCode: response.StatusCode,
+    });
+  }
+  return { output: payload };
+}
+
+function parsePayload(text: string): unknown {
+  if (text.length === 0) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

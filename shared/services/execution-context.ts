@@ -1,0 +1,66 @@
+/**
+ * What every run-side service shares: the repositories it writes through, the clock, and loading a run with
+ * the definition of the version it runs (versions are immutable, so definitions are cached per process).
+ */
+import type { WorkflowDefinition } from '../definition/schema';
+import { BraidError, NotFoundError } from '../errors';
+import type { Run } from '../model/types';
+import type { EventLogRepository, NewRunEvent } from '../store/events';
+import type { GateRepository } from '../store/gates';
+import type { NodeRunRepository } from '../store/node-runs';
+import type { Store } from '../store/store';
+import { buildGraph, type Graph } from './execution-graph';
+
+/** The repositories and clock the run services use, built once per function. */
+export interface RunStores {
+  store: Store;
+  nodeRuns: NodeRunRepository;
+  gates: GateRepository;
+  events: EventLogRepository;
+  /** @default () => new Date() */
+  clock?: () => Date;
+}
+
+/** A run together with its version's definition and graph. */
+export interface LoadedRun {
+  run: Run;
+  definition: WorkflowDefinition;
+  graph: Graph;
+}
+
+/** The run's workflow version is missing: the store is inconsistent (a programming or data error). */
+export class RunDefinitionMissingError extends BraidError {
+  constructor(runId: string, options?: { cause?: unknown }) {
+    super('run_definition_missing', `the workflow version of run ${runId} is missing`, options);
+    this.name = 'RunDefinitionMissingError';
+  }
+}
+
+const definitions = new Map<string, { definition: WorkflowDefinition; graph: Graph }>();
+
+/** Loads a run and its definition; `NotFoundError` when the run does not exist. */
+export async function loadRun(stores: RunStores, runId: string): Promise<LoadedRun> {
+  const run = await stores.store.runs.get(runId);
+  if (!run) throw new NotFoundError('run', runId);
+  const cacheKey = `${run.workflowId}#${run.version}`;
+  let cached = definitions.get(cacheKey);
+  if (!cached) {
+    const head = await stores.store.workflows.get(run.workflowId);
+    const version = head ? await stores.store.workflows.getVersion(head, run.version) : undefined;
+    if (!version) throw new RunDefinitionMissingError(runId);
+    cached = { definition: version.definition, graph: buildGraph(version.definition) };
+    if (definitions.size > 500) definitions.clear();
+    definitions.set(cacheKey, cached);
+  }
+  return { run, ...cached };
+}
+
+/** Current time as an ISO string. */
+export function nowIso(stores: RunStores): string {
+  return (stores.clock?.() ?? new Date()).toISOString();
+}
+
+/** Appends an event once per transition key. */
+export async function record(stores: RunStores, runId: string, transitionKey: string, event: Omit<NewRunEvent, 'at'> & { at?: string }): Promise<void> {
+  await stores.events.append(runId, transitionKey, { ...event, at: event.at ?? nowIso(stores), data: event.data ?? {} });
+}

@@ -1,0 +1,142 @@
+/**
+ * Gate repository: a human gate opened in a run (`RUN#<runId>` / `GATE#<nodeId>`). The task token is stored
+ * here and nowhere else; `get` and `list` leave it out, only `getToken` reads it. A decision is one
+ * conditional write from `waiting` before `timeoutAt`, so exactly one decision wins.
+ */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Gate, GateStatus } from '../model/types';
+import { ConflictError } from '../errors';
+import { keys, type TableRef } from './table';
+import { storeCall } from './errors';
+import { queryPage, stripKeys } from './query';
+
+/** Why a gate could not be decided or closed. */
+export type GateConflictReason = 'already_decided' | 'gate_closed' | 'gate_timed_out' | 'gate_not_found';
+
+/** A decision on a gate, as stored. */
+export interface GateDecision {
+  status: 'approved' | 'rejected';
+  decidedBy: string;
+  decidedAt: string;
+  comment?: string;
+  data?: unknown;
+}
+
+function toGate(item: Record<string, unknown>): Gate {
+  const { taskToken: _t, ...rest } = stripKeys(item);
+  return rest as unknown as Gate;
+}
+
+/** Opens, reads, decides and closes gates. */
+export class GateRepository {
+  constructor(private readonly table: TableRef) {}
+
+  /** Opens a gate once; a second open of the same gate (a redelivery) keeps the first. Returns the stored gate. */
+  async open(gate: Gate & { taskToken: string }): Promise<{ gate: Gate; created: boolean }> {
+    try {
+      await storeCall(() =>
+        this.table.client.send(new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...keys.gate(gate.runId, gate.nodeId), entity: 'gate', ...gate },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        })),
+      { reason: 'gate_exists', message: `gate ${gate.nodeId} exists` });
+      return { gate: toGate(gate as unknown as Record<string, unknown>), created: true };
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const existing = await this.get(gate.runId, gate.nodeId);
+      if (!existing) throw error;
+      return { gate: existing, created: false };
+    }
+  }
+
+  /** Reads a gate without its token. */
+  async get(runId: string, nodeId: string): Promise<Gate | undefined> {
+    const item = await this.read(runId, nodeId);
+    return item ? toGate(item) : undefined;
+  }
+
+  /** Reads the gate's task token (server-only: pass it straight to the orchestrator). */
+  async getToken(runId: string, nodeId: string): Promise<string | undefined> {
+    const item = await this.read(runId, nodeId);
+    return typeof item?.taskToken === 'string' ? item.taskToken : undefined;
+  }
+
+  /** Every gate of a run, without tokens. */
+  async list(runId: string): Promise<Gate[]> {
+    const page = await queryPage(this.table, { index: 'table', partition: `RUN#${runId}`, sortPrefix: 'GATE#', ascending: true, limit: 1_000, consistent: true });
+    return page.items.map(toGate);
+  }
+
+  /**
+   * Decides a waiting gate whose `timeoutAt` is after `decision.decidedAt`. Throws `ConflictError` with reason
+   * `already_decided`, `gate_closed` (cancelled), `gate_timed_out` or `gate_not_found` when it is not decidable.
+   */
+  async decide(runId: string, nodeId: string, decision: GateDecision): Promise<Gate> {
+    const values: Record<string, unknown> = { ':waiting': 'waiting', ':now': decision.decidedAt, ':status': decision.status, ':by': decision.decidedBy, ':at': decision.decidedAt };
+    const sets = ['#st = :status', 'decidedBy = :by', 'decidedAt = :at'];
+    if (decision.comment !== undefined) {
+      sets.push('#comment = :comment');
+      values[':comment'] = decision.comment;
+    }
+    if (decision.data !== undefined) {
+      sets.push('#data = :data');
+      values[':data'] = decision.data;
+    }
+    let lost: unknown;
+    try {
+      const out = await storeCall(() =>
+        this.table.client.send(new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.gate(runId, nodeId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK) AND #st = :waiting AND timeoutAt > :now',
+          ExpressionAttributeNames: { '#st': 'status', '#comment': 'comment', '#data': 'data' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        })),
+      );
+      return toGate(out.Attributes ?? {});
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      lost = error;
+    }
+    throw await this.whyNotDecidable(runId, nodeId, decision.decidedAt, lost);
+  }
+
+  /** Closes a waiting gate as `cancelled` or `timed_out`; returns false when it was not waiting. */
+  async close(runId: string, nodeId: string, status: Extract<GateStatus, 'cancelled' | 'timed_out'>, at: string): Promise<boolean> {
+    try {
+      await storeCall(() =>
+        this.table.client.send(new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.gate(runId, nodeId),
+          UpdateExpression: 'SET #st = :status, closedAt = :at',
+          ConditionExpression: 'attribute_exists(PK) AND #st = :waiting',
+          ExpressionAttributeNames: { '#st': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':at': at, ':waiting': 'waiting' },
+        })),
+      { reason: 'gate_not_waiting', message: 'gate is not waiting' });
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
+  }
+
+  private async read(runId: string, nodeId: string): Promise<Record<string, unknown> | undefined> {
+    const out = await storeCall(() =>
+      this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.gate(runId, nodeId), ConsistentRead: true })),
+    );
+    return out.Item;
+  }
+
+  private async whyNotDecidable(runId: string, nodeId: string, now: string, cause: unknown): Promise<ConflictError> {
+    const gate = await this.get(runId, nodeId);
+    if (!gate) return new ConflictError('gate_not_found', `node ${nodeId} has no open gate`, { cause });
+    if (gate.status === 'approved' || gate.status === 'rejected') return new ConflictError('already_decided', `gate ${nodeId} was already ${gate.status}`, { cause });
+    if (gate.status === 'cancelled') return new ConflictError('gate_closed', `gate ${nodeId} was closed: the run was cancelled`, { cause });
+    if (gate.status === 'timed_out' || gate.timeoutAt <= now) return new ConflictError('gate_timed_out', `gate ${nodeId} timed out at ${gate.timeoutAt}`, { cause });
+    return new ConflictError('already_decided', `gate ${nodeId} changed concurrently`, { cause });
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Node-run repository: a node's record within a run (`RUN#<runId>` / `NODE#<nodeId>`) and one item per attempt
+ * (`ATTEMPT#<nodeId>#<0000>`). Every status change is a conditional write naming the statuses it may leave, so a
+ * status never goes backwards and a repeated delivery changes nothing. A node without an item is `pending`.
+ */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Cost, ErrorInfo, NodeAttempt, NodeRun, NodeStatus } from '../model/types';
+import { ConflictError } from '../errors';
+import { keys, type TableRef } from './table';
+import { storeCall } from './errors';
+import { queryPage, stripKeys } from './query';
+import type { PageKey } from './cursor';
+
+/** One attempt as stored: the public attempt plus the route it returned (for redelivery). */
+export interface AttemptRecord extends NodeAttempt {
+  runId: string;
+  nodeId: string;
+  /** The route the attempt returned to the state machine, once it succeeded. */
+  route?: string;
+}
+
+/** Fields a node transition may set besides its status. */
+export interface NodeFields {
+  startedAt?: string;
+  endedAt?: string;
+  output?: unknown;
+  error?: ErrorInfo;
+  cost?: Cost;
+}
+
+const ATTEMPT_PREFIX = 'ATTEMPT#';
+const NODE_PREFIX = 'NODE#';
+
+/** Reads and writes node runs and their attempts. */
+export class NodeRunRepository {
+  constructor(private readonly table: TableRef) {}
+
+  /**
+   * Records the start of an attempt once. Returns the stored attempt and whether this call created it
+   * (`false`: a repeated delivery; the caller looks at the stored status).
+   */
+  async startAttempt(runId: string, nodeId: string, attempt: number, startedAt: string): Promise<{ record: AttemptRecord; created: boolean }> {
+    const record: AttemptRecord = { runId, nodeId, attempt, status: 'running', startedAt };
+    try {
+      await storeCall(() =>
+        this.table.client.send(new PutCommand({
+          TableName: this.table.tableName,
+          Item: { ...keys.nodeAttempt(runId, nodeId, attempt), entity: 'attempt', ...record },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        })),
+      { reason: 'attempt_exists', message: `attempt ${attempt} of ${nodeId} exists` });
+      return { record, created: true };
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const existing = await this.getAttempt(runId, nodeId, attempt);
+      if (!existing) throw error;
+      return { record: existing, created: false };
+    }
+  }
+
+  /** Reads one attempt (strongly consistent). */
+  async getAttempt(runId: string, nodeId: string, attempt: number): Promise<AttemptRecord | undefined> {
+    const out = await storeCall(() =>
+      this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.nodeAttempt(runId, nodeId, attempt), ConsistentRead: true })),
+    );
+    return out.Item ? (stripKeys(out.Item) as unknown as AttemptRecord) : undefined;
+  }
+
+  /** Finishes a running attempt; returns false when it had already finished (nothing written). */
+  async finishAttempt(
+    runId: string,
+    nodeId: string,
+    attempt: number,
+    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string },
+  ): Promise<boolean> {
+    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error, route: result.route });
+    values[':running'] = 'running';
+    try {
+      await storeCall(() =>
+        this.table.client.send(new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.nodeAttempt(runId, nodeId, attempt),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK) AND #f0 = :running',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        })),
+      { reason: 'attempt_finished', message: 'attempt already finished' });
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Moves a node to `to` with `fields`, only from one of `from` (`pending` includes "no item yet").
+   * Returns the updated node, or `undefined` when the node was in another status (nothing written).
+   */
+  async transition(runId: string, nodeId: string, to: NodeStatus, fields: NodeFields, from: readonly NodeStatus[]): Promise<NodeRun | undefined> {
+    const { names, values, sets } = setClause({ status: to, ...fields });
+    names['#runId'] = 'runId';
+    names['#nodeId'] = 'nodeId';
+    names['#entity'] = 'entity';
+    values[':runId'] = runId;
+    values[':nodeId'] = nodeId;
+    values[':entity'] = 'node';
+    sets.push('#runId = :runId', '#nodeId = :nodeId', '#entity = :entity');
+    const allowed = from.map((s, i) => {
+      values[`:from${i}`] = s;
+      return `:from${i}`;
+    });
+    const inClause = allowed.length > 0 ? `#f0 IN (${allowed.join(', ')})` : undefined;
+    const condition = from.includes('pending')
+      ? `attribute_not_exists(PK) OR ${inClause}`
+      : (inClause ?? 'attribute_not_exists(PK) AND attribute_exists(PK)');
+    try {
+      const out = await storeCall(() =>
+        this.table.client.send(new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.nodeRun(runId, nodeId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        })),
+      { reason: 'node_status', message: `node ${nodeId} cannot move to ${to}` });
+      return toNodeRun(out.Attributes ?? {}, []);
+    } catch (error) {
+      if (error instanceof ConflictError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Reads a node's record (without attempts); `undefined` means pending. */
+  async get(runId: string, nodeId: string): Promise<NodeRun | undefined> {
+    const out = await storeCall(() =>
+      this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.nodeRun(runId, nodeId), ConsistentRead: true })),
+    );
+    return out.Item ? toNodeRun(out.Item, []) : undefined;
+  }
+
+  /** Every recorded node of a run with its attempts, by node id. */
+  async list(runId: string): Promise<Map<string, NodeRun>> {
+    const [nodes, attempts] = await Promise.all([this.queryAll(runId, NODE_PREFIX), this.queryAll(runId, ATTEMPT_PREFIX)]);
+    const byNode = new Map<string, NodeAttempt[]>();
+    for (const item of attempts) {
+      const a = stripKeys(item) as unknown as AttemptRecord;
+      const list = byNode.get(a.nodeId) ?? [];
+      list.push(publicAttempt(a));
+      byNode.set(a.nodeId, list);
+    }
+    const out = new Map<string, NodeRun>();
+    for (const item of nodes) {
+      const node = toNodeRun(item, byNode.get(String(item.nodeId)) ?? []);
+      out.set(node.nodeId, node);
+    }
+    // Attempts of a node whose own item is not written yet still show (as running).
+    for (const [nodeId, list] of byNode) {
+      if (!out.has(nodeId)) out.set(nodeId, { runId, nodeId, status: 'running', attempts: list, startedAt: list[0]?.startedAt });
+    }
+    return out;
+  }
+
+  private async queryAll(runId: string, prefix: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: PageKey | undefined;
+    do {
+      const page = await queryPage(this.table, { index: 'table', partition: `RUN#${runId}`, sortPrefix: prefix, ascending: true, limit: 500, startKey, consistent: true });
+      items.push(...page.items);
+      startKey = page.lastKey;
+    } while (startKey);
+    return items;
+  }
+}
+
+function publicAttempt(a: AttemptRecord): NodeAttempt {
+  const { runId: _r, nodeId: _n, route: _route, ...rest } = a;
+  return rest;
+}
+
+function toNodeRun(item: Record<string, unknown>, attempts: NodeAttempt[]): NodeRun {
+  const { updatedAt: _u, ...rest } = stripKeys(item);
+  return { ...(rest as unknown as NodeRun), attempts: attempts.sort((a, b) => a.attempt - b.attempt) };
+}
+
+/** Builds `SET #f0 = :v0, …` for the defined fields; `#f0` is always the first field (the status). */
+function setClause(fields: Record<string, unknown>): { names: Record<string, string>; values: Record<string, unknown>; sets: string[] } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .forEach(([k, v], i) => {
+      names[`#f${i}`] = k;
+      values[`:v${i}`] = v;
+      sets.push(`#f${i} = :v${i}`);
+    });
+  return { names, values, sets };
+}

@@ -1,0 +1,130 @@
+/**
+ * Run repository: the run item (`RUN#<runId>` / `META`), runs by workflow newest first (GSI1), and the run
+ * idempotency key item. Starting with a key claims the key (pointing at the new run id) before the run item is
+ * written, so a retried start finds the same run id and re-creates the run idempotently if it was lost.
+ */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Run, RunStatus } from '../model/types';
+import { ConflictError } from '../errors';
+import { keys, type TableRef } from './table';
+import { storeCall } from './errors';
+import { queryPage, stripKeys, type RawPage } from './query';
+import type { PageKey } from './cursor';
+
+/** How long a run idempotency key is remembered. */
+export const RUN_KEY_TTL_SECONDS = 24 * 3_600;
+
+function toRun(item: Record<string, unknown>): Run {
+  return stripKeys(item) as unknown as Run;
+}
+
+/** Fields of a run that change while it runs. */
+export type RunPatch = Partial<Pick<Run, 'status' | 'output' | 'error' | 'endedAt' | 'cost'>>;
+
+/** Creates, reads, updates and lists runs. */
+export class RunRepository {
+  constructor(private readonly table: TableRef) {}
+
+  /** Writes a new run; a run with this id already there is a `ConflictError` (`run_exists`). */
+  async create(run: Run): Promise<void> {
+    await storeCall(
+      () =>
+        this.table.client.send(
+          new PutCommand({
+            TableName: this.table.tableName,
+            Item: {
+              ...keys.run(run.runId), entity: 'run',
+              GSI1PK: `WF#${run.workflowId}#RUNS`, GSI1SK: `${run.startedAt}#${run.runId}`,
+              ...run,
+            },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          }),
+        ),
+      { reason: 'run_exists', message: `run ${run.runId} already exists` },
+    );
+  }
+
+  /** Reads a run (strongly consistent). */
+  async get(runId: string): Promise<Run | undefined> {
+    const out = await storeCall(() =>
+      this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.run(runId), ConsistentRead: true })),
+    );
+    return out.Item ? toRun(out.Item) : undefined;
+  }
+
+  /**
+   * Applies a patch; with `ifStatusIn`, only while the run's status is one of those
+   * (else `ConflictError` with reason `run_finished`). Returns the updated run.
+   */
+  async update(runId: string, patch: RunPatch, ifStatusIn?: readonly RunStatus[]): Promise<Run> {
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) throw new RangeError('empty run patch');
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = entries.map(([k, v], i) => {
+      names[`#f${i}`] = k;
+      values[`:v${i}`] = v;
+      return `#f${i} = :v${i}`;
+    });
+    let condition = 'attribute_exists(PK)';
+    if (ifStatusIn && ifStatusIn.length > 0) {
+      names['#st'] = 'status';
+      condition += ` AND #st IN (${ifStatusIn.map((s, i) => {
+        values[`:s${i}`] = s;
+        return `:s${i}`;
+      }).join(', ')})`;
+    }
+    const out = await storeCall(
+      () =>
+        this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: keys.run(runId),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      () => new ConflictError('run_finished', `run ${runId} is not in a state that allows this change`),
+    );
+    return toRun(out.Attributes ?? {});
+  }
+
+  /** One page of a workflow's runs, newest first. */
+  async listByWorkflow(workflowId: string, limit: number, startKey?: PageKey): Promise<RawPage & { runs: Run[] }> {
+    const page = await queryPage(this.table, { index: 'GSI1', partition: `WF#${workflowId}#RUNS`, limit, startKey });
+    return { ...page, runs: page.items.map(toRun) };
+  }
+
+  /**
+   * Claims an idempotency key for `runId`. Returns the run id the key points at: `runId` when this call
+   * claimed it, or the earlier run's id when the key was already taken (and not yet expired).
+   */
+  async claimKey(workflowId: string, userId: string, key: string, runId: string, now: Date): Promise<string> {
+    const item = { ...keys.runIdempotency(workflowId, userId, key), entity: 'runkey', runId, createdAt: now.toISOString(), ttl: Math.floor(now.getTime() / 1000) + RUN_KEY_TTL_SECONDS };
+    try {
+      await storeCall(() =>
+        this.table.client.send(
+          new PutCommand({
+            TableName: this.table.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(PK) OR #ttl < :now',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+          }),
+        ),
+      );
+      return runId;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const out = await storeCall(() =>
+        this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.runIdempotency(workflowId, userId, key), ConsistentRead: true })),
+      );
+      const existing = out.Item?.runId;
+      if (typeof existing !== 'string') throw error;
+      return existing;
+    }
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Run subscriptions of WebSocket connections, and the delivery lease and cursor on each.
+ *
+ * Two items per subscription: `RUN#<runId>` / `SUB#<connectionId>` (what fan-out queries; holds `cursor`, the
+ * last seq sent, and the lease) and `CONN#<connectionId>` / `SUB#<runId>` (what disconnect queries). The
+ * connection's item counts subscriptions so that a connection holds at most `MAX_SUBSCRIPTIONS_PER_CONNECTION`.
+ * Writes go child first: the connection-side item, then the count, then the run-side item that fan-out reads.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BraidError } from '../errors';
+import { CONNECTION_TTL_SECONDS } from './connections';
+import { translateStoreError } from './errors';
+import { keys, type TableRef } from './table';
+
+/** Most runs one connection may watch at once. */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
+
+/** A connection's subscription to a run, as fan-out sees it. */
+export interface Subscription {
+  runId: string;
+  connectionId: string;
+  userId: string;
+  /** The last seq delivered to the connection. */
+  cursor: number;
+  /** Epoch ms until which a drainer holds the delivery lease. */
+  leaseUntil?: number;
+  /** Random id of the lease holder. */
+  leaseOwner?: string;
+}
+
+/** The connection already holds the most subscriptions allowed. */
+export class TooManySubscriptionsError extends BraidError {
+  readonly limit: number;
+  constructor(limit: number, options?: { cause?: unknown }) {
+    super('too_many_subscriptions', `a connection may hold at most ${limit} subscriptions`, options);
+    this.name = 'TooManySubscriptionsError';
+    this.limit = limit;
+  }
+}
+
+/** The connection is not (or no longer) recorded. */
+export class ConnectionGoneError extends BraidError {
+  readonly connectionId: string;
+  constructor(connectionId: string, options?: { cause?: unknown }) {
+    super('connection_gone', `connection ${connectionId} is gone`, options);
+    this.name = 'ConnectionGoneError';
+    this.connectionId = connectionId;
+  }
+}
+
+/** Stores subscriptions and their delivery state. */
+export interface SubscriptionRepository {
+  /**
+   * Subscribes a connection to a run with `cursor = after`. Subscribing again to the same run restarts it from
+   * `after` and drops any lease. Throws `TooManySubscriptionsError` or `ConnectionGoneError`.
+   */
+  subscribe(input: { connectionId: string; runId: string; userId: string; after: number; now: Date }): Promise<Subscription>;
+  /** Removes one subscription; returns whether it existed. */
+  unsubscribe(connectionId: string, runId: string): Promise<boolean>;
+  /** Removes every subscription of a connection, then the connection item. */
+  removeConnection(connectionId: string): Promise<void>;
+  /** Every subscription to a run. */
+  listForRun(runId: string): Promise<Subscription[]>;
+  /** The run ids a connection is subscribed to. */
+  listForConnection(connectionId: string): Promise<string[]>;
+  /** Takes the delivery lease if it is free or expired; undefined when it is held or the subscription is gone. */
+  acquireLease(runId: string, connectionId: string, owner: string, nowMs: number, leaseMs: number): Promise<Subscription | undefined>;
+  /** Records `seq` as delivered and extends the lease; false when the lease was lost. */
+  advanceCursor(runId: string, connectionId: string, owner: string, seq: number, leaseUntil: number): Promise<boolean>;
+  /** Releases the lease; returns the subscription as left, or undefined when the lease was lost. */
+  releaseLease(runId: string, connectionId: string, owner: string): Promise<Subscription | undefined>;
+}
+
+/** Creates the subscription repository over the Braid table. */
+export function createSubscriptionRepository(table: TableRef): SubscriptionRepository {
+  const { client, tableName } = table;
+
+  /** Runs a conditional write; false when the condition failed, throttling translated. */
+  async function conditional(call: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw translateStoreError(error);
+    }
+  }
+  async function plain<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw translateStoreError(error);
+    }
+  }
+
+  async function putRunSide(sub: Subscription, ttl: number): Promise<void> {
+    await plain(() => client.send(new PutCommand({
+      TableName: tableName,
+      Item: { ...keys.subscription(sub.runId, sub.connectionId), runId: sub.runId, connectionId: sub.connectionId, userId: sub.userId, cursor: sub.cursor, ttl },
+    })));
+  }
+
+  async function removePair(connectionId: string, runId: string): Promise<boolean> {
+    await plain(() => client.send(new DeleteCommand({ TableName: tableName, Key: keys.subscription(runId, connectionId) })));
+    const out = await plain(() => client.send(new DeleteCommand({
+      TableName: tableName, Key: keys.connectionSubscription(connectionId, runId), ReturnValues: 'ALL_OLD',
+    })));
+    return out.Attributes !== undefined;
+  }
+
+  async function queryAll(pk: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await plain(() => client.send(new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sub)',
+        ExpressionAttributeValues: { ':pk': pk, ':sub': 'SUB#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      })));
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  async function leaseUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'ReturnValues'>): Promise<Subscription | undefined> {
+    try {
+      const out = await client.send(new UpdateCommand({ ...input, TableName: tableName, ReturnValues: 'ALL_NEW' }));
+      return out.Attributes ? toSubscription(out.Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw translateStoreError(error);
+    }
+  }
+
+  return {
+    async subscribe({ connectionId, runId, userId, after, now }) {
+      const ttl = Math.floor(now.getTime() / 1000) + CONNECTION_TTL_SECONDS;
+      const sub: Subscription = { runId, connectionId, userId, cursor: after };
+      const isNew = await conditional(() => client.send(new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.connectionSubscription(connectionId, runId), runId, connectionId, ttl },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      })));
+      if (isNew) {
+        const counted = await conditional(() => client.send(new UpdateCommand({
+          TableName: tableName,
+          Key: keys.connection(connectionId),
+          UpdateExpression: 'ADD subscriptionCount :one',
+          ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(subscriptionCount) OR subscriptionCount < :max)',
+          ExpressionAttributeValues: { ':one': 1, ':max': MAX_SUBSCRIPTIONS_PER_CONNECTION },
+        })));
+        if (!counted) {
+          await plain(() => client.send(new DeleteCommand({ TableName: tableName, Key: keys.connectionSubscription(connectionId, runId) })));
+          const connection = await plain(() => client.send(new GetCommand({
+            TableName: tableName, Key: keys.connection(connectionId), ConsistentRead: true,
+          })));
+          if (!connection.Item) throw new ConnectionGoneError(connectionId);
+          throw new TooManySubscriptionsError(MAX_SUBSCRIPTIONS_PER_CONNECTION);
+        }
+      }
+      // Overwriting drops any lease, so an older drain loses its conditional cursor updates and stops.
+      await putRunSide(sub, ttl);
+      return sub;
+    },
+
+    async unsubscribe(connectionId, runId) {
+      const existed = await removePair(connectionId, runId);
+      if (existed) {
+        await conditional(() => client.send(new UpdateCommand({
+          TableName: tableName,
+          Key: keys.connection(connectionId),
+          UpdateExpression: 'ADD subscriptionCount :minus',
+          ConditionExpression: 'attribute_exists(PK) AND subscriptionCount > :zero',
+          ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+        })));
+      }
+      return existed;
+    },
+
+    async removeConnection(connectionId) {
+      const items = await queryAll(keys.connection(connectionId).PK);
+      for (const item of items) await removePair(connectionId, String(item.runId));
+      await plain(() => client.send(new DeleteCommand({ TableName: tableName, Key: keys.connection(connectionId) })));
+    },
+
+    async listForRun(runId) {
+      return (await queryAll(keys.run(runId).PK)).map(toSubscription);
+    },
+
+    async listForConnection(connectionId) {
+      return (await queryAll(keys.connection(connectionId).PK)).map((item) => String(item.runId));
+    },
+
+    acquireLease(runId, connectionId, owner, nowMs, leaseMs) {
+      return leaseUpdate({
+        Key: keys.subscription(runId, connectionId),
+        UpdateExpression: 'SET leaseUntil = :until, leaseOwner = :owner',
+        ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+        ExpressionAttributeValues: { ':until': nowMs + leaseMs, ':owner': owner, ':now': nowMs },
+      });
+    },
+
+    async advanceCursor(runId, connectionId, owner, seq, leaseUntil) {
+      const out = await leaseUpdate({
+        Key: keys.subscription(runId, connectionId),
+        UpdateExpression: 'SET #cursor = :seq, leaseUntil = :until',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeNames: { '#cursor': 'cursor' },
+        ExpressionAttributeValues: { ':seq': seq, ':until': leaseUntil, ':owner': owner },
+      });
+      return out !== undefined;
+    },
+
+    releaseLease(runId, connectionId, owner) {
+      return leaseUpdate({
+        Key: keys.subscription(runId, connectionId),
+        UpdateExpression: 'REMOVE leaseUntil, leaseOwner',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':owner': owner },
+      });
+    },
+  };
+}
+
+function toSubscription(item: Record<string, unknown>): Subscription {
+  const sub: Subscription = {
+    runId: String(item.runId),
+    connectionId: String(item.connectionId),
+    userId: String(item.userId),
+    cursor: Number(item.cursor ?? 0),
+  };
+  if (typeof item.leaseUntil === 'number') sub.leaseUntil = item.leaseUntil;
+  if (typeof item.leaseOwner === 'string') sub.leaseOwner = item.leaseOwner;
+  return sub;
+}

@@ -1,0 +1,54 @@
+/**
+ * Test helpers for the live-progress tests: an in-process dynalite on 127.0.0.1:0 with Braid's table,
+ * and a bounded poll.
+ */
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createRequire } from 'node:module';
+import { ensureTable } from '../../shared/store/create-table';
+import { createDocumentClient, type TableRef } from '../../shared/store/table';
+
+// dynalite ships no types; a declaration-free require keeps this file independent of any ambient d.ts.
+const dynalite = createRequire(import.meta.url)('dynalite') as (options: object) => import('node:net').Server;
+
+/** A running dynalite with the Braid table. */
+export interface LocalTable extends TableRef {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/** Dummy credentials: dynalite and the local Management API ignore signatures. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Starts dynalite on port 0 and creates the table. */
+export async function startTable(tableName = 'braid-test'): Promise<LocalTable> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const config = { endpoint, region: 'local', credentials: LOCAL_CREDENTIALS };
+  const raw = new DynamoDBClient(config);
+  await ensureTable(raw, tableName);
+  raw.destroy();
+  const client = createDocumentClient(config);
+  return {
+    client,
+    tableName,
+    endpoint,
+    async close() {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or throws at the deadline. */
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
