@@ -1,4 +1,55 @@
-// Placeholder entry so the CDK app can bundle while the real handler is being written.
-export const handler = async (): Promise<never> => {
-  throw new Error('functions/api is not implemented yet');
-};
+/**
+ * The api function: reads, validation, permissions, templates, diagrams and (through the runs engineer's
+ * handlers) runs. `createHandler(deps)` is the composition seam used by the local stack and tests;
+ * `handler` is the Lambda entry, configured from the environment at cold start.
+ */
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { handle } from 'hono/aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { validateDefinition } from '../../shared/definition/validate';
+import type { Orchestrator } from '../../shared/ports/orchestrator';
+import { createPermissionService } from '../../shared/services/permissions';
+import { createGrantService } from '../../shared/services/permissions-grants';
+import { createWorkflowReadService } from '../../shared/services/workflow-read';
+import { createStore, type Store } from '../../shared/store/store';
+import { createDocumentClient } from '../../shared/store/table';
+import { createHttpApp, type RouteHandlers } from '../http/app';
+import { BaseConfigSchema, readConfig } from '../http/config';
+import { lazyHandler } from '../http/lazy-handler';
+import { createLogger } from '../http/logger';
+import { workflowReadRoutes } from '../http/workflow-routes';
+
+/** What the api function is built from. */
+export interface ApiDeps {
+  store: Store;
+  logger: Logger;
+  /** Needed by the run routes (start, cancel); absent until they are wired. */
+  orchestrator?: Orchestrator;
+  /** @default () => new Date() */
+  clock?: () => Date;
+  /** Extra route handlers (run routes) merged over the workflow routes. */
+  routes?: RouteHandlers;
+}
+
+/** An HTTP API (payload v2) Lambda handler. */
+export type HttpHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+/** Builds the api function's handler from its dependencies. */
+export function createHandler(deps: ApiDeps): HttpHandler {
+  const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
+  const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock });
+  const grants = createGrantService({ store: deps.store, permissions, clock: deps.clock });
+  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...deps.routes };
+  const app = createHttpApp({ owner: 'api', handlers, logger: deps.logger });
+  return handle(app) as HttpHandler;
+}
+
+/** Reads the environment and builds the real dependencies (Lambda cold start). */
+function depsFromEnv(): ApiDeps {
+  const config = readConfig(BaseConfigSchema);
+  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api') };
+}
+
+/** The Lambda entry point. */
+export const handler: HttpHandler = lazyHandler(() => createHandler(depsFromEnv()));

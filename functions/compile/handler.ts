@@ -1,4 +1,63 @@
-// Placeholder entry so the CDK app can bundle while the real handler is being written.
-export const handler = async (): Promise<never> => {
-  throw new Error('functions/compile is not implemented yet');
-};
+/**
+ * The compile function: `POST /api/v1/workflows` and `PUT /api/v1/workflows/{id}`. It validates, compiles,
+ * registers the state machine through the orchestrator port and stores the version.
+ * `createHandler(deps)` is the seam for the local stack and tests; `handler` is the Lambda entry.
+ */
+import { z } from 'zod';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { handle } from 'hono/aws-lambda';
+import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import { compileWorkflow } from '../../shared/compiler/compile';
+import { validateDefinition } from '../../shared/definition/validate';
+import type { Orchestrator } from '../../shared/ports/orchestrator';
+import { createPermissionService } from '../../shared/services/permissions';
+import { createWorkflowWriteService } from '../../shared/services/workflow-write';
+import { createStore, type Store } from '../../shared/store/store';
+import { createDocumentClient } from '../../shared/store/table';
+import type { HttpHandler } from '../api/handler';
+import { createHttpApp } from '../http/app';
+import { BaseConfigSchema, readConfig } from '../http/config';
+import { lazyHandler } from '../http/lazy-handler';
+import { createLogger } from '../http/logger';
+import { workflowWriteRoutes } from '../http/workflow-routes';
+
+/** What the compile function is built from. */
+export interface CompileDeps {
+  store: Store;
+  orchestrator: Orchestrator;
+  logger: Logger;
+  /** ARN of the executor Lambda that compiled Task states invoke. */
+  executorArn: string;
+  /** @default () => new Date() */
+  clock?: () => Date;
+  /** @default crypto.randomUUID */
+  newId?: () => string;
+}
+
+/** Environment of the compile function. */
+export const CompileConfigSchema = BaseConfigSchema.extend({
+  EXECUTOR_ARN: z.string().startsWith('arn:'),
+  STATE_MACHINE_ROLE_ARN: z.string().startsWith('arn:'),
+  STATE_MACHINE_PREFIX: z.string().min(1).max(40).default('braid'),
+});
+
+/** Builds the compile function's handler from its dependencies. */
+export function createHandler(deps: CompileDeps): HttpHandler {
+  const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
+  const service = createWorkflowWriteService({
+    store: deps.store, permissions, orchestrator: deps.orchestrator, validate: validateDefinition,
+    compile: compileWorkflow, executorArn: deps.executorArn, clock: deps.clock, newId: deps.newId,
+  });
+  return handle(createHttpApp({ owner: 'compile', handlers: workflowWriteRoutes(service), logger: deps.logger })) as HttpHandler;
+}
+
+function depsFromEnv(): CompileDeps {
+  const config = readConfig(CompileConfigSchema);
+  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
+  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}), roleArn: config.STATE_MACHINE_ROLE_ARN, namePrefix: config.STATE_MACHINE_PREFIX });
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), orchestrator, logger: createLogger('braid-compile'), executorArn: config.EXECUTOR_ARN };
+}
+
+/** The Lambda entry point. */
+export const handler: HttpHandler = lazyHandler(() => createHandler(depsFromEnv()));

@@ -1,8 +1,10 @@
 /**
- * Who may watch a run: a run is visible to a user iff its workflow is visible to them (owner, public,
- * or an unexpired grant of any role) and not deleted. Anything else looks exactly like a missing run.
+ * Who may watch a run: the same rule as the runs routes, through the permission service — a run is visible
+ * iff the caller may `view` its workflow (reads of runs include workflows deleted since). Anything else,
+ * a missing run included, is simply "no", so a refusal says nothing about the run.
  */
-import { isExpired } from '../store/grants';
+import { BraidError } from '../errors';
+import { createPermissionService, type PermissionService } from '../services/permissions';
 import type { Store } from '../store/store';
 
 /** Decides whether a user may view a run. */
@@ -11,17 +13,20 @@ export interface RunAccess {
   canView(userId: string, runId: string): Promise<boolean>;
 }
 
-/** The rule on the store's runs, workflows and grants. */
-export function createStoreRunAccess(store: Pick<Store, 'runs' | 'workflows' | 'grants'>, now: () => Date = () => new Date()): RunAccess {
+/** The rule on the store and the permission service. */
+export function createStoreRunAccess(store: Store, now: () => Date = () => new Date(), permissions?: PermissionService): RunAccess {
+  const service = permissions ?? createPermissionService({ store, clock: now });
   return {
     async canView(userId, runId) {
       const run = await store.runs.get(runId);
       if (!run) return false;
-      const workflow = await store.workflows.get(run.workflowId);
-      if (!workflow || workflow.deletedAt) return false;
-      if (workflow.ownerId === userId || workflow.visibility === 'public') return true;
-      const grant = await store.grants.get(workflow.id, userId);
-      return grant !== undefined && !isExpired(grant, now());
+      try {
+        await service.authorizeWorkflow({ userId }, run.workflowId, 'view', { includeDeleted: true });
+        return true;
+      } catch (error) {
+        if (error instanceof BraidError && (error.code === 'not_found' || error.code === 'forbidden')) return false;
+        throw error;
+      }
     },
   };
 }

@@ -22,6 +22,9 @@ export interface GateDecision {
   data?: unknown;
 }
 
+/** A gate as opened: its token (server-only) and the gate's resolved inputs, shown to approvers. */
+export type OpenGate = Gate & { taskToken: string; inputs?: Record<string, unknown> };
+
 function toGate(item: Record<string, unknown>): Gate {
   const { taskToken: _t, ...rest } = stripKeys(item);
   return rest as unknown as Gate;
@@ -32,7 +35,7 @@ export class GateRepository {
   constructor(private readonly table: TableRef) {}
 
   /** Opens a gate once; a second open of the same gate (a redelivery) keeps the first. Returns the stored gate. */
-  async open(gate: Gate & { taskToken: string }): Promise<{ gate: Gate; created: boolean }> {
+  async open(gate: OpenGate): Promise<{ gate: Gate; created: boolean }> {
     try {
       await storeCall(() =>
         this.table.client.send(new PutCommand({

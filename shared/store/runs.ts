@@ -92,6 +92,27 @@ export class RunRepository {
     return toRun(out.Attributes ?? {});
   }
 
+  /** Records the run's execution (server-only; read back with `getExecutionArn`). */
+  async setExecutionArn(runId: string, executionArn: string): Promise<void> {
+    await storeCall(() =>
+      this.table.client.send(new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.run(runId),
+        UpdateExpression: 'SET executionArn = :arn',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':arn': executionArn },
+      })),
+    );
+  }
+
+  /** The run's execution ARN, if it has started. */
+  async getExecutionArn(runId: string): Promise<string | undefined> {
+    const out = await storeCall(() =>
+      this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.run(runId), ConsistentRead: true, ProjectionExpression: 'executionArn' })),
+    );
+    return typeof out.Item?.executionArn === 'string' ? out.Item.executionArn : undefined;
+  }
+
   /** One page of a workflow's runs, newest first. */
   async listByWorkflow(workflowId: string, limit: number, startKey?: PageKey): Promise<RawPage & { runs: Run[] }> {
     const page = await queryPage(this.table, { index: 'GSI1', partition: `WF#${workflowId}#RUNS`, limit, startKey });

@@ -1,0 +1,74 @@
+/**
+ * The Braid stack: data, auth, functions, HTTP and WebSocket APIs, Step Functions wiring, and outputs.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ApiGatewayAccount } from './api-gateway-account';
+import { Auth } from './auth';
+import type { BraidConfig } from './config';
+import { Data } from './data';
+import { Functions } from './functions';
+import { BraidHttpApi } from './http-api';
+import { LiveStream } from './live-stream';
+import { Orchestration } from './orchestration';
+import { BraidWebSocketApi } from './websocket-api';
+
+/** Props of {@link BraidStack}. */
+export interface BraidStackProps extends StackProps {
+  config: BraidConfig;
+}
+
+/** Everything Braid needs in one AWS account and region. */
+export class BraidStack extends Stack {
+  /** The table construct. */
+  readonly data: Data;
+  /** The functions by name. */
+  readonly functions: Functions;
+  /** Step Functions wiring. */
+  readonly orchestration: Orchestration;
+  /** The HTTP API. */
+  readonly httpApi: BraidHttpApi;
+  /** The WebSocket API. */
+  readonly webSocketApi: BraidWebSocketApi;
+
+  constructor(scope: Construct, id: string, props: BraidStackProps) {
+    super(scope, id, { ...props, stackName: props.config.stackName });
+    const config = props.config;
+    const logRetention = config.logRetentionDays as RetentionDays;
+    const destroyLogs = config.destroyData;
+    const throttle = { rateLimit: config.throttleRate, burstLimit: config.throttleBurst };
+
+    this.data = new Data(this, 'Data', { destroyData: config.destroyData });
+    const auth = new Auth(this, 'Auth', { oidc: config.oidc, destroyData: config.destroyData });
+    const jwt = { issuer: auth.issuer, audience: auth.audience, jwksUrl: auth.jwksUrl };
+    this.functions = new Functions(this, 'Functions', {
+      table: this.data.table, logLevel: config.logLevel, logRetention, destroyLogs, jwt,
+    });
+    const fns = this.functions.byName;
+
+    this.orchestration = new Orchestration(this, 'Orchestration', {
+      functions: fns, prefix: config.stackName, logRetention, destroyLogs, toolFunctionPattern: config.toolFunctionPattern,
+    });
+    this.httpApi = new BraidHttpApi(this, 'Http', {
+      owners: { api: fns.api, compile: fns.compile, gate: fns.gate },
+      jwt, corsOrigins: config.corsOrigins, throttle, logRetention, destroyLogs,
+    });
+    this.webSocketApi = new BraidWebSocketApi(this, 'Live', {
+      functions: fns, posters: ['ws-message', 'ws-fanout'], throttle, logRetention, destroyLogs,
+    });
+    if (config.apiGatewayAccountRole) {
+      const account = new ApiGatewayAccount(this, 'ApiGatewayAccount');
+      this.webSocketApi.stage.node.addDependency(account.account);
+    }
+    new LiveStream(this, 'LiveStream', { table: this.data.table, fanout: fns['ws-fanout'] });
+
+    new CfnOutput(this, 'HttpUrl', { value: this.httpApi.url, description: 'BRAID_URL: base URL of the HTTP API' });
+    new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketApi.url, description: 'BRAID_WS_URL: WebSocket URL for live progress' });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'The DynamoDB table' });
+    if (auth.userPool && auth.userPoolClient) {
+      new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId, description: 'Cognito user pool id' });
+      new CfnOutput(this, 'UserPoolClientId', { value: auth.userPoolClient.userPoolClientId, description: 'Cognito app client id (no secret)' });
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The deployment's settings, read once from CDK context (`cdk.json` or `-c key=value`).
+ */
+import type { Node } from 'constructs';
+import { ConfigError } from './errors';
+
+/** An external OpenID Connect provider that issues Braid's tokens instead of a stack-created user pool. */
+export interface ExternalOidc {
+  /** Issuer URL (the `iss` claim), e.g. `https://login.example.com/`. */
+  issuer: string;
+  /** Expected audience (`aud` or Cognito's `client_id`). */
+  audience: string;
+  /** JWKS URL. @default `<issuer>/.well-known/jwks.json` */
+  jwksUrl: string;
+}
+
+/** Everything the stack reads from context, validated. */
+export interface BraidConfig {
+  /** CloudFormation stack name; also the prefix of every compiled state machine. @default `Braid` */
+  stackName: string;
+  /** Destroy the table and user pool with the stack (dev accounts only). @default false (RETAIN) */
+  destroyData: boolean;
+  /** Use an external OIDC issuer; `undefined` creates a Cognito user pool. */
+  oidc: ExternalOidc | undefined;
+  /** Allowed CORS origins of the HTTP API; empty means CORS off. @default [] */
+  corsOrigins: string[];
+  /** `LOG_LEVEL` of every function. @default `INFO` */
+  logLevel: string;
+  /** Days CloudWatch keeps function, API and state machine logs. @default 30 */
+  logRetentionDays: number;
+  /** Steady-state requests per second of the HTTP and WebSocket stages. @default 50 */
+  throttleRate: number;
+  /** Burst of the HTTP and WebSocket stages. @default 100 */
+  throttleBurst: number;
+  /** Function-name pattern the executor may invoke for `lambda` tools. @default `braid-tool-*` */
+  toolFunctionPattern: string;
+  /** Create the account-wide API Gateway CloudWatch role (needed once per account/region for WebSocket logs). @default true */
+  apiGatewayAccountRole: boolean;
+}
+
+
+function str(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new ConfigError(key, `must be a string`);
+  return value;
+}
+
+function bool(node: Node, key: string, fallback: boolean): boolean {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(key, `must be true or false`);
+}
+
+function int(node: Node, key: string, fallback: number): number {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(key, `must be a positive integer`);
+  return n;
+}
+
+/**
+ * Reads and validates the `braid:*` context keys (see the README's deploy section).
+ * @example readConfig(app.node) // { stackName: 'Braid', destroyData: false, ... }
+ */
+export function readConfig(node: Node): BraidConfig {
+  const stackName = str(node, 'braid:stackName') ?? 'Braid';
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(stackName)) {
+    throw new ConfigError('braid:stackName', 'must be 1-40 letters, digits or dashes, starting with a letter');
+  }
+  const issuer = str(node, 'braid:oidcIssuer');
+  const audience = str(node, 'braid:oidcAudience');
+  if ((issuer === undefined) !== (audience === undefined)) {
+    throw new ConfigError('braid:oidcIssuer', 'and braid:oidcAudience go together');
+  }
+  if (issuer !== undefined && !issuer.startsWith('https://')) throw new ConfigError('braid:oidcIssuer', 'must be an https URL');
+  const oidc = issuer !== undefined && audience !== undefined
+    ? { issuer, audience, jwksUrl: str(node, 'braid:oidcJwksUrl') ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` }
+    : undefined;
+  const cors = str(node, 'braid:corsOrigins');
+  return {
+    stackName,
+    destroyData: bool(node, 'braid:destroyData', false),
+    oidc,
+    corsOrigins: cors === undefined ? [] : cors.split(',').map((o) => o.trim()).filter((o) => o.length > 0),
+    logLevel: str(node, 'braid:logLevel') ?? 'INFO',
+    logRetentionDays: int(node, 'braid:logRetentionDays', 30),
+    throttleRate: int(node, 'braid:throttleRate', 50),
+    throttleBurst: int(node, 'braid:throttleBurst', 100),
+    toolFunctionPattern: str(node, 'braid:toolFunctionPattern') ?? 'braid-tool-*',
+    apiGatewayAccountRole: bool(node, 'braid:apiGatewayAccountRole', true),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The ten functions, one per role (ARCHITECTURE.md "Functions"), with the configuration every one reads.
+ * Grants and resource-specific variables are added by the constructs that own those resources.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BraidFunction, type FunctionName } from './braid-function';
+
+/** Per-role sizing: the HTTP API gives up after 30 s, the executor may wait on a slow agent. */
+const SIZING: Record<FunctionName, { memorySize: number; timeout: Duration }> = {
+  api: { memorySize: 1024, timeout: Duration.seconds(29) },
+  compile: { memorySize: 1024, timeout: Duration.seconds(29) },
+  gate: { memorySize: 512, timeout: Duration.seconds(15) },
+  executor: { memorySize: 1024, timeout: Duration.minutes(15) },
+  finalizer: { memorySize: 512, timeout: Duration.minutes(5) },
+  'ws-authorizer': { memorySize: 512, timeout: Duration.seconds(10) },
+  'ws-connect': { memorySize: 512, timeout: Duration.seconds(10) },
+  'ws-disconnect': { memorySize: 512, timeout: Duration.seconds(10) },
+  'ws-message': { memorySize: 512, timeout: Duration.seconds(29) },
+  'ws-fanout': { memorySize: 512, timeout: Duration.minutes(1) },
+};
+
+/** Every function name, in a stable order. */
+export const FUNCTION_NAMES = Object.keys(SIZING) as FunctionName[];
+
+/** Props of {@link Functions}. */
+export interface FunctionsProps {
+  table: ITable;
+  logLevel: string;
+  logRetention: RetentionDays;
+  destroyLogs: boolean;
+  /** Token settings for the functions that verify tokens themselves (the WebSocket authorizer). */
+  jwt: { issuer: string; audience: string; jwksUrl: string };
+}
+
+/** The functions, by name. */
+export class Functions extends Construct {
+  /** Each function by its entry folder name. */
+  readonly byName: Record<FunctionName, BraidFunction>;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const entries = FUNCTION_NAMES.map((name) => {
+      const environment: Record<string, string> = {
+        TABLE_NAME: props.table.tableName,
+        POWERTOOLS_SERVICE_NAME: `braid-${name}`,
+        LOG_LEVEL: props.logLevel,
+      };
+      if (name === 'ws-authorizer' || name === 'api') {
+        environment['JWT_ISSUER'] = props.jwt.issuer;
+        environment['JWT_AUDIENCE'] = props.jwt.audience;
+        environment['JWKS_URL'] = props.jwt.jwksUrl;
+      }
+      const fn = new BraidFunction(this, toId(name), {
+        name,
+        ...SIZING[name],
+        environment,
+        logRetention: props.logRetention,
+        destroyLogs: props.destroyLogs,
+      });
+      return [name, fn] as const;
+    });
+    this.byName = Object.fromEntries(entries) as Record<FunctionName, BraidFunction>;
+
+    const rw: FunctionName[] = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'];
+    for (const name of rw) props.table.grantReadWriteData(this.byName[name].role);
+    // The authorizer checks tokens only; it never touches the table.
+  }
+}
+
+/** `ws-fanout` -> `WsFanout`: construct ids stay readable in the console. */
+function toId(name: string): string {
+  return name.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+}

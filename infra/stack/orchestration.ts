@@ -1,0 +1,177 @@
+/**
+ * Step Functions around the compiled state machines: the role they all run as, their log group, the
+ * compile/api/gate/finalizer permissions scoped to the stack's name prefix, and the finalization rules.
+ */
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { BraidFunction, FunctionName } from './braid-function';
+import { suppress } from './nag';
+
+/** Props of {@link Orchestration}. */
+export interface OrchestrationProps {
+  functions: Record<FunctionName, BraidFunction>;
+  /** Every compiled state machine is named `<prefix>-<...>`; permissions cover only those. */
+  prefix: string;
+  logRetention: RetentionDays;
+  destroyLogs: boolean;
+  /** Function names (pattern) that `lambda` tools may invoke. */
+  toolFunctionPattern: string;
+}
+
+/** The Step Functions side of the stack. */
+export class Orchestration extends Construct {
+  /** The role every compiled state machine runs as. */
+  readonly stateMachineRole: Role;
+  /** Where every compiled state machine logs. */
+  readonly logGroup: LogGroup;
+  /** `arn:aws:states:<region>:<account>:stateMachine:<prefix>-*` (machines and their versions). */
+  readonly stateMachineArnPattern: string;
+  /** `arn:aws:states:<region>:<account>:execution:<prefix>-*`. */
+  readonly executionArnPattern: string;
+
+  constructor(scope: Construct, id: string, props: OrchestrationProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const fns = props.functions;
+    const states = (resource: string, suffix: string) => stack.formatArn({
+      service: 'states', resource, resourceName: `${props.prefix}-${suffix}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.stateMachineArnPattern = states('stateMachine', '*');
+    this.executionArnPattern = states('execution', '*');
+
+    this.logGroup = new LogGroup(this, 'StateMachineLogs', {
+      logGroupName: `/aws/vendedlogs/states/${props.prefix}`,
+      retention: props.logRetention,
+      removalPolicy: props.destroyLogs ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    const executor = fns.executor.fn;
+    this.stateMachineRole = new Role(this, 'StateMachineRole', {
+      assumedBy: new ServicePrincipal('states.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: 'Role of every compiled Braid state machine: invoke the executor, trace, log',
+    });
+    this.stateMachineRole.addToPolicy(new PolicyStatement({
+      sid: 'InvokeExecutor', actions: ['lambda:InvokeFunction'], resources: [executor.functionArn],
+    }));
+    this.stateMachineRole.addToPolicy(new PolicyStatement({
+      sid: 'Tracing',
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      resources: ['*'],
+    }));
+    this.stateMachineRole.addToPolicy(new PolicyStatement({
+      sid: 'LogDelivery',
+      actions: [
+        'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+      ],
+      resources: ['*'],
+    }));
+    suppress(this.stateMachineRole, {
+      'AwsSolutions-IAM5[Resource::*]': 'X-Ray and CloudWatch Logs vended log delivery actions support no resource-level permissions (Step Functions logging and tracing documentation).',
+    });
+
+    // compile: register state machines named <prefix>-*, passing only the role above.
+    const compile = fns.compile;
+    compile.role.addToPolicy(new PolicyStatement({
+      sid: 'RegisterStateMachines',
+      actions: [
+        'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
+        'states:DescribeStateMachine', 'states:ListStateMachineVersions', 'states:TagResource',
+      ],
+      resources: [this.stateMachineArnPattern],
+    }));
+    compile.role.addToPolicy(new PolicyStatement({
+      sid: 'PassStateMachineRole',
+      actions: ['iam:PassRole'],
+      resources: [this.stateMachineRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } },
+    }));
+    compile.fn.addEnvironment('EXECUTOR_ARN', executor.functionArn);
+    compile.fn.addEnvironment('STATE_MACHINE_ROLE_ARN', this.stateMachineRole.roleArn);
+    compile.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
+    compile.fn.addEnvironment('STATE_MACHINE_LOG_GROUP_ARN', this.logGroup.logGroupArn);
+    suppress(compile.role, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+        'State machines are created at run time, one per workflow; the pattern is the stack prefix and nothing else.',
+    });
+
+    // api: start runs on published versions, stop and describe their executions.
+    const api = fns.api;
+    api.role.addToPolicy(new PolicyStatement({
+      sid: 'StartRuns', actions: ['states:StartExecution'], resources: [this.stateMachineArnPattern],
+    }));
+    api.role.addToPolicy(new PolicyStatement({
+      sid: 'ManageRuns', actions: ['states:StopExecution', 'states:DescribeExecution'], resources: [this.executionArnPattern],
+    }));
+    api.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
+    suppress(api.role, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+        'Runs start on state machine versions created at run time; the pattern is the stack prefix.',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}-*]`]:
+        'Executions are named after run ids at run time; the pattern is the stack prefix.',
+    });
+
+    // gate: the only holder of SendTask*. The executor must not hold it: the state machine role invokes the
+    // executor, and a grant on the machines to a function the machines invoke makes a dependency cycle.
+    const gate = fns.gate;
+    gate.role.addToPolicy(new PolicyStatement({
+      sid: 'DecideGates', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachineArnPattern],
+    }));
+    suppress(gate.role, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+        'Gate tokens belong to state machines created at run time; the pattern is the stack prefix.',
+    });
+
+    // executor: `lambda` tool nodes invoke the user's functions, limited to a name pattern.
+    const toolArn = stack.formatArn({
+      service: 'lambda', resource: 'function', resourceName: props.toolFunctionPattern, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    fns.executor.role.addToPolicy(new PolicyStatement({
+      sid: 'InvokeTools', effect: Effect.ALLOW, actions: ['lambda:InvokeFunction'], resources: [toolArn, `${toolArn}:*`],
+    }));
+    suppress(fns.executor.role, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${props.toolFunctionPattern}]`]:
+        'Tool functions are named by workflow authors; the executor may invoke only the configured name pattern (context braid:toolFunctionPattern).',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${props.toolFunctionPattern}:*]`]:
+        'Versions and aliases of the same tool functions.',
+    });
+
+    // finalizer: reconcile runs whose execution ended without `finalize`, on status events and on a schedule.
+    const finalizer = fns.finalizer;
+    finalizer.role.addToPolicy(new PolicyStatement({
+      sid: 'ReadRuns', actions: ['states:DescribeExecution'], resources: [this.executionArnPattern],
+    }));
+    finalizer.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
+    suppress(finalizer.role, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}-*]`]:
+        'Executions are named after run ids at run time; the pattern is the stack prefix.',
+    });
+    const dlq = new Queue(this, 'FinalizerDlq', {
+      encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14),
+    });
+    suppress(dlq, { 'AwsSolutions-SQS3': 'This queue is itself the dead-letter queue of the finalizer rules.' });
+    const target = new LambdaFunction(finalizer.fn, { deadLetterQueue: dlq, retryAttempts: 4, maxEventAge: Duration.hours(2) });
+    new Rule(this, 'ExecutionEnded', {
+      description: 'Finalize Braid runs whose execution ended (best effort: the schedule below catches misses)',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [{ prefix: states('stateMachine', '') }],
+        },
+      },
+      targets: [target],
+    });
+    new Rule(this, 'Reconcile', {
+      description: 'Reconcile Braid runs stuck in running (Step Functions status events are best effort)',
+      schedule: Schedule.rate(Duration.minutes(15)),
+      targets: [target],
+    });
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Closing a run: moving its outstanding nodes and open gates to final statuses, and the run itself to a final
+ * status with its event. Shared by finalize (the state machine's last task), cancel, and the finalizer that
+ * reconciles executions which ended without finalize. Every write is conditional, so running it twice is harmless.
+ */
+import type { ErrorInfo, NodeRun, NodeStatus, Run, RunStatus } from '../model/types';
+import { ConflictError } from '../errors';
+import { deadNodes, isVirtual, virtualOutput } from './execution-graph';
+import { nowIso, record, type LoadedRun, type RunStores } from './execution-context';
+import { NODE_ENTERED_FROM, RUN_ENTERED_FROM } from './run-status';
+
+/** Where outstanding nodes go. */
+export interface ClosePolicy {
+  /** Status for nodes that never started. */
+  pending: 'skipped' | 'cancelled';
+  /** Status for nodes that were running, retrying or waiting. */
+  active: 'failed' | 'cancelled';
+  /** Error recorded on nodes closed as `failed`. */
+  error?: ErrorInfo;
+  /** What a waiting gate becomes (a gate past its `timeoutAt` always becomes `timed_out`). */
+  gate: 'cancelled' | 'timed_out';
+}
+
+const GATE_TIMEOUT: ErrorInfo = { name: 'States.Timeout', message: 'the gate timed out before anyone decided' };
+
+/** Moves every outstanding node and open gate of the run to a final status and records the events. */
+export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, policy: ClosePolicy): Promise<Map<string, NodeRun>> {
+  const { run, graph } = loaded;
+  const runs = await stores.nodeRuns.list(run.runId);
+  const gates = new Map((await stores.gates.list(run.runId)).map((g) => [g.nodeId, g] as const));
+  const now = nowIso(stores);
+  const dead = deadNodes(graph, runs);
+  for (const id of graph.order) {
+    const current = runs.get(id)?.status ?? 'pending';
+    let to: NodeStatus | undefined;
+    let fields: { output?: unknown; error?: ErrorInfo } = {};
+    if (current === 'pending') {
+      if (isVirtual(graph.nodes.get(id)) && !dead.has(id) && policy.pending === 'skipped') {
+        const output = virtualOutput(graph, runs, id);
+        to = Object.keys(output).length > 0 ? 'succeeded' : 'skipped';
+        if (to === 'succeeded') fields = { output };
+      } else to = dead.has(id) ? 'skipped' : policy.pending;
+    } else if (current === 'waiting') {
+      const gate = gates.get(id);
+      const timedOut = gate !== undefined && gate.timeoutAt <= now;
+      if (gate?.status === 'waiting') await stores.gates.close(run.runId, id, timedOut ? 'timed_out' : policy.gate, now);
+      to = timedOut ? 'failed' : policy.active;
+      if (to === 'failed') fields = { error: timedOut ? GATE_TIMEOUT : policy.error };
+    } else if (current === 'running' || current === 'retrying') {
+      to = policy.active;
+      if (to === 'failed') fields = { error: policy.error };
+    }
+    if (!to) continue;
+    const updated = await stores.nodeRuns.transition(run.runId, id, to, { ...fields, endedAt: now }, NODE_ENTERED_FROM[to]);
+    if (!updated) continue;
+    runs.set(id, { ...updated, attempts: runs.get(id)?.attempts ?? [] });
+    const data = fields.error ? { error: fields.error } : {};
+    await record(stores, run.runId, `node.${to}:${id}`, { type: `node.${to}` as 'node.skipped', nodeId: id, at: now, data });
+  }
+  return runs;
+}
+
+/**
+ * Moves the run to a final status unless it already has one. Returns the updated run, or `undefined` when
+ * another writer finished it first (the event is then left to that writer).
+ */
+export async function finishRun(
+  stores: RunStores,
+  run: Run,
+  status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled' | 'timed_out'>,
+  fields: { output?: unknown; error?: ErrorInfo; cost?: Run['cost'] },
+): Promise<Run | undefined> {
+  const endedAt = nowIso(stores);
+  let updated: Run;
+  try {
+    updated = await stores.store.runs.update(run.runId, { status, endedAt, ...fields }, RUN_ENTERED_FROM[status]);
+  } catch (error) {
+    if (error instanceof ConflictError) return undefined;
+    throw error;
+  }
+  const data: Record<string, unknown> = { status };
+  if (fields.error) data.error = fields.error;
+  if (fields.cost) data.cost = fields.cost;
+  await record(stores, run.runId, `run.${status}`, { type: `run.${status}`, at: endedAt, data });
+  return updated;
+}
+
+/** The sum of the nodes' reported costs. */
+export function totalCost(runs: ReadonlyMap<string, NodeRun>): Run['cost'] {
+  const cost: Run['cost'] = { usd: 0 };
+  let inputTokens = 0;
+  let outputTokens = 0;
+  for (const node of runs.values()) {
+    if (!node.cost) continue;
+    cost.usd += node.cost.usd;
+    inputTokens += node.cost.inputTokens ?? 0;
+    outputTokens += node.cost.outputTokens ?? 0;
+  }
+  cost.usd = Math.round(cost.usd * 1e9) / 1e9;
+  if (inputTokens > 0) cost.inputTokens = inputTokens;
+  if (outputTokens > 0) cost.outputTokens = outputTokens;
+  return cost;
+}

@@ -1,0 +1,223 @@
+/**
+ * The executor service: what the state machine's tasks ask for (ARCHITECTURE.md, "Executor event").
+ * `execute` runs one attempt of a node, `gate` opens a human gate and keeps its task token, `finalize` closes
+ * the run. Idempotent per (run, node, attempt): a repeated delivery of a finished attempt returns the recorded
+ * route (or error) and repeats no side effect.
+ */
+import type { NodeDef, RetryPolicy } from '../definition/schema';
+import { DEFAULT_TIMEOUT_SECONDS } from '../definition/schema';
+import { BraidError } from '../errors';
+import { executeNode, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
+import type { ErrorInfo, NodeRun } from '../model/types';
+import { closeOutstanding, finishRun, totalCost } from './execution-close';
+import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
+import { bindingOutputs, deadNodes, terminalNodes, virtualAncestors, virtualOutput } from './execution-graph';
+import { NODE_ENTERED_FROM } from './run-status';
+import { isRunTerminal } from './run-status';
+
+/** What every task returns: the route the compiled Choice states read. */
+export interface TaskResult {
+  route: string;
+}
+
+/** The error an ASL `Catch` hands to `finalize` (`ResultPath: "$.error"`). */
+export interface StateError {
+  Error?: string;
+  Cause?: string;
+}
+
+/** Attempts of the service retry (ARCHITECTURE.md, "Retry"): `Braid.Transient` is retried this many times. */
+const SERVICE_RETRY_ATTEMPTS = 3;
+
+/** The run is already final; the task does nothing (the execution is being stopped). Not retried. */
+export class RunFinishedError extends BraidError {
+  constructor(runId: string, options?: { cause?: unknown }) {
+    super('run_finished', `run ${runId} has already finished`, options);
+    this.name = 'Braid.RunFinished';
+  }
+}
+
+/** A failure recorded earlier, thrown again on a repeated delivery with the same ASL error name. */
+export class RecordedFailureError extends BraidError {
+  constructor(info: ErrorInfo) {
+    super('recorded_failure', info.message);
+    this.name = info.name;
+  }
+}
+
+/** Builds the executor service. */
+export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}) {
+  async function load(runId: string): Promise<LoadedRun> {
+    const loaded = await loadRun(stores, runId);
+    if (isRunTerminal(loaded.run.status)) throw new RunFinishedError(runId);
+    return loaded;
+  }
+
+  /** Records `parallel`/`join` ancestors of a node about to start as succeeded, with their derived outputs. */
+  async function settleVirtualAncestors(loaded: LoadedRun, nodeId: string, runs: Map<string, NodeRun>): Promise<void> {
+    for (const id of virtualAncestors(loaded.graph, nodeId)) {
+      if ((runs.get(id)?.status ?? 'pending') !== 'pending') continue;
+      const at = nowIso(stores);
+      const output = virtualOutput(loaded.graph, runs, id);
+      const updated = await stores.nodeRuns.transition(loaded.run.runId, id, 'succeeded', { startedAt: at, endedAt: at, output }, ['pending']);
+      if (updated) runs.set(id, { ...updated, attempts: [] });
+      await record(stores, loaded.run.runId, `node.succeeded:${id}`, { type: 'node.succeeded', nodeId: id, at, data: {} });
+    }
+  }
+
+  /** Marks nodes that the recorded decisions made unreachable as skipped. */
+  async function skipUnreachable(loaded: LoadedRun, runs: Map<string, NodeRun>): Promise<void> {
+    for (const id of deadNodes(loaded.graph, runs)) {
+      if ((runs.get(id)?.status ?? 'pending') !== 'pending') continue;
+      const at = nowIso(stores);
+      const updated = await stores.nodeRuns.transition(loaded.run.runId, id, 'skipped', { endedAt: at }, NODE_ENTERED_FROM.skipped);
+      if (updated) runs.set(id, { ...updated, attempts: [] });
+      await record(stores, loaded.run.runId, `node.skipped:${id}`, { type: 'node.skipped', nodeId: id, at, data: {} });
+    }
+  }
+
+  function nodeOf(loaded: LoadedRun, nodeId: string): NodeDef {
+    const node = loaded.graph.nodes.get(nodeId);
+    if (!node) throw new BraidError('unknown_node', `run ${loaded.run.runId} has no node ${nodeId}`);
+    return node;
+  }
+
+  function timeoutSeconds(loaded: LoadedRun, node: NodeDef): number {
+    const own = 'timeoutSeconds' in node ? node.timeoutSeconds : undefined;
+    return own ?? loaded.definition.defaults?.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  }
+
+  function willRetry(loaded: LoadedRun, node: NodeDef, attempt: number, error: ErrorInfo): boolean {
+    if (error.name === 'Braid.Transient') return attempt + 1 < SERVICE_RETRY_ATTEMPTS;
+    if (error.name !== 'Braid.NodeFailed') return false;
+    const policy: RetryPolicy | undefined = ('retry' in node ? node.retry : undefined) ?? loaded.definition.defaults?.retry;
+    return attempt + 1 < (policy?.maxAttempts ?? 1);
+  }
+
+  return {
+    /** Runs attempt `attempt` of `nodeId` and returns its route; throws an error named per the ASL contract. */
+    async execute(runId: string, nodeId: string, attempt: number): Promise<TaskResult> {
+      const loaded = await load(runId);
+      const node = nodeOf(loaded, nodeId);
+      const startedAt = nowIso(stores);
+      const started = await stores.nodeRuns.startAttempt(runId, nodeId, attempt, startedAt);
+      if (!started.created && started.record.status === 'succeeded') return { route: started.record.route ?? 'ok' };
+      if (!started.created && started.record.status === 'failed' && started.record.error) throw new RecordedFailureError(started.record.error);
+      if (attempt > 0) {
+        // The previous attempt may have timed out without reporting: close it.
+        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt - 1, { status: 'failed', endedAt: startedAt, error: { name: 'States.Timeout', message: 'the attempt timed out' } });
+      }
+      const runs = await stores.nodeRuns.list(runId);
+      await settleVirtualAncestors(loaded, nodeId, runs);
+      await stores.nodeRuns.transition(runId, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
+      await record(stores, runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
+
+      const deadline = Date.now() + timeoutSeconds(loaded, node) * 1000;
+      const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.graph, runs) };
+      const outEdges = loaded.graph.outEdges.get(nodeId) ?? [];
+      try {
+        const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope);
+        const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+        const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, outEdges }, executorDeps);
+        const route = result.route ?? 'ok';
+        const endedAt = nowIso(stores);
+        const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost }, NODE_ENTERED_FROM.succeeded);
+        const data: Record<string, unknown> = { attempt };
+        if (result.cost) data.cost = result.cost;
+        if (node.type === 'condition') data.route = route;
+        await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
+        if (node.type === 'condition' && updated) {
+          runs.set(nodeId, { ...updated, attempts: [] });
+          await skipUnreachable(loaded, runs);
+        }
+        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route });
+        return { route };
+      } catch (error) {
+        if (error instanceof RunFinishedError) throw error;
+        const info = error instanceof BraidError && error.name === 'Braid.Transient' ? { name: error.name, message: error.message } : toErrorInfo(error);
+        const endedAt = nowIso(stores);
+        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt, error: info });
+        if (willRetry(loaded, node, attempt, info)) {
+          await stores.nodeRuns.transition(runId, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
+          await record(stores, runId, `node.retrying:${nodeId}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
+        } else {
+          const updated = await stores.nodeRuns.transition(runId, nodeId, 'failed', { endedAt, error: info }, NODE_ENTERED_FROM.failed);
+          await record(stores, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
+          if (updated && node.type === 'condition') {
+            runs.set(nodeId, { ...updated, attempts: [] });
+            await skipUnreachable(loaded, runs);
+          }
+        }
+        throw new RecordedFailureError(info);
+      }
+    },
+
+    /** Opens the gate of `nodeId`, keeping its task token server-side; the node and the run wait. */
+    async gate(runId: string, nodeId: string, attempt: number, taskToken: string): Promise<TaskResult> {
+      const loaded = await load(runId);
+      const node = nodeOf(loaded, nodeId);
+      if (node.type !== 'human_gate') throw new BraidError('not_a_gate', `node ${nodeId} is not a human gate`);
+      const openedAt = nowIso(stores);
+      await stores.nodeRuns.startAttempt(runId, nodeId, attempt, openedAt);
+      const runs = await stores.nodeRuns.list(runId);
+      await settleVirtualAncestors(loaded, nodeId, runs);
+      const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.graph, runs) };
+      const inputs = await resolveInputs(node.inputs, scope);
+      const timeoutAt = new Date(Date.parse(openedAt) + timeoutSeconds(loaded, node) * 1000).toISOString();
+      const { gate } = await stores.gates.open({
+        runId, nodeId, status: 'waiting', prompt: node.prompt, approvers: node.approvers ?? [], openedAt, timeoutAt, taskToken,
+        ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
+      });
+      await stores.nodeRuns.transition(runId, nodeId, 'waiting', { startedAt: openedAt }, NODE_ENTERED_FROM.waiting);
+      try {
+        await stores.store.runs.update(runId, { status: 'waiting' }, ['running']);
+      } catch (error) {
+        if (!(error instanceof BraidError && error.code === 'conflict')) throw error;
+      }
+      await record(stores, runId, `node.waiting:${nodeId}`, {
+        type: 'node.waiting', nodeId, at: openedAt, data: { prompt: gate.prompt, approvers: gate.approvers, timeoutAt: gate.timeoutAt },
+      });
+      return { route: 'waiting' };
+    },
+
+    /** Closes the run: `succeeded` with its terminal nodes' outputs, or `failed` with the caught error. */
+    async finalize(runId: string, error?: StateError): Promise<TaskResult> {
+      const loaded = await loadRun(stores, runId);
+      if (isRunTerminal(loaded.run.status)) return { route: 'ok' };
+      const info = error ? stateErrorInfo(error) : undefined;
+      // A node still running here timed out (its task never reported); after another failure it was stopped.
+      const timedOut = !info || info.name === 'States.Timeout';
+      const runs = await closeOutstanding(stores, loaded, {
+        pending: 'skipped', active: timedOut ? 'failed' : 'cancelled', error: { name: 'States.Timeout', message: 'the node timed out' }, gate: 'cancelled',
+      });
+      const cost = totalCost(runs);
+      if (info) {
+        await finishRun(stores, loaded.run, 'failed', { error: info, cost });
+        return { route: 'ok' };
+      }
+      const output: Record<string, unknown> = {};
+      for (const id of terminalNodes(loaded.graph)) {
+        const node = runs.get(id);
+        if (node?.status === 'succeeded') output[id] = node.output ?? null;
+      }
+      await finishRun(stores, loaded.run, 'succeeded', { output, cost });
+      return { route: 'ok' };
+    },
+  };
+}
+
+/** The executor service. */
+export type ExecutionService = ReturnType<typeof createExecutionService>;
+
+/** Reads the ASL error (`Cause` is often the Lambda error as JSON) into an `ErrorInfo`. */
+export function stateErrorInfo(error: StateError): ErrorInfo {
+  const name = error.Error ?? 'Braid.RunFailed';
+  let message = error.Cause ?? name;
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // A plain-text cause stays as it is.
+  }
+  return { name, message };
+}

@@ -1,0 +1,110 @@
+/**
+ * Human-gate decisions (the gate function): approve or reject a waiting gate. Exactly one decision wins (a
+ * conditional write from `waiting`); the winner records the node's outcome and completes the task through the
+ * orchestrator with the token that only the store and this service ever see.
+ */
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import type { Gate, Run } from '../model/types';
+import type { Orchestrator } from '../ports/orchestrator';
+import { nowIso, record, type RunStores } from './execution-context';
+import { roleAtLeast, type Caller, type PermissionService } from './permissions';
+import { NODE_ENTERED_FROM, RUN_ENTERED_FROM, isRunTerminal } from './run-status';
+import { gateView, type GateView } from './run-views';
+import { zodIssues } from './zod-issues';
+import { ConflictError } from '../errors';
+
+/** Body of `POST …/gates/{nodeId}/{decision}`. */
+export const GateDecisionRequestSchema = z.strictObject({
+  comment: z.string().max(4_096).optional(),
+  /** Any JSON the decider attaches; part of the gate's output on approve. */
+  data: z.unknown().optional(),
+});
+
+/** The decisions a person can take. */
+export const GATE_DECISIONS = ['approve', 'reject'] as const;
+
+/** The ASL error name of a rejected gate. */
+export const GATE_REJECTED_ERROR = 'Braid.GateRejected';
+
+/** What the gate service needs. */
+export interface GateServiceDeps extends RunStores {
+  permissions: PermissionService;
+  orchestrator: Orchestrator;
+}
+
+/** Builds the gate service. */
+export function createGateService(deps: GateServiceDeps) {
+  /** Checks that the caller may decide: a listed approver, or (none listed) the owner and approver/editor grantees. */
+  async function authorize(caller: Caller, run: Run, gate: Gate | undefined): Promise<void> {
+    if (gate && gate.approvers.length > 0 && gate.approvers.includes(caller.userId)) return;
+    let role;
+    try {
+      ({ role } = await deps.permissions.authorizeWorkflow(caller, run.workflowId, 'view', { includeDeleted: true }));
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new NotFoundError('run', run.runId, { cause: error });
+      throw error;
+    }
+    if (!gate) throw new NotFoundError('gate', `${run.runId}/${gate === undefined ? 'node' : ''}`);
+    if (gate.approvers.length > 0) throw new ForbiddenError('only the approvers listed on this gate may decide it');
+    if (!roleAtLeast(role, 'approver')) throw new ForbiddenError(`deciding a gate needs the approver role; you have ${role}`);
+  }
+
+  return {
+    /** Approves or rejects the gate of `nodeId` in `runId`; returns the decided gate (never its token). */
+    async decide(caller: Caller, runId: string, nodeId: string, decision: string, body: unknown): Promise<GateView> {
+      if (!(GATE_DECISIONS as readonly string[]).includes(decision)) {
+        throw new ValidationError([{ code: 'invalid_enum_value', path: '/path/decision', message: 'must be approve or reject' }]);
+      }
+      const parsed = GateDecisionRequestSchema.safeParse(body ?? {});
+      if (!parsed.success) throw new ValidationError(zodIssues(parsed.error));
+      const { comment, data } = parsed.data;
+      const run = await deps.store.runs.get(runId);
+      if (!run) throw new NotFoundError('run', runId);
+      const gate = await deps.gates.get(runId, nodeId);
+      await authorize(caller, run, gate);
+      if (gate?.status === 'waiting' && isRunTerminal(run.status)) {
+        throw new ConflictError('run_finished', `run ${runId} has already ${run.status}`);
+      }
+      const decidedAt = nowIso(deps);
+      const approved = decision === 'approve';
+      const decided = await deps.gates.decide(runId, nodeId, {
+        status: approved ? 'approved' : 'rejected', decidedBy: caller.userId, decidedAt,
+        ...(comment !== undefined ? { comment } : {}), ...(data !== undefined ? { data } : {}),
+      });
+      const eventData: Record<string, unknown> = { by: caller.userId, ...(comment !== undefined ? { comment } : {}) };
+      if (approved) {
+        const output = { approved: true, by: caller.userId, comment: comment ?? null, data: data ?? null };
+        await deps.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt: decidedAt, output }, NODE_ENTERED_FROM.succeeded);
+        await record(deps, runId, `gate.approved:${nodeId}`, { type: 'gate.approved', nodeId, at: decidedAt, data: eventData });
+        await record(deps, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: decidedAt, data: {} });
+      } else {
+        const error = { name: GATE_REJECTED_ERROR, message: comment ? `rejected by ${caller.userId}: ${comment}` : `rejected by ${caller.userId}` };
+        await deps.nodeRuns.transition(runId, nodeId, 'failed', { endedAt: decidedAt, error }, NODE_ENTERED_FROM.failed);
+        await record(deps, runId, `gate.rejected:${nodeId}`, { type: 'gate.rejected', nodeId, at: decidedAt, data: eventData });
+        await record(deps, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: decidedAt, data: { error } });
+      }
+      await resumeRun(runId);
+      const taskToken = await deps.gates.getToken(runId, nodeId);
+      if (taskToken) {
+        if (approved) await deps.orchestrator.sendTaskSuccess({ taskToken, output: { route: 'ok' } });
+        else await deps.orchestrator.sendTaskFailure({ taskToken, error: GATE_REJECTED_ERROR, cause: `gate ${nodeId} rejected by ${caller.userId}` });
+      }
+      return gateView(decided);
+    },
+  };
+
+  /** A waiting run runs again once no gate of it waits. */
+  async function resumeRun(runId: string): Promise<void> {
+    const open = (await deps.gates.list(runId)).some((g) => g.status === 'waiting');
+    if (open) return;
+    try {
+      await deps.store.runs.update(runId, { status: 'running' }, RUN_ENTERED_FROM.running);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+}
+
+/** The gate service. */
+export type GateService = ReturnType<typeof createGateService>;

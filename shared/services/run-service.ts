@@ -1,0 +1,176 @@
+/**
+ * The run service (the api function's run routes): start a run, list and read runs, their nodes and their
+ * event log, and cancel. Runs are authorized through their workflow; a run the caller may not see is a 404.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { BraidError, ConflictError, NotFoundError, ValidationError } from '../errors';
+import type { Run } from '../model/types';
+import type { Orchestrator } from '../ports/orchestrator';
+import { decodeCursor, encodeCursor, type Page } from '../store/cursor';
+import { EVENT_LOG_LIMITS } from '../store/events';
+import { closeOutstanding, finishRun } from './execution-close';
+import { loadRun, record, type RunStores } from './execution-context';
+import type { Caller, PermissionService, WorkflowAction } from './permissions';
+import { checkRunInput } from './run-input';
+import { isRunTerminal } from './run-status';
+import { nodeRunView, runSummary, runView, type NodeRunView, type RunSummary, type RunView } from './run-views';
+import { zodIssues } from './zod-issues';
+import type { RunEvent } from '../model/types';
+
+/** Body of `POST /api/v1/workflows/{id}/run`. */
+export const StartRunRequestSchema = z.strictObject({
+  /** The run's input, checked against the workflow's `inputSchema`. @default {} */
+  input: z.unknown().optional(),
+  /** The same key (per workflow and user, for 24 hours) returns the same run. */
+  idempotencyKey: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only').optional(),
+});
+
+const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(4_096).optional(),
+});
+
+const EventsQuerySchema = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(EVENT_LOG_LIMITS.maxPageSize).default(EVENT_LOG_LIMITS.defaultPageSize),
+});
+
+/** A page of a run's event log. */
+export interface EventsView {
+  events: RunEvent[];
+  /** The last seq of the log when read. */
+  lastSeq: number;
+  /** Pass as `after` for the next page; absent when the page reached `lastSeq`. */
+  nextAfter?: number;
+}
+
+/** What the run service needs. */
+export interface RunServiceDeps extends RunStores {
+  permissions: PermissionService;
+  orchestrator: Orchestrator;
+  /** @default crypto.randomUUID */
+  newId?: () => string;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, prefix));
+  return parsed.data;
+}
+
+/** Builds the run service. */
+export function createRunService(deps: RunServiceDeps) {
+  const newId = deps.newId ?? randomUUID;
+  const { store } = deps;
+
+  /** Loads a run the caller may act on; anything the caller may not see is a 404 for the run. */
+  async function authorizedRun(caller: Caller, runId: string, action: WorkflowAction): Promise<Run> {
+    const run = await store.runs.get(runId);
+    if (!run) throw new NotFoundError('run', runId);
+    try {
+      await deps.permissions.authorizeWorkflow(caller, run.workflowId, action, { includeDeleted: action === 'view' });
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new NotFoundError('run', runId, { cause: error });
+      throw error;
+    }
+    return run;
+  }
+
+  async function launch(run: Run, versionArn: string): Promise<void> {
+    await record(deps, run.runId, 'run.started', { type: 'run.started', at: run.startedAt, data: { workflowId: run.workflowId, version: run.version } });
+    try {
+      const { executionArn } = await deps.orchestrator.start({ versionArn, runId: run.runId, input: { runId: run.runId, r: {} } });
+      await store.runs.setExecutionArn(run.runId, executionArn);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await finishRun(deps, run, 'failed', { error: { name: 'Braid.StartFailed', message: `the execution did not start: ${message}` } });
+      throw error;
+    }
+  }
+
+  return {
+    /** `POST /api/v1/workflows/{id}/run`: starts a run of the latest version (202 `{ runId, status }`). */
+    async start(caller: Caller, workflowId: string, body: unknown): Promise<{ runId: string; status: Run['status'] }> {
+      const request = parse(StartRunRequestSchema, body ?? {}, '');
+      const { workflow } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'run');
+      const version = await store.workflows.getVersion(workflow, workflow.latestVersion);
+      if (!version) throw new NotFoundError('workflow version', `${workflowId}@${workflow.latestVersion}`);
+      const input = request.input ?? {};
+      checkRunInput(`${workflowId}#${version.version}`, version.definition.inputSchema, input);
+      if (!version.stateMachineVersionArn) throw new BraidError('not_registered', `version ${version.version} of ${workflowId} has no state machine`);
+      const now = deps.clock?.() ?? new Date();
+      let runId = newId();
+      if (request.idempotencyKey) {
+        runId = await store.runs.claimKey(workflowId, caller.userId, request.idempotencyKey, runId, now);
+        const existing = await store.runs.get(runId);
+        if (existing) return { runId, status: existing.status };
+      }
+      const run: Run = {
+        runId, workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId, status: 'running',
+        input, startedAt: now.toISOString(), cost: { usd: 0 }, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+      };
+      try {
+        await store.runs.create(run);
+      } catch (error) {
+        // A concurrent start with the same key created it first.
+        const existing = error instanceof ConflictError ? await store.runs.get(runId) : undefined;
+        if (existing) return { runId, status: existing.status };
+        throw error;
+      }
+      await launch(run, version.stateMachineVersionArn);
+      return { runId, status: 'running' };
+    },
+
+    /** `GET /api/v1/workflows/{id}/runs`: the workflow's runs, newest first. */
+    async list(caller: Caller, workflowId: string, query: Record<string, string | undefined>): Promise<Page<RunSummary>> {
+      const { limit, cursor } = parse(PageQuerySchema, query, '/query');
+      await deps.permissions.authorizeWorkflow(caller, workflowId, 'view');
+      const listing = `runs:${workflowId}`;
+      const { key } = decodeCursor(listing, cursor);
+      const page = await store.runs.listByWorkflow(workflowId, limit, key);
+      return {
+        items: page.runs.map(runSummary),
+        ...(page.lastKey ? { nextCursor: encodeCursor(listing, { phase: 0, key: page.lastKey }) } : {}),
+      };
+    },
+
+    /** `GET /api/v1/workflows/runs/{runId}`. */
+    async get(caller: Caller, runId: string): Promise<RunView> {
+      return runView(await authorizedRun(caller, runId, 'view'));
+    },
+
+    /** `GET /api/v1/workflows/runs/{runId}/nodes`: every node of the run's version, in execution order. */
+    async nodes(caller: Caller, runId: string): Promise<{ items: NodeRunView[] }> {
+      await authorizedRun(caller, runId, 'view');
+      const loaded = await loadRun(deps, runId);
+      const [runs, gates] = await Promise.all([deps.nodeRuns.list(runId), deps.gates.list(runId)]);
+      const byNode = new Map(gates.map((g) => [g.nodeId, g] as const));
+      return { items: loaded.graph.order.map((id) => nodeRunView(id, loaded.graph.nodes.get(id)?.type ?? 'unknown', runs.get(id), byNode.get(id))) };
+    },
+
+    /** `GET /api/v1/workflows/runs/{runId}/events?after=N&limit=M`: the ordered event log after `after`. */
+    async events(caller: Caller, runId: string, query: Record<string, string | undefined>): Promise<EventsView> {
+      const { after, limit } = parse(EventsQuerySchema, query, '/query');
+      await authorizedRun(caller, runId, 'view');
+      const page = await deps.events.list(runId, { after, limit });
+      const last = page.events.at(-1)?.seq;
+      return { events: page.events, lastSeq: page.lastSeq, ...(last !== undefined && last < page.lastSeq ? { nextAfter: last } : {}) };
+    },
+
+    /** `POST /api/v1/workflows/runs/{runId}/cancel`: stops the execution; a finished run is a 409. */
+    async cancel(caller: Caller, runId: string): Promise<RunView> {
+      const run = await authorizedRun(caller, runId, 'run');
+      if (isRunTerminal(run.status)) throw new ConflictError('run_finished', `run ${runId} has already ${run.status}`);
+      const cancelled = await finishRun(deps, run, 'cancelled', {});
+      if (!cancelled) throw new ConflictError('run_finished', `run ${runId} has already finished`);
+      const executionArn = await store.runs.getExecutionArn(runId);
+      if (executionArn) await deps.orchestrator.stop({ executionArn, error: 'Braid.Cancelled', cause: `cancelled by ${caller.userId}` });
+      await closeOutstanding(deps, await loadRun(deps, runId), { pending: 'cancelled', active: 'cancelled', gate: 'cancelled' });
+      return runView(cancelled);
+    },
+  };
+}
+
+/** The run service. */
+export type RunService = ReturnType<typeof createRunService>;
