@@ -101,11 +101,19 @@ export function renderRunView(view: RunView, nowMs: number = Date.now(), barWidt
     `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${done}/${total} nodes done`,
   ];
   const width = Math.max(4, ...[...view.nodes.keys()].map((id) => id.length));
-  for (const node of [...view.nodes.values()].sort((a, b) => (a.startedAt ?? '~').localeCompare(b.startedAt ?? '~') || a.nodeId.localeCompare(b.nodeId))) {
+  for (const node of [...view.nodes.values()].sort(byStart)) {
     const duration = node.startedAt ? formatDuration((node.endedAt ? Date.parse(node.endedAt) : nowMs) - Date.parse(node.startedAt)) : '';
     lines.push(`  ${node.nodeId.padEnd(width)}  ${node.status.padEnd(9)}  attempts ${node.attempts}  ${duration}`.trimEnd());
   }
   return lines.join('\n');
+}
+
+/** Started nodes first, in start order; then the rest by id. */
+function byStart(a: NodeView, b: NodeView): number {
+  if (a.startedAt && b.startedAt && a.startedAt !== b.startedAt) return a.startedAt < b.startedAt ? -1 : 1;
+  if (a.startedAt && !b.startedAt) return -1;
+  if (!a.startedAt && b.startedAt) return 1;
+  return a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0;
 }
 
 /** `1.2s`, `3m04s`. */

@@ -8,9 +8,7 @@ import { addNagChecks } from './stack/nag';
 
 const app = new App();
 const config = readConfig(app.node);
-new BraidStack(app, config.stackName, {
-  config,
-  env: { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] },
-});
+// Environment-agnostic: the template is the same on every machine; region and account come from the deploy.
+new BraidStack(app, config.stackName, { config });
 addNagChecks(app);
 app.synth();

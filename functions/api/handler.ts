@@ -18,6 +18,11 @@ import { BaseConfigSchema, readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';
 import { createLogger } from '../http/logger';
 import { workflowReadRoutes } from '../http/workflow-routes';
+import { runRoutes } from '../http/run-routes';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import { createRunStores } from '../../shared/services/execution-context';
+import { createRunService } from '../../shared/services/run-service';
 
 /** What the api function is built from. */
 export interface ApiDeps {
@@ -39,7 +44,10 @@ export function createHandler(deps: ApiDeps): HttpHandler {
   const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
   const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock });
   const grants = createGrantService({ store: deps.store, permissions, clock: deps.clock });
-  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...deps.routes };
+  const runs = deps.orchestrator
+    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator }))
+    : {};
+  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...deps.routes };
   const app = createHttpApp({ owner: 'api', handlers, logger: deps.logger });
   return handle(app) as HttpHandler;
 }
@@ -48,7 +56,9 @@ export function createHandler(deps: ApiDeps): HttpHandler {
 function depsFromEnv(): ApiDeps {
   const config = readConfig(BaseConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api') };
+  // The api function starts and stops executions only: `register`'s role and prefix are never read here.
+  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}), roleArn: 'arn:aws:iam::000000000000:role/unused', namePrefix: 'braid' });
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator };
 }
 
 /** The Lambda entry point. */

@@ -1,4 +1,49 @@
-// Placeholder entry so the CDK app can bundle while the real handler is being written.
-export const handler = async (): Promise<never> => {
-  throw new Error('functions/gate is not implemented yet');
-};
+/**
+ * The gate function: `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}`. The only function
+ * allowed `states:SendTaskSuccess`/`SendTaskFailure`; it reads a gate's task token from the store and hands it
+ * straight to the orchestrator, never to a response or a log line.
+ * `createHandler(deps)` is the seam for the local stack and tests; `handler` is the Lambda entry.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { handle } from 'hono/aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import type { Orchestrator } from '../../shared/ports/orchestrator';
+import { createRunStores } from '../../shared/services/execution-context';
+import { createGateService } from '../../shared/services/gate-service';
+import { createPermissionService } from '../../shared/services/permissions';
+import { createStore, type Store } from '../../shared/store/store';
+import { createDocumentClient } from '../../shared/store/table';
+import type { HttpHandler } from '../api/handler';
+import { createHttpApp } from '../http/app';
+import { BaseConfigSchema, readConfig } from '../http/config';
+import { lazyHandler } from '../http/lazy-handler';
+import { createLogger } from '../http/logger';
+import { gateRoutes } from '../http/run-routes';
+
+/** What the gate function is built from. */
+export interface GateDeps {
+  store: Store;
+  orchestrator: Orchestrator;
+  logger: Logger;
+  /** @default () => new Date() */
+  clock?: () => Date;
+}
+
+/** Builds the gate function's handler from its dependencies. */
+export function createHandler(deps: GateDeps): HttpHandler {
+  const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
+  const service = createGateService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator });
+  return handle(createHttpApp({ owner: 'gate', handlers: gateRoutes(service), logger: deps.logger })) as HttpHandler;
+}
+
+function depsFromEnv(): GateDeps {
+  const config = readConfig(BaseConfigSchema);
+  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
+  // The gate function only sends task results: the role and prefix (used by `register`) are never read.
+  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}), roleArn: 'arn:aws:iam::000000000000:role/unused', namePrefix: 'braid' });
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), orchestrator, logger: createLogger('braid-gate') };
+}
+
+/** The Lambda entry point. */
+export const handler: HttpHandler = lazyHandler(() => createHandler(depsFromEnv()));

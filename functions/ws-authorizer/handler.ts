@@ -6,7 +6,8 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { z } from 'zod';
 import { createTokenVerifier, type VerifyToken } from '../../shared/auth/verify-token';
 import { BRAID_AUDIENCE } from '../../shared/auth/tokens';
-import { requireEnv } from '../../shared/live/runtime';
+import { readConfig } from '../http/config';
+import { lazyHandler } from '../http/lazy-handler';
 
 /** API Gateway answers 401 when an authorizer fails with exactly this message. */
 export class UnauthorizedSignal extends Error {
@@ -43,19 +44,18 @@ export function createWsAuthorizer(verifyToken: VerifyToken): (event: APIGateway
   };
 }
 
-/** Builds the verifier from `JWT_ISSUER`, `JWKS_URL` and `JWT_AUDIENCE` (default `braid`). */
-export function verifierFromEnv(env: NodeJS.ProcessEnv = process.env): VerifyToken {
-  return createTokenVerifier({
-    issuer: requireEnv(env, 'JWT_ISSUER'),
-    audience: env.JWT_AUDIENCE || BRAID_AUDIENCE,
-    jwksUrl: requireEnv(env, 'JWKS_URL'),
-  });
+/** The authorizer's environment: the token issuer, its JWKS and the audience. */
+export const AuthorizerConfigSchema = z.object({
+  JWT_ISSUER: z.string().min(1),
+  JWKS_URL: z.url(),
+  /** @default "braid" */
+  JWT_AUDIENCE: z.string().min(1).default(BRAID_AUDIENCE),
+});
+
+/** Builds the verifier from the validated environment. */
+export function verifierFromConfig(config: z.infer<typeof AuthorizerConfigSchema>): VerifyToken {
+  return createTokenVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, jwksUrl: config.JWKS_URL });
 }
 
-// Composed on the first (cold-start) call rather than at import, so the local stack and tests can import the
-// factory without Lambda's environment; a missing variable still fails that first call loudly.
-let root: ReturnType<typeof createWsAuthorizer> | undefined;
-
 /** Lambda entry point. */
-export const handler = (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> =>
-  (root ??= createWsAuthorizer(verifierFromEnv()))(event);
+export const handler = lazyHandler(() => createWsAuthorizer(verifierFromConfig(readConfig(AuthorizerConfigSchema))));

@@ -4,7 +4,9 @@
 import type { APIGatewayProxyWebsocketEventV2WithRequestContext, APIGatewayEventWebsocketRequestContextV2 } from 'aws-lambda';
 import { z } from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
-import { liveServiceFromEnv } from '../../shared/live/runtime';
+import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
+import { readConfig } from '../http/config';
+import { lazyHandler } from '../http/lazy-handler';
 
 /** The `$connect` event: the WebSocket request context plus the authorizer's context. */
 export type WsConnectEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<
@@ -35,8 +37,5 @@ export function createWsConnectHandler(service: LiveService): (event: WsConnectE
   };
 }
 
-// Composed on the first call, not at import: see functions/ws-authorizer/handler.ts.
-let root: ReturnType<typeof createWsConnectHandler> | undefined;
-
 /** Lambda entry point. */
-export const handler = (event: WsConnectEvent): Promise<WsResult> => (root ??= createWsConnectHandler(liveServiceFromEnv()))(event);
+export const handler = lazyHandler(() => createWsConnectHandler(liveServiceFromConfig(readConfig(LiveConfigSchema))));

@@ -4,7 +4,9 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
-import { liveServiceFromEnv } from '../../shared/live/runtime';
+import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
+import { readConfig } from '../http/config';
+import { lazyHandler } from '../http/lazy-handler';
 import type { WsResult } from '../ws-connect/handler';
 
 const EventSchema = z.object({ requestContext: z.object({ connectionId: z.string().min(1) }).loose() });
@@ -18,9 +20,5 @@ export function createWsDisconnectHandler(service: LiveService): (event: APIGate
   };
 }
 
-// Composed on the first call, not at import: see functions/ws-authorizer/handler.ts.
-let root: ReturnType<typeof createWsDisconnectHandler> | undefined;
-
 /** Lambda entry point. */
-export const handler = (event: APIGatewayProxyWebsocketEventV2): Promise<WsResult> =>
-  (root ??= createWsDisconnectHandler(liveServiceFromEnv()))(event);
+export const handler = lazyHandler(() => createWsDisconnectHandler(liveServiceFromConfig(readConfig(LiveConfigSchema))));

@@ -7,7 +7,9 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
-import { liveServiceFromEnv } from '../../shared/live/runtime';
+import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
+import { readConfig } from '../http/config';
+import { lazyHandler } from '../http/lazy-handler';
 import { EVENT_SK_PREFIX } from '../../shared/store/table';
 
 const RecordSchema = z.object({
@@ -49,9 +51,5 @@ export function createWsFanoutHandler(service: LiveService): (event: DynamoDBStr
   };
 }
 
-// Composed on the first call, not at import: see functions/ws-authorizer/handler.ts.
-let root: ReturnType<typeof createWsFanoutHandler> | undefined;
-
 /** Lambda entry point. */
-export const handler = (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
-  (root ??= createWsFanoutHandler(liveServiceFromEnv()))(event);
+export const handler = lazyHandler(() => createWsFanoutHandler(liveServiceFromConfig(readConfig(LiveConfigSchema))));

@@ -5,7 +5,9 @@
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
-import { liveServiceFromEnv } from '../../shared/live/runtime';
+import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
+import { readConfig } from '../http/config';
+import { lazyHandler } from '../http/lazy-handler';
 import type { WsResult } from '../ws-connect/handler';
 
 const EventSchema = z.object({
@@ -24,9 +26,5 @@ export function createWsMessageHandler(service: LiveService): (event: APIGateway
   };
 }
 
-// Composed on the first call, not at import: see functions/ws-authorizer/handler.ts.
-let root: ReturnType<typeof createWsMessageHandler> | undefined;
-
 /** Lambda entry point. */
-export const handler = (event: APIGatewayProxyWebsocketEventV2): Promise<WsResult> =>
-  (root ??= createWsMessageHandler(liveServiceFromEnv()))(event);
+export const handler = lazyHandler(() => createWsMessageHandler(liveServiceFromConfig(readConfig(LiveConfigSchema))));

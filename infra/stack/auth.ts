@@ -51,6 +51,7 @@ export class Auth extends Construct {
     suppress(pool, {
       'AwsSolutions-COG2': 'MFA is optional (TOTP): administrators create users; requiring MFA would block the CLI password flow used by the quick start. Turn it on with an override for production pools.',
       'AwsSolutions-COG3': 'Threat protection needs the Cognito Plus plan (billed per MAU); Braid stays on the Essentials plan by default.',
+      'AwsSolutions-COG8': 'The Plus feature plan is billed per MAU; Braid stays on the Essentials plan by default.',
     });
     const client = pool.addClient('CliClient', {
       authFlows: { userPassword: true, userSrp: true },

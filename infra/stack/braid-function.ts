@@ -8,6 +8,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { suppress } from './nag';
 
@@ -33,6 +34,8 @@ export interface BraidFunctionProps {
   logRetention: RetentionDays;
   /** Delete the log group with the stack. @default false */
   destroyLogs?: boolean;
+  /** Dead-letter queue for asynchronous invocations; only asynchronously invoked functions have one. */
+  deadLetterQueue?: IQueue;
 }
 
 /** A function with least-privilege logging: its role may write only its own log group. */
@@ -71,6 +74,7 @@ export class BraidFunction extends Construct {
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
+      deadLetterQueue: props.deadLetterQueue,
       description: `Braid ${props.name} (functions/${props.name}/handler.ts)`,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
@@ -87,6 +91,15 @@ export class BraidFunction extends Construct {
       },
     });
     Tags.of(this.fn).add(FUNCTION_TAG, props.name);
+    suppress(this.fn, {
+      'AwsSolutions-L1': 'Pinned to Node.js 22 on purpose: the code, the local stack and the tests run on Node 22; move runtimes deliberately.',
+      'Serverless-LambdaLatestVersion': 'Pinned to Node.js 22 on purpose: the code, the local stack and the tests run on Node 22; move runtimes deliberately.',
+    });
+    if (!props.deadLetterQueue) {
+      suppress(this.fn, {
+        'Serverless-LambdaDLQ': 'Invoked synchronously (API Gateway, Step Functions lambda:invoke) or by a stream mapping with its own on-failure destination; a DLQ applies to asynchronous invocations only.',
+      });
+    }
     suppress(this.role, {
       'AwsSolutions-IAM5[Resource::*]': 'Only xray:PutTraceSegments/PutTelemetryRecords (Lambda active tracing), which support no resource-level permissions, plus dynamodb:ListStreams on the fan-out role, which has none either.',
     });

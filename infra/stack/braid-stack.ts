@@ -48,7 +48,7 @@ export class BraidStack extends Stack {
     const fns = this.functions.byName;
 
     this.orchestration = new Orchestration(this, 'Orchestration', {
-      functions: fns, prefix: config.stackName, logRetention, destroyLogs, toolFunctionPattern: config.toolFunctionPattern,
+      functions: fns, finalizerDlq: this.functions.finalizerDlq, prefix: config.stackName, logRetention, destroyLogs, toolFunctionPattern: config.toolFunctionPattern,
     });
     this.httpApi = new BraidHttpApi(this, 'Http', {
       owners: { api: fns.api, compile: fns.compile, gate: fns.gate },

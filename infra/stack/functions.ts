@@ -3,10 +3,12 @@
  * Grants and resource-specific variables are added by the constructs that own those resources.
  */
 import { Duration } from 'aws-cdk-lib';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BraidFunction, type FunctionName } from './braid-function';
+import { logicalId, suppress } from './nag';
 
 /** Per-role sizing: the HTTP API gives up after 30 s, the executor may wait on a slow agent. */
 const SIZING: Record<FunctionName, { memorySize: number; timeout: Duration }> = {
@@ -39,9 +41,18 @@ export interface FunctionsProps {
 export class Functions extends Construct {
   /** Each function by its entry folder name. */
   readonly byName: Record<FunctionName, BraidFunction>;
+  /** Dead letters of the finalizer, the one asynchronously invoked function (EventBridge). */
+  readonly finalizerDlq: Queue;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
+    this.finalizerDlq = new Queue(this, 'FinalizerDlq', {
+      encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14),
+    });
+    suppress(this.finalizerDlq, {
+      'AwsSolutions-SQS3': 'This queue is itself the dead-letter queue of the finalizer (function and EventBridge targets).',
+      'Serverless-SQSRedrivePolicy': 'This queue is itself a dead-letter queue; nothing consumes it automatically.',
+    });
     const entries = FUNCTION_NAMES.map((name) => {
       const environment: Record<string, string> = {
         TABLE_NAME: props.table.tableName,
@@ -59,13 +70,19 @@ export class Functions extends Construct {
         environment,
         logRetention: props.logRetention,
         destroyLogs: props.destroyLogs,
+        deadLetterQueue: name === 'finalizer' ? this.finalizerDlq : undefined,
       });
       return [name, fn] as const;
     });
     this.byName = Object.fromEntries(entries) as Record<FunctionName, BraidFunction>;
 
     const rw: FunctionName[] = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'];
-    for (const name of rw) props.table.grantReadWriteData(this.byName[name].role);
+    const indexes = `AwsSolutions-IAM5[Resource::<${logicalId(props.table)}.Arn>/index/*]`;
+    for (const name of rw) {
+      const role = this.byName[name].role;
+      props.table.grantReadWriteData(role);
+      suppress(role, { [indexes]: 'The table\'s own indexes (GSI1, GSI2): listings query them.' });
+    }
     // The authorizer checks tokens only; it never touches the table.
   }
 }

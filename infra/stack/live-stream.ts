@@ -28,7 +28,10 @@ export class LiveStream extends Construct {
     this.failures = new Queue(this, 'FanoutFailures', {
       encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14),
     });
-    suppress(this.failures, { 'AwsSolutions-SQS3': 'This queue is itself the on-failure destination of the fan-out stream mapping.' });
+    suppress(this.failures, {
+      'AwsSolutions-SQS3': 'This queue is itself the on-failure destination of the fan-out stream mapping.',
+      'Serverless-SQSRedrivePolicy': 'This queue is itself a failure destination; nothing consumes it automatically.',
+    });
     props.fanout.fn.addEventSource(new DynamoEventSource(props.table, {
       startingPosition: StartingPosition.LATEST,
       batchSize: 100,

@@ -7,7 +7,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BraidFunction, FunctionName } from './braid-function';
 import { suppress } from './nag';
@@ -15,6 +15,8 @@ import { suppress } from './nag';
 /** Props of {@link Orchestration}. */
 export interface OrchestrationProps {
   functions: Record<FunctionName, BraidFunction>;
+  /** Dead letters of the finalizer's EventBridge targets. */
+  finalizerDlq: IQueue;
   /** Every compiled state machine is named `<prefix>-<...>`; permissions cover only those. */
   prefix: string;
   logRetention: RetentionDays;
@@ -151,11 +153,7 @@ export class Orchestration extends Construct {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}-*]`]:
         'Executions are named after run ids at run time; the pattern is the stack prefix.',
     });
-    const dlq = new Queue(this, 'FinalizerDlq', {
-      encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14),
-    });
-    suppress(dlq, { 'AwsSolutions-SQS3': 'This queue is itself the dead-letter queue of the finalizer rules.' });
-    const target = new LambdaFunction(finalizer.fn, { deadLetterQueue: dlq, retryAttempts: 4, maxEventAge: Duration.hours(2) });
+    const target = new LambdaFunction(finalizer.fn, { deadLetterQueue: props.finalizerDlq, retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new Rule(this, 'ExecutionEnded', {
       description: 'Finalize Braid runs whose execution ended (best effort: the schedule below catches misses)',
       eventPattern: {

@@ -11,7 +11,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BraidFunction, FunctionName } from './braid-function';
-import { suppress } from './nag';
+import { logicalId, suppress } from './nag';
 
 /** Props of {@link BraidWebSocketApi}. */
 export interface BraidWebSocketApiProps {
@@ -66,7 +66,7 @@ export class BraidWebSocketApi extends Construct {
     this.api.addRoute('subscribe', { integration: integrate('ws-message') });
     this.api.addRoute('unsubscribe', { integration: integrate('ws-message') });
     // API Gateway runs an authorizer on $connect only: later messages ride the connection it admitted.
-    for (const route of ['DisconnectRoute', 'DefaultRoute', 'subscribe-Route', 'unsubscribe-Route']) {
+    for (const route of ['$disconnect-Route', '$default-Route', 'subscribe-Route', 'unsubscribe-Route']) {
       const child = this.api.node.tryFindChild(route);
       if (child) {
         suppress(child, {
@@ -100,6 +100,10 @@ export class BraidWebSocketApi extends Construct {
       fn.role.addToPolicy(new PolicyStatement({
         sid: 'PostToConnections', actions: ['execute-api:ManageConnections'], resources: [connectionsArn],
       }));
+      suppress(fn.role, {
+        [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${logicalId(this.api)}>/${WS_STAGE}/*/@connections/*]`]:
+          'Connection ids are known only at run time; the grant covers the @connections resource of this API and stage only.',
+      });
     }
   }
 

@@ -12,9 +12,14 @@ import {
   type WorkflowDefinition,
 } from '../definition/schema';
 import { buildGraph, contract, descendants, kahnLevels } from '../definition/graph';
+import { criticalPathSteps } from './plan-cp-strategy';
+import type { DurationHistory } from './plan-weights';
 
-/** How the plan arranges nodes in time. */
-export type PlanStrategy = 'levels';
+/**
+ * How the plan arranges nodes in time: `levels` (one Parallel per Kahn level) or `critical-path`
+ * (Parallels nested along the DAG's series-parallel structure, `plan-cp-strategy.ts`).
+ */
+export type PlanStrategy = 'levels' | 'critical-path';
 
 /** What makes an incoming edge of a tracked node live. */
 export type LiveTest =
@@ -57,7 +62,7 @@ export function routeKey(edge: { when?: unknown; default?: true }): string {
 }
 
 /** Plans a validated definition with the given strategy. */
-export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = 'levels'): ExecutionPlan {
+export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = 'levels', history?: DurationHistory): ExecutionPlan {
   const executable = def.nodes.filter((n) => (EXECUTABLE_TYPES as readonly string[]).includes(n.type));
   const virtual = new Set(def.nodes.filter((n) => !(EXECUTABLE_TYPES as readonly string[]).includes(n.type)).map((n) => n.id));
   const fullGraph = buildGraph(def.nodes.map((n) => n.id), def.edges);
@@ -91,8 +96,10 @@ export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = '
       ...settings(n, def),
     });
   }
-  const levels = kahnLevels(buildGraph(nodes.keys(), contracted.edges));
-  return { strategy, nodes, levels, steps: levelSteps(levels) };
+  const graph = buildGraph(nodes.keys(), contracted.edges);
+  const levels = kahnLevels(graph);
+  const steps = strategy === 'critical-path' ? criticalPathSteps(def, graph, levelSteps(levels), history).steps : levelSteps(levels);
+  return { strategy, nodes, levels, steps };
 }
 
 /** The `levels` strategy: a level of one node is that node; a level of several is a Parallel. */

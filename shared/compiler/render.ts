@@ -36,14 +36,21 @@ interface Scope {
 export function renderAsl(plan: ExecutionPlan, options: RenderOptions): AslStateMachine {
   const scope: Scope = { plan, executorArn: options.executorArn, topLevel: true };
   const body = renderSequence(plan.steps, STATE_NAMES.finalize, [], scope);
+  // The failure states exist only when a state can reach them (ASL forbids unreachable states):
+  // a workflow whose every node has `onError: continue` cannot fail through a node.
+  const canFail = Object.values(body.states).some((s) => 'Catch' in s && s.Catch?.some((c) => c.Next === STATE_NAMES.finalizeFailed));
   return {
     ...(options.comment !== undefined ? { Comment: options.comment } : {}),
     StartAt: body.startAt,
     States: {
       ...body.states,
       [STATE_NAMES.finalize]: finalizeState(options.executorArn),
-      [STATE_NAMES.finalizeFailed]: finalizeFailedState(options.executorArn, STATE_NAMES.failed),
-      [STATE_NAMES.failed]: { Type: 'Fail', Error: RUN_FAILED_ERROR, Cause: 'a node failed; see the run record' },
+      ...(canFail
+        ? {
+            [STATE_NAMES.finalizeFailed]: finalizeFailedState(options.executorArn, STATE_NAMES.failed),
+            [STATE_NAMES.failed]: { Type: 'Fail' as const, Error: RUN_FAILED_ERROR, Cause: 'a node failed; see the run record' },
+          }
+        : {}),
     },
   };
 }

@@ -71,6 +71,25 @@ export type ParsedExpression =
  * and not built-in names unless `nodeIds` contains them. Never throws.
  */
 export function parseExpression(expression: string, nodeIds: ReadonlySet<string> = new Set()): ParsedExpression {
+  const parsed = freeVariables(expression);
+  if (!parsed.ok) return parsed;
+  return { ok: true, references: parsed.references.filter((v) => !JSONATA_BUILTINS.has(v) || nodeIds.has(v)) };
+}
+
+/** Parsing is the validator's main cost (~0.25 ms per expression); a bounded cache serves repeats (compile re-validates). */
+const cache = new Map<string, ParsedExpression>();
+const CACHE_SIZE = 5_000;
+
+function freeVariables(expression: string): ParsedExpression {
+  const hit = cache.get(expression);
+  if (hit) return hit;
+  const result = parseUncached(expression);
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(expression, result);
+  return result;
+}
+
+function parseUncached(expression: string): ParsedExpression {
   let ast: unknown;
   try {
     ast = jsonata(expression).ast();
@@ -101,11 +120,7 @@ export function parseExpression(expression: string, nodeIds: ReadonlySet<string>
     }
   };
   visit(ast, 0);
-  const references = [...used]
-    .filter((v) => v !== '' && v !== '$' && !bound.has(v))
-    .filter((v) => !JSONATA_BUILTINS.has(v) || nodeIds.has(v))
-    .sort();
-  return { ok: true, references };
+  return { ok: true, references: [...used].filter((v) => v !== '' && v !== '$' && !bound.has(v)).sort() };
 }
 
 function collectName(node: unknown, into: Set<string>): void {

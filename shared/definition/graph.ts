@@ -189,11 +189,12 @@ export function contract(
   edges: readonly { from: string; to: string }[],
   virtual: ReadonlySet<string>,
 ): { edges: Array<{ from: string; to: string; via: number }>; alwaysLive: Set<string> } {
-  const out = new Map<number, Map<string, string>>();
   const outgoing = new Map<string, number[]>();
   const incoming = new Map<string, number>();
   edges.forEach((e, i) => {
-    outgoing.set(e.from, [...(outgoing.get(e.from) ?? []), i]);
+    const list = outgoing.get(e.from);
+    if (list) list.push(i);
+    else outgoing.set(e.from, [i]);
     incoming.set(e.to, (incoming.get(e.to) ?? 0) + 1);
   });
   const result: Array<{ from: string; to: string; via: number }> = [];
@@ -219,14 +220,8 @@ export function contract(
       if ((incoming.get(e.from) ?? 0) === 0) for (const t of realTargets(e.from)) alwaysLive.add(t);
       return;
     }
-    const targets = virtual.has(e.to) ? realTargets(e.to) : new Set([e.to]);
-    const byTarget = out.get(i) ?? new Map<string, string>();
-    for (const t of targets) byTarget.set(t, t);
-    out.set(i, byTarget);
+    const targets = virtual.has(e.to) ? [...realTargets(e.to)].sort() : [e.to];
+    for (const to of targets) result.push({ from: e.from, to, via: i });
   });
-  for (const [i, byTarget] of [...out].sort((a, b) => a[0] - b[0])) {
-    const from = (edges[i] as { from: string }).from;
-    for (const to of [...byTarget.keys()].sort()) result.push({ from, to, via: i });
-  }
   return { edges: result, alwaysLive };
 }

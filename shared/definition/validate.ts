@@ -188,11 +188,18 @@ function checkBindings(nodes: LooseNode[], graph: Graph, errors: ValidationIssue
   const conditions = graph.nodes.filter((id) => typeOf.get(id) === 'condition');
   const skippable = descendants(graph, conditions);
   const dominance = new Map<string, Set<string>>();
+  // Nodes still reachable from the roots when `y` is removed: `y` dominates (gates) every other node.
   const reachableWithout = (y: string): Set<string> => {
     let set = dominance.get(y);
     if (!set) {
-      const without = buildGraph(graph.nodes.filter((n) => n !== y), graph.nodes.flatMap((n) => (graph.succ.get(n) ?? []).map((to) => ({ from: n, to }))));
-      set = reachableFrom(without, roots(graph).filter((r) => r !== y));
+      set = new Set<string>();
+      const queue = roots(graph).filter((r) => r !== y);
+      while (queue.length > 0) {
+        const n = queue.pop() as string;
+        if (set.has(n)) continue;
+        set.add(n);
+        for (const s of graph.succ.get(n) ?? []) if (s !== y && !set.has(s)) queue.push(s);
+      }
       dominance.set(y, set);
     }
     return set;

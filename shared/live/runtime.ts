@@ -1,9 +1,9 @@
 /**
  * Composition of the live service: on a table and a poster (the local stack and tests), or from the
- * environment (the Lambda functions, once per cold start).
+ * validated environment (the Lambda functions, once per cold start).
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { BraidError } from '../errors';
+import { z } from 'zod';
 import { createConnectionRepository } from '../store/connections';
 import { createEventLogRepository } from '../store/events';
 import { createStore } from '../store/store';
@@ -13,22 +13,18 @@ import { createLiveService, type LiveService } from './live-service';
 import { createApiGatewayPoster, type ConnectionPoster } from './poster';
 import { createStoreRunAccess, type RunAccess } from './run-access';
 
-/** A required environment variable is missing. */
-export class MissingConfigError extends BraidError {
-  readonly variable: string;
-  constructor(variable: string) {
-    super('missing_config', `environment variable ${variable} is required`);
-    this.name = 'MissingConfigError';
-    this.variable = variable;
-  }
-}
+/** Environment of the WebSocket functions, validated at cold start (`functions/http/config.ts` `readConfig`). */
+export const LiveConfigSchema = z.object({
+  /** The single DynamoDB table. */
+  TABLE_NAME: z.string().min(1),
+  /** Overrides the DynamoDB endpoint (local runs). */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  /** The Management API endpoint: `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; locally the WS server's. */
+  WS_ENDPOINT: z.url(),
+});
 
-/** Reads a required environment variable, failing loudly. */
-export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (value === undefined || value === '') throw new MissingConfigError(name);
-  return value;
-}
+/** The validated environment. */
+export type LiveConfig = z.infer<typeof LiveConfigSchema>;
 
 /** Options of `createLiveServiceOnTable`. */
 export interface LiveOnTableOptions {
@@ -53,13 +49,12 @@ export function createLiveServiceOnTable(table: TableRef, poster: ConnectionPost
   });
 }
 
-/**
- * Builds the live service from the environment: `TABLE_NAME`, and `WS_CALLBACK_URL` (the Management API
- * endpoint, `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; locally the WS server's URL).
- * The DynamoDB endpoint follows the SDK's own `AWS_ENDPOINT_URL_DYNAMODB` when set.
- */
-export function liveServiceFromEnv(env: NodeJS.ProcessEnv = process.env): LiveService {
-  const table: TableRef = { client: createDocumentClient(), tableName: requireEnv(env, 'TABLE_NAME') };
-  const poster = createApiGatewayPoster(new ApiGatewayManagementApiClient({ endpoint: requireEnv(env, 'WS_CALLBACK_URL') }));
+/** Builds the live service from the validated environment (one per cold start). */
+export function liveServiceFromConfig(config: LiveConfig): LiveService {
+  const table: TableRef = {
+    client: createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
+    tableName: config.TABLE_NAME,
+  };
+  const poster = createApiGatewayPoster(new ApiGatewayManagementApiClient({ endpoint: config.WS_ENDPOINT }));
   return createLiveServiceOnTable(table, poster);
 }

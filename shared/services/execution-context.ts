@@ -5,9 +5,9 @@
 import type { WorkflowDefinition } from '../definition/schema';
 import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
-import type { EventLogRepository, NewRunEvent } from '../store/events';
-import type { GateRepository } from '../store/gates';
-import type { NodeRunRepository } from '../store/node-runs';
+import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
+import { GateRepository } from '../store/gates';
+import { NodeRunRepository } from '../store/node-runs';
 import type { Store } from '../store/store';
 import { buildGraph, type Graph } from './execution-graph';
 
@@ -19,6 +19,14 @@ export interface RunStores {
   events: EventLogRepository;
   /** @default () => new Date() */
   clock?: () => Date;
+}
+
+/** Builds the run-side repositories over the store's table. */
+export function createRunStores(store: Store, clock?: () => Date): RunStores {
+  return {
+    store, nodeRuns: new NodeRunRepository(store.table), gates: new GateRepository(store.table),
+    events: createEventLogRepository(store.table), ...(clock ? { clock } : {}),
+  };
 }
 
 /** A run together with its version's definition and graph. */

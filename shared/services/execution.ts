@@ -9,6 +9,7 @@ import { DEFAULT_TIMEOUT_SECONDS } from '../definition/schema';
 import { BraidError } from '../errors';
 import { executeNode, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
 import type { ErrorInfo, NodeRun } from '../model/types';
+import type { AttemptRecord } from '../store/node-runs';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { bindingOutputs, deadNodes, terminalNodes, virtualAncestors, virtualOutput } from './execution-graph';
@@ -97,12 +98,15 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   return {
     /** Runs attempt `attempt` of `nodeId` and returns its route; throws an error named per the ASL contract. */
     async execute(runId: string, nodeId: string, attempt: number): Promise<TaskResult> {
+      const previous = await stores.nodeRuns.getAttempt(runId, nodeId, attempt);
+      const recorded = previous && replay(previous);
+      if (recorded) return recorded;
       const loaded = await load(runId);
       const node = nodeOf(loaded, nodeId);
       const startedAt = nowIso(stores);
       const started = await stores.nodeRuns.startAttempt(runId, nodeId, attempt, startedAt);
-      if (!started.created && started.record.status === 'succeeded') return { route: started.record.route ?? 'ok' };
-      if (!started.created && started.record.status === 'failed' && started.record.error) throw new RecordedFailureError(started.record.error);
+      const raced = !started.created && replay(started.record);
+      if (raced) return raced;
       if (attempt > 0) {
         // The previous attempt may have timed out without reporting: close it.
         await stores.nodeRuns.finishAttempt(runId, nodeId, attempt - 1, { status: 'failed', endedAt: startedAt, error: { name: 'States.Timeout', message: 'the attempt timed out' } });
@@ -208,6 +212,13 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
 
 /** The executor service. */
 export type ExecutionService = ReturnType<typeof createExecutionService>;
+
+/** The recorded outcome of a finished attempt (a route, or its error thrown again); `undefined` while it runs. */
+function replay(record: AttemptRecord): TaskResult | undefined {
+  if (record.status === 'succeeded') return { route: record.route ?? 'ok' };
+  if (record.status === 'failed' && record.error) throw new RecordedFailureError(record.error);
+  return undefined;
+}
 
 /** Reads the ASL error (`Cause` is often the Lambda error as JSON) into an `ErrorInfo`. */
 export function stateErrorInfo(error: StateError): ErrorInfo {

@@ -36,7 +36,7 @@ export interface GateServiceDeps extends RunStores {
 /** Builds the gate service. */
 export function createGateService(deps: GateServiceDeps) {
   /** Checks that the caller may decide: a listed approver, or (none listed) the owner and approver/editor grantees. */
-  async function authorize(caller: Caller, run: Run, gate: Gate | undefined): Promise<void> {
+  async function authorize(caller: Caller, run: Run, nodeId: string, gate: Gate | undefined): Promise<void> {
     if (gate && gate.approvers.length > 0 && gate.approvers.includes(caller.userId)) return;
     let role;
     try {
@@ -45,7 +45,7 @@ export function createGateService(deps: GateServiceDeps) {
       if (error instanceof NotFoundError) throw new NotFoundError('run', run.runId, { cause: error });
       throw error;
     }
-    if (!gate) throw new NotFoundError('gate', `${run.runId}/${gate === undefined ? 'node' : ''}`);
+    if (!gate) throw new NotFoundError('gate', `${run.runId}/${nodeId}`);
     if (gate.approvers.length > 0) throw new ForbiddenError('only the approvers listed on this gate may decide it');
     if (!roleAtLeast(role, 'approver')) throw new ForbiddenError(`deciding a gate needs the approver role; you have ${role}`);
   }
@@ -62,7 +62,7 @@ export function createGateService(deps: GateServiceDeps) {
       const run = await deps.store.runs.get(runId);
       if (!run) throw new NotFoundError('run', runId);
       const gate = await deps.gates.get(runId, nodeId);
-      await authorize(caller, run, gate);
+      await authorize(caller, run, nodeId, gate);
       if (gate?.status === 'waiting' && isRunTerminal(run.status)) {
         throw new ConflictError('run_finished', `run ${runId} has already ${run.status}`);
       }
@@ -83,6 +83,12 @@ export function createGateService(deps: GateServiceDeps) {
         await deps.nodeRuns.transition(runId, nodeId, 'failed', { endedAt: decidedAt, error }, NODE_ENTERED_FROM.failed);
         await record(deps, runId, `gate.rejected:${nodeId}`, { type: 'gate.rejected', nodeId, at: decidedAt, data: eventData });
         await record(deps, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: decidedAt, data: { error } });
+      }
+      const attempts = (await deps.nodeRuns.list(runId)).get(nodeId)?.attempts ?? [];
+      for (const a of attempts.filter((x) => x.status === 'running')) {
+        await deps.nodeRuns.finishAttempt(runId, nodeId, a.attempt, approved
+          ? { status: 'succeeded', endedAt: decidedAt, route: 'ok' }
+          : { status: 'failed', endedAt: decidedAt, error: { name: GATE_REJECTED_ERROR, message: 'rejected' } });
       }
       await resumeRun(runId);
       const taskToken = await deps.gates.getToken(runId, nodeId);

@@ -58,8 +58,10 @@ export function summaryView(w: Workflow, role: EffectiveRole): WorkflowSummary {
 
 /** Builds the full view of a head at version `v`. */
 export function workflowView(w: Workflow, v: WorkflowVersion, role: EffectiveRole): WorkflowView {
-  const { latestVersion: _l, role: _r, ...summary } = summaryView(w, role);
-  return { ...summary, version: v.version, latestVersion: w.latestVersion, definition: v.definition, warnings: v.warnings, role };
+  const { latestVersion: _l, role: _r, name: _n, description: _d, ...summary } = summaryView(w, role);
+  // Name and description belong to the version shown; visibility and template status are the workflow's now.
+  const described = v.definition.description !== undefined ? { description: v.definition.description } : {};
+  return { ...summary, name: v.definition.name, ...described, version: v.version, latestVersion: w.latestVersion, definition: v.definition, warnings: v.warnings, role };
 }
 
 /** Builds a version-history entry. */

@@ -39,7 +39,7 @@ export const EVENT_LOG_LIMITS = {
   /** Largest page size of `list`. */
   maxPageSize: 1_000,
   /** Attempts at claiming a seq under contention before giving up with `EventLogContentionError`. */
-  maxAppendAttempts: 40,
+  maxAppendAttempts: 200,
 } as const;
 
 /**
@@ -83,7 +83,7 @@ interface HeadItem {
 }
 
 const BACKOFF_BASE_MS = 5;
-const BACKOFF_CAP_MS = 200;
+const BACKOFF_CAP_MS = 250;
 const MAX_SK = `${EVENT_SK_PREFIX}9999999999`;
 
 /** Creates the event log repository over the Braid table. */

@@ -1,0 +1,108 @@
+/**
+ * Bundle report: each function's minified size and its heaviest packages, read from the esbuild metafiles
+ * that the CDK's NodejsFunction bundling writes next to each bundle (`asset.<hash>/index.meta.json`).
+ * Used by `test/infra` and the benchmark; run it after `npm run synth`: `npx tsx infra/bundle-report.ts [cdk.out]`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FUNCTION_TAG } from './stack/braid-function';
+
+/** The minified-bundle budget per function, in bytes. */
+export const BUNDLE_LIMIT_BYTES = 600 * 1024;
+
+/** Packages no Lambda bundle should contain: build tools, local engines, test tools, the v2 SDK. */
+export const FORBIDDEN_PACKAGES = [
+  'aws-cdk-lib', 'aws-cdk', 'constructs', 'cdk-nag', 'aws-sdk', 'typescript', 'esbuild', 'tsx', 'vitest',
+  'aws-local-stepfunctions', 'dynalite', 'fast-check', 'asl-validator', 'aws-sdk-client-mock',
+] as const;
+
+/** One function's bundle. */
+export interface BundleInfo {
+  /** Function name (entry folder). */
+  name: string;
+  /** Minified JavaScript output, in bytes (source map excluded). */
+  bytes: number;
+  /** Bytes each npm package contributes to the output, largest first. */
+  packages: { name: string; bytes: number }[];
+  /** Bytes from the repository's own files. */
+  ownBytes: number;
+}
+
+interface Metafile {
+  outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
+}
+
+interface TemplateJson {
+  Resources: Record<string, { Type: string; Properties?: { Code?: { S3Key?: unknown }; Tags?: { Key: string; Value: string }[] } }>;
+}
+
+/** `node_modules/@scope/pkg/x.js` -> `@scope/pkg`; `shared/x.ts` -> undefined. */
+export function packageOf(inputPath: string): string | undefined {
+  const at = inputPath.lastIndexOf('node_modules/');
+  if (at < 0) return undefined;
+  const parts = inputPath.slice(at + 'node_modules/'.length).split('/');
+  const first = parts[0] ?? '';
+  return first.startsWith('@') ? `${first}/${parts[1] ?? ''}` : first;
+}
+
+/** Summarizes one esbuild metafile (JavaScript outputs only). */
+export function summarizeMetafile(name: string, meta: Metafile): BundleInfo {
+  const packages = new Map<string, number>();
+  let bytes = 0;
+  let ownBytes = 0;
+  for (const [file, output] of Object.entries(meta.outputs)) {
+    if (file.endsWith('.map')) continue;
+    bytes += output.bytes;
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const pkg = packageOf(input);
+      if (pkg === undefined) ownBytes += bytesInOutput;
+      else packages.set(pkg, (packages.get(pkg) ?? 0) + bytesInOutput);
+    }
+  }
+  return {
+    name,
+    bytes,
+    ownBytes,
+    packages: [...packages].map(([pkg, b]) => ({ name: pkg, bytes: b })).sort((a, b) => b.bytes - a.bytes),
+  };
+}
+
+/**
+ * Reads every tagged function of a synthesized stack: its asset directory from the template's S3 key.
+ * @example bundleReport('cdk.out', JSON.parse(readFileSync('cdk.out/Braid.template.json', 'utf8')))
+ */
+export function bundleReport(assemblyDir: string, template: TemplateJson): BundleInfo[] {
+  const report: BundleInfo[] = [];
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const name = resource.Properties?.Tags?.find((t) => t.Key === FUNCTION_TAG)?.Value;
+    const key = resource.Properties?.Code?.S3Key;
+    if (name === undefined || typeof key !== 'string') continue;
+    const metaPath = join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`, 'index.meta.json');
+    if (!existsSync(metaPath)) throw new Error(`no esbuild metafile for ${name} at ${metaPath}`);
+    report.push(summarizeMetafile(name, JSON.parse(readFileSync(metaPath, 'utf8')) as Metafile));
+  }
+  return report.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Renders the report as a plain-text table with each function's three heaviest packages. */
+export function formatReport(report: BundleInfo[]): string {
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  return report.map((b) => {
+    const top = b.packages.slice(0, 3).map((p) => `${p.name} ${kb(p.bytes)}`).join(', ');
+    return `${b.name.padEnd(14)} ${kb(b.bytes).padStart(10)}  own ${kb(b.ownBytes)}${top ? `; ${top}` : ''}`;
+  }).join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const dir = process.argv[2] ?? 'cdk.out';
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
+  };
+  for (const artifact of Object.values(manifest.artifacts)) {
+    const file = artifact.type === 'aws:cloudformation:stack' ? artifact.properties?.templateFile : undefined;
+    if (file === undefined) continue;
+    console.log(formatReport(bundleReport(dir, JSON.parse(readFileSync(join(dir, file), 'utf8')) as TemplateJson)));
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Seam for runs in the local stack: the orchestrator (aws-local-stepfunctions adapter), the executor wiring,
+ * and the gate function. The api function builds its run routes itself from the orchestrator it is given.
+ */
+import type { RouteHandlers } from '../../functions/http/app';
+import type { RouteOwner } from '../../functions/http/routes';
+import { createHandler as createExecutorHandler } from '../../functions/executor/handler';
+import { createHandler as createFinalizerHandler } from '../../functions/finalizer/handler';
+import { createHandler as createGateHandler } from '../../functions/gate/handler';
+import { createLogger, type LogLevel } from '../../functions/http/logger';
+import { LocalOrchestrator } from './local-orchestrator';
+import type { Orchestrator } from '../../shared/ports/orchestrator';
+import type { Store } from '../../shared/store/store';
+import type { LocalHttpHandler } from './http-server';
+
+/** What the stack gives the runs wiring. */
+export interface RunsWiringContext {
+  store: Store;
+  /** An orchestrator passed to `createLocalStack` (tests); the wiring uses it instead of its own. */
+  orchestrator?: Orchestrator;
+  /** ARN the compiler writes into Task states; the local orchestrator maps it to the executor handler. */
+  executorArn: string;
+  clock?: () => Date;
+  /** Where the local orchestrator keeps registered definitions. @default in memory */
+  dataDir?: string;
+  /** Log level of the run functions. @default POWERTOOLS_LOG_LEVEL, else INFO */
+  logLevel?: LogLevel;
+}
+
+/** What the runs wiring adds to the stack. */
+export interface RunsWiring {
+  orchestrator: Orchestrator;
+  /** Run route handlers of the api function (startRun, listRuns, getRun, …). */
+  apiRoutes?: RouteHandlers;
+  /** Other functions' handlers (the gate function). */
+  functions?: Partial<Record<RouteOwner, LocalHttpHandler>>;
+  close?(): Promise<void>;
+}
+
+/** Builds the runs side of the local stack: the local orchestrator on the executor's and finalizer's real handlers, and the gate function. */
+export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
+  const logger = createLogger('braid-runs', ctx.logLevel);
+  const executor = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock });
+  const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock });
+  const local = ctx.orchestrator ? undefined : new LocalOrchestrator({
+    executor: (event) => executor(event),
+    finalizer: (event) => finalizer(event),
+    ...(ctx.dataDir ? { dataDir: ctx.dataDir } : {}),
+    onFinalizerError: (error) => logger.error('finalizer failed', { error: error as Error }),
+  });
+  const orchestrator = ctx.orchestrator ?? local!;
+  const gate = createGateHandler({ store: ctx.store, orchestrator, logger: createLogger('braid-gate', ctx.logLevel), clock: ctx.clock });
+  return {
+    orchestrator,
+    functions: { gate },
+    ...(local ? { close: async () => local.close() } : {}),
+  };
+}

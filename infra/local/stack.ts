@@ -1,0 +1,109 @@
+/**
+ * The local stack: dynalite in-process, the HTTP API server invoking the real Lambda handlers through
+ * payload v2 events, the WebSocket API, and the runs wiring (orchestrator, executor, run and gate routes).
+ * `npm run dev` starts it; tests start it in memory on port 0.
+ */
+import { join } from 'node:path';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createHandler as createApiHandler } from '../../functions/api/handler';
+import { createHandler as createCompileHandler } from '../../functions/compile/handler';
+import { createLogger, type LogLevel } from '../../functions/http/logger';
+import { generateSigningKey, loadOrCreateSigningKey, type LocalSigningKey } from '../../shared/auth/local-key';
+import { BRAID_AUDIENCE, LOCAL_ISSUER, signLocalToken } from '../../shared/auth/tokens';
+import { createTokenVerifier } from '../../shared/auth/verify-token';
+import type { Orchestrator } from '../../shared/ports/orchestrator';
+import { createStore, type Store } from '../../shared/store/store';
+import { startDynamo, type LocalDynamo } from './dynamo';
+import { startHttpServer } from './http-server';
+import { wireLive } from './live-wiring';
+import { wireRuns } from './runs-wiring';
+
+/** Default data folder of `npm run dev`. */
+export const DEFAULT_DATA_DIR = '.braid';
+/** The executor "ARN" compiled into local state machines. */
+export const LOCAL_EXECUTOR_ARN = 'arn:aws:lambda:local:000000000000:function:braid-executor';
+
+/** Options of `createLocalStack`. */
+export interface LocalStackOptions {
+  /** HTTP port on 127.0.0.1. @default 0 (any free port) */
+  port?: number;
+  /** WebSocket port on 127.0.0.1. @default 0 */
+  wsPort?: number;
+  /** Where dynalite and the signing key persist. @default ".braid" */
+  dataDir?: string;
+  /** Keep everything in memory (tests); `dataDir` is ignored. @default false */
+  inMemory?: boolean;
+  /** Replaces the runs wiring's orchestrator (tests). */
+  orchestrator?: Orchestrator;
+  /** Start the WebSocket API. @default true */
+  live?: boolean;
+  /** Handler log level. @default POWERTOOLS_LOG_LEVEL, else INFO */
+  logLevel?: LogLevel;
+  /** @default "braid" */
+  tableName?: string;
+  /** @default () => new Date() */
+  clock?: () => Date;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  httpUrl: string;
+  /** The WebSocket URL, or `undefined` with `live: false`. */
+  wsUrl?: string;
+  jwksUrl: string;
+  store: Store;
+  table: LocalDynamo;
+  orchestrator: Orchestrator;
+  signingKey: LocalSigningKey;
+  /** Signs a token the stack accepts for `userId`. */
+  token(userId: string, options?: { expiresIn?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts the stack; `close()` stops everything it started, in reverse order. */
+export async function createLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const closers: (() => Promise<void>)[] = [];
+  let closed = false;
+  const closeAll = async () => {
+    if (closed) return;
+    closed = true;
+    for (const close of closers.reverse()) await close().catch((error: unknown) => console.error('close failed', error));
+  };
+  try {
+    const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+    const table = await startDynamo({ tableName: options.tableName ?? 'braid', ...(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') }) });
+    closers.push(() => table.close());
+    const signingKey = options.inMemory ? await generateSigningKey() : await loadOrCreateSigningKey(dataDir);
+    const verifyToken = createTokenVerifier({ issuer: LOCAL_ISSUER, audience: BRAID_AUDIENCE, jwks: signingKey.jwks });
+    const store = createStore(table);
+    const logger = (name: string): Logger => createLogger(name, options.logLevel);
+
+    const runs = await wireRuns({
+      store, orchestrator: options.orchestrator, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
+      ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    });
+    if (runs.close) closers.push(runs.close);
+    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes });
+    const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock });
+
+    const http = await startHttpServer({ port: options.port ?? 0, verifyToken, jwks: signingKey.jwks, functions: { ...runs.functions, api, compile } });
+    closers.push(() => http.close());
+    const live = options.live === false ? undefined : await wireLive({ table, verifyToken, port: options.wsPort ?? 0 });
+    if (live) closers.push(() => live.close());
+
+    return {
+      httpUrl: http.url,
+      ...(live ? { wsUrl: live.wsUrl } : {}),
+      jwksUrl: `${http.url}/.well-known/jwks.json`,
+      store,
+      table,
+      orchestrator: runs.orchestrator,
+      signingKey,
+      token: (userId, tokenOptions) => signLocalToken(signingKey, userId, tokenOptions),
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

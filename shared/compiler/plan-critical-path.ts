@@ -1,0 +1,299 @@
+/**
+ * The `critical-path` strategy: nests `Parallel` states along the DAG's series-parallel structure
+ * so that a node waits only for what it must (its ancestors), not for a whole level.
+ *
+ * A set of nodes is split recursively: into parallel branches when it falls apart into weakly
+ * connected pieces, else into a series `A ; B` at a cut where `A` is closed under predecessors.
+ * Cuts are thresholds on a key that grows along every edge (earliest start, latest start, their
+ * mean), and the cut chosen minimises `CP(A) + CP(B)`, the critical-path bound of what it leaves.
+ * Where the DAG is series-parallel an exact cut (`CP(A) + CP(B) = CP`) always exists among them,
+ * so the plan is exact; where it is not (an "N"), the bound picks the barrier, refined by a bounded
+ * search that plans the best few cuts and keeps the one whose plan simulates fastest.
+ *
+ * With equal weights (no hints), only cuts that agree with Kahn levels are allowed: the plan then
+ * orders no pair of nodes that `levels` leaves unordered, so it is never slower than `levels`,
+ * whatever the real durations.
+ */
+import type { PlanStep } from './plan';
+import type { IndexedDag } from './critical-path';
+
+/** Options of the planner. */
+export interface CriticalPathPlanOptions {
+  /** Allow only cuts that agree with Kahn levels (then the plan never loses to `levels`). */
+  respectLevels: boolean;
+  /** Work budget of the bounded search, in node visits per node. @default 100 */
+  searchBudget?: number;
+  /** Cuts tried per lossy split in the search. @default 6 */
+  searchWidth?: number;
+}
+
+type Tree = { kind: 'node'; v: number } | { kind: 'seq'; items: Tree[] } | { kind: 'par'; items: Tree[] };
+
+interface Ctx {
+  dag: IndexedDag;
+  w: Float64Array;
+  respectLevels: boolean;
+  width: number;
+  /** Node visits after which the search stops (greedy from then on). */
+  budget: number;
+  /** Node visits so far. */
+  visits: number;
+  stamp: Int32Array;
+  nextStamp: number;
+  es: Float64Array;
+  tail: Float64Array;
+  pos: Int32Array;
+}
+
+/** Cut keys: earliest start (alpha 0), latest start (1) and their mean. */
+const ALPHAS = [0, 1, 0.5] as const;
+const EPS = 1e-9;
+
+/**
+ * Plans the nodes of `dag` (weights by index, positive) into a sequence of steps that respects
+ * every edge. Parallel states are named `par:<n>` in depth-first order.
+ */
+export function planCriticalPath(dag: IndexedDag, weights: readonly number[], options: CriticalPathPlanOptions): PlanStep[] {
+  const n = dag.ids.length;
+  if (n === 0) return [];
+  const max = Math.max(...weights);
+  const w = new Float64Array(n);
+  // Normalised and kept positive, so every cut key grows strictly along every edge.
+  weights.forEach((x, i) => (w[i] = Math.max(x / max, 1e-6)));
+  const pos = new Int32Array(n);
+  dag.topo.forEach((v, i) => (pos[v] = i));
+  const ctx: Ctx = {
+    dag,
+    w,
+    respectLevels: options.respectLevels,
+    width: options.searchWidth ?? 6,
+    budget: (options.searchBudget ?? 100) * n,
+    visits: 0,
+    stamp: new Int32Array(n),
+    nextStamp: 1,
+    es: new Float64Array(n),
+    tail: new Float64Array(n),
+    pos,
+  };
+  const tree = decompose(ctx, [...dag.topo], true);
+  const counter = { n: 0 };
+  return toSteps(tree, dag, counter);
+}
+
+/** Makespan of a tree under the planner's weights. */
+function treeSpan(t: Tree, w: Float64Array): number {
+  if (t.kind === 'node') return w[t.v] as number;
+  if (t.kind === 'seq') return t.items.reduce((s, x) => s + treeSpan(x, w), 0);
+  return Math.max(...t.items.map((x) => treeSpan(x, w)));
+}
+
+function decompose(ctx: Ctx, set: number[], search: boolean): Tree {
+  ctx.visits += set.length;
+  if (set.length === 1) return { kind: 'node', v: set[0] as number };
+  const stamp = ctx.nextStamp++;
+  for (const v of set) ctx.stamp[v] = stamp;
+  const pieces = components(ctx, set, stamp);
+  if (pieces.length > 1) return { kind: 'par', items: pieces.map((p) => decompose(ctx, p, search)) };
+
+  const cp = longestPaths(ctx, set, stamp);
+  const cuts = candidateCuts(ctx, set, cp);
+  const best = cuts[0];
+  if (!best) throw new Error('no cut for a connected set of more than one node');
+  if (best.cost <= cp * (1 + EPS)) {
+    const segments = exactSegments(ctx, set, cp, stamp);
+    if (segments) return seq(segments.map((s) => decompose(ctx, s, search)));
+  }
+  // Lossy (an "N" somewhere in here): plan the best few cuts greedily and keep the fastest.
+  let chosen = sides(best, ctx.pos);
+  if (search && best.cost > cp * (1 + EPS) && ctx.visits < ctx.budget) {
+    let bestSpan = Infinity;
+    for (const [a, b] of distinctCuts(cuts, ctx.width, ctx.pos)) {
+      const span = treeSpan(decompose(ctx, a, false), ctx.w) + treeSpan(decompose(ctx, b, false), ctx.w);
+      if (span < bestSpan - EPS) {
+        bestSpan = span;
+        chosen = [a, b];
+      }
+      if (ctx.visits >= ctx.budget) break;
+    }
+  }
+  return seq([decompose(ctx, chosen[0], search), decompose(ctx, chosen[1], search)]);
+}
+
+function seq(items: Tree[]): Tree {
+  return { kind: 'seq', items: items.flatMap((t) => (t.kind === 'seq' ? t.items : [t])) };
+}
+
+/** Weakly connected components of the set (each in topological order, ordered by first node). */
+function components(ctx: Ctx, set: number[], stamp: number): number[][] {
+  const parent = new Map<number, number>(set.map((v) => [v, v]));
+  const find = (x: number): number => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r) as number;
+    while (parent.get(x) !== r) {
+      const next = parent.get(x) as number;
+      parent.set(x, r);
+      x = next;
+    }
+    return r;
+  };
+  for (const v of set) {
+    for (const s of ctx.dag.succ[v] as number[]) {
+      if (ctx.stamp[s] !== stamp) continue;
+      const a = find(v);
+      const b = find(s);
+      if (a !== b) parent.set(a, b);
+    }
+  }
+  const groups = new Map<number, number[]>();
+  for (const v of set) {
+    const r = find(v);
+    const g = groups.get(r);
+    if (g) g.push(v);
+    else groups.set(r, [v]);
+  }
+  return [...groups.values()];
+}
+
+/** Fills `es` (earliest start) and `tail` (longest path from the node to a sink, itself included) inside the set; returns its CP. */
+function longestPaths(ctx: Ctx, set: number[], stamp: number): number {
+  const { dag, w, es, tail } = ctx;
+  let cp = 0;
+  for (const v of set) {
+    let start = 0;
+    for (const p of dag.pred[v] as number[]) if (ctx.stamp[p] === stamp) start = Math.max(start, (es[p] as number) + (w[p] as number));
+    es[v] = start;
+    cp = Math.max(cp, start + (w[v] as number));
+  }
+  for (let i = set.length - 1; i >= 0; i--) {
+    const v = set[i] as number;
+    let after = 0;
+    for (const s of dag.succ[v] as number[]) if (ctx.stamp[s] === stamp) after = Math.max(after, tail[s] as number);
+    tail[v] = (w[v] as number) + after;
+  }
+  return cp;
+}
+
+interface Cut {
+  /** The set sorted by the cut's key; the cut puts `order[0..at)` first. */
+  order: number[];
+  at: number;
+  cost: number;
+  /** Distance from a balanced cut, for ties. */
+  skew: number;
+}
+
+/** Threshold cuts on each key, best (lowest bound, then most balanced) first, without duplicates. */
+function candidateCuts(ctx: Ctx, set: number[], cp: number): Cut[] {
+  const { es, tail, w, pos } = ctx;
+  const level = ctx.dag.level;
+  const cuts: Cut[] = [];
+  const m = set.length;
+  for (const alpha of ALPHAS) {
+    const key = (v: number) => (1 - alpha) * (es[v] as number) + alpha * (cp - (tail[v] as number));
+    const order = [...set].sort((x, y) => key(x) - key(y) || (pos[x] as number) - (pos[y] as number));
+    const suffixTail = new Float64Array(m + 1);
+    const suffixLevel = new Int32Array(m + 1).fill(2 ** 30);
+    for (let i = m - 1; i >= 0; i--) {
+      const v = order[i] as number;
+      suffixTail[i] = Math.max(suffixTail[i + 1] as number, tail[v] as number);
+      suffixLevel[i] = Math.min(suffixLevel[i + 1] as number, level[v] as number);
+    }
+    let prefixFinish = 0;
+    let prefixLevel = -1;
+    for (let i = 1; i < m; i++) {
+      const u = order[i - 1] as number;
+      prefixFinish = Math.max(prefixFinish, (es[u] as number) + (w[u] as number));
+      prefixLevel = Math.max(prefixLevel, level[u] as number);
+      // Only cut between distinct keys: equal keys may hide an edge the cut would reverse.
+      if (key(order[i] as number) <= key(u)) continue;
+      if (ctx.respectLevels && prefixLevel >= (suffixLevel[i] as number)) continue;
+      const cost = prefixFinish + (suffixTail[i] as number);
+      cuts.push({ order, at: i, cost, skew: Math.abs(2 * i - m) });
+    }
+  }
+  cuts.sort((x, y) => x.cost - y.cost || x.skew - y.skew);
+  return cuts;
+}
+
+/** The two sides of a cut, each in topological order. */
+function sides(cut: Cut, pos: Int32Array): [number[], number[]] {
+  const byPos = (x: number, y: number) => (pos[x] as number) - (pos[y] as number);
+  return [cut.order.slice(0, cut.at).sort(byPos), cut.order.slice(cut.at).sort(byPos)];
+}
+
+/** The best `width` cuts with distinct sides (keys often agree, giving the same cut twice). */
+function distinctCuts(cuts: Cut[], width: number, pos: Int32Array): Array<[number[], number[]]> {
+  const out: Array<[number[], number[]]> = [];
+  const seen = new Set<string>();
+  for (const cut of cuts) {
+    if (out.length >= width) break;
+    const [a, b] = sides(cut, pos);
+    const key = a.join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push([a, b]);
+  }
+  return out;
+}
+
+/**
+ * Splits the set into every consecutive segment that exact earliest-start cuts allow, when their
+ * bounds add up to the set's CP (so the series loses nothing); undefined when there is no such
+ * split into two or more segments.
+ */
+function exactSegments(ctx: Ctx, set: number[], cp: number, stamp: number): number[][] | undefined {
+  const { es, tail, w, pos } = ctx;
+  const level = ctx.dag.level;
+  const order = [...set].sort((x, y) => (es[x] as number) - (es[y] as number) || (pos[x] as number) - (pos[y] as number));
+  const m = order.length;
+  const suffixTail = new Float64Array(m + 1);
+  const suffixLevel = new Int32Array(m + 1).fill(2 ** 30);
+  for (let i = m - 1; i >= 0; i--) {
+    const v = order[i] as number;
+    suffixTail[i] = Math.max(suffixTail[i + 1] as number, tail[v] as number);
+    suffixLevel[i] = Math.min(suffixLevel[i + 1] as number, level[v] as number);
+  }
+  const bounds: number[] = [];
+  let prefixFinish = 0;
+  let prefixLevel = -1;
+  for (let i = 1; i < m; i++) {
+    const u = order[i - 1] as number;
+    prefixFinish = Math.max(prefixFinish, (es[u] as number) + (w[u] as number));
+    prefixLevel = Math.max(prefixLevel, level[u] as number);
+    if ((es[order[i] as number] as number) <= (es[u] as number)) continue;
+    if (ctx.respectLevels && prefixLevel >= (suffixLevel[i] as number)) continue;
+    if (prefixFinish + (suffixTail[i] as number) <= cp * (1 + EPS)) bounds.push(i);
+  }
+  if (bounds.length === 0) return undefined;
+  const segments: number[][] = [];
+  let from = 0;
+  for (const b of [...bounds, m]) {
+    segments.push(order.slice(from, b).sort((x, y) => (pos[x] as number) - (pos[y] as number)));
+    from = b;
+  }
+  // Check that the segments' bounds add up to the CP (each cut alone may be lossless while two together are not).
+  let total = 0;
+  for (const s of segments) {
+    const inner = ctx.nextStamp++;
+    for (const v of s) ctx.stamp[v] = inner;
+    let span = 0;
+    const finish = new Map<number, number>();
+    for (const v of s) {
+      let start = 0;
+      for (const p of ctx.dag.pred[v] as number[]) if (ctx.stamp[p] === inner) start = Math.max(start, finish.get(p) as number);
+      const f = start + (w[v] as number);
+      finish.set(v, f);
+      span = Math.max(span, f);
+    }
+    total += span;
+  }
+  for (const v of set) ctx.stamp[v] = stamp;
+  return total <= cp * (1 + EPS) ? segments : undefined;
+}
+
+function toSteps(tree: Tree, dag: IndexedDag, counter: { n: number }): PlanStep[] {
+  if (tree.kind === 'node') return [{ kind: 'node', id: dag.ids[tree.v] as string }];
+  if (tree.kind === 'seq') return tree.items.flatMap((t) => toSteps(t, dag, counter));
+  const name = `par:${counter.n++}`;
+  return [{ kind: 'parallel', name, branches: tree.items.map((t) => toSteps(t, dag, counter)) }];
+}

@@ -1,0 +1,60 @@
+/**
+ * The authorization matrix: for each route of the route table, how to call it on a prepared workflow and the
+ * status each actor must get. Rows are keyed by route name; the runs engineer adds the run routes' rows here
+ * (a `prepare` hook can create a run and return `{ runId }` for the path).
+ */
+import type { TestStack } from '../support/local-stack';
+import { single } from './fixtures';
+
+/** Who calls: the owner, a stranger, nobody, each granted role, an expired editor grant, a stranger on a public workflow. */
+export const ACTORS = ['owner', 'stranger', 'anonymous', 'viewer', 'runner', 'approver', 'editor', 'expired', 'publicStranger'] as const;
+/** An actor. */
+export type Actor = (typeof ACTORS)[number];
+
+/** The workflow a cell runs against, with its path parameters. */
+export interface CellContext {
+  stack: TestStack;
+  /** Path parameters: `id` (the workflow), `userId` (a user holding a viewer grant), plus whatever `prepare` adds. */
+  params: Record<string, string>;
+}
+
+/** One row of the matrix. */
+export interface RouteCase {
+  /** Request body, when the route takes one. */
+  body?: (ctx: CellContext) => unknown;
+  /** Extra setup on the prepared workflow; returns more path parameters. */
+  prepare?: (ctx: CellContext) => Promise<Record<string, string>>;
+  /** Expected status per actor. */
+  expect: Record<Actor, number>;
+}
+
+const read = { owner: 200, stranger: 404, anonymous: 401, viewer: 200, runner: 200, approver: 200, editor: 200, expired: 404, publicStranger: 200 };
+const anyUser = (status: number) => ({ owner: status, stranger: status, anonymous: 401, viewer: status, runner: status, approver: status, editor: status, expired: status, publicStranger: status });
+
+/** The workflow routes' rows. */
+export const ROUTE_CASES: Record<string, RouteCase> = {
+  createWorkflow: { body: () => single('matrix-new'), expect: anyUser(201) },
+  validateWorkflow: { body: () => single(), expect: anyUser(200) },
+  listWorkflows: { expect: anyUser(200) },
+  listTemplates: { expect: anyUser(200) },
+  getWorkflow: { expect: read },
+  listVersions: { expect: read },
+  getDiagram: { expect: read },
+  updateWorkflow: {
+    body: () => single('matrix-updated'),
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 200, expired: 404, publicStranger: 403 },
+  },
+  deleteWorkflow: {
+    expect: { owner: 204, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 403, expired: 404, publicStranger: 403 },
+  },
+  listPermissions: {
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 200, expired: 404, publicStranger: 403 },
+  },
+  putPermission: {
+    body: () => ({ role: 'runner' }),
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 403, expired: 404, publicStranger: 403 },
+  },
+  deletePermission: {
+    expect: { owner: 204, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 403, expired: 404, publicStranger: 403 },
+  },
+};

@@ -1,0 +1,77 @@
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { Validations } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_LIMIT_BYTES, bundleReport, FORBIDDEN_PACKAGES, formatReport, type BundleInfo } from '../../infra/bundle-report';
+import { FUNCTION_NAMES } from '../../infra/stack/functions';
+import { synthBraid, type Synthesized } from './synth';
+
+let s: Synthesized;
+let report: BundleInfo[];
+
+beforeAll(() => {
+  // The one real bundling of the test run: esbuild builds every function as `cdk deploy` would.
+  s = synthBraid({ bundle: true });
+  report = bundleReport(s.assemblyDir, s.template.toJSON() as Parameters<typeof bundleReport>[1]);
+  console.log(`bundle sizes (minified):\n${formatReport(report)}`);
+}, 120_000);
+
+describe('bundles', () => {
+  it('reports a bundle for every function', () => {
+    // Prepare, Act
+    const names = report.map((b) => b.name);
+    // Assess
+    expect(names).toEqual([...FUNCTION_NAMES].sort());
+    for (const b of report) expect(b.bytes, b.name).toBeGreaterThan(0);
+  });
+
+  it('contains no build, test or local-engine package and no AWS SDK v2', () => {
+    // Prepare
+    const forbidden = new Set<string>(FORBIDDEN_PACKAGES);
+    // Act
+    const found = report.flatMap((b) => b.packages.filter((p) => forbidden.has(p.name)).map((p) => `${b.name}: ${p.name}`));
+    // Assess
+    expect(found).toEqual([]);
+  });
+
+  it('bundles no @aws-sdk/* or @smithy/* client: the Node 22 runtime provides SDK v3', () => {
+    // Prepare, Act
+    const found = report.flatMap((b) => b.packages.filter((p) => /^@(aws-sdk|smithy)\//.test(p.name)).map((p) => `${b.name}: ${p.name}`));
+    // Assess
+    expect(found).toEqual([]);
+  });
+
+  it(`keeps every bundle under ${BUNDLE_LIMIT_BYTES / 1024} KB minified`, () => {
+    // Prepare, Act
+    const over = report.filter((b) => b.bytes > BUNDLE_LIMIT_BYTES).map((b) => `${b.name}: ${(b.bytes / 1024).toFixed(1)} KB (${b.packages.slice(0, 3).map((p) => `${p.name} ${(p.bytes / 1024).toFixed(1)} KB`).join(', ')})`);
+    // Assess
+    expect(over).toEqual([]);
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds nothing unacknowledged in the AwsSolutions and Serverless packs', () => {
+    // Prepare
+    const packs = [new AwsSolutionsChecks(), new ServerlessChecks()];
+    // Act
+    const violations = packs.flatMap((p) => p.validateScope(s.stack).violations)
+      .map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    // Assess
+    expect(violations).toEqual([]);
+  });
+
+  it('gives every acknowledgement a reason', () => {
+    // Prepare
+    const acks: { path: string; id: string; reason: unknown }[] = [];
+    for (const node of s.stack.node.findAll()) {
+      for (const entry of node.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) acks.push({ path: node.node.path, id, reason });
+      }
+    }
+    // Act
+    const weak = acks.filter((a) => typeof a.reason !== 'string' || a.reason.length < 30);
+    // Assess
+    expect(acks.length).toBeGreaterThan(10);
+    expect(weak).toEqual([]);
+  });
+});

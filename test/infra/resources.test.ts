@@ -1,0 +1,234 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES, WS_ROUTES } from '../../functions/http/routes';
+import { EVENT_SK_PREFIX, TABLE_SCHEMA } from '../../shared/store/table';
+import { synthBraid, type Synthesized } from './synth';
+
+let s: Synthesized;
+
+beforeAll(() => {
+  s = synthBraid({ bundle: false });
+});
+
+type Resources = Record<string, { Properties: Record<string, unknown> }>;
+
+function functionId(name: string): string {
+  const fns = s.template.findResources('AWS::Lambda::Function', { Properties: { Tags: [{ Key: 'braid:function', Value: name }] } });
+  const id = Object.keys(fns)[0];
+  if (id === undefined) throw new Error(`no function ${name}`);
+  return id;
+}
+
+/** The Braid function an API Gateway v2 integration targets (its IntegrationUri references the function's ARN). */
+function integrationTarget(integrationId: string): string {
+  const integrations = s.template.findResources('AWS::ApiGatewayV2::Integration') as Resources;
+  const uri = JSON.stringify(integrations[integrationId]?.Properties['IntegrationUri']);
+  const fns = Object.keys(s.template.findResources('AWS::Lambda::Function'));
+  const hits = fns.filter((id) => uri.includes(`"${id}"`));
+  if (hits.length !== 1) throw new Error(`integration ${integrationId} targets ${hits.length} functions`);
+  return hits[0] as string;
+}
+
+function integrationOf(route: { Properties: Record<string, unknown> }): string {
+  const target = route.Properties['Target'] as { 'Fn::Join': [string, unknown[]] };
+  const ref = target['Fn::Join'][1][1] as { Ref: string };
+  return ref.Ref;
+}
+
+describe('table', () => {
+  it('mirrors TABLE_SCHEMA: keys, both GSIs, TTL, stream, PITR, encryption, on-demand, retained', () => {
+    // Prepare
+    const gsi = (g: { name: string; partitionKey: string; sortKey: string }) => ({
+      IndexName: g.name,
+      KeySchema: [{ AttributeName: g.partitionKey, KeyType: 'HASH' }, { AttributeName: g.sortKey, KeyType: 'RANGE' }],
+      Projection: { ProjectionType: 'ALL' },
+    });
+    // Act
+    const tables = s.template.findResources('AWS::DynamoDB::Table');
+    // Assess
+    expect(Object.keys(tables)).toHaveLength(1);
+    s.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        KeySchema: [{ AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }, { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' }],
+        GlobalSecondaryIndexes: [gsi(TABLE_SCHEMA.gsi1), gsi(TABLE_SCHEMA.gsi2)],
+        TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true },
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        // SSEEnabled without a key is the AWS managed KMS key (aws/dynamodb).
+        SSESpecification: { SSEEnabled: true },
+        BillingMode: 'PAY_PER_REQUEST',
+        DeletionProtectionEnabled: true,
+      },
+    });
+  });
+
+  it('has point-in-time recovery on every table, including global tables', () => {
+    // Prepare
+    const tables = { ...s.template.findResources('AWS::DynamoDB::Table'), ...s.template.findResources('AWS::DynamoDB::GlobalTable') } as Resources;
+    // Act
+    const withoutPitr = Object.entries(tables).filter(([, t]) => {
+      const pitr = (t.Properties['PointInTimeRecoverySpecification'] ?? (t.Properties['Replicas'] as { PointInTimeRecoverySpecification?: unknown }[] | undefined)?.[0]?.PointInTimeRecoverySpecification) as { PointInTimeRecoveryEnabled?: boolean } | undefined;
+      return pitr?.PointInTimeRecoveryEnabled !== true;
+    });
+    // Assess
+    expect(Object.keys(tables).length).toBeGreaterThan(0);
+    expect(withoutPitr.map(([id]) => id)).toEqual([]);
+  });
+});
+
+describe('logs', () => {
+  it('gives every log group a retention', () => {
+    // Prepare
+    const groups = s.template.findResources('AWS::Logs::LogGroup') as Resources;
+    // Act
+    const without = Object.entries(groups).filter(([, g]) => typeof g.Properties['RetentionInDays'] !== 'number');
+    // Assess: 10 functions, HTTP and WebSocket access logs, state machines.
+    expect(Object.keys(groups)).toHaveLength(13);
+    expect(without.map(([id]) => id)).toEqual([]);
+  });
+});
+
+describe('functions', () => {
+  it('runs every function on Node 22, ARM64, with active tracing, its own log group and no secrets in env', () => {
+    // Prepare
+    const fns = s.template.findResources('AWS::Lambda::Function') as Resources;
+    // Act
+    const summary = Object.values(fns).map((f) => ({
+      runtime: f.Properties['Runtime'], arch: f.Properties['Architectures'], tracing: f.Properties['TracingConfig'],
+      logGroup: (f.Properties['LoggingConfig'] as { LogGroup?: unknown } | undefined)?.LogGroup !== undefined,
+      envKeys: Object.keys((f.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables),
+    }));
+    // Assess
+    expect(summary).toHaveLength(10);
+    for (const fn of summary) {
+      expect(fn).toMatchObject({ runtime: 'nodejs22.x', arch: ['arm64'], tracing: { Mode: 'Active' }, logGroup: true });
+      expect(fn.envKeys.filter((k) => /SECRET|PASSWORD|PRIVATE|API_KEY/i.test(k))).toEqual([]);
+      expect(fn.envKeys).toEqual(expect.arrayContaining(['TABLE_NAME', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL']));
+    }
+  });
+
+  it('gives compile what it needs to register state machines', () => {
+    // Prepare
+    const id = functionId('compile');
+    // Act
+    const fn = (s.template.findResources('AWS::Lambda::Function') as Resources)[id];
+    const env = (fn?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    // Assess
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['EXECUTOR_ARN', 'STATE_MACHINE_ROLE_ARN', 'STATE_MACHINE_PREFIX', 'STATE_MACHINE_LOG_GROUP_ARN']));
+    expect(env['EXECUTOR_ARN']).toEqual({ 'Fn::GetAtt': [functionId('executor'), 'Arn'] });
+    expect(env['STATE_MACHINE_PREFIX']).toBe('Braid');
+  });
+});
+
+describe('HTTP API', () => {
+  it('creates every route of the route table, JWT-authorized and sent to its owner', () => {
+    // Prepare
+    const routes = s.template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: { Ref: Match.stringLikeRegexp('^HttpApi') } } }) as Resources;
+    const authorizers = s.template.findResources('AWS::ApiGatewayV2::Authorizer', { Properties: { AuthorizerType: 'JWT' } });
+    const jwtId = Object.keys(authorizers)[0];
+    // Act
+    const byKey = new Map(Object.values(routes).map((r) => [r.Properties['RouteKey'] as string, r]));
+    // Assess
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    expect(byKey.size).toBe(ROUTES.length);
+    for (const spec of ROUTES) {
+      const route = byKey.get(`${spec.method} ${spec.path}`);
+      expect(route, spec.name).toBeDefined();
+      expect(route!.Properties['AuthorizationType']).toBe('JWT');
+      expect(route!.Properties['AuthorizerId']).toEqual({ Ref: jwtId });
+      expect(integrationTarget(integrationOf(route!)), spec.name).toBe(functionId(spec.owner));
+    }
+  });
+
+  it('logs access as JSON, throttles the stage and has CORS off by default', () => {
+    // Prepare, Act
+    const api = Object.values(s.template.findResources('AWS::ApiGatewayV2::Api', { Properties: { ProtocolType: 'HTTP' } }) as Resources);
+    // Assess
+    expect(api).toHaveLength(1);
+    expect(api[0]?.Properties['CorsConfiguration']).toBeUndefined();
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"routeKey":"\\$context.routeKey"') },
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+  });
+});
+
+describe('WebSocket API', () => {
+  it('has all routes, with the Lambda REQUEST authorizer on $connect only', () => {
+    // Prepare
+    const routes = s.template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: { Ref: Match.stringLikeRegexp('^LiveApi') } } }) as Resources;
+    const authorizer = s.template.findResources('AWS::ApiGatewayV2::Authorizer', {
+      Properties: { AuthorizerType: 'REQUEST', IdentitySource: ['route.request.querystring.token'] },
+    });
+    // Act
+    const byKey = new Map(Object.values(routes).map((r) => [r.Properties['RouteKey'] as string, r]));
+    // Assess
+    expect([...byKey.keys()].sort()).toEqual([...WS_ROUTES].sort());
+    expect(Object.keys(authorizer)).toHaveLength(1);
+    expect(byKey.get('$connect')?.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: Object.keys(authorizer)[0] } });
+    // API Gateway can authorize only $connect; later frames travel on the connection it admitted.
+    for (const key of ['$disconnect', 'subscribe', 'unsubscribe', '$default']) {
+      expect(byKey.get(key)?.Properties['AuthorizationType'] ?? 'NONE', key).toBe('NONE');
+    }
+    expect(integrationTarget(integrationOf(byKey.get('$connect')!))).toBe(functionId('ws-connect'));
+    expect(integrationTarget(integrationOf(byKey.get('subscribe')!))).toBe(functionId('ws-message'));
+  });
+
+  it('logs the stage and gives the posting functions its management endpoint', () => {
+    // Prepare
+    const fanout = (s.template.findResources('AWS::Lambda::Function') as Resources)[functionId('ws-fanout')];
+    // Act
+    const endpoint = JSON.stringify((fanout?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables['WS_ENDPOINT']);
+    // Assess
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'live',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('connectionId') },
+      DefaultRouteSettings: Match.objectLike({ LoggingLevel: 'ERROR' }),
+    });
+    expect(endpoint).toContain('https://');
+    expect(endpoint).toContain('/live');
+  });
+});
+
+describe('live stream and finalization', () => {
+  it('feeds ws-fanout only event items, in order, with bisect and an on-failure destination', () => {
+    // Prepare
+    const expectedFilter = JSON.stringify({ eventName: ['INSERT'], dynamodb: { NewImage: { SK: { S: [{ prefix: EVENT_SK_PREFIX }] } } } });
+    // Act, Assess
+    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId('ws-fanout') },
+      StartingPosition: 'LATEST',
+      ParallelizationFactor: 1,
+      BisectBatchOnFunctionError: true,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      FilterCriteria: { Filters: [{ Pattern: expectedFilter }] },
+    });
+  });
+
+  it('finalizes on Step Functions status changes of <prefix>-* machines and reconciles every 15 minutes', () => {
+    // Prepare
+    const target = [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId('finalizer'), 'Arn'] }, DeadLetterConfig: Match.anyValue() })];
+    // Act, Assess
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        'detail': { status: Match.arrayWith(['FAILED', 'TIMED_OUT', 'ABORTED']), stateMachineArn: [{ prefix: Match.anyValue() }] },
+      },
+      Targets: target,
+    });
+    s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', Targets: target });
+  });
+});
+
+describe('outputs', () => {
+  it('exports the HTTP and WebSocket URLs and the user pool ids', () => {
+    // Prepare, Act
+    const outputs = Object.keys(s.template.findOutputs('*'));
+    // Assess
+    expect(outputs).toEqual(expect.arrayContaining(['HttpUrl', 'WebSocketUrl', 'UserPoolId', 'UserPoolClientId']));
+  });
+});

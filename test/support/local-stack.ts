@@ -1,0 +1,59 @@
+/**
+ * The local stack for API tests: in memory, HTTP on 127.0.0.1:0, quiet logs, and a small `fetch` client that
+ * signs as a user.
+ */
+import { createLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack';
+
+/** A response with its parsed JSON body (`undefined` when empty or not JSON). */
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** Request options of the client. */
+export interface CallOptions {
+  /** Signs as this user; `null` sends no Authorization header. */
+  as: string | null;
+  body?: unknown;
+  /** Sent as is (no JSON encoding). */
+  rawBody?: string | Uint8Array;
+  headers?: Record<string, string>;
+}
+
+/** A test stack with a client. */
+export interface TestStack extends LocalStack {
+  call<T = any>(method: string, path: string, options: CallOptions): Promise<ApiResponse<T>>;
+}
+
+/** Starts an in-memory stack (no WebSocket unless asked). */
+export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
+  const stack = await createLocalStack({ inMemory: true, live: false, logLevel: 'SILENT', ...options });
+  const tokens = new Map<string, string>();
+  return {
+    ...stack,
+    async call(method, path, options) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.as !== null) {
+        let token = tokens.get(options.as);
+        if (!token) tokens.set(options.as, (token = await stack.token(options.as)));
+        headers.authorization ??= `Bearer ${token}`;
+      }
+      let body: string | Uint8Array | undefined = options.rawBody;
+      if (options.body !== undefined) {
+        body = JSON.stringify(options.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(`${stack.httpUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, headers: res.headers, body: parsed as never, text };
+    },
+  };
+}
