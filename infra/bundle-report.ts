@@ -17,6 +17,28 @@ export const FORBIDDEN_PACKAGES = [
   'aws-local-stepfunctions', 'dynalite', 'fast-check', 'asl-validator', 'aws-sdk-client-mock',
 ] as const;
 
+/**
+ * Large runtime packages and the only functions that need them. A bundle that carries one elsewhere pulled it
+ * in through a barrel import or a shared module that does too much (the fix is a narrower import).
+ */
+export const HEAVY_PACKAGES: Record<string, readonly string[]> = {
+  '@a2a-js/sdk': ['executor'],
+  '@modelcontextprotocol/sdk': ['executor'],
+  // ajv: MCP tool schemas (executor) and run-input validation against the workflow's input schema (api).
+  ajv: ['executor', 'api'],
+  // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile).
+  jsonata: ['executor', 'api', 'compile'],
+  hono: ['api', 'compile', 'gate'],
+  jose: ['ws-authorizer'],
+};
+
+/** `function: package` for every heavy package a bundle carries but its function does not need. */
+export function unneededHeavyPackages(report: BundleInfo[]): string[] {
+  return report.flatMap((b) => b.packages
+    .filter((p) => HEAVY_PACKAGES[p.name] !== undefined && !HEAVY_PACKAGES[p.name]!.includes(b.name))
+    .map((p) => `${b.name}: ${p.name} (${(p.bytes / 1024).toFixed(1)} KB)`));
+}
+
 /** One function's bundle. */
 export interface BundleInfo {
   /** Function name (entry folder). */

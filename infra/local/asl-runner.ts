@@ -170,7 +170,8 @@ export function createAslRunner(definition: object): AslRunner {
             const waiter: Waiter = { executionId, stateName, resolve, reject };
             if (info.timeoutSeconds !== undefined) {
               // Forget the token when the engine times the task out, as Step Functions would.
-              waiter.timer = setTimeout(() => settle(taskToken, (w) => w.reject(new TaskWaitAbortedError('task timed out'))), info.timeoutSeconds * 1000);
+              // Rejects with the name Step Functions gives a task timeout, so Catch/Retry and finalize see `States.Timeout`.
+              waiter.timer = setTimeout(() => settle(taskToken, (w) => w.reject(namedError('States.Timeout', 'task timed out'))), info.timeoutSeconds * 1000);
               waiter.timer.unref();
             }
             waiters.set(taskToken, waiter);

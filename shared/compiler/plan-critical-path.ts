@@ -48,6 +48,13 @@ interface Ctx {
 /** Cut keys: earliest start (alpha 0), latest start (1) and their mean. */
 const ALPHAS = [0, 1, 0.5] as const;
 const EPS = 1e-9;
+/**
+ * Above this many nodes a set takes the most balanced cut within `LARGE_SET_SLACK` of the best
+ * bound and is not searched: the best bound alone often peels one node at a time, which makes
+ * planning quadratic. Users' workflows (at most 500 nodes) never reach it.
+ */
+const LARGE_SET = 1_000;
+const LARGE_SET_SLACK = 0.05;
 
 /**
  * Plans the nodes of `dag` (weights by index, positive) into a sequence of steps that respects
@@ -97,7 +104,7 @@ function decompose(ctx: Ctx, set: number[], search: boolean): Tree {
 
   const cp = longestPaths(ctx, set, stamp);
   const cuts = candidateCuts(ctx, set, cp);
-  const best = cuts[0];
+  const best = set.length > LARGE_SET ? balancedCut(cuts) : cuts[0];
   if (!best) throw new Error('no cut for a connected set of more than one node');
   if (best.cost <= cp * (1 + EPS)) {
     const segments = exactSegments(ctx, set, cp, stamp);
@@ -105,7 +112,7 @@ function decompose(ctx: Ctx, set: number[], search: boolean): Tree {
   }
   // Lossy (an "N" somewhere in here): plan the best few cuts greedily and keep the fastest.
   let chosen = sides(best, ctx.pos);
-  if (search && best.cost > cp * (1 + EPS) && ctx.visits < ctx.budget) {
+  if (search && set.length <= LARGE_SET && best.cost > cp * (1 + EPS) && ctx.visits < ctx.budget) {
     let bestSpan = Infinity;
     for (const [a, b] of distinctCuts(cuts, ctx.width, ctx.pos)) {
       const span = treeSpan(decompose(ctx, a, false), ctx.w) + treeSpan(decompose(ctx, b, false), ctx.w);
@@ -213,6 +220,18 @@ function candidateCuts(ctx: Ctx, set: number[], cp: number): Cut[] {
   }
   cuts.sort((x, y) => x.cost - y.cost || x.skew - y.skew);
   return cuts;
+}
+
+/** The most balanced cut whose bound is within the slack of the best (cuts sorted best first). */
+function balancedCut(cuts: Cut[]): Cut | undefined {
+  const first = cuts[0];
+  if (!first) return undefined;
+  let chosen = first;
+  for (const cut of cuts) {
+    if (cut.cost > first.cost * (1 + LARGE_SET_SLACK)) break;
+    if (cut.skew < chosen.skew) chosen = cut;
+  }
+  return chosen;
 }
 
 /** The two sides of a cut, each in topological order. */

@@ -42,10 +42,10 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
       } else to = dead.has(id) ? 'skipped' : policy.pending;
     } else if (current === 'waiting') {
       const gate = gates.get(id);
-      const timedOut = gate !== undefined && gate.timeoutAt <= now;
-      if (gate?.status === 'waiting') await stores.gates.close(run.runId, id, timedOut ? 'timed_out' : policy.gate, now);
-      to = timedOut ? 'failed' : policy.active;
-      if (to === 'failed') fields = { error: timedOut ? GATE_TIMEOUT : policy.error };
+      const gateStatus = gate !== undefined && gate.timeoutAt <= now ? 'timed_out' : policy.gate;
+      if (gate?.status === 'waiting') await stores.gates.close(run.runId, id, gateStatus, now);
+      to = gateStatus === 'timed_out' ? 'failed' : policy.active;
+      if (to === 'failed') fields = { error: gateStatus === 'timed_out' ? GATE_TIMEOUT : policy.error };
     } else if (current === 'running' || current === 'retrying') {
       to = policy.active;
       if (to === 'failed') fields = { error: policy.error };

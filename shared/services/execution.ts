@@ -62,7 +62,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const output = virtualOutput(loaded.graph, runs, id);
       const updated = await stores.nodeRuns.transition(loaded.run.runId, id, 'succeeded', { startedAt: at, endedAt: at, output }, ['pending']);
       if (updated) runs.set(id, { ...updated, attempts: [] });
-      await record(stores, loaded.run.runId, `node.succeeded:${id}`, { type: 'node.succeeded', nodeId: id, at, data: {} });
+      if (await landed(loaded.run.runId, id, updated, 'succeeded')) await record(stores, loaded.run.runId, `node.succeeded:${id}`, { type: 'node.succeeded', nodeId: id, at, data: {} });
     }
   }
 
@@ -73,8 +73,14 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const at = nowIso(stores);
       const updated = await stores.nodeRuns.transition(loaded.run.runId, id, 'skipped', { endedAt: at }, NODE_ENTERED_FROM.skipped);
       if (updated) runs.set(id, { ...updated, attempts: [] });
-      await record(stores, loaded.run.runId, `node.skipped:${id}`, { type: 'node.skipped', nodeId: id, at, data: {} });
+      if (await landed(loaded.run.runId, id, updated, 'skipped')) await record(stores, loaded.run.runId, `node.skipped:${id}`, { type: 'node.skipped', nodeId: id, at, data: {} });
     }
+  }
+
+  /** True when the node is in `status`: this call moved it there, or an earlier delivery did. */
+  async function landed(runId: string, nodeId: string, updated: NodeRun | undefined, status: NodeRun['status']): Promise<boolean> {
+    if (updated) return true;
+    return (await stores.nodeRuns.get(runId, nodeId))?.status === status;
   }
 
   function nodeOf(loaded: LoadedRun, nodeId: string): NodeDef {
@@ -113,7 +119,9 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       }
       const runs = await stores.nodeRuns.list(runId);
       await settleVirtualAncestors(loaded, nodeId, runs);
-      await stores.nodeRuns.transition(runId, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
+      const running = await stores.nodeRuns.transition(runId, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
+      // A node already closed (the run was cancelled meanwhile) does not run.
+      if (!(await landed(runId, nodeId, running, 'running'))) throw new RunFinishedError(runId);
       await record(stores, runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
 
       const deadline = Date.now() + timeoutSeconds(loaded, node) * 1000;
@@ -129,7 +137,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         const data: Record<string, unknown> = { attempt };
         if (result.cost) data.cost = result.cost;
         if (node.type === 'condition') data.route = route;
-        await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
+        if (await landed(runId, nodeId, updated, 'succeeded')) await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
         if (node.type === 'condition' && updated) {
           runs.set(nodeId, { ...updated, attempts: [] });
           await skipUnreachable(loaded, runs);
@@ -142,11 +150,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         const endedAt = nowIso(stores);
         await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt, error: info });
         if (willRetry(loaded, node, attempt, info)) {
-          await stores.nodeRuns.transition(runId, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
-          await record(stores, runId, `node.retrying:${nodeId}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
+          const retrying = await stores.nodeRuns.transition(runId, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
+          if (await landed(runId, nodeId, retrying, 'retrying')) await record(stores, runId, `node.retrying:${nodeId}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
         } else {
           const updated = await stores.nodeRuns.transition(runId, nodeId, 'failed', { endedAt, error: info }, NODE_ENTERED_FROM.failed);
-          await record(stores, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
+          if (await landed(runId, nodeId, updated, 'failed')) await record(stores, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
           if (updated && node.type === 'condition') {
             runs.set(nodeId, { ...updated, attempts: [] });
             await skipUnreachable(loaded, runs);
@@ -172,7 +180,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         runId, nodeId, status: 'waiting', prompt: node.prompt, approvers: node.approvers ?? [], openedAt, timeoutAt, taskToken,
         ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
       });
-      await stores.nodeRuns.transition(runId, nodeId, 'waiting', { startedAt: openedAt }, NODE_ENTERED_FROM.waiting);
+      const waiting = await stores.nodeRuns.transition(runId, nodeId, 'waiting', { startedAt: openedAt }, NODE_ENTERED_FROM.waiting);
+      if (!(await landed(runId, nodeId, waiting, 'waiting'))) return { route: 'waiting' };
       try {
         await stores.store.runs.update(runId, { status: 'waiting' }, ['running']);
       } catch (error) {
@@ -192,7 +201,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // A node still running here timed out (its task never reported); after another failure it was stopped.
       const timedOut = !info || info.name === 'States.Timeout';
       const runs = await closeOutstanding(stores, loaded, {
-        pending: 'skipped', active: timedOut ? 'failed' : 'cancelled', error: { name: 'States.Timeout', message: 'the node timed out' }, gate: 'cancelled',
+        pending: 'skipped', active: timedOut ? 'failed' : 'cancelled', error: { name: 'States.Timeout', message: 'the node timed out' },
+        gate: info?.name === 'States.Timeout' ? 'timed_out' : 'cancelled',
       });
       const cost = totalCost(runs);
       if (info) {

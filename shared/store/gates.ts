@@ -94,7 +94,7 @@ export class GateRepository {
           Key: keys.gate(runId, nodeId),
           UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: 'attribute_exists(PK) AND #st = :waiting AND timeoutAt > :now',
-          ExpressionAttributeNames: { '#st': 'status', '#comment': 'comment', '#data': 'data' },
+          ExpressionAttributeNames: { '#st': 'status', ...(decision.comment !== undefined ? { '#comment': 'comment' } : {}), ...(decision.data !== undefined ? { '#data': 'data' } : {}) },
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         })),

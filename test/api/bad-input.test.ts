@@ -109,7 +109,7 @@ describe('bad input never yields a 500', () => {
     const res = await fetch(stack.jwksUrl);
     // Assess
     expect(res.status).toBe(200);
-    expect((await res.json()).keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+    expect(((await res.json()) as { keys: unknown[] }).keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
   });
 
   it('an invalid grant body → 400 with field paths', async () => {

@@ -1,7 +1,8 @@
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { Validations } from 'aws-cdk-lib';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_LIMIT_BYTES, bundleReport, FORBIDDEN_PACKAGES, formatReport, type BundleInfo } from '../../infra/bundle-report';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_LIMIT_BYTES, bundleReport, FORBIDDEN_PACKAGES, formatReport, unneededHeavyPackages, type BundleInfo } from '../../infra/bundle-report';
 import { FUNCTION_NAMES } from '../../infra/stack/functions';
 import { synthBraid, type Synthesized } from './synth';
 
@@ -14,6 +15,10 @@ beforeAll(() => {
   report = bundleReport(s.assemblyDir, s.template.toJSON() as Parameters<typeof bundleReport>[1]);
   console.log(`bundle sizes (minified):\n${formatReport(report)}`);
 }, 120_000);
+
+afterAll(() => {
+  rmSync(s.assemblyDir, { recursive: true, force: true });
+});
 
 describe('bundles', () => {
   it('reports a bundle for every function', () => {
@@ -31,6 +36,13 @@ describe('bundles', () => {
     const found = report.flatMap((b) => b.packages.filter((p) => forbidden.has(p.name)).map((p) => `${b.name}: ${p.name}`));
     // Assess
     expect(found).toEqual([]);
+  });
+
+  it('carries heavy packages (A2A, MCP, ajv, jsonata, hono, jose) only into the functions that use them', () => {
+    // Prepare, Act
+    const unneeded = unneededHeavyPackages(report);
+    // Assess
+    expect(unneeded).toEqual([]);
   });
 
   it('bundles no @aws-sdk/* or @smithy/* client: the Node 22 runtime provides SDK v3', () => {

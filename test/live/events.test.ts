@@ -58,7 +58,7 @@ describe('event log', () => {
   it('gives concurrent appends distinct seqs with no gap and no duplicate', async () => {
     // Prepare
     const log = createEventLogRepository(table);
-    const writers = 25;
+    const writers = 10;
     // Act: each transition is appended twice at once, as a doubly delivered task would.
     const results = await Promise.all(
       Array.from({ length: writers * 2 }, (_, i) => log.append('r4', `node.started:n${i % writers}:0`, started(`n${i % writers}`))),

@@ -195,6 +195,6 @@ describe('human gates', () => {
 
     // Assess
     expect(res.status).toBe(400);
-    expect(res.body.error.issues[0].path).toBe('/path/decision');
+    expect(res.body.errors[0].path).toBe('/path/decision');
   });
 });
