@@ -59,9 +59,40 @@ export async function readJsonBody(c: RouteContext, limitBytes: number = DEFAULT
   if (bytes.byteLength > limitBytes) throw new PayloadTooLargeError(limitBytes);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   if (text.trim() === '') throw new ValidationError([{ code: 'malformed_json', path: '', message: 'the body is empty; send a JSON document' }]);
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (error) {
     throw new ValidationError([{ code: 'malformed_json', path: '', message: `the body is not valid JSON: ${(error as Error).message}` }], { cause: error });
   }
+  const forbidden = forbiddenKeyPaths(parsed);
+  if (forbidden.length > 0) {
+    throw new ValidationError(forbidden.map((path) => ({ code: 'forbidden_key', path, message: '"__proto__" is not allowed as a key' })));
+  }
+  return parsed;
+}
+
+/**
+ * JSON pointers of every `__proto__` key in a parsed body. JSON.parse makes it an own property, but the
+ * DynamoDB marshaller (and any code that copies with `obj[key] = …`) turns it into a prototype change, so
+ * such a body is refused up front rather than half-stored.
+ */
+export function forbiddenKeyPaths(value: unknown): string[] {
+  const out: string[] = [];
+  // Iterative: a 256 KiB body can nest deeper than the call stack allows.
+  const stack: Array<[unknown, string]> = [[value, '']];
+  while (stack.length > 0 && out.length < 20) {
+    const [v, at] = stack.pop() as [unknown, string];
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push([item, `${at}/${i}`]));
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      const path = `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (key === '__proto__') out.push(path);
+      stack.push([(v as Record<string, unknown>)[key], path]);
+    }
+  }
+  return out;
 }

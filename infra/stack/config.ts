@@ -1,6 +1,7 @@
 /**
  * The deployment's settings, read once from CDK context (`cdk.json` or `-c key=value`).
  */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { ConfigError } from './errors';
 
@@ -62,6 +63,14 @@ function int(node: Node, key: string, fallback: number): number {
   return n;
 }
 
+/** CloudWatch accepts only its own list of retention periods. */
+function retention(node: Node): number {
+  const days = int(node, 'braid:logRetentionDays', 30);
+  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
+  if (!allowed.includes(days)) throw new ConfigError('braid:logRetentionDays', `must be one of ${allowed.join(', ')}`);
+  return days;
+}
+
 /**
  * Reads and validates the `braid:*` context keys (see the README's deploy section).
  * @example readConfig(app.node) // { stackName: 'Braid', destroyData: false, ... }
@@ -87,7 +96,7 @@ export function readConfig(node: Node): BraidConfig {
     oidc,
     corsOrigins: cors === undefined ? [] : cors.split(',').map((o) => o.trim()).filter((o) => o.length > 0),
     logLevel: str(node, 'braid:logLevel') ?? 'INFO',
-    logRetentionDays: int(node, 'braid:logRetentionDays', 30),
+    logRetentionDays: retention(node),
     throttleRate: int(node, 'braid:throttleRate', 50),
     throttleBurst: int(node, 'braid:throttleBurst', 100),
     toolFunctionPattern: str(node, 'braid:toolFunctionPattern') ?? 'braid-tool-*',

@@ -51,10 +51,12 @@ const EPS = 1e-9;
 /**
  * Above this many nodes a set takes the most balanced cut within `LARGE_SET_SLACK` of the best
  * bound and is not searched: the best bound alone often peels one node at a time, which makes
- * planning quadratic. Users' workflows (at most 500 nodes) never reach it.
+ * planning quadratic. Users' workflows (at most 500 nodes) reach it only in their outer splits.
  */
-const LARGE_SET = 1_000;
+const LARGE_SET = 256;
 const LARGE_SET_SLACK = 0.05;
+/** The search stops after this many node visits, whatever the size of the workflow. */
+const MAX_SEARCH_VISITS = 200_000;
 
 /**
  * Plans the nodes of `dag` (weights by index, positive) into a sequence of steps that respects
@@ -74,7 +76,7 @@ export function planCriticalPath(dag: IndexedDag, weights: readonly number[], op
     w,
     respectLevels: options.respectLevels,
     width: options.searchWidth ?? 6,
-    budget: (options.searchBudget ?? 100) * n,
+    budget: Math.min((options.searchBudget ?? 100) * n, MAX_SEARCH_VISITS),
     visits: 0,
     stamp: new Int32Array(n),
     nextStamp: 1,

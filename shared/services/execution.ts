@@ -104,20 +104,25 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   return {
     /** Runs attempt `attempt` of `nodeId` and returns its route; throws an error named per the ASL contract. */
     async execute(runId: string, nodeId: string, attempt: number): Promise<TaskResult> {
-      const previous = await stores.nodeRuns.getAttempt(runId, nodeId, attempt);
+      // Read both at once; a finished attempt's recorded result wins over the run's state.
+      const [previous, loading] = await Promise.all([
+        stores.nodeRuns.getAttempt(runId, nodeId, attempt),
+        load(runId).then((value) => ({ value }), (error: unknown) => ({ error })),
+      ]);
       const recorded = previous && replay(previous);
       if (recorded) return recorded;
-      const loaded = await load(runId);
+      if ('error' in loading) throw loading.error;
+      const loaded = loading.value;
       const node = nodeOf(loaded, nodeId);
       const startedAt = nowIso(stores);
       const started = await stores.nodeRuns.startAttempt(runId, nodeId, attempt, startedAt);
       const raced = !started.created && replay(started.record);
       if (raced) return raced;
-      if (attempt > 0) {
+      const [runs] = await Promise.all([
+        stores.nodeRuns.list(runId),
         // The previous attempt may have timed out without reporting: close it.
-        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt - 1, { status: 'failed', endedAt: startedAt, error: { name: 'States.Timeout', message: 'the attempt timed out' } });
-      }
-      const runs = await stores.nodeRuns.list(runId);
+        attempt > 0 ? stores.nodeRuns.finishAttempt(runId, nodeId, attempt - 1, { status: 'failed', endedAt: startedAt, error: { name: 'States.Timeout', message: 'the attempt timed out' } }) : undefined,
+      ]);
       await settleVirtualAncestors(loaded, nodeId, runs);
       const running = await stores.nodeRuns.transition(runId, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
       // A node already closed (the run was cancelled meanwhile) does not run.
@@ -214,7 +219,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         const node = runs.get(id);
         if (node?.status === 'succeeded') output[id] = node.output ?? null;
       }
-      await finishRun(stores, loaded.run, 'succeeded', { output, cost });
+      await finishRun(stores, loaded.run, 'succeeded', { output: boundedOutput(output), cost });
       return { route: 'ok' };
     },
   };
@@ -228,6 +233,15 @@ function replay(record: AttemptRecord): TaskResult | undefined {
   if (record.status === 'succeeded') return { route: record.route ?? 'ok' };
   if (record.status === 'failed' && record.error) throw new RecordedFailureError(record.error);
   return undefined;
+}
+
+/** Largest run output stored on the run item (a DynamoDB item holds 400 KB); larger outputs are left to the nodes route. */
+export const MAX_RUN_OUTPUT_BYTES = 256 * 1024;
+
+/** The run output, with each terminal output replaced by `{ omitted: true, bytes }` when together they are too large. */
+function boundedOutput(output: Record<string, unknown>): Record<string, unknown> {
+  if (Buffer.byteLength(JSON.stringify(output)) <= MAX_RUN_OUTPUT_BYTES) return output;
+  return Object.fromEntries(Object.entries(output).map(([id, value]) => [id, { omitted: true, bytes: Buffer.byteLength(JSON.stringify(value ?? null)) }]));
 }
 
 /** Reads the ASL error (`Cause` is often the Lambda error as JSON) into an `ErrorInfo`. */

@@ -4,14 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { BraidError, ConflictError, NotFoundError, ValidationError } from '../errors';
+import { BraidError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Run } from '../model/types';
 import type { Orchestrator } from '../ports/orchestrator';
 import { decodeCursor, encodeCursor, type Page } from '../store/cursor';
 import { EVENT_LOG_LIMITS } from '../store/events';
 import { closeOutstanding, finishRun } from './execution-close';
 import { loadRun, record, type RunStores } from './execution-context';
-import type { Caller, PermissionService, WorkflowAction } from './permissions';
+import { roleAtLeast, type Caller, type EffectiveRole, type PermissionService, type WorkflowAction } from './permissions';
 import { checkRunInput } from './run-input';
 import { isRunTerminal } from './run-status';
 import { nodeRunView, runSummary, runView, type NodeRunView, type RunSummary, type RunView } from './run-views';
@@ -66,15 +66,19 @@ export function createRunService(deps: RunServiceDeps) {
 
   /** Loads a run the caller may act on; anything the caller may not see is a 404 for the run. */
   async function authorizedRun(caller: Caller, runId: string, action: WorkflowAction): Promise<Run> {
+    return (await authorizedRunWithRole(caller, runId, action)).run;
+  }
+
+  async function authorizedRunWithRole(caller: Caller, runId: string, action: WorkflowAction): Promise<{ run: Run; role: EffectiveRole }> {
     const run = await store.runs.get(runId);
     if (!run) throw new NotFoundError('run', runId);
     try {
-      await deps.permissions.authorizeWorkflow(caller, run.workflowId, action, { includeDeleted: action === 'view' });
+      const { role } = await deps.permissions.authorizeWorkflow(caller, run.workflowId, action, { includeDeleted: action === 'view' });
+      return { run, role };
     } catch (error) {
       if (error instanceof NotFoundError) throw new NotFoundError('run', runId, { cause: error });
       throw error;
     }
-    return run;
   }
 
   async function launch(run: Run, versionArn: string): Promise<void> {
@@ -158,9 +162,13 @@ export function createRunService(deps: RunServiceDeps) {
       return { events: page.events, lastSeq: page.lastSeq, ...(last !== undefined && last < page.lastSeq ? { nextAfter: last } : {}) };
     },
 
-    /** `POST /api/v1/workflows/runs/{runId}/cancel`: stops the execution; a finished run is a 409. */
+    /** `POST /api/v1/workflows/runs/{runId}/cancel`: stops the execution; a finished run is a 409. Starter, editors and owner only. */
     async cancel(caller: Caller, runId: string): Promise<RunView> {
-      const run = await authorizedRun(caller, runId, 'run');
+      const { run, role } = await authorizedRunWithRole(caller, runId, 'run');
+      // Runners cancel their own runs; editors and the owner cancel anyone's.
+      if (run.startedBy !== caller.userId && !roleAtLeast(role, 'editor')) {
+        throw new ForbiddenError(`only the user who started run ${runId}, an editor or the owner may cancel it`);
+      }
       if (isRunTerminal(run.status)) throw new ConflictError('run_finished', `run ${runId} has already ${run.status}`);
       const cancelled = await finishRun(deps, run, 'cancelled', {});
       if (!cancelled) throw new ConflictError('run_finished', `run ${runId} has already finished`);

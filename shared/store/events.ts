@@ -2,17 +2,19 @@
  * The run event log: an ordered, gap-free, exactly-once log of a run's transitions.
  *
  * Algorithm (ARCHITECTURE.md, "Event log, exactly once and gap-free"): the `LOG` head item holds `lastSeq`,
- * the transition keys already recorded (`keys`) and events written to the head but not yet to their own item
- * (`pending`). An append claims the next seq on the head with a conditional update, then puts `EV#<seq>` and
- * clears the pending entry. Readers materialize pending entries first, so a crash between the two writes leaves
- * no gap, and a repeated transition key returns the recorded event instead of adding one.
+ * the transition keys already recorded (`keys`: key -> seq) and events written to the head but not yet to their
+ * own item (`pending`: key -> event). An append is ONE conditional update of the head that increments `lastSeq`
+ * server-side, records the key and parks the event (`attribute_not_exists(keys.<key>)`): DynamoDB serializes
+ * concurrent appends on the item, so writers never retry on contention. The writer then puts every pending
+ * `EV#<seq>` up to its own, in seq order, and clears them. Readers materialize pending entries first, so a
+ * crash between the two writes leaves no gap, and a repeated key returns the recorded event instead of adding one.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BraidError } from '../errors';
 import type { RunEvent } from '../model/types';
 import { translateStoreError } from './errors';
-import { EVENT_SK_PREFIX, keys, type TableRef } from './table';
+import { keys, type TableRef } from './table';
 
 /** An event to append: everything but `runId` and `seq`, which the log assigns. */
 export type NewRunEvent = Omit<RunEvent, 'runId' | 'seq'>;
@@ -38,8 +40,8 @@ export const EVENT_LOG_LIMITS = {
   defaultPageSize: 100,
   /** Largest page size of `list`. */
   maxPageSize: 1_000,
-  /** Attempts at claiming a seq under contention before giving up with `EventLogContentionError`. */
-  maxAppendAttempts: 200,
+  /** Attempts at an append whose head item is being created concurrently before `EventLogContentionError`. */
+  maxAppendAttempts: 5,
 } as const;
 
 /**
@@ -68,29 +70,17 @@ export interface EventLogRepository {
   lastSeq(runId: string): Promise<number>;
 }
 
-/** Options of the event log repository. */
-export interface EventLogOptions {
-  /** Sleeps between contended attempts; injectable for tests. @default setTimeout */
-  sleep?: (ms: number) => Promise<void>;
-  /** Random source in [0, 1) for jitter. @default Math.random */
-  random?: () => number;
-}
-
 interface HeadItem {
   lastSeq: number;
   keys: Record<string, number>;
+  /** Keyed by transition key; the seq is `keys[key]`. */
   pending: Record<string, NewRunEvent>;
 }
 
-const BACKOFF_BASE_MS = 5;
-const BACKOFF_CAP_MS = 250;
-const MAX_SK = `${EVENT_SK_PREFIX}9999999999`;
 
 /** Creates the event log repository over the Braid table. */
-export function createEventLogRepository(table: TableRef, options: EventLogOptions = {}): EventLogRepository {
+export function createEventLogRepository(table: TableRef): EventLogRepository {
   const { client, tableName } = table;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = options.random ?? Math.random;
 
   async function readHead(runId: string): Promise<HeadItem | undefined> {
     const out = await guard(client.send(new GetCommand({ TableName: tableName, Key: keys.eventLog(runId), ConsistentRead: true })));
@@ -102,7 +92,7 @@ export function createEventLogRepository(table: TableRef, options: EventLogOptio
     };
   }
 
-  async function materialize(runId: string, seq: number, event: NewRunEvent): Promise<RunEvent> {
+  async function materialize(runId: string, transitionKey: string, seq: number, event: NewRunEvent): Promise<RunEvent> {
     const full = toRunEvent(runId, seq, event);
     try {
       // Conditional so a repeated materialization makes no second stream record.
@@ -117,15 +107,19 @@ export function createEventLogRepository(table: TableRef, options: EventLogOptio
     await guard(client.send(new UpdateCommand({
       TableName: tableName,
       Key: keys.eventLog(runId),
-      UpdateExpression: 'REMOVE #pending.#seq',
-      ExpressionAttributeNames: { '#pending': 'pending', '#seq': String(seq) },
+      UpdateExpression: 'REMOVE #pending.#tk',
+      ExpressionAttributeNames: { '#pending': 'pending', '#tk': transitionKey },
     })));
     return full;
   }
 
+  /** Puts every pending event of the head, lowest seq first. */
   async function materializeAll(runId: string, head: HeadItem): Promise<void> {
-    const entries = Object.entries(head.pending).sort(([a], [b]) => Number(a) - Number(b));
-    for (const [seq, event] of entries) await materialize(runId, Number(seq), event);
+    const entries = Object.entries(head.pending)
+      .map(([tk, event]) => ({ tk, event, seq: head.keys[tk] }))
+      .filter((e): e is { tk: string; event: NewRunEvent; seq: number } => e.seq !== undefined)
+      .sort((a, b) => a.seq - b.seq);
+    for (const { tk, event, seq } of entries) await materialize(runId, tk, seq, event);
   }
 
   async function getEvent(runId: string, seq: number): Promise<RunEvent> {
@@ -134,50 +128,61 @@ export function createEventLogRepository(table: TableRef, options: EventLogOptio
     return fromItem(out.Item);
   }
 
-  /** Claims `seq` for the transition on the head; false when another writer got there first. */
-  async function claim(runId: string, head: HeadItem | undefined, transitionKey: string, event: NewRunEvent): Promise<boolean> {
-    const seq = (head?.lastSeq ?? 0) + 1;
+  /** Creates an empty head; a concurrent creator winning is fine. */
+  async function createHead(runId: string): Promise<void> {
     try {
-      if (!head) {
-        await guard(client.send(new PutCommand({
-          TableName: tableName,
-          Item: { ...keys.eventLog(runId), runId, lastSeq: seq, keys: { [transitionKey]: seq }, pending: { [String(seq)]: event } },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        })));
-      } else {
-        await guard(client.send(new UpdateCommand({
-          TableName: tableName,
-          Key: keys.eventLog(runId),
-          UpdateExpression: 'SET lastSeq = :seq, #keys.#tk = :seq, #pending.#seq = :event',
-          ConditionExpression: 'lastSeq = :prev',
-          ExpressionAttributeNames: { '#keys': 'keys', '#tk': transitionKey, '#pending': 'pending', '#seq': String(seq) },
-          ExpressionAttributeValues: { ':seq': seq, ':prev': head.lastSeq, ':event': event },
-        })));
-      }
-      return true;
+      await guard(client.send(new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.eventLog(runId), runId, lastSeq: 0, keys: {}, pending: {} },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      })));
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * Claims the next seq for the transition in one update (server-side increment); `undefined` when the key was
+   * already recorded, `'no-head'` when the head does not exist yet.
+   */
+  async function claim(runId: string, transitionKey: string, event: NewRunEvent): Promise<number | undefined | 'no-head'> {
+    try {
+      const out = await guard(client.send(new UpdateCommand({
+        TableName: tableName,
+        Key: keys.eventLog(runId),
+        // Both `lastSeq + :one` read the value before the update, so the key gets the new seq.
+        UpdateExpression: 'SET lastSeq = lastSeq + :one, #keys.#tk = lastSeq + :one, #pending.#tk = :event',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#keys.#tk)',
+        ExpressionAttributeNames: { '#keys': 'keys', '#tk': transitionKey, '#pending': 'pending' },
+        ExpressionAttributeValues: { ':one': 1, ':event': event },
+        ReturnValues: 'UPDATED_NEW',
+      })));
+      return Number(out.Attributes?.lastSeq);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const head = await readHead(runId);
+      return head ? undefined : 'no-head';
     }
   }
 
   return {
     async append(runId, transitionKey, event) {
       for (let attempt = 0; attempt < EVENT_LOG_LIMITS.maxAppendAttempts; attempt += 1) {
+        const claimed = await claim(runId, transitionKey, event);
+        if (claimed === 'no-head') {
+          await createHead(runId);
+          continue;
+        }
+        if (claimed !== undefined) {
+          // Only our own event: readers materialize whatever a slower or crashed writer left pending, and read
+          // no further than the head's lastSeq, so a page never shows a hole.
+          return { event: await materialize(runId, transitionKey, claimed, event), created: true };
+        }
         const head = await readHead(runId);
         const recorded = head?.keys[transitionKey];
-        if (head && recorded !== undefined) {
-          await materializeAll(runId, head);
-          return { event: await getEvent(runId, recorded), created: false };
-        }
-        if (await claim(runId, head, transitionKey, event)) {
-          const seq = (head?.lastSeq ?? 0) + 1;
-          // Earlier pending entries (a crashed writer's) go first, so the log never shows a hole.
-          if (head) await materializeAll(runId, head);
-          return { event: await materialize(runId, seq, event), created: true };
-        }
-        const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 10));
-        await sleep(Math.floor(random() * ceiling));
+        if (!head || recorded === undefined) continue;
+        await materializeAll(runId, head);
+        return { event: await getEvent(runId, recorded), created: false };
       }
       throw new EventLogContentionError(runId);
     },
@@ -194,7 +199,7 @@ export function createEventLogRepository(table: TableRef, options: EventLogOptio
         const out = await guard(client.send(new QueryCommand({
           TableName: tableName,
           KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': keys.eventLog(runId).PK, ':from': keys.event(runId, after + 1).SK, ':to': MAX_SK },
+          ExpressionAttributeValues: { ':pk': keys.eventLog(runId).PK, ':from': keys.event(runId, after + 1).SK, ':to': keys.event(runId, head.lastSeq).SK },
           ConsistentRead: true,
           Limit: pageSize - events.length,
           ExclusiveStartKey: startKey,

@@ -43,7 +43,9 @@ export const EVENT_SK_PREFIX = 'EV#';
  */
 export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    // `convertClassInstanceToMap`: user JSON may hold a `constructor` key, which makes the marshaller take a
+    // plain object for a class instance and throw; every value Braid stores is plain data, so map them all.
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
 }
 

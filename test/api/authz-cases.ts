@@ -5,6 +5,7 @@
  */
 import type { TestStack } from '../support/local-stack';
 import { single } from './fixtures';
+import { prepareGate, prepareRun } from '../runs/authz-fixtures';
 
 /** Who calls: the owner, a stranger, nobody, each granted role, an expired editor grant, a stranger on a public workflow. */
 export const ACTORS = ['owner', 'stranger', 'anonymous', 'viewer', 'runner', 'approver', 'editor', 'expired', 'publicStranger'] as const;
@@ -53,6 +54,25 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   putPermission: {
     body: () => ({ role: 'runner' }),
     expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 403, expired: 404, publicStranger: 403 },
+  },
+  startRun: {
+    body: () => ({ input: {} }),
+    expect: { owner: 202, stranger: 404, anonymous: 401, viewer: 403, runner: 202, approver: 202, editor: 202, expired: 404, publicStranger: 202 },
+  },
+  listRuns: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: read },
+  getRun: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: read },
+  listNodeRuns: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: read },
+  listRunEvents: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: read },
+  // The run is the owner's: runners cancel only their own runs; editors and the owner cancel anyone's.
+  cancelRun: {
+    prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!),
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 200, expired: 404, publicStranger: 403 },
+  },
+  // A gate that lists no approvers: the owner and approver/editor grantees decide.
+  decideGate: {
+    prepare: async (ctx) => ({ ...(await prepareGate(ctx.stack, ctx.params.id!)), decision: 'approve' }),
+    body: () => ({ comment: 'matrix' }),
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 200, editor: 200, expired: 404, publicStranger: 403 },
   },
   deletePermission: {
     expect: { owner: 204, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 403, expired: 404, publicStranger: 403 },

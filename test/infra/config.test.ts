@@ -38,6 +38,13 @@ describe('readConfig', () => {
     expect(read).toThrow(/braid:stackName/);
   });
 
+  it('rejects a log retention CloudWatch does not offer', () => {
+    // Prepare, Act
+    const read = () => configWith({ 'braid:logRetentionDays': 31 });
+    // Assess
+    expect(read).toThrow(/braid:logRetentionDays/);
+  });
+
   it('reads -c string forms of booleans and lists', () => {
     // Prepare, Act
     const config = configWith({ 'braid:destroyData': 'true', 'braid:corsOrigins': 'https://a.example, https://b.example' });

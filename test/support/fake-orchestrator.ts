@@ -1,6 +1,6 @@
 /**
  * An in-memory orchestrator for API tests: records registrations (so tests can assert what was compiled)
- * and refuses to run anything.
+ * and started executions, and runs nothing (started runs stay `running`; stops and task results are accepted).
  */
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 
@@ -14,22 +14,28 @@ export interface Registration {
 /** The fake and what it recorded. */
 export interface FakeOrchestrator extends Orchestrator {
   registrations: Registration[];
+  /** Run ids of the executions started. */
+  started: string[];
 }
 
 /** Builds a fake orchestrator. */
 export function createFakeOrchestrator(): FakeOrchestrator {
   const registrations: Registration[] = [];
-  const refuse = () => Promise.reject(new Error('the fake orchestrator runs nothing'));
+  const started: string[] = [];
   return {
     registrations,
+    started,
     async register(input) {
       registrations.push(input);
       const arn = `arn:aws:states:local:000000000000:stateMachine:fake-${input.workflowId}`;
       return { stateMachineArn: arn, versionArn: `${arn}:${input.version}` };
     },
-    start: refuse,
-    stop: refuse,
-    sendTaskSuccess: refuse,
-    sendTaskFailure: refuse,
+    async start(input) {
+      if (!started.includes(input.runId)) started.push(input.runId);
+      return { executionArn: `${input.versionArn.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '')}:${input.runId}` };
+    },
+    async stop() {},
+    async sendTaskSuccess() {},
+    async sendTaskFailure() {},
   };
 }
