@@ -66,7 +66,7 @@ function int(node: Node, key: string, fallback: number): number {
 /** CloudWatch accepts only its own list of retention periods. */
 function retention(node: Node): number {
   const days = int(node, 'braid:logRetentionDays', 30);
-  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
+  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0 && v !== RetentionDays.INFINITE);
   if (!allowed.includes(days)) throw new ConfigError('braid:logRetentionDays', `must be one of ${allowed.join(', ')}`);
   return days;
 }
