@@ -3,7 +3,7 @@
  * registers the state machine through the orchestrator port and stores the version.
  * `createHandler(deps)` is the seam for the local stack and tests; `handler` is the Lambda entry.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { handle } from 'hono/aws-lambda';

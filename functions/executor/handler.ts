@@ -4,7 +4,7 @@
  * `Error` whose `name` is the ASL error name, which Lambda reports as `errorType`.
  * `createHandler(deps)` is the seam for the local orchestrator and tests; `handler` is the Lambda entry.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BraidError } from '../../shared/errors';

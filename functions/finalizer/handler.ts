@@ -3,7 +3,7 @@
  * whose execution ended without `finalize` (ABORTED → cancelled, TIMED_OUT → timed_out, FAILED → failed) and
  * closes its open nodes and gates. `createHandler(deps)` is the seam for the local orchestrator and tests.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createRunStores } from '../../shared/services/execution-context';
 import { createReconciler, type ReconcileOutcome } from '../../shared/services/execution-reconcile';

@@ -2,7 +2,7 @@
  * Function configuration from environment variables, validated with zod at cold start: a missing or
  * malformed variable fails the function's initialisation loudly, naming every problem.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A configuration variable that is missing or malformed. */
 export class ConfigError extends Error {

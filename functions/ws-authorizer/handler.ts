@@ -3,7 +3,7 @@
  * user id in the authorizer context (API Gateway passes it to `$connect` as `requestContext.authorizer.userId`).
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createTokenVerifier, type VerifyToken } from '../../shared/auth/verify-token';
 import { BRAID_AUDIENCE } from '../../shared/auth/tokens';
 import { readConfig } from '../http/config';

@@ -2,7 +2,7 @@
  * WebSocket `$connect`: records the connection with the user id the authorizer put in its context.
  */
 import type { APIGatewayProxyWebsocketEventV2WithRequestContext, APIGatewayEventWebsocketRequestContextV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
 import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
 import { readConfig } from '../http/config';

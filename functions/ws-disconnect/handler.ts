@@ -2,7 +2,7 @@
  * WebSocket `$disconnect`: removes the connection and its subscriptions.
  */
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
 import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
 import { readConfig } from '../http/config';

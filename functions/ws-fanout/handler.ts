@@ -5,7 +5,7 @@
  * subscription from its cursor, so nothing is sent twice.
  */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
 import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
 import { readConfig } from '../http/config';

@@ -3,7 +3,7 @@
  * events, `{ type: "error" }`) go back through the Management API, the same path as fan-out.
  */
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
 import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
 import { readConfig } from '../http/config';

@@ -2,7 +2,7 @@
  * `npm run dev`: the local stack on 127.0.0.1 (`PORT`, default 3000; `WS_PORT`, default 3001), data under
  * `BRAID_DATA_DIR` (default `.braid/`). Prints the URLs and how to get a token; Ctrl-C stops it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { readConfig } from '../../functions/http/config';
 import { createLocalStack, DEFAULT_DATA_DIR } from './stack';
 

@@ -1,7 +1,7 @@
 /**
  * Validation issues: JSON pointers, stable codes, and the mapping of zod issues to both.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ValidationIssue } from '../model/types';
 
 /** The stable codes a validation issue can carry (documented in the README). */

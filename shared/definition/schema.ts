@@ -4,7 +4,7 @@
  * A definition is a DAG of nodes joined by edges. This module checks only the *shape* of a
  * definition; graph rules (cycles, reachability, bindings) live in `validate.ts`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Resource limits every definition must respect. Documented in the README ("Limits"). */
 export const LIMITS = {

@@ -11,7 +11,7 @@ import {
   RestTransportFactory,
   type Client,
 } from '@a2a-js/sdk/client';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Cost } from '../model/types';
 import { abortableDelay, abortedError, attemptSignal } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';

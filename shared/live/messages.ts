@@ -2,7 +2,7 @@
  * The WebSocket protocol: what a client sends (`subscribe`, `unsubscribe`) and what the server pushes
  * (run events, acknowledgements, errors), and the 32 KB frame limit on every pushed message.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RunEvent } from '../model/types';
 
 /** Largest message the server pushes, in bytes: one API Gateway WebSocket frame (32 KB). */

@@ -3,7 +3,7 @@
  * validated environment (the Lambda functions, once per cold start).
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createConnectionRepository } from '../store/connections';
 import { createEventLogRepository } from '../store/events';
 import { createStore } from '../store/store';

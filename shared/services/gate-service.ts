@@ -3,7 +3,7 @@
  * conditional write from `waiting`); the winner records the node's outcome and completes the task through the
  * orchestrator with the token that only the store and this service ever see.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Gate, Run } from '../model/types';
 import type { Orchestrator } from '../ports/orchestrator';

@@ -2,7 +2,7 @@
  * Grant management: list, put and revoke roles on a workflow. Only the owner grants and revokes;
  * editors may list.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError, ValidationError } from '../errors';
 import { ROLES, type Grant } from '../model/types';
 import type { Store } from '../store/store';

@@ -3,7 +3,7 @@
  * event log, and cancel. Runs are authorized through their workflow; a run the caller may not see is a 404.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BraidError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Run } from '../model/types';
 import type { Orchestrator } from '../ports/orchestrator';

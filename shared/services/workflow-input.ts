@@ -2,7 +2,7 @@
  * Checks on a submitted workflow body before validation: read-only fields are rejected by name
  * (they are server-assigned and never stored from a request), and a template instantiation is recognised.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type FieldIssue } from '../errors';
 import { LIMITS } from '../definition/schema';
 import { zodIssues } from './zod-issues';

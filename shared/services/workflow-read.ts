@@ -2,7 +2,7 @@
  * Reading workflows (the api function's service): get a version, version history, listings by scope,
  * templates, the diagram, validation without storing, and soft delete.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Workflow } from '../model/types';
 import type { Store } from '../store/store';

@@ -1,7 +1,7 @@
 /**
  * Converts zod issues into Braid's field issues (`code`, JSON-pointer `path`, `message`).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { FieldIssue } from '../errors';
 
 /** Escapes one JSON-pointer segment (RFC 6901). */

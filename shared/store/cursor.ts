@@ -2,7 +2,7 @@
  * Opaque pagination cursors: base64url JSON of a DynamoDB `LastEvaluatedKey` (and a listing phase),
  * validated on the way back in so a forged or foreign cursor is a 400, never a 500.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidCursorError } from './errors';
 
 /** A DynamoDB key as returned by `LastEvaluatedKey` for Braid's string-keyed table. */

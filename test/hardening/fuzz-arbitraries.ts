@@ -194,3 +194,8 @@ export const runInput: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(1_000, 300_000).map((n) => ({ q: 'x'.repeat(n) })),
   fc.constantFrom(...DANGEROUS_KEYS).map((k) => JSON.parse(`{"${k}": {"polluted": true}, "q": "a"}`) as Json),
 );
+
+/** Per-test timeout: the default suite's, or ten minutes when `BRAID_FUZZ_RUNS` asks for a large run. */
+export function fuzzTimeout(fallback = 30_000): number {
+  return process.env.BRAID_FUZZ_RUNS ? 600_000 : fallback;
+}

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkflowDefinitionSchema } from '../../shared/definition/schema';
 import { ISSUE_CODES } from '../../shared/definition/issues';
 import { validateDefinition } from '../../shared/definition/validate';
-import { fuzzRuns, mutatedDefinition, pointerSegments, resolvePath, SEEDS } from './fuzz-arbitraries';
+import { fuzzRuns, fuzzTimeout, mutatedDefinition, pointerSegments, resolvePath, SEEDS } from './fuzz-arbitraries';
 
 const CODES = new Set<string>(ISSUE_CODES);
 /** Codes whose pointer names a field that is absent by nature (a required field, a limit on the whole document). */
@@ -22,7 +22,7 @@ describe('validator fuzzing', () => {
     for (const r of results) expect(r.errors).toStrictEqual([]);
   });
 
-  it('never throws, never crashes internally, and points every error into the input', () => {
+  it('never throws, never crashes internally, and points every error into the input', { timeout: fuzzTimeout() }, () => {
     fc.assert(
       fc.property(mutatedDefinition, (input) => {
         // Prepare
@@ -51,7 +51,7 @@ describe('validator fuzzing', () => {
     );
   });
 
-  it('gives the same answer twice (no hidden state, no prototype pollution)', () => {
+  it('gives the same answer twice (no hidden state, no prototype pollution)', { timeout: fuzzTimeout() }, () => {
     fc.assert(
       fc.property(mutatedDefinition, (input) => {
         // Act

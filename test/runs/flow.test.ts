@@ -102,6 +102,27 @@ describe('runs on the local stack', () => {
     expect(ls < re && rs < le, 'left and right overlap in time').toBe(true);
   });
 
+  it('throws the recorded error again when a failed attempt is redelivered, without calling the tool', async () => {
+    // Prepare
+    const wf = await createWorkflow(stack, 'alice', {
+      name: 'redelivery-failed',
+      nodes: [{ id: 'call', type: 'tool_call', tool: { kind: 'http', url: `${tool.url}/status/500` } }],
+      edges: [],
+    });
+    const runId = await startRun(stack, 'alice', wf);
+    const run = await waitForRun(stack, 'alice', runId, ['failed']);
+    const calls = tool.requests.filter((r) => r.path === '/status/500').length;
+    const executor = createExecutorHandler({ store: stack.store, logger: createLogger('test-executor', 'SILENT') });
+
+    // Act
+    const redelivered = executor({ action: 'execute', runId, nodeId: 'call', attempt: 0 });
+
+    // Assess
+    await expect(redelivered).rejects.toMatchObject({ name: 'Braid.NodeFailed' });
+    expect(run.error).toMatchObject({ name: 'Braid.NodeFailed' });
+    expect(tool.requests.filter((r) => r.path === '/status/500')).toHaveLength(calls);
+  });
+
   it('answers a redelivered finished attempt with its recorded route and repeats no side effect', async () => {
     // Prepare
     const wf = await createWorkflow(stack, 'alice', {
