@@ -5,8 +5,8 @@
  */
 import * as z from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
-import type { Gate, Run } from '../model/types';
-import type { Orchestrator } from '../ports/orchestrator';
+import type { Gate, NodeStatus, Run } from '../model/types';
+import { TaskClosedError, type Orchestrator } from '../ports/orchestrator';
 import { nowIso, record, type RunStores } from './execution-context';
 import { roleAtLeast, type Caller, type PermissionService } from './permissions';
 import { NODE_ENTERED_FROM, RUN_ENTERED_FROM, isRunTerminal } from './run-status';
@@ -75,14 +75,15 @@ export function createGateService(deps: GateServiceDeps) {
       const eventData: Record<string, unknown> = { by: caller.userId, ...(comment !== undefined ? { comment } : {}) };
       if (approved) {
         const output = { approved: true, by: caller.userId, comment: comment ?? null, data: data ?? null };
-        await deps.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt: decidedAt, output }, NODE_ENTERED_FROM.succeeded);
+        const moved = await deps.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt: decidedAt, output }, NODE_ENTERED_FROM.succeeded);
         await record(deps, runId, `gate.approved:${nodeId}`, { type: 'gate.approved', nodeId, at: decidedAt, data: eventData });
-        await record(deps, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: decidedAt, data: {} });
+        // A concurrent cancel or timeout may have closed the node first: then its event, not ours, ends the node.
+        if (await landed(runId, nodeId, moved, 'succeeded')) await record(deps, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: decidedAt, data: {} });
       } else {
         const error = { name: GATE_REJECTED_ERROR, message: comment ? `rejected by ${caller.userId}: ${comment}` : `rejected by ${caller.userId}` };
-        await deps.nodeRuns.transition(runId, nodeId, 'failed', { endedAt: decidedAt, error }, NODE_ENTERED_FROM.failed);
+        const moved = await deps.nodeRuns.transition(runId, nodeId, 'failed', { endedAt: decidedAt, error }, NODE_ENTERED_FROM.failed);
         await record(deps, runId, `gate.rejected:${nodeId}`, { type: 'gate.rejected', nodeId, at: decidedAt, data: eventData });
-        await record(deps, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: decidedAt, data: { error } });
+        if (await landed(runId, nodeId, moved, 'failed')) await record(deps, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: decidedAt, data: { error } });
       }
       const attempts = (await deps.nodeRuns.list(runId)).get(nodeId)?.attempts ?? [];
       for (const a of attempts.filter((x) => x.status === 'running')) {
@@ -93,12 +94,24 @@ export function createGateService(deps: GateServiceDeps) {
       await resumeRun(runId);
       const taskToken = await deps.gates.getToken(runId, nodeId);
       if (taskToken) {
-        if (approved) await deps.orchestrator.sendTaskSuccess({ taskToken, output: { route: 'ok' } });
-        else await deps.orchestrator.sendTaskFailure({ taskToken, error: GATE_REJECTED_ERROR, cause: `gate ${nodeId} rejected by ${caller.userId}` });
+        try {
+          if (approved) await deps.orchestrator.sendTaskSuccess({ taskToken, output: { route: 'ok' } });
+          else await deps.orchestrator.sendTaskFailure({ taskToken, error: GATE_REJECTED_ERROR, cause: `gate ${nodeId} rejected by ${caller.userId}` });
+        } catch (error) {
+          // This decision won the gate; a cancel or the task's timeout ended the execution meanwhile, so there is
+          // nothing left to resume and the run's own status tells the rest. Any other failure propagates.
+          if (!(error instanceof TaskClosedError)) throw error;
+        }
       }
       return gateView(decided);
     },
   };
+
+  /** True when the node is in `status`: this call moved it there, or an earlier writer did. */
+  async function landed(runId: string, nodeId: string, moved: unknown, status: NodeStatus): Promise<boolean> {
+    if (moved) return true;
+    return (await deps.nodeRuns.get(runId, nodeId))?.status === status;
+  }
 
   /** A waiting run runs again once no gate of it waits. */
   async function resumeRun(runId: string): Promise<void> {

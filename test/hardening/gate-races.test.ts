@@ -83,6 +83,11 @@ describe('gate races', () => {
         for (const { o } of outcomes.map((o, i) => ({ o, c: commands[i] }))) expect(o.status, JSON.stringify(o)).not.toBe(500);
         const winners = decisions.filter((d) => d.o.status === 200);
         expect(winners.length, story).toBeLessThanOrEqual(1);
+        commands.forEach((c, i) => {
+          // Cancelling takes the starter, an editor or the owner: bob (approver) may decide but not cancel.
+          if (c.kind === 'cancel' && c.as === 'bob') expect(outcomes[i]?.status, story).toBe(403);
+          if (c.kind === 'cancel' && c.as === 'alice') expect([200, 409], story).toContain(outcomes[i]?.status);
+        });
         for (const d of decisions) {
           const c = d.c as Extract<Command, { as: string }>;
           if (c.as === 'carol') expect(d.o.status).toBe(403);
@@ -100,7 +105,7 @@ describe('gate races', () => {
         const sends = h.orchestrator.ledger.sends.filter((x) => x.taskToken === token);
         expect(sends.filter((x) => x.accepted).length, 'token completed twice').toBeLessThanOrEqual(1);
         expect(sends.length, `a loser reached the orchestrator: ${story}`).toBeLessThanOrEqual(1);
-        const acted = commands.some((c) => c.kind === 'timeout' || c.kind === 'cancel' || c.as !== 'carol');
+        const acted = commands.some((c) => c.kind === 'timeout' || (c.kind === 'cancel' ? c.as === 'alice' : c.as !== 'carol'));
         if (acted) expect(gate?.status, story).not.toBe('waiting');
         await assertConsistentRun(h.stores, runId);
       }),
