@@ -4,6 +4,7 @@
  * routing record, and when each node is live. Rendering ASL from a plan is `render.ts`; a strategy
  * only changes the tree (`levels` today; critical-path nesting can be added beside it).
  */
+import { routeKey } from '../definition/route-key';
 import {
   DEFAULT_TIMEOUT_SECONDS,
   EXECUTABLE_TYPES,
@@ -56,10 +57,7 @@ export interface ExecutionPlan {
   steps: PlanStep[];
 }
 
-/** The route key an edge out of a condition stands for. */
-export function routeKey(edge: { when?: unknown; default?: true }): string {
-  return edge.default ? 'default' : 'w:' + JSON.stringify(edge.when);
-}
+export { routeKey };
 
 /** Plans a validated definition with the given strategy. */
 export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = 'levels', history?: DurationHistory): ExecutionPlan {

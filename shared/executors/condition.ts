@@ -2,15 +2,13 @@
  * `condition` nodes: evaluate the JSONata expression and pick the route key the compiled Choice states
  * read (ARCHITECTURE.md, "`r`, the routing record").
  */
+import { whenRouteKey } from '../definition/route-key';
 import type { EdgeDef } from '../definition/schema';
 import { BindingFailedError, NotExecutableError } from './errors';
 import { evaluateExpression } from './expression';
 import type { BindingScope, ExecutionContext, ExecutionResult } from './types';
 
-/** The route key of a `when` edge: `"w:" + JSON.stringify(when)`. */
-export function whenRouteKey(when: unknown): string {
-  return `w:${JSON.stringify(when)}`;
-}
+export { whenRouteKey };
 
 /**
  * Picks the route for `value` among a condition's out-edges: the key of the `when` edges equal to it,

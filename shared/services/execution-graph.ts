@@ -5,7 +5,7 @@
  */
 import type { EdgeDef, NodeDef, WorkflowDefinition } from '../definition/schema';
 import type { NodeRun } from '../model/types';
-import { whenRouteKey } from '../executors';
+import { whenRouteKey } from '../definition/route-key';
 
 /** The definition indexed for lookups. */
 export interface Graph {
