@@ -28,7 +28,9 @@ export function toErrorResponse(error: unknown, logger?: Logger): ErrorResponse 
     if (error instanceof PayloadTooLargeError) return { status: 413, body: { error: { ...base, limitBytes: error.limitBytes } } };
     if (error instanceof UnsupportedMediaTypeError) return { status: 415, body: { error: base } };
     if (error instanceof NotImplementedError) return { status: 501, body: { error: base } };
-    if (error instanceof StoreUnavailableError) {
+    // Any error named `Braid.Transient` (the store throttled, an event log too contended, a throttled
+    // dependency) is worth retrying: 503 with Retry-After, never a 500.
+    if (error instanceof StoreUnavailableError || error.name === 'Braid.Transient') {
       logger?.warn('store unavailable', { error });
       return { status: 503, body: { error: base }, headers: { 'retry-after': '1' } };
     }

@@ -40,6 +40,8 @@ interface Ctx {
   visits: number;
   stamp: Int32Array;
   nextStamp: number;
+  /** Union-find parents (components). */
+  parent: Int32Array;
   es: Float64Array;
   tail: Float64Array;
   pos: Int32Array;
@@ -80,6 +82,7 @@ export function planCriticalPath(dag: IndexedDag, weights: readonly number[], op
     visits: 0,
     stamp: new Int32Array(n),
     nextStamp: 1,
+    parent: new Int32Array(n),
     es: new Float64Array(n),
     tail: new Float64Array(n),
     pos,
@@ -134,25 +137,31 @@ function seq(items: Tree[]): Tree {
 
 /** Weakly connected components of the set (each in topological order, ordered by first node). */
 function components(ctx: Ctx, set: number[], stamp: number): number[][] {
-  const parent = new Map<number, number>(set.map((v) => [v, v]));
+  const parent = ctx.parent;
+  for (const v of set) parent[v] = v;
   const find = (x: number): number => {
     let r = x;
-    while (parent.get(r) !== r) r = parent.get(r) as number;
-    while (parent.get(x) !== r) {
-      const next = parent.get(x) as number;
-      parent.set(x, r);
+    while (parent[r] !== r) r = parent[r] as number;
+    while (parent[x] !== r) {
+      const next = parent[x] as number;
+      parent[x] = r;
       x = next;
     }
     return r;
   };
+  let count = set.length;
   for (const v of set) {
     for (const s of ctx.dag.succ[v] as number[]) {
       if (ctx.stamp[s] !== stamp) continue;
       const a = find(v);
       const b = find(s);
-      if (a !== b) parent.set(a, b);
+      if (a !== b) {
+        parent[a] = b;
+        count -= 1;
+      }
     }
   }
+  if (count === 1) return [set];
   const groups = new Map<number, number[]>();
   for (const v of set) {
     const r = find(v);
@@ -298,13 +307,12 @@ function exactSegments(ctx: Ctx, set: number[], cp: number, stamp: number): numb
     const inner = ctx.nextStamp++;
     for (const v of s) ctx.stamp[v] = inner;
     let span = 0;
-    const finish = new Map<number, number>();
+    // es is free to reuse here: the set's own values are no longer needed once the segments exist.
     for (const v of s) {
       let start = 0;
-      for (const p of ctx.dag.pred[v] as number[]) if (ctx.stamp[p] === inner) start = Math.max(start, finish.get(p) as number);
-      const f = start + (w[v] as number);
-      finish.set(v, f);
-      span = Math.max(span, f);
+      for (const p of ctx.dag.pred[v] as number[]) if (ctx.stamp[p] === inner) start = Math.max(start, (es[p] as number) + (w[p] as number));
+      es[v] = start;
+      span = Math.max(span, start + (w[v] as number));
     }
     total += span;
   }

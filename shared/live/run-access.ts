@@ -1,6 +1,6 @@
 /**
- * Who may watch a run: the same rule as the runs routes, through the permission service — a run is visible
- * iff the caller may `view` its workflow (reads of runs include workflows deleted since). Anything else,
+ * Who may watch a run: the same rule as the runs routes, through the permission service's `authorizeRun`
+ * (owner and grantees see every run; public-only callers see their own). Anything else,
  * a missing run included, is simply "no", so a refusal says nothing about the run.
  */
 import { BraidError } from '../errors';
@@ -21,7 +21,7 @@ export function createStoreRunAccess(store: Store, now: () => Date = () => new D
       const run = await store.runs.get(runId);
       if (!run) return false;
       try {
-        await service.authorizeWorkflow({ userId }, run.workflowId, 'view', { includeDeleted: true });
+        await service.authorizeRun({ userId }, run, 'view');
         return true;
       } catch (error) {
         if (error instanceof BraidError && (error.code === 'not_found' || error.code === 'forbidden')) return false;

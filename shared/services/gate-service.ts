@@ -38,13 +38,7 @@ export function createGateService(deps: GateServiceDeps) {
   /** Checks that the caller may decide: a listed approver, or (none listed) the owner and approver/editor grantees. */
   async function authorize(caller: Caller, run: Run, nodeId: string, gate: Gate | undefined): Promise<void> {
     if (gate && gate.approvers.length > 0 && gate.approvers.includes(caller.userId)) return;
-    let role;
-    try {
-      ({ role } = await deps.permissions.authorizeWorkflow(caller, run.workflowId, 'view', { includeDeleted: true }));
-    } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError('run', run.runId, { cause: error });
-      throw error;
-    }
+    const { role } = await deps.permissions.authorizeRun(caller, run, 'view');
     if (!gate) throw new NotFoundError('gate', `${run.runId}/${nodeId}`);
     if (gate.approvers.length > 0) throw new ForbiddenError('only the approvers listed on this gate may decide it');
     if (!roleAtLeast(role, 'approver')) throw new ForbiddenError(`deciding a gate needs the approver role; you have ${role}`);

@@ -4,9 +4,12 @@
  * Roles, weakest first: viewer < runner < approver < editor < owner. A public workflow gives every
  * signed-in user at least `runner`. A caller who may not even view the object gets a 404 (no existence
  * leak); one who may view it but not do this gets a 403.
+ *
+ * Runs: the owner and grantees see every run of the workflow; a user whose only access is the workflow
+ * being public sees only the runs they started (a public workflow does not publish other people's inputs).
  */
 import { ForbiddenError, NotFoundError } from '../errors';
-import type { Grant, Role, Workflow } from '../model/types';
+import type { Grant, Role, Run, Workflow } from '../model/types';
 import type { Store } from '../store/store';
 import { isExpired } from '../store/grants';
 
@@ -74,10 +77,37 @@ export function checkWorkflowAccess(
   return role!;
 }
 
+/** True when the caller's access to the workflow comes only from its being public (no ownership, no live grant). */
+export function hasPublicAccessOnly(caller: Caller, workflow: Workflow, grant: Grant | undefined, now: Date): boolean {
+  if (workflow.ownerId === caller.userId) return false;
+  const granted = grant && grant.userId === caller.userId && !isExpired(grant, now);
+  return !granted && workflow.visibility === 'public';
+}
+
+/**
+ * Pure check for a run: as `checkWorkflowAccess` on its workflow, except that a caller with public-only access
+ * may reach only runs they started (others' runs are a 404, like any object they may not see).
+ */
+export function checkRunAccess(
+  caller: Caller,
+  workflow: Workflow,
+  grant: Grant | undefined,
+  run: Pick<Run, 'runId' | 'startedBy'>,
+  action: WorkflowAction,
+  options: { now: Date; includeDeleted?: boolean },
+): EffectiveRole {
+  if (run.startedBy !== caller.userId && hasPublicAccessOnly(caller, workflow, grant, options.now)) {
+    throw new NotFoundError('run', run.runId);
+  }
+  return checkWorkflowAccess(caller, workflow, grant, action, options);
+}
+
 /** A workflow the caller may act on, and the role that allowed it. */
 export interface AuthorizedWorkflow {
   workflow: Workflow;
   role: EffectiveRole;
+  /** The caller's access comes only from the workflow being public: they see only their own runs. */
+  publicOnly: boolean;
 }
 
 /** Loads-and-checks authorization, reused by workflow routes and run routes. */
@@ -87,6 +117,11 @@ export interface PermissionService {
    * Use `includeDeleted` for reads of runs whose workflow was deleted while they ran.
    */
   authorizeWorkflow(caller: Caller, workflowId: string, action: WorkflowAction, options?: { includeDeleted?: boolean }): Promise<AuthorizedWorkflow>;
+  /**
+   * Loads the run's workflow and the caller's grant and checks `action` on the run (`checkRunAccess`).
+   * Any refusal to see it is `NotFoundError('run')`, so nothing leaks about the run or its workflow.
+   */
+  authorizeRun(caller: Caller, run: Pick<Run, 'runId' | 'workflowId' | 'startedBy'>, action: WorkflowAction): Promise<AuthorizedWorkflow & { publicOnly: boolean }>;
 }
 
 /** Builds the permission service over the store. */
@@ -99,8 +134,25 @@ export function createPermissionService(deps: { store: Store; clock?: () => Date
         deps.store.grants.get(workflowId, caller.userId),
       ]);
       if (!workflow) throw new NotFoundError('workflow', workflowId);
-      const role = checkWorkflowAccess(caller, workflow, grant, action, { now: clock(), includeDeleted: options.includeDeleted });
-      return { workflow, role };
+      const now = clock();
+      const role = checkWorkflowAccess(caller, workflow, grant, action, { now, includeDeleted: options.includeDeleted });
+      return { workflow, role, publicOnly: hasPublicAccessOnly(caller, workflow, grant, now) };
+    },
+    async authorizeRun(caller, run, action) {
+      const [workflow, grant] = await Promise.all([
+        deps.store.workflows.get(run.workflowId),
+        deps.store.grants.get(run.workflowId, caller.userId),
+      ]);
+      if (!workflow) throw new NotFoundError('run', run.runId);
+      const now = clock();
+      try {
+        // Runs stay readable after their workflow is deleted; acting on them does not.
+        const role = checkRunAccess(caller, workflow, grant, run, action, { now, includeDeleted: action === 'view' });
+        return { workflow, role, publicOnly: hasPublicAccessOnly(caller, workflow, grant, now) };
+      } catch (error) {
+        if (error instanceof NotFoundError) throw new NotFoundError('run', run.runId, { cause: error });
+        throw error;
+      }
     },
   };
 }

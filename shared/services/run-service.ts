@@ -72,13 +72,8 @@ export function createRunService(deps: RunServiceDeps) {
   async function authorizedRunWithRole(caller: Caller, runId: string, action: WorkflowAction): Promise<{ run: Run; role: EffectiveRole }> {
     const run = await store.runs.get(runId);
     if (!run) throw new NotFoundError('run', runId);
-    try {
-      const { role } = await deps.permissions.authorizeWorkflow(caller, run.workflowId, action, { includeDeleted: action === 'view' });
-      return { run, role };
-    } catch (error) {
-      if (error instanceof NotFoundError) throw new NotFoundError('run', runId, { cause: error });
-      throw error;
-    }
+    const { role } = await deps.permissions.authorizeRun(caller, run, action);
+    return { run, role };
   }
 
   async function launch(run: Run, versionArn: string): Promise<void> {
@@ -129,12 +124,14 @@ export function createRunService(deps: RunServiceDeps) {
     /** `GET /api/v1/workflows/{id}/runs`: the workflow's runs, newest first. */
     async list(caller: Caller, workflowId: string, query: Record<string, string | undefined>): Promise<Page<RunSummary>> {
       const { limit, cursor } = parse(PageQuerySchema, query, '/query');
-      await deps.permissions.authorizeWorkflow(caller, workflowId, 'view');
+      const { publicOnly } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'view');
       const listing = `runs:${workflowId}`;
       const { key } = decodeCursor(listing, cursor);
       const page = await store.runs.listByWorkflow(workflowId, limit, key);
+      // Public-only callers see their own runs; a page may then hold fewer than `limit` items.
+      const visible = publicOnly ? page.runs.filter((r) => r.startedBy === caller.userId) : page.runs;
       return {
-        items: page.runs.map(runSummary),
+        items: visible.map(runSummary),
         ...(page.lastKey ? { nextCursor: encodeCursor(listing, { phase: 0, key: page.lastKey }) } : {}),
       };
     },

@@ -30,6 +30,8 @@ export interface RouteCase {
 }
 
 const read = { owner: 200, stranger: 404, anonymous: 401, viewer: 200, runner: 200, approver: 200, editor: 200, expired: 404, publicStranger: 200 };
+// Runs of a public workflow started by someone else are invisible to a user whose only access is publicity.
+const readOthersRun = { ...read, publicStranger: 404 };
 const anyUser = (status: number) => ({ owner: status, stranger: status, anonymous: 401, viewer: status, runner: status, approver: status, editor: status, expired: status, publicStranger: status });
 
 /** The workflow routes' rows. */
@@ -60,19 +62,19 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     expect: { owner: 202, stranger: 404, anonymous: 401, viewer: 403, runner: 202, approver: 202, editor: 202, expired: 404, publicStranger: 202 },
   },
   listRuns: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: read },
-  getRun: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: read },
-  listNodeRuns: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: read },
-  listRunEvents: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: read },
+  getRun: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: readOthersRun },
+  listNodeRuns: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: readOthersRun },
+  listRunEvents: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: readOthersRun },
   // The run is the owner's: runners cancel only their own runs; editors and the owner cancel anyone's.
   cancelRun: {
     prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!),
-    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 200, expired: 404, publicStranger: 403 },
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 200, expired: 404, publicStranger: 404 },
   },
   // A gate that lists no approvers: the owner and approver/editor grantees decide.
   decideGate: {
     prepare: async (ctx) => ({ ...(await prepareGate(ctx.stack, ctx.params.id!)), decision: 'approve' }),
     body: () => ({ comment: 'matrix' }),
-    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 200, editor: 200, expired: 404, publicStranger: 403 },
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 200, editor: 200, expired: 404, publicStranger: 404 },
   },
   deletePermission: {
     expect: { owner: 204, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 403, expired: 404, publicStranger: 403 },

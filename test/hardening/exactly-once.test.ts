@@ -109,7 +109,7 @@ describe('exactly-once transitions', () => {
           expect(new Set(runHistory.slice(runFinal)).size, `run left its final status: ${runHistory.join(' > ')}`).toBe(1);
         },
       ),
-      { numRuns: fuzzRuns(30) },
+      { numRuns: fuzzRuns(12) },
     );
   });
 });

@@ -34,6 +34,24 @@ describe('starting and reading runs', () => {
     expect(listed.body.items).toHaveLength(2);
   });
 
+  it('shows a public workflow\'s runs to a stranger only when the stranger started them', async () => {
+    // Prepare: a public workflow; alice (owner) and bob (no grant) each start a run.
+    const wf = await createWorkflow(stack, 'alice', echo('public-runs', { visibility: 'public' }));
+    const mine = await stack.call('POST', `/api/v1/workflows/${wf}/run`, { as: 'alice', body: { input: { n: 1 } } });
+    const bobs = await stack.call('POST', `/api/v1/workflows/${wf}/run`, { as: 'bob', body: { input: { n: 2 } } });
+    await waitForRun(stack, 'bob', bobs.body.runId, ['succeeded']);
+
+    // Act
+    const bobReadsAlice = await stack.call('GET', `/api/v1/workflows/runs/${mine.body.runId}`, { as: 'bob' });
+    const bobList = await stack.call('GET', `/api/v1/workflows/${wf}/runs`, { as: 'bob' });
+    const aliceList = await stack.call('GET', `/api/v1/workflows/${wf}/runs`, { as: 'alice' });
+
+    // Assess
+    expect(bobReadsAlice.status).toBe(404);
+    expect(bobList.body.items.map((r: { runId: string }) => r.runId)).toEqual([bobs.body.runId]);
+    expect(aliceList.body.items).toHaveLength(2);
+  });
+
   it('rejects input that breaks the inputSchema with 400 and JSON pointers', async () => {
     // Prepare
     const wf = await createWorkflow(stack, 'alice', echo('schema', {

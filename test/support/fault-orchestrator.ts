@@ -87,3 +87,34 @@ export function createStrictOrchestrator(options: StrictOrchestratorOptions = {}
     sendTaskFailure: (input) => faulty('sendTaskFailure', () => complete(input.taskToken, 'failure')),
   };
 }
+
+/** Wraps any orchestrator so its calls fail before or after taking effect at `rates`; `counts` says how many did. */
+export function withOrchestratorFaults(
+  orchestrator: Orchestrator,
+  rates: { before: number; after: number },
+  random: () => number,
+): Orchestrator & { counts: { before: number; after: number }; enabled: boolean } {
+  const wrapped = {
+    counts: { before: 0, after: 0 },
+    enabled: true,
+    register: (input: Parameters<Orchestrator['register']>[0]) => orchestrator.register(input),
+    start: (input: Parameters<Orchestrator['start']>[0]) => call('start', () => orchestrator.start(input)),
+    stop: (input: Parameters<Orchestrator['stop']>[0]) => call('stop', () => orchestrator.stop(input)),
+    sendTaskSuccess: (input: Parameters<Orchestrator['sendTaskSuccess']>[0]) => call('sendTaskSuccess', () => orchestrator.sendTaskSuccess(input)),
+    sendTaskFailure: (input: Parameters<Orchestrator['sendTaskFailure']>[0]) => call('sendTaskFailure', () => orchestrator.sendTaskFailure(input)),
+  };
+  async function call<T>(operation: keyof Orchestrator, effect: () => Promise<T>): Promise<T> {
+    const r = wrapped.enabled ? random() : 1;
+    if (r < rates.before) {
+      wrapped.counts.before += 1;
+      throw new OrchestratorFaultError(operation, 'before');
+    }
+    const out = await effect();
+    if (r < rates.before + rates.after) {
+      wrapped.counts.after += 1;
+      throw new OrchestratorFaultError(operation, 'after');
+    }
+    return out;
+  }
+  return wrapped;
+}
