@@ -57,7 +57,7 @@ function depsFromEnv(): ApiDeps {
   const config = readConfig(BaseConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The api function starts and stops executions only: `register`'s role and prefix are never read here.
-  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}), roleArn: 'arn:aws:iam::000000000000:role/unused', namePrefix: 'braid' });
+  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
   return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator };
 }
 

@@ -40,6 +40,8 @@ export const CompileConfigSchema = BaseConfigSchema.extend({
   EXECUTOR_ARN: z.string().startsWith('arn:'),
   STATE_MACHINE_ROLE_ARN: z.string().startsWith('arn:'),
   STATE_MACHINE_PREFIX: z.string().min(1).max(40).default('braid'),
+  /** Log group (ARN ending in `:*`) that every state machine logs to; absent: no execution logs. */
+  STATE_MACHINE_LOG_GROUP_ARN: z.string().startsWith('arn:').optional(),
 });
 
 /** Builds the compile function's handler from its dependencies. */
@@ -55,7 +57,15 @@ export function createHandler(deps: CompileDeps): HttpHandler {
 function depsFromEnv(): CompileDeps {
   const config = readConfig(CompileConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}), roleArn: config.STATE_MACHINE_ROLE_ARN, namePrefix: config.STATE_MACHINE_PREFIX });
+  const orchestrator = new SfnOrchestrator({
+    client: new SFNClient({}),
+    roleArn: config.STATE_MACHINE_ROLE_ARN,
+    namePrefix: config.STATE_MACHINE_PREFIX,
+    tracingConfiguration: { enabled: true },
+    ...(config.STATE_MACHINE_LOG_GROUP_ARN
+      ? { loggingConfiguration: { level: 'ERROR', includeExecutionData: false, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: config.STATE_MACHINE_LOG_GROUP_ARN } }] } }
+      : {}),
+  });
   return { store: createStore({ client, tableName: config.TABLE_NAME }), orchestrator, logger: createLogger('braid-compile'), executorArn: config.EXECUTOR_ARN };
 }
 

@@ -41,7 +41,7 @@ function depsFromEnv(): GateDeps {
   const config = readConfig(BaseConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The gate function only sends task results: the role and prefix (used by `register`) are never read.
-  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}), roleArn: 'arn:aws:iam::000000000000:role/unused', namePrefix: 'braid' });
+  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
   return { store: createStore({ client, tableName: config.TABLE_NAME }), orchestrator, logger: createLogger('braid-gate') };
 }
 

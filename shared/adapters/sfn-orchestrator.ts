@@ -23,10 +23,10 @@ import { TaskClosedError, type Orchestrator, type RegisteredMachine } from '../p
 export interface SfnOrchestratorOptions {
   /** An SFN client (or anything with its `send`), built once by the composition root. */
   client: Pick<SFNClient, 'send'>;
-  /** The role the state machines run as (it may invoke the executor Lambda). */
-  roleArn: string;
-  /** State machine names are `<namePrefix>-<workflowId>`. */
-  namePrefix: string;
+  /** The role the state machines run as (it may invoke the executor Lambda); needed by `register` only. */
+  roleArn?: string;
+  /** State machine names are `<namePrefix>-<workflowId>`; needed by `register` only. */
+  namePrefix?: string;
   /** CloudWatch Logs configuration of every state machine. @default none */
   loggingConfiguration?: LoggingConfiguration;
   /** X-Ray tracing configuration. @default none */
@@ -63,8 +63,10 @@ export class SfnOrchestrator implements Orchestrator {
 
   /** CreateStateMachine (published), or UpdateStateMachine (published) when it already exists. */
   async register(input: { workflowId: string; version: number; definition: object }): Promise<RegisteredMachine> {
-    const { client, roleArn, loggingConfiguration, tracingConfiguration } = this.options;
-    const name = `${this.options.namePrefix}-${input.workflowId}`;
+    const { client, roleArn, namePrefix, loggingConfiguration, tracingConfiguration } = this.options;
+    // Only the compile function registers; the others build the adapter without these.
+    if (!roleArn || !namePrefix) throw new OrchestratorError('register needs the roleArn and namePrefix options');
+    const name = `${namePrefix}-${input.workflowId}`;
     const definition = JSON.stringify(input.definition);
     const versionDescription = `workflow ${input.workflowId} version ${input.version}`;
     const config = {

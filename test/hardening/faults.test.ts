@@ -98,7 +98,10 @@ describe('fault injection', () => {
     const ended = await Promise.all(runs.map((r) => waitFor(async () => {
       const run = await rt.clean.store.runs.get(r.runId);
       return run && (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(run.status) ? run : undefined;
-    }, `run ${r.runId} to end`, 30_000)));
+    }, `run ${r.runId} to end`, 30_000).catch(async (error: unknown) => {
+      const [run, nodes, log, gate] = await Promise.all([rt.clean.store.runs.get(r.runId), rt.clean.nodeRuns.list(r.runId), rt.clean.events.list(r.runId), rt.clean.gates.get(r.runId, 'ask')]);
+      throw new Error(`${String(error)}\n${JSON.stringify({ run, nodes: [...nodes.values()], events: log.events.map((e) => `${e.seq} ${e.type} ${e.nodeId ?? ''}`), gate }, null, 1)}`);
+    })));
     rt.setFaults(false);
     await rt.stream.idle();
     // A subscriber whose last delivery failed is served by the next drain: poke once per run, as a reconnect would.
