@@ -3,6 +3,8 @@
  * `BRAID_DATA_DIR` (default `.braid/`). Prints the URLs and how to get a token; Ctrl-C stops it.
  */
 import * as z from 'zod';
+import { startDemoAgent } from '../../examples/demo-agent';
+import { startDemoTool } from '../../examples/demo-tool';
 import { readConfig } from '../../functions/http/config';
 import { createLocalStack, DEFAULT_DATA_DIR } from './stack';
 
@@ -11,24 +13,33 @@ const config = readConfig(
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     WS_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
     BRAID_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
+    /** `0` skips the demo agent and tool (their ports are fixed: examples/hotel-booking.json names them). */
+    BRAID_DEMO: z.enum(['0', '1']).default('1'),
   }),
 );
 
 const stack = await createLocalStack({ port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR });
+const demo = config.BRAID_DEMO === '1' ? await Promise.all([startDemoTool(), startDemoAgent()]) : [];
+const [tool, agent] = demo;
 console.log(`Braid local stack
   HTTP API   ${stack.httpUrl}/api/v1
   WebSocket  ${stack.wsUrl ?? '(off)'}
   JWKS       ${stack.jwksUrl}
   data       ${config.BRAID_DATA_DIR}/
-
-Get a token:   TOKEN=$(npm run --silent token -- alice)
-Try it:        curl -H "Authorization: Bearer $TOKEN" ${stack.httpUrl}/api/v1/workflows`);
+${tool && agent ? `  demo tool  ${tool.url}   (hotel search, fixed data)\n  demo agent ${agent.url}   (A2A: picks the cheapest hotel)\n` : ''}
+Get a token and try it:
+  export BRAID_URL=${stack.httpUrl} BRAID_WS_URL=${stack.wsUrl ?? ''}
+  export BRAID_TOKEN=$(npm run --silent token -- alice)
+  npm run braid -- workflows create examples/hotel-booking.json
+  echo '{"city":"Paris","nights":2}' > /tmp/input.json
+  npm run braid -- run <workflowId> --input /tmp/input.json --watch
+  npm run braid -- approve <runId> approve       # the demo's gate node is called "approve"`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(1);
     stopping = true;
-    void stack.close().then(() => process.exit(0));
+    void Promise.all([stack.close(), ...demo.map((d) => d.close())]).then(() => process.exit(0));
   });
 }
