@@ -56,7 +56,7 @@ export function sizedWorkflow(n: number, variant: Variant, tracked: boolean, sha
   return {
     ...def,
     nodes: [{ id: 'route', type: 'condition', expression: 'true' } as WorkflowDefinition['nodes'][number], ...def.nodes],
-    edges: [...dag.ids.filter((id) => !hasParent.has(id)).map((id) => ({ from: 'route', to: id, default: true as const })), ...def.edges],
+    edges: [...dag.ids.filter((id) => !hasParent.has(id)).map((id) => ({ from: 'route', to: id, when: true })), ...def.edges],
   };
 }
 

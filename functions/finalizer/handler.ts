@@ -1,12 +1,17 @@
 /**
  * The finalizer function, fed by EventBridge "Step Functions Execution Status Change" events: reconciles a run
  * whose execution ended without `finalize` (ABORTED → cancelled, TIMED_OUT → timed_out, FAILED → failed) and
- * closes its open nodes and gates. `createHandler(deps)` is the seam for the local orchestrator and tests.
+ * closes its open nodes and gates. On the scheduled event (every 15 minutes) it sweeps the active-runs index for
+ * runs whose status event never came, or whose start never reached Step Functions.
+ * `createHandler(deps)` is the seam for the local orchestrator and tests.
  */
 import * as z from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
-import { createReconciler, type ReconcileOutcome } from '../../shared/services/execution-reconcile';
+import { createReconciler, type ReconcileOutcome, type SweepOptions, type SweepSummary } from '../../shared/services/execution-reconcile';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
 import { BaseConfigSchema, readConfig } from '../http/config';
@@ -27,21 +32,47 @@ export const ExecutionStatusChangeSchema = z.object({
   }),
 });
 
+/** The part of an EventBridge scheduled event the finalizer reads (the `Reconcile` rule). */
+export const ScheduledEventSchema = z.object({
+  'detail-type': z.literal('Scheduled Event'),
+  source: z.literal('aws.events'),
+  time: z.string().optional(),
+});
+
 /** What the finalizer is built from. */
 export interface FinalizerDeps {
   store: Store;
   logger: Logger;
+  /** Describes executions for the scheduled sweep. @default none: the scheduled event is ignored (logged) */
+  orchestrator?: Pick<Orchestrator, 'describe'>;
+  /** Limits of the scheduled sweep. @default 15 minutes, 200 runs, 8 at a time */
+  sweep?: Omit<SweepOptions, 'onCheckFailed'>;
   /** @default () => new Date() */
   clock?: () => Date;
 }
 
+/** What one finalizer invocation did. */
+export type FinalizerResult = { outcome: ReconcileOutcome } | { outcome: 'swept'; summary: SweepSummary };
+
 /** Builds the finalizer handler. */
-export function createHandler(deps: FinalizerDeps): (event: unknown, context?: unknown) => Promise<{ outcome: ReconcileOutcome }> {
-  const reconciler = createReconciler(createRunStores(deps.store, deps.clock));
+export function createHandler(deps: FinalizerDeps): (event: unknown, context?: unknown) => Promise<FinalizerResult> {
+  const reconciler = createReconciler(createRunStores(deps.store, deps.clock), deps.orchestrator);
   return async (raw) => {
+    if (ScheduledEventSchema.safeParse(raw).success) {
+      if (!deps.orchestrator) {
+        deps.logger.warn('ignored event', { reason: 'no orchestrator to describe executions' });
+        return { outcome: 'ignored' };
+      }
+      const summary = await reconciler.sweep(deps.clock?.() ?? new Date(), {
+        ...deps.sweep,
+        onCheckFailed: (runId, error) => deps.logger.error('run check failed', { runId, error: error as Error }),
+      });
+      deps.logger.info('active runs swept', { ...summary });
+      return { outcome: 'swept', summary };
+    }
     const parsed = ExecutionStatusChangeSchema.safeParse(raw);
     if (!parsed.success) {
-      deps.logger.warn('ignored event', { reason: 'not an execution status change' });
+      deps.logger.warn('ignored event', { reason: 'not an execution status change or a scheduled event' });
       return { outcome: 'ignored' };
     }
     const { detail } = parsed.data;
@@ -68,7 +99,9 @@ function runIdOf(input: string | null | undefined): string | undefined {
 function depsFromEnv(): FinalizerDeps {
   const config = readConfig(BaseConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-finalizer') };
+  // The finalizer only describes executions: `register`'s role and prefix are never read here.
+  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-finalizer'), orchestrator };
 }
 
 /** The Lambda entry. */

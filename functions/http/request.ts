@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context as LambdaContext } from 'aws-lambda';
 import { LIMITS } from '../../shared/definition/schema';
-import { NotFoundError, PayloadTooLargeError, UnauthenticatedError, ValidationError } from '../../shared/errors';
+import { NotFoundError, PayloadTooLargeError, UnauthenticatedError, ValidationError, type FieldIssue } from '../../shared/errors';
 import type { Caller } from '../../shared/services/permissions';
 import { UnsupportedMediaTypeError } from './errors';
 
@@ -65,24 +65,32 @@ export async function readJsonBody(c: RouteContext, limitBytes: number = DEFAULT
   } catch (error) {
     throw new ValidationError([{ code: 'malformed_json', path: '', message: `the body is not valid JSON: ${(error as Error).message}` }], { cause: error });
   }
-  const forbidden = forbiddenKeyPaths(parsed);
-  if (forbidden.length > 0) {
-    throw new ValidationError(forbidden.map((path) => ({ code: 'forbidden_key', path, message: '"__proto__" is not allowed as a key' })));
-  }
+  const issues = unstorableValues(parsed);
+  if (issues.length > 0) throw new ValidationError(issues);
   return parsed;
 }
 
+/** DynamoDB's number range: zero, or magnitudes from 1e-130 up to (not including) 1e126. */
+const STORABLE_NUMBER = { min: 1e-130, below: 1e126 } as const;
+
 /**
- * JSON pointers of every `__proto__` key in a parsed body. JSON.parse makes it an own property, but the
- * DynamoDB marshaller (and any code that copies with `obj[key] = …`) turns it into a prototype change, so
- * such a body is refused up front rather than half-stored.
+ * Every value of a parsed body that the store cannot hold, with its JSON pointer: a `__proto__` key (JSON.parse
+ * makes it an own property, but the DynamoDB marshaller, like any `obj[key] = …` copy, turns it into a prototype
+ * change) and a number outside DynamoDB's range. Such a body is refused up front rather than half-stored.
  */
-export function forbiddenKeyPaths(value: unknown): string[] {
-  const out: string[] = [];
+export function unstorableValues(value: unknown): FieldIssue[] {
+  const out: FieldIssue[] = [];
   // Iterative: a 256 KiB body can nest deeper than the call stack allows.
   const stack: Array<[unknown, string]> = [[value, '']];
   while (stack.length > 0 && out.length < 20) {
     const [v, at] = stack.pop() as [unknown, string];
+    if (typeof v === 'number') {
+      const size = Math.abs(v);
+      if (size !== 0 && (size < STORABLE_NUMBER.min || size >= STORABLE_NUMBER.below)) {
+        out.push({ code: 'number_out_of_range', path: at, message: 'numbers must be 0 or have a magnitude between 1e-130 and 1e126' });
+      }
+      continue;
+    }
     if (v === null || typeof v !== 'object') continue;
     if (Array.isArray(v)) {
       v.forEach((item, i) => stack.push([item, `${at}/${i}`]));
@@ -90,7 +98,7 @@ export function forbiddenKeyPaths(value: unknown): string[] {
     }
     for (const key of Object.keys(v)) {
       const path = `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (key === '__proto__') out.push(path);
+      if (key === '__proto__') out.push({ code: 'forbidden_key', path, message: '"__proto__" is not allowed as a key' });
       stack.push([(v as Record<string, unknown>)[key], path]);
     }
   }

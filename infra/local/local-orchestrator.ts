@@ -8,7 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError } from '../../shared/errors';
-import { TaskClosedError, type ExecutionStatus, type Orchestrator, type RegisteredMachine } from '../../shared/ports/orchestrator';
+import {
+  TaskClosedError,
+  type ExecutionDescription,
+  type ExecutionNotFound,
+  type ExecutionStatus,
+  type Orchestrator,
+  type RegisteredMachine,
+} from '../../shared/ports/orchestrator';
 import { createAslRunner, TaskTokenError, type AslExecution, type AslOutcome, type AslRunner } from './asl-runner';
 
 const ACCOUNT = '000000000000';
@@ -37,6 +44,8 @@ interface Execution {
   run: AslExecution;
   /** Resolves after the finalizer has been called. */
   done: Promise<void>;
+  /** How it ended, once it has. */
+  outcome?: AslOutcome;
 }
 
 /** The orchestrator port on the local engine. */
@@ -85,7 +94,10 @@ export class LocalOrchestrator implements Orchestrator {
       executionArn, stateMachineArn, runId: input.runId, input: input.input, startDate: new Date().toISOString(), run,
       done: Promise.resolve(),
     };
-    execution.done = run.outcome.then((outcome) => this.report(execution, outcome));
+    execution.done = run.outcome.then((outcome) => {
+      execution.outcome = outcome;
+      return this.report(execution, outcome);
+    });
     this.executions.set(input.runId, execution);
     return { executionArn };
   }
@@ -95,6 +107,15 @@ export class LocalOrchestrator implements Orchestrator {
     const execution = [...this.executions.values()].find((e) => e.executionArn === input.executionArn);
     if (!execution) throw new NotFoundError('execution', input.executionArn);
     execution.run.abort();
+  }
+
+  /** The execution's status from this process's executions; one it never started is `{ status: 'NOT_FOUND' }`. */
+  async describe(input: { executionArn: string }): Promise<ExecutionDescription | ExecutionNotFound> {
+    const execution = [...this.executions.values()].find((e) => e.executionArn === input.executionArn);
+    if (!execution) return { status: 'NOT_FOUND' };
+    const { outcome } = execution;
+    if (!outcome) return { status: 'RUNNING' };
+    return outcome.status === 'FAILED' ? { status: 'FAILED', error: outcome.error, cause: outcome.cause } : { status: outcome.status };
   }
 
   /** Completes a waiting token task; an unknown or used token is a `TaskClosedError`, as on AWS. */

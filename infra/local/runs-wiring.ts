@@ -41,7 +41,8 @@ export interface RunsWiring {
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
   const executor = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock });
-  const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock });
+  // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
+  const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, orchestrator: { describe: (input) => orchestrator.describe(input) } });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({
     executor: (event) => executor(event),
     finalizer: (event) => finalizer(event),

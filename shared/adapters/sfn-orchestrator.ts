@@ -17,7 +17,13 @@ import {
   type TracingConfiguration,
 } from '@aws-sdk/client-sfn';
 import { BraidError, ConflictError, NotFoundError } from '../errors';
-import { TaskClosedError, type Orchestrator, type RegisteredMachine } from '../ports/orchestrator';
+import {
+  TaskClosedError,
+  type ExecutionDescription,
+  type ExecutionNotFound,
+  type Orchestrator,
+  type RegisteredMachine,
+} from '../ports/orchestrator';
 
 /** Options of `SfnOrchestrator`. */
 export interface SfnOrchestratorOptions {
@@ -121,6 +127,32 @@ export class SfnOrchestrator implements Orchestrator {
         .catch(() => undefined);
       if (current?.status && current.status !== 'RUNNING' && current.status !== 'PENDING_REDRIVE') return;
       throw error;
+    }
+  }
+
+  /**
+   * DescribeExecution. `PENDING_REDRIVE` (a redrive is on its way) reads as `RUNNING`; an unknown execution
+   * (`ExecutionDoesNotExist`) is `{ status: 'NOT_FOUND' }`; any other error is rethrown.
+   */
+  async describe(input: { executionArn: string }): Promise<ExecutionDescription | ExecutionNotFound> {
+    let out;
+    try {
+      out = await this.options.client.send(new DescribeExecutionCommand({ executionArn: input.executionArn }));
+    } catch (error) {
+      if (errorName(error) === 'ExecutionDoesNotExist') return { status: 'NOT_FOUND' };
+      throw error;
+    }
+    switch (out.status) {
+      case 'RUNNING':
+      case 'PENDING_REDRIVE':
+        return { status: 'RUNNING' };
+      case 'SUCCEEDED':
+      case 'FAILED':
+      case 'TIMED_OUT':
+      case 'ABORTED':
+        return { status: out.status, ...(out.error ? { error: out.error } : {}), ...(out.cause ? { cause: out.cause } : {}) };
+      default:
+        throw new OrchestratorError(`DescribeExecution returned an unknown status: ${String(out.status)}`);
     }
   }
 

@@ -2,7 +2,7 @@
  * The plan step of the compiler: from a validated definition to an execution plan that says which
  * node runs when (a tree of sequences and parallel blocks), which nodes are tracked in the `r`
  * routing record, and when each node is live. Rendering ASL from a plan is `render.ts`; a strategy
- * only changes the tree (`levels` today; critical-path nesting can be added beside it).
+ * only changes the tree (`levels`, or `critical-path` nesting: `plan-cp-strategy.ts`).
  */
 import { routeKey } from '../definition/route-key';
 import {
@@ -13,6 +13,7 @@ import {
   type WorkflowDefinition,
 } from '../definition/schema';
 import { buildGraph, contract, descendants, kahnLevels } from '../definition/graph';
+import { carriedRoutes } from './plan-carry';
 import { criticalPathSteps } from './plan-cp-strategy';
 import type { DurationHistory } from './plan-weights';
 
@@ -55,6 +56,11 @@ export interface ExecutionPlan {
   levels: string[][];
   /** The top-level sequence of steps. */
   steps: PlanStep[];
+  /**
+   * The routes each Parallel carries (by state name), when the strategy prunes them
+   * (`plan-carry.ts`, only for very large tracked workflows); absent: every route decided so far.
+   */
+  carry?: Map<string, string[]>;
 }
 
 export { routeKey };
@@ -96,8 +102,12 @@ export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = '
   }
   const graph = buildGraph(nodes.keys(), contracted.edges);
   const levels = kahnLevels(graph);
-  const steps = strategy === 'critical-path' ? criticalPathSteps(def, graph, levelSteps(levels), history).steps : levelSteps(levels);
-  return { strategy, nodes, levels, steps };
+  if (strategy === 'critical-path') {
+    const steps = criticalPathSteps(def, graph, levelSteps(levels), history).steps;
+    const carry = carriedRoutes({ nodes, steps });
+    return { strategy, nodes, levels, steps, ...(carry ? { carry } : {}) };
+  }
+  return { strategy, nodes, levels, steps: levelSteps(levels) };
 }
 
 /** The `levels` strategy: a level of one node is that node; a level of several is a Parallel. */

@@ -85,7 +85,7 @@ function renderParallel(step: Extract<PlanStep, { kind: 'parallel' }>, next: str
   });
   const branchOf = new Map<string, number>();
   step.branches.forEach((b, i) => b.forEach((s) => trackedIn(s, scope.plan).forEach((t) => branchOf.set(t, i))));
-  const carried = [...new Set([...decidedBefore, ...branchOf.keys()])].sort();
+  const carried = scope.plan.carry?.get(step.name) ?? [...new Set([...decidedBefore, ...branchOf.keys()])].sort();
   const result: { ResultSelector?: Record<string, Json>; ResultPath: string | null } =
     carried.length === 0
       ? { ResultPath: null }

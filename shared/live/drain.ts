@@ -49,7 +49,7 @@ export function createDrain(deps: DrainDeps): Drain {
           return 'gone';
         }
         // A lost lease means a re-subscribe reset the cursor: the new holder delivers from there.
-        if (!(await subscriptions.advanceCursor(runId, connectionId, owner, event.seq, nowMs() + leaseMs))) return 'busy';
+        if (!(await retried(() => subscriptions.advanceCursor(runId, connectionId, owner, event.seq, nowMs() + leaseMs)))) return 'busy';
         cursor = event.seq;
       }
       if (page.events.length < pageSize) return cursor;
@@ -57,22 +57,48 @@ export function createDrain(deps: DrainDeps): Drain {
   }
 
   return async (runId, connectionId) => {
-    for (;;) {
+    for (let round = 1; ; round += 1) {
       const owner = randomUUID();
-      const sub = await subscriptions.acquireLease(runId, connectionId, owner, nowMs(), leaseMs);
+      const sub = await retried(() => subscriptions.acquireLease(runId, connectionId, owner, nowMs(), leaseMs));
       if (!sub) return 'busy';
       let sent: number | DrainOutcome;
       try {
         sent = await sendPending(runId, connectionId, owner, sub.cursor);
       } catch (error) {
         // Free the lease now so a retry need not wait for it to expire; the failure itself is the caller's.
-        await subscriptions.releaseLease(runId, connectionId, owner).catch(() => undefined);
+        await retried(() => subscriptions.releaseLease(runId, connectionId, owner)).catch(() => undefined);
         throw error;
       }
       if (typeof sent !== 'number') return sent;
-      const left = await subscriptions.releaseLease(runId, connectionId, owner);
-      if (!left) return 'busy';
+      const left = await retried(() => subscriptions.releaseLease(runId, connectionId, owner));
+      // Undefined: the lease was lost, or a retried release had in fact applied. Another round tells which
+      // (it finds the lease held, or takes it and delivers what arrived meanwhile).
+      if (!left) {
+        if (round >= MAX_ROUNDS) return 'busy';
+        continue;
+      }
       if ((await events.lastSeq(runId)) <= left.cursor) return 'done';
     }
   };
+}
+
+/** Rounds of acquire-send-release one drain makes before leaving the rest to the next trigger. */
+const MAX_ROUNDS = 5;
+/** Tries of a lease call that failed transiently. */
+const LEASE_CALL_TRIES = 3;
+
+/**
+ * Retries a lease call that failed with `Braid.Transient` (the store throttled, or timed out perhaps after
+ * applying it). Every lease call is conditional on the drain's own owner id, so a repeat is harmless; without
+ * this, one unlucky timeout strands the lease until it expires and the subscriber waits for the next event.
+ */
+async function retried<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= LEASE_CALL_TRIES || !(error instanceof Error && error.name === 'Braid.Transient')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+    }
+  }
 }

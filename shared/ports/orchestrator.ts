@@ -16,6 +16,18 @@ export interface RegisteredMachine {
 /** How an execution ended, as the orchestrator reports it. */
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
+/** An execution the orchestrator knows: its status, and for a failed one the error name and cause. */
+export interface ExecutionDescription {
+  status: ExecutionStatus;
+  error?: string;
+  cause?: string;
+}
+
+/** The orchestrator has no execution with that ARN (never started, or no longer kept). */
+export interface ExecutionNotFound {
+  status: 'NOT_FOUND';
+}
+
 /** Starts, stops and completes executions of compiled workflows. */
 export interface Orchestrator {
   /** Create or update the workflow's state machine with this ASL and publish a version. */
@@ -24,6 +36,8 @@ export interface Orchestrator {
   start(input: { versionArn: string; runId: string; input: object }): Promise<{ executionArn: string }>;
   /** Stop an execution; stopping one that has ended is a no-op. */
   stop(input: { executionArn: string; error: string; cause: string }): Promise<void>;
+  /** The execution's current status; an execution the orchestrator does not know is `{ status: 'NOT_FOUND' }`. */
+  describe(input: { executionArn: string }): Promise<ExecutionDescription | ExecutionNotFound>;
   /** Complete a `.waitForTaskToken` task successfully. */
   sendTaskSuccess(input: { taskToken: string; output: object }): Promise<void>;
   /** Fail a `.waitForTaskToken` task with an error name that the ASL's Catch/Retry can match. */

@@ -125,8 +125,28 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       ]);
       await settleVirtualAncestors(loaded, nodeId, runs);
       const running = await stores.nodeRuns.transition(runId, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
-      // A node already closed (the run was cancelled meanwhile) does not run.
-      if (!(await landed(runId, nodeId, running, 'running'))) throw new RunFinishedError(runId);
+      if (!(await landed(runId, nodeId, running, 'running'))) {
+        // An earlier attempt succeeded but a fault stopped it from reporting: finish its bookkeeping and report
+        // the recorded route instead of running the node again. Any other closed node (the run was cancelled
+        // meanwhile) does not run.
+        const done = await stores.nodeRuns.get(runId, nodeId);
+        if (done?.status === 'failed' && done.error) {
+          // An earlier attempt recorded the node's failure, yet the state machine retried once more (its retry
+          // counts and ours can differ): report the same failure, so its Retry/Catch decide as they would have.
+          await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: done.error });
+          throw new RecordedFailureError(done.error);
+        }
+        if (done?.status !== 'succeeded') throw new RunFinishedError(runId);
+        const route = (done as NodeRun & { route?: string }).route ?? 'ok';
+        const endedAt = done.endedAt ?? startedAt;
+        await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data: node.type === 'condition' ? { attempt, route } : { attempt } });
+        if (node.type === 'condition') {
+          runs.set(nodeId, done);
+          await skipUnreachable(loaded, runs);
+        }
+        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route });
+        return { route };
+      }
       await record(stores, runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
 
       const deadline = Date.now() + timeoutSeconds(loaded, node) * 1000;
@@ -138,7 +158,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, outEdges }, executorDeps);
         const route = result.route ?? 'ok';
         const endedAt = nowIso(stores);
-        const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost }, NODE_ENTERED_FROM.succeeded);
+        const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
         const data: Record<string, unknown> = { attempt };
         if (result.cost) data.cost = result.cost;
         if (node.type === 'condition') data.route = route;
@@ -184,7 +204,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const { gate } = await stores.gates.open({
         runId, nodeId, status: 'waiting', prompt: node.prompt, approvers: node.approvers ?? [], openedAt, timeoutAt, taskToken,
         ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
-      });
+      }, attempt);
       const waiting = await stores.nodeRuns.transition(runId, nodeId, 'waiting', { startedAt: openedAt }, NODE_ENTERED_FROM.waiting);
       if (!(await landed(runId, nodeId, waiting, 'waiting'))) return { route: 'waiting' };
       try {

@@ -62,44 +62,74 @@ export function createGateService(deps: GateServiceDeps) {
       }
       const decidedAt = nowIso(deps);
       const approved = decision === 'approve';
-      const decided = await deps.gates.decide(runId, nodeId, {
-        status: approved ? 'approved' : 'rejected', decidedBy: caller.userId, decidedAt,
-        ...(comment !== undefined ? { comment } : {}), ...(data !== undefined ? { data } : {}),
-      });
-      const eventData: Record<string, unknown> = { by: caller.userId, ...(comment !== undefined ? { comment } : {}) };
-      if (approved) {
-        const output = { approved: true, by: caller.userId, comment: comment ?? null, data: data ?? null };
-        const moved = await deps.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt: decidedAt, output }, NODE_ENTERED_FROM.succeeded);
-        await record(deps, runId, `gate.approved:${nodeId}`, { type: 'gate.approved', nodeId, at: decidedAt, data: eventData });
-        // A concurrent cancel or timeout may have closed the node first: then its event, not ours, ends the node.
-        if (await landed(runId, nodeId, moved, 'succeeded')) await record(deps, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: decidedAt, data: {} });
-      } else {
-        const error = { name: GATE_REJECTED_ERROR, message: comment ? `rejected by ${caller.userId}: ${comment}` : `rejected by ${caller.userId}` };
-        const moved = await deps.nodeRuns.transition(runId, nodeId, 'failed', { endedAt: decidedAt, error }, NODE_ENTERED_FROM.failed);
-        await record(deps, runId, `gate.rejected:${nodeId}`, { type: 'gate.rejected', nodeId, at: decidedAt, data: eventData });
-        if (await landed(runId, nodeId, moved, 'failed')) await record(deps, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: decidedAt, data: { error } });
-      }
-      const attempts = (await deps.nodeRuns.list(runId)).get(nodeId)?.attempts ?? [];
-      for (const a of attempts.filter((x) => x.status === 'running')) {
-        await deps.nodeRuns.finishAttempt(runId, nodeId, a.attempt, approved
-          ? { status: 'succeeded', endedAt: decidedAt, route: 'ok' }
-          : { status: 'failed', endedAt: decidedAt, error: { name: GATE_REJECTED_ERROR, message: 'rejected' } });
-      }
-      await resumeRun(runId);
-      const taskToken = await deps.gates.getToken(runId, nodeId);
-      if (taskToken) {
-        try {
-          if (approved) await deps.orchestrator.sendTaskSuccess({ taskToken, output: { route: 'ok' } });
-          else await deps.orchestrator.sendTaskFailure({ taskToken, error: GATE_REJECTED_ERROR, cause: `gate ${nodeId} rejected by ${caller.userId}` });
-        } catch (error) {
-          // This decision won the gate; a cancel or the task's timeout ended the execution meanwhile, so there is
-          // nothing left to resume and the run's own status tells the rest. Any other failure propagates.
-          if (!(error instanceof TaskClosedError)) throw error;
+      let decided: Gate;
+      try {
+        decided = await deps.gates.decide(runId, nodeId, {
+          status: approved ? 'approved' : 'rejected', decidedBy: caller.userId, decidedAt,
+          ...(comment !== undefined ? { comment } : {}), ...(data !== undefined ? { data } : {}),
+        });
+      } catch (error) {
+        // The gate was decided before. If that decision's follow-up was cut short (a fault after the gate write,
+        // before the task result reached the orchestrator), finish it now; this caller still gets the 409.
+        if (error instanceof ConflictError && error.reason === 'already_decided') {
+          const stored = await deps.gates.get(runId, nodeId);
+          if (stored && !(await deps.gates.isDelivered(runId, nodeId))) await followUp(stored);
         }
+        throw error;
       }
+      await followUp(decided);
       return gateView(decided);
     },
   };
+
+  /**
+   * Everything a decision implies after the gate write, each step idempotent: the node's outcome and events,
+   * the gate's attempt, the run back to `running`, and the task result to the orchestrator (once).
+   */
+  async function followUp(gate: Gate): Promise<void> {
+    const { runId, nodeId, comment, data } = gate;
+    if (gate.status !== 'approved' && gate.status !== 'rejected') return;
+    const by = gate.decidedBy ?? 'unknown';
+    const decidedAt = gate.decidedAt ?? nowIso(deps);
+    const approved = gate.status === 'approved';
+    const eventData: Record<string, unknown> = { by, ...(comment !== undefined ? { comment } : {}) };
+    if (approved) {
+      const output = { approved: true, by, comment: comment ?? null, data: data ?? null };
+      const moved = await deps.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt: decidedAt, output }, NODE_ENTERED_FROM.succeeded);
+      await record(deps, runId, `gate.approved:${nodeId}`, { type: 'gate.approved', nodeId, at: decidedAt, data: eventData });
+      // A concurrent cancel or timeout may have closed the node first: then its event, not ours, ends the node.
+      if (await landed(runId, nodeId, moved, 'succeeded')) await record(deps, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: decidedAt, data: {} });
+    } else {
+      const error = { name: GATE_REJECTED_ERROR, message: comment ? `rejected by ${by}: ${comment}` : `rejected by ${by}` };
+      const moved = await deps.nodeRuns.transition(runId, nodeId, 'failed', { endedAt: decidedAt, error }, NODE_ENTERED_FROM.failed);
+      await record(deps, runId, `gate.rejected:${nodeId}`, { type: 'gate.rejected', nodeId, at: decidedAt, data: eventData });
+      if (await landed(runId, nodeId, moved, 'failed')) await record(deps, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: decidedAt, data: { error } });
+    }
+    const attempts = (await deps.nodeRuns.list(runId)).get(nodeId)?.attempts ?? [];
+    for (const a of attempts.filter((x) => x.status === 'running')) {
+      await deps.nodeRuns.finishAttempt(runId, nodeId, a.attempt, approved
+        ? { status: 'succeeded', endedAt: decidedAt, route: 'ok' }
+        : { status: 'failed', endedAt: decidedAt, error: { name: GATE_REJECTED_ERROR, message: 'rejected' } });
+    }
+    await resumeRun(runId);
+    let sent: string | undefined;
+    for (let tries = 0; tries < 3; tries += 1) {
+      const taskToken = await deps.gates.getToken(runId, nodeId);
+      if (!taskToken || taskToken === sent) break;
+      sent = taskToken;
+      try {
+        if (approved) await deps.orchestrator.sendTaskSuccess({ taskToken, output: { route: 'ok' } });
+        else await deps.orchestrator.sendTaskFailure({ taskToken, error: GATE_REJECTED_ERROR, cause: `gate ${nodeId} rejected by ${by}` });
+        break;
+      } catch (error) {
+        // The token is spent: an earlier send of this decision got through, a retried gate task replaced it
+        // (read it again), or a cancel or the task's timeout ended the execution (the run's status tells the
+        // rest). Any other failure propagates.
+        if (!(error instanceof TaskClosedError)) throw error;
+      }
+    }
+    await deps.gates.markDelivered(runId, nodeId, nowIso(deps));
+  }
 
   /** True when the node is in `status`: this call moved it there, or an earlier writer did. */
   async function landed(runId: string, nodeId: string, moved: unknown, status: NodeStatus): Promise<boolean> {

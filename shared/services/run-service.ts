@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { BraidError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
-import type { Run } from '../model/types';
+import type { Run, Workflow, WorkflowVersion } from '../model/types';
 import type { Orchestrator } from '../ports/orchestrator';
 import { decodeCursor, encodeCursor, type Page } from '../store/cursor';
 import { EVENT_LOG_LIMITS } from '../store/events';
@@ -82,10 +82,26 @@ export function createRunService(deps: RunServiceDeps) {
       const { executionArn } = await deps.orchestrator.start({ versionArn, runId: run.runId, input: { runId: run.runId, r: {} } });
       await store.runs.setExecutionArn(run.runId, executionArn);
     } catch (error) {
+      // With an idempotency key a transient failure (throttled, or timed out after the execution may have
+      // started) is left to the client's retry, which resumes the launch below instead of failing the run.
+      if (run.idempotencyKey && error instanceof Error && error.name === 'Braid.Transient') throw error;
       const message = error instanceof Error ? error.message : String(error);
       await finishRun(deps, run, 'failed', { error: { name: 'Braid.StartFailed', message: `the execution did not start: ${message}` } });
       throw error;
     }
+  }
+
+  /**
+   * The run an idempotency key points at. A first start that stored the run but failed before its execution
+   * started (a store or orchestrator fault) left it `running` with no execution: launch it now. Every launch
+   * step is idempotent (the event is keyed, starting the same run twice is a no-op), so racing retries are safe.
+   */
+  async function resume(existing: Run, workflow: Workflow, latest: WorkflowVersion): Promise<{ runId: string; status: Run['status'] }> {
+    if (existing.status !== 'running' || (await store.runs.getExecutionArn(existing.runId))) return { runId: existing.runId, status: existing.status };
+    const version = existing.version === latest.version ? latest : await store.workflows.getVersion(workflow, existing.version);
+    if (!version?.stateMachineVersionArn) return { runId: existing.runId, status: existing.status };
+    await launch(existing, version.stateMachineVersionArn);
+    return { runId: existing.runId, status: (await store.runs.get(existing.runId))?.status ?? existing.status };
   }
 
   return {
@@ -103,7 +119,7 @@ export function createRunService(deps: RunServiceDeps) {
       if (request.idempotencyKey) {
         runId = await store.runs.claimKey(workflowId, caller.userId, request.idempotencyKey, runId, now);
         const existing = await store.runs.get(runId);
-        if (existing) return { runId, status: existing.status };
+        if (existing) return resume(existing, workflow, version);
       }
       const run: Run = {
         runId, workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId, status: 'running',
@@ -114,7 +130,7 @@ export function createRunService(deps: RunServiceDeps) {
       } catch (error) {
         // A concurrent start with the same key created it first.
         const existing = error instanceof ConflictError ? await store.runs.get(runId) : undefined;
-        if (existing) return { runId, status: existing.status };
+        if (existing) return resume(existing, workflow, version);
         throw error;
       }
       await launch(run, version.stateMachineVersionArn);

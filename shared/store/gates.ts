@@ -26,7 +26,7 @@ export interface GateDecision {
 export type OpenGate = Gate & { taskToken: string; inputs?: Record<string, unknown> };
 
 function toGate(item: Record<string, unknown>): Gate {
-  const { taskToken: _t, ...rest } = stripKeys(item);
+  const { taskToken: _t, tokenAttempt: _a, ...rest } = stripKeys(item);
   return rest as unknown as Gate;
 }
 
@@ -34,13 +34,17 @@ function toGate(item: Record<string, unknown>): Gate {
 export class GateRepository {
   constructor(private readonly table: TableRef) {}
 
-  /** Opens a gate once; a second open of the same gate (a redelivery) keeps the first. Returns the stored gate. */
-  async open(gate: OpenGate): Promise<{ gate: Gate; created: boolean }> {
+  /**
+   * Opens a gate once; a second open of the same gate (a redelivery) keeps the first gate. When the second
+   * open comes from a newer attempt of the gate's task (Step Functions retried it with a new token, and only
+   * that token can still complete the task), the stored token is replaced. Returns the stored gate.
+   */
+  async open(gate: OpenGate, attempt = 0): Promise<{ gate: Gate; created: boolean }> {
     try {
       await storeCall(() =>
         this.table.client.send(new PutCommand({
           TableName: this.table.tableName,
-          Item: { ...keys.gate(gate.runId, gate.nodeId), entity: 'gate', ...gate },
+          Item: { ...keys.gate(gate.runId, gate.nodeId), entity: 'gate', ...gate, tokenAttempt: attempt },
           ConditionExpression: 'attribute_not_exists(PK)',
         })),
       { reason: 'gate_exists', message: `gate ${gate.nodeId} exists` });
@@ -49,7 +53,25 @@ export class GateRepository {
       if (!(error instanceof ConflictError)) throw error;
       const existing = await this.get(gate.runId, gate.nodeId);
       if (!existing) throw error;
+      await this.replaceToken(gate.runId, gate.nodeId, gate.taskToken, attempt);
       return { gate: existing, created: false };
+    }
+  }
+
+  /** Stores the token of a newer task attempt (and forgets any delivery to the old one); older attempts change nothing. */
+  private async replaceToken(runId: string, nodeId: string, taskToken: string, attempt: number): Promise<void> {
+    try {
+      await storeCall(() =>
+        this.table.client.send(new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.gate(runId, nodeId),
+          UpdateExpression: 'SET taskToken = :token, tokenAttempt = :attempt REMOVE deliveredAt',
+          ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(tokenAttempt) OR tokenAttempt < :attempt)',
+          ExpressionAttributeValues: { ':token': taskToken, ':attempt': attempt },
+        })),
+      { reason: 'token_current', message: 'the stored token is as new' });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
     }
   }
 
@@ -105,6 +127,24 @@ export class GateRepository {
       lost = error;
     }
     throw await this.whyNotDecidable(runId, nodeId, decision.decidedAt, lost);
+  }
+
+  /** Records that a decided gate's task result reached the orchestrator, so no later caller sends it again. */
+  async markDelivered(runId: string, nodeId: string, at: string): Promise<void> {
+    await storeCall(() =>
+      this.table.client.send(new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.gate(runId, nodeId),
+        UpdateExpression: 'SET deliveredAt = :at',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':at': at },
+      })),
+    );
+  }
+
+  /** True when the decided gate's task result reached the orchestrator (`markDelivered`). */
+  async isDelivered(runId: string, nodeId: string): Promise<boolean> {
+    return typeof (await this.read(runId, nodeId))?.deliveredAt === 'string';
   }
 
   /** Closes a waiting gate as `cancelled` or `timed_out`; returns false when it was not waiting. */

@@ -26,6 +26,8 @@ export interface NodeFields {
   output?: unknown;
   error?: ErrorInfo;
   cost?: Cost;
+  /** The route a succeeded node's task returned, kept so a retried task can report it again. */
+  route?: string;
 }
 
 const ATTEMPT_PREFIX = 'ATTEMPT#';

@@ -1,12 +1,14 @@
 /**
- * Run repository: the run item (`RUN#<runId>` / `META`), runs by workflow newest first (GSI1), and the run
+ * Run repository: the run item (`RUN#<runId>` / `META`), runs by workflow newest first (GSI1), active runs
+ * oldest first (GSI2, sparse: the entry leaves in the write that makes the run final), and the run
  * idempotency key item. Starting with a key claims the key (pointing at the new run id) before the run item is
  * written, so a retried start finds the same run id and re-creates the run idempotently if it was lost.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Run, RunStatus } from '../model/types';
+import { TERMINAL_RUN_STATUSES } from '../model/types';
 import { ConflictError } from '../errors';
-import { keys, type TableRef } from './table';
+import { ACTIVE_RUNS_PARTITION, keys, TABLE_SCHEMA, type TableRef } from './table';
 import { storeCall } from './errors';
 import { queryPage, stripKeys, type RawPage } from './query';
 import type { PageKey } from './cursor';
@@ -16,6 +18,22 @@ export const RUN_KEY_TTL_SECONDS = 24 * 3_600;
 
 function toRun(item: Record<string, unknown>): Run {
   return stripKeys(item) as unknown as Run;
+}
+
+/** An entry of the active-runs index: what reconciliation needs to check a run against its execution. */
+export interface ActiveRun {
+  runId: string;
+  workflowId: string;
+  version: number;
+  status: RunStatus;
+  startedAt: string;
+  /** Absent while (or when) the start has not reached the orchestrator. */
+  executionArn?: string;
+}
+
+function toActiveRun(item: Record<string, unknown>): ActiveRun {
+  const { runId, workflowId, version, status, startedAt, executionArn } = item as unknown as ActiveRun;
+  return { runId, workflowId, version, status, startedAt, ...(typeof executionArn === 'string' ? { executionArn } : {}) };
 }
 
 /** Fields of a run that change while it runs. */
@@ -35,6 +53,7 @@ export class RunRepository {
             Item: {
               ...keys.run(run.runId), entity: 'run',
               GSI1PK: `WF#${run.workflowId}#RUNS`, GSI1SK: `${run.startedAt}#${run.runId}`,
+              ...(TERMINAL_RUN_STATUSES.includes(run.status) ? {} : { GSI2PK: ACTIVE_RUNS_PARTITION, GSI2SK: `${run.startedAt}#${run.runId}` }),
               ...run,
             },
             ConditionExpression: 'attribute_not_exists(PK)',
@@ -54,7 +73,8 @@ export class RunRepository {
 
   /**
    * Applies a patch; with `ifStatusIn`, only while the run's status is one of those
-   * (else `ConflictError` with reason `run_finished`). Returns the updated run.
+   * (else `ConflictError` with reason `run_finished`). Returns the updated run. A patch to a final status
+   * also removes the run from the active-runs index, in the same conditional write.
    */
   async update(runId: string, patch: RunPatch, ifStatusIn?: readonly RunStatus[]): Promise<Run> {
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
@@ -80,7 +100,7 @@ export class RunRepository {
           new UpdateCommand({
             TableName: this.table.tableName,
             Key: keys.run(runId),
-            UpdateExpression: `SET ${sets.join(', ')}`,
+            UpdateExpression: `SET ${sets.join(', ')}${patch.status && TERMINAL_RUN_STATUSES.includes(patch.status) ? ' REMOVE GSI2PK, GSI2SK' : ''}`,
             ConditionExpression: condition,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -117,6 +137,49 @@ export class RunRepository {
   async listByWorkflow(workflowId: string, limit: number, startKey?: PageKey): Promise<RawPage & { runs: Run[] }> {
     const page = await queryPage(this.table, { index: 'GSI1', partition: `WF#${workflowId}#RUNS`, limit, startKey });
     return { ...page, runs: page.items.map(toRun) };
+  }
+
+  /**
+   * One page of the active-runs index, oldest first: runs not yet final that started before `olderThan`.
+   * The index is eventually consistent: read the run itself before acting on an entry.
+   */
+  async listActive(olderThan: Date, limit: number, cursor?: PageKey): Promise<{ runs: ActiveRun[]; lastKey?: PageKey }> {
+    const { gsi2 } = TABLE_SCHEMA;
+    const out = await storeCall(() =>
+      this.table.client.send(new QueryCommand({
+        TableName: this.table.tableName,
+        IndexName: gsi2.name,
+        KeyConditionExpression: '#pk = :pk AND #sk < :before',
+        ExpressionAttributeNames: { '#pk': gsi2.partitionKey, '#sk': gsi2.sortKey, '#st': 'status', '#v': 'version' },
+        ExpressionAttributeValues: { ':pk': ACTIVE_RUNS_PARTITION, ':before': olderThan.toISOString() },
+        // Only what reconciliation reads: a run's input may be large.
+        ProjectionExpression: 'runId, workflowId, #v, #st, startedAt, executionArn',
+        ScanIndexForward: true,
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+      })),
+    );
+    return {
+      runs: (out.Items ?? []).map((item) => toActiveRun(item as Record<string, unknown>)),
+      ...(out.LastEvaluatedKey ? { lastKey: out.LastEvaluatedKey as PageKey } : {}),
+    };
+  }
+
+  /** Where the last reconciliation sweep of the active-runs index stopped (`undefined`: at the start). */
+  async getReconcileCursor(): Promise<PageKey | undefined> {
+    const out = await storeCall(() =>
+      this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.reconcileCursor(), ConsistentRead: true })),
+    );
+    const cursor = out.Item?.cursor as unknown;
+    return cursor && typeof cursor === 'object' ? (cursor as PageKey) : undefined;
+  }
+
+  /** Records where the next sweep resumes; `undefined` starts it from the oldest active run again. */
+  async setReconcileCursor(cursor: PageKey | undefined): Promise<void> {
+    const { client, tableName } = this.table;
+    await storeCall(() => cursor
+      ? client.send(new PutCommand({ TableName: tableName, Item: { ...keys.reconcileCursor(), entity: 'reconcile', cursor } }))
+      : client.send(new DeleteCommand({ TableName: tableName, Key: keys.reconcileCursor() })));
   }
 
   /**

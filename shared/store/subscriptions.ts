@@ -64,7 +64,7 @@ export interface SubscriptionRepository {
   listForRun(runId: string): Promise<Subscription[]>;
   /** The run ids a connection is subscribed to. */
   listForConnection(connectionId: string): Promise<string[]>;
-  /** Takes the delivery lease if it is free or expired; undefined when it is held or the subscription is gone. */
+  /** Takes the delivery lease if it is free, expired or already `owner`'s; undefined when it is held or the subscription is gone. */
   acquireLease(runId: string, connectionId: string, owner: string, nowMs: number, leaseMs: number): Promise<Subscription | undefined>;
   /** Records `seq` as delivered and extends the lease; false when the lease was lost. */
   advanceCursor(runId: string, connectionId: string, owner: string, seq: number, leaseUntil: number): Promise<boolean>;
@@ -199,7 +199,8 @@ export function createSubscriptionRepository(table: TableRef): SubscriptionRepos
       return leaseUpdate({
         Key: keys.subscription(runId, connectionId),
         UpdateExpression: 'SET leaseUntil = :until, leaseOwner = :owner',
-        ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+        // `leaseOwner = :owner`: a retried acquire whose first try applied but timed out is recognised as ours.
+        ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
         ExpressionAttributeValues: { ':until': nowMs + leaseMs, ':owner': owner, ':now': nowMs },
       });
     },

@@ -11,7 +11,7 @@ export const TABLE_SCHEMA = {
   sortKey: 'SK',
   /** Owner/user/workflow listings: workflows by owner, grants by user, runs by workflow. */
   gsi1: { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
-  /** Sparse catalogue: public workflows and templates. */
+  /** Sparse catalogue: public workflows and templates; active runs. */
   gsi2: { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
   /** Epoch seconds after which DynamoDB may delete the item (connections, subscriptions). */
   ttlAttribute: 'ttl',
@@ -32,7 +32,12 @@ export const keys = {
   connection: (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'META' }),
   subscription: (runId: string, connectionId: string) => ({ PK: `RUN#${runId}`, SK: `SUB#${connectionId}` }),
   connectionSubscription: (connectionId: string, runId: string) => ({ PK: `CONN#${connectionId}`, SK: `SUB#${runId}` }),
+  /** Where the scheduled reconciliation's sweep of the active-runs index resumes. */
+  reconcileCursor: () => ({ PK: 'RECONCILE', SK: 'ACTIVE_RUNS' }),
 } as const;
+
+/** GSI2 partition of the sparse active-runs index (runs not yet final; `GSI2SK` is `<startedAt>#<runId>`). */
+export const ACTIVE_RUNS_PARTITION = 'ACTIVE_RUNS';
 
 /** Sort-key prefix of event items: the table's stream is filtered on it. */
 export const EVENT_SK_PREFIX = 'EV#';
@@ -45,7 +50,11 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
   return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
     // `convertClassInstanceToMap`: user JSON may hold a `constructor` key, which makes the marshaller take a
     // plain object for a class instance and throw; every value Braid stores is plain data, so map them all.
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+    // `allowImpreciseNumbers`: a JSON number beyond 2^53 has already lost its precision in JSON.parse; store it
+    // as parsed instead of throwing. (Numbers outside DynamoDB's range are refused at the HTTP edge.)
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true, allowImpreciseNumbers: true },
+    // Read every number back as a JSON number (the SDK would return a BigInt beyond 2^53, which JSON cannot encode).
+    unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
   });
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createAslRunner } from '../../infra/local/asl-runner';
 import { compileWorkflow } from '../../shared/compiler/compile';
+import { planWorkflow } from '../../shared/compiler/plan';
+import { dagWorkflow, randomDag, randomDurations } from '../../bench/dags';
 import type { WorkflowDefinition } from '../../shared/definition/schema';
 import { aslErrors, cond, recorder, tool, withDeadline, workflow, TEST_EXECUTOR, type Behaviour, type Call } from '../support/asl-harness';
 
@@ -106,4 +108,26 @@ describe('critical-path strategy on the local engine', () => {
     });
     expect(rec.ran().sort()).toStrictEqual(['c', 'end', 'no', 'x']);
   });
+
+  it('prunes carried routes in a large tracked workflow and still routes every node right', async () => {
+    // Prepare: 400 nodes behind a condition, with hints (deep nesting); the condition routes to some roots only
+    const dag = randomDag('layered', 400, 42);
+    const hints = randomDurations(dag.ids, 'lognormal', 42);
+    const roots = dag.ids.filter((id) => !dag.edges.some((e) => e.to === id));
+    const base = dagWorkflow(dag, hints);
+    const def: WorkflowDefinition = {
+      ...base,
+      nodes: [cond('c'), ...base.nodes],
+      edges: [...roots.map((id, i) => ({ from: 'c', to: id, when: i % 2 === 0 ? 'even' : 'odd' })), ...base.edges],
+    };
+    const plan = planWorkflow(def, 'critical-path');
+    // Act
+    const { rec, outcome } = await run(def, { c: () => ({ route: 'w:"even"' }) });
+    // Assess: a node runs iff a path of live edges reaches it
+    expect(plan.carry).toBeDefined();
+    expect(outcome.status).toBe('SUCCEEDED');
+    const live = new Set(roots.filter((_, i) => i % 2 === 0));
+    for (const id of dag.ids) if (dag.edges.some((e) => e.to === id && live.has(e.from))) live.add(id);
+    expect(rec.ran().sort()).toStrictEqual(['c', ...live].sort());
+  }, 20_000);
 });

@@ -108,6 +108,9 @@ describe('run and gate routes × actor', () => {
           // Assess
           expect(res.status, res.text).toBe(rc.expect[actor]);
           if (res.status === 202) runIds.push(res.body.runId as string);
+          if (route.name === 'listRuns' && res.status === 200 && actor === 'publicStranger') {
+            expect((res.body.items as { runId: string }[]).map((r) => r.runId), 'another user\'s run listed').not.toContain(runId);
+          }
           await assertNoSecrets(res.text);
         });
       }

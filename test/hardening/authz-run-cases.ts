@@ -20,7 +20,8 @@ export interface RunRouteCase {
   expect: Record<Actor, number>;
 }
 
-const read = { owner: 200, stranger: 404, anonymous: 401, viewer: 200, runner: 200, approver: 200, editor: 200, expired: 404, publicStranger: 200, nonApprover: 200 };
+// A stranger on a public workflow sees only the runs they started: the owner's run is a 404 to them.
+const read = { owner: 200, stranger: 404, anonymous: 401, viewer: 200, runner: 200, approver: 200, editor: 200, expired: 404, publicStranger: 404, nonApprover: 200 };
 
 /** Rows for the run and gate routes, keyed by route name. */
 export const RUN_ROUTE_CASES: Partial<Record<RouteSpec['name'], RunRouteCase>> = {
@@ -28,19 +29,20 @@ export const RUN_ROUTE_CASES: Partial<Record<RouteSpec['name'], RunRouteCase>> =
     body: { input: { q: 'matrix' } },
     expect: { owner: 202, stranger: 404, anonymous: 401, viewer: 403, runner: 202, approver: 202, editor: 202, expired: 404, publicStranger: 202, nonApprover: 202 },
   },
-  listRuns: { expect: read },
+  // Listing answers, filtered to the caller's own runs for a public-only viewer (checked by the test).
+  listRuns: { expect: { ...read, publicStranger: 200 } },
   getRun: { expect: read },
   listNodeRuns: { expect: read },
   listRunEvents: { expect: read },
   cancelRun: {
     ownRun: true,
     // The owner started the run: only the owner, an editor, or the user who started it may cancel it.
-    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 200, expired: 404, publicStranger: 403, nonApprover: 200 },
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 200, expired: 404, publicStranger: 404, nonApprover: 200 },
   },
   decideGate: {
     ownRun: true,
     body: { comment: 'matrix' },
-    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 200, editor: 200, expired: 404, publicStranger: 403, nonApprover: 403 },
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 200, editor: 200, expired: 404, publicStranger: 404, nonApprover: 403 },
   },
 };
 
@@ -50,7 +52,7 @@ export type WsOutcome = 'refused' | 'accepted' | 'subscribed' | 'not_found' | 'u
 /** Rows for the WebSocket routes: the outcome per actor (subscribe rows run against the matrix's run). */
 export const WS_CASES: Record<(typeof WS_ROUTES)[number], Record<Actor, WsOutcome>> = {
   $connect: { owner: 'accepted', stranger: 'accepted', anonymous: 'refused', viewer: 'accepted', runner: 'accepted', approver: 'accepted', editor: 'accepted', expired: 'accepted', publicStranger: 'accepted', nonApprover: 'accepted' },
-  subscribe: { owner: 'subscribed', stranger: 'not_found', anonymous: 'refused', viewer: 'subscribed', runner: 'subscribed', approver: 'subscribed', editor: 'subscribed', expired: 'not_found', publicStranger: 'subscribed', nonApprover: 'subscribed' },
+  subscribe: { owner: 'subscribed', stranger: 'not_found', anonymous: 'refused', viewer: 'subscribed', runner: 'subscribed', approver: 'subscribed', editor: 'subscribed', expired: 'not_found', publicStranger: 'not_found', nonApprover: 'subscribed' },
   unsubscribe: { owner: 'unsubscribed', stranger: 'unsubscribed', anonymous: 'refused', viewer: 'unsubscribed', runner: 'unsubscribed', approver: 'unsubscribed', editor: 'unsubscribed', expired: 'unsubscribed', publicStranger: 'unsubscribed', nonApprover: 'unsubscribed' },
   $default: { owner: 'unknown_action', stranger: 'unknown_action', anonymous: 'refused', viewer: 'unknown_action', runner: 'unknown_action', approver: 'unknown_action', editor: 'unknown_action', expired: 'unknown_action', publicStranger: 'unknown_action', nonApprover: 'unknown_action' },
   $disconnect: { owner: 'cleaned_up', stranger: 'cleaned_up', anonymous: 'refused', viewer: 'cleaned_up', runner: 'cleaned_up', approver: 'cleaned_up', editor: 'cleaned_up', expired: 'cleaned_up', publicStranger: 'cleaned_up', nonApprover: 'cleaned_up' },

@@ -109,7 +109,7 @@ const DANGEROUS_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'ha
 /** Any JSON value, including the troublesome ones. */
 const anyJson: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
-  fc.constantFrom<Json>(null, '', 0, -1, 1e308, -0, true, [], {}, '$', '$$', '${', 'x'.repeat(70), '\u0000', '\uD800', 'ü🙂'),
+  fc.constantFrom<Json>(null, '', 0, -1, 1e308, -1e126, 1e-200, 2 ** 53, -0, true, [], {}, '$', '$$', '${', 'x'.repeat(70), '\u0000', '\uD800', 'ü🙂'),
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
 
@@ -170,7 +170,9 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     const key = pick % 2 === 0 ? 'nodes' : 'edges';
     const list = listOf(doc, key);
     const item = list[0] ?? null;
-    return setAt(doc, [key], Array.from({ length: n }, (_, i) => (key === 'nodes' && item && typeof item === 'object' ? { ...(item as object), id: `n${i}` } : item)));
+    // Keep bodies in the tens of MB at most: a large item is copied only a few times.
+    const copies = JSON.stringify(item).length > 2_000 ? 3 : n;
+    return setAt(doc, [key], Array.from({ length: copies }, (_, i) => (key === 'nodes' && item && typeof item === 'object' ? { ...(item as object), id: `n${i}` } : item)));
   }),
   badExpression.map((expr): Mutation => (doc, pick) => {
     const nodes = nodesOf(doc);

@@ -104,7 +104,9 @@ describe('gate races', () => {
         if (gate?.status === 'approved' || gate?.status === 'rejected') expect(winner, `the gate was decided but its decider was told it lost: ${story}`).toBeDefined();
         const sends = h.orchestrator.ledger.sends.filter((x) => x.taskToken === token);
         expect(sends.filter((x) => x.accepted).length, 'token completed twice').toBeLessThanOrEqual(1);
-        expect(sends.length, `a loser reached the orchestrator: ${story}`).toBeLessThanOrEqual(1);
+        // A loser may finish the winner's interrupted follow-up (and find the token spent), never send its own decision.
+        const recorded = gate?.status === 'approved' ? 'success' : gate?.status === 'rejected' ? 'failure' : undefined;
+        for (const x of sends) expect(x.kind, `a send that is not the recorded decision: ${story}`).toBe(recorded);
         const acted = commands.some((c) => c.kind === 'timeout' || (c.kind === 'cancel' ? c.as === 'alice' : c.as !== 'carol'));
         if (acted) expect(gate?.status, story).not.toBe('waiting');
         await assertConsistentRun(h.stores, runId);

@@ -90,8 +90,8 @@ const NODE_END = new Set(['node.succeeded', 'node.failed', 'node.skipped', 'node
 const RUN_END = new Set(['run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out']);
 
 /**
- * Checks the run's records agree with its log: `seq` is 1..n without gaps, each node ends at most once, and
- * its record shows the status its end event announced, the run ends at most once and shows that status,
+ * Checks the run's records agree with its log: `seq` is 1..n without gaps, each node ends at most once, logs
+ * nothing of its own after it ended (statuses never go backwards), and its record shows the status its end event announced, the run ends at most once and shows that status,
  * and each (node, attempt) started at most once. Returns the events.
  */
 export async function assertConsistentRun(stores: RunStores, runId: string): Promise<RunEvent[]> {
@@ -101,6 +101,9 @@ export async function assertConsistentRun(stores: RunStores, runId: string): Pro
   const ended = new Map<string, string>();
   const started = new Set<string>();
   for (const e of events) {
+    if ((e.type === 'node.started' || e.type === 'node.retrying' || e.type === 'node.waiting') && ended.has(e.nodeId ?? '')) {
+      throw new Error(`node ${e.nodeId} moved on after it ended (${ended.get(e.nodeId ?? '')} then ${e.type} at seq ${e.seq})`);
+    }
     if (e.type === 'node.started') {
       const key = `${e.nodeId}:${String(e.data.attempt)}`;
       expect(started.has(key), `node.started twice for ${key}`).toBe(false);

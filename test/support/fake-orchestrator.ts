@@ -1,8 +1,9 @@
 /**
  * An in-memory orchestrator for API tests: records registrations (so tests can assert what was compiled)
  * and started executions, and runs nothing (started runs stay `running`; stops and task results are accepted).
+ * `describe` reports a started execution as `RUNNING` (or what a test set in `ended`), any other as not found.
  */
-import type { Orchestrator } from '../../shared/ports/orchestrator';
+import type { ExecutionDescription, Orchestrator } from '../../shared/ports/orchestrator';
 
 /** A registration the fake saw. */
 export interface Registration {
@@ -16,15 +17,19 @@ export interface FakeOrchestrator extends Orchestrator {
   registrations: Registration[];
   /** Run ids of the executions started. */
   started: string[];
+  /** How a started execution ended, by run id, as `describe` reports it (set by tests). */
+  ended: Map<string, ExecutionDescription>;
 }
 
 /** Builds a fake orchestrator. */
 export function createFakeOrchestrator(): FakeOrchestrator {
   const registrations: Registration[] = [];
   const started: string[] = [];
+  const ended = new Map<string, ExecutionDescription>();
   return {
     registrations,
     started,
+    ended,
     async register(input) {
       registrations.push(input);
       const arn = `arn:aws:states:local:000000000000:stateMachine:fake-${input.workflowId}`;
@@ -35,6 +40,11 @@ export function createFakeOrchestrator(): FakeOrchestrator {
       return { executionArn: `${input.versionArn.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '')}:${input.runId}` };
     },
     async stop() {},
+    async describe(input) {
+      const runId = input.executionArn.split(':').at(-1) ?? '';
+      if (!started.includes(runId)) return { status: 'NOT_FOUND' };
+      return ended.get(runId) ?? { status: 'RUNNING' };
+    },
     async sendTaskSuccess() {},
     async sendTaskFailure() {},
   };

@@ -83,6 +83,7 @@ export function createStrictOrchestrator(options: StrictOrchestratorOptions = {}
       ledger.stops.push(input.executionArn);
       for (const t of ledger.tokens.values()) if (t.runId === runOf(input.executionArn) && t.state === 'open') t.state = 'closed';
     }),
+    describe: (input) => faulty('describe', () => (ledger.stops.includes(input.executionArn) ? { status: 'ABORTED' as const } : { status: 'RUNNING' as const })),
     sendTaskSuccess: (input) => faulty('sendTaskSuccess', () => complete(input.taskToken, 'success')),
     sendTaskFailure: (input) => faulty('sendTaskFailure', () => complete(input.taskToken, 'failure')),
   };
@@ -100,6 +101,7 @@ export function withOrchestratorFaults(
     register: (input: Parameters<Orchestrator['register']>[0]) => orchestrator.register(input),
     start: (input: Parameters<Orchestrator['start']>[0]) => call('start', () => orchestrator.start(input)),
     stop: (input: Parameters<Orchestrator['stop']>[0]) => call('stop', () => orchestrator.stop(input)),
+    describe: (input: Parameters<Orchestrator['describe']>[0]) => call('describe', () => orchestrator.describe(input)),
     sendTaskSuccess: (input: Parameters<Orchestrator['sendTaskSuccess']>[0]) => call('sendTaskSuccess', () => orchestrator.sendTaskSuccess(input)),
     sendTaskFailure: (input: Parameters<Orchestrator['sendTaskFailure']>[0]) => call('sendTaskFailure', () => orchestrator.sendTaskFailure(input)),
   };
