@@ -59,17 +59,44 @@ const CLOSED_TASK_ERRORS: Record<string, 'task_timed_out' | 'task_closed'> = {
   TaskDoesNotExist: 'task_closed',
 };
 
+/** Step Functions was throttled or unavailable: retrying later may succeed. */
+export class OrchestratorUnavailableError extends BraidError {
+  constructor(sdkError: string, options?: { cause?: unknown }) {
+    super('orchestrator_unavailable', `Step Functions is unavailable or throttling (${sdkError})`, options);
+    this.name = 'Braid.Transient';
+  }
+}
+
+const TRANSIENT_SDK_ERRORS = new Set(['ThrottlingException', 'TooManyRequestsException', 'ServiceUnavailable', 'ServiceUnavailableException', 'InternalServerError', 'InternalFailure', 'RequestTimeout']);
+
+/** Throttling, 5xx and timeouts from the SDK; never a client error such as a missing execution. */
+function isTransientSdkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return TRANSIENT_SDK_ERRORS.has(error.name) || (status !== undefined && status >= 500) || error.name === 'TimeoutError';
+}
+
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : '';
 }
 
 /** Step Functions through the AWS SDK. */
 export class SfnOrchestrator implements Orchestrator {
-  constructor(private readonly options: SfnOrchestratorOptions) {}
+  /** The client, with throttling and service faults renamed `Braid.Transient` (503 over HTTP, retried in ASL). */
+  private readonly client: Pick<SFNClient, 'send'>;
+
+  constructor(private readonly options: SfnOrchestratorOptions) {
+    const send = options.client.send.bind(options.client) as (command: unknown) => Promise<unknown>;
+    this.client = {
+      send: ((command: unknown) => send(command).catch((error: unknown) => {
+        throw isTransientSdkError(error) ? new OrchestratorUnavailableError(errorName(error), { cause: error }) : error;
+      })) as SFNClient['send'],
+    };
+  }
 
   /** CreateStateMachine (published), or UpdateStateMachine (published) when it already exists. */
   async register(input: { workflowId: string; version: number; definition: object }): Promise<RegisteredMachine> {
-    const { client, roleArn, namePrefix, loggingConfiguration, tracingConfiguration } = this.options;
+    const { roleArn, namePrefix, loggingConfiguration, tracingConfiguration } = this.options;
     // Only the compile function registers; the others build the adapter without these.
     if (!roleArn || !namePrefix) throw new OrchestratorError('register needs the roleArn and namePrefix options');
     const name = `${namePrefix}-${input.workflowId}`;
@@ -80,14 +107,14 @@ export class SfnOrchestrator implements Orchestrator {
       ...(tracingConfiguration ? { tracingConfiguration } : {}),
     };
     try {
-      const created = await client.send(
+      const created = await this.client.send(
         new CreateStateMachineCommand({ name, definition, roleArn, type: 'STANDARD', publish: true, versionDescription, ...config }),
       );
       return this.machine(created.stateMachineArn, created.stateMachineVersionArn);
     } catch (error) {
       if (errorName(error) !== 'StateMachineAlreadyExists') throw error;
       const stateMachineArn = this.existingArn(name, error);
-      const updated = await client.send(
+      const updated = await this.client.send(
         new UpdateStateMachineCommand({ stateMachineArn, definition, roleArn, publish: true, versionDescription, ...config }),
       );
       return this.machine(stateMachineArn, updated.stateMachineVersionArn);
@@ -100,7 +127,7 @@ export class SfnOrchestrator implements Orchestrator {
    */
   async start(input: { versionArn: string; runId: string; input: object }): Promise<{ executionArn: string }> {
     try {
-      const started = await this.options.client.send(
+      const started = await this.client.send(
         new StartExecutionCommand({ stateMachineArn: input.versionArn, name: input.runId, input: JSON.stringify(input.input) }),
       );
       if (!started.executionArn) throw new OrchestratorError('StartExecution returned no executionArn');
@@ -108,7 +135,7 @@ export class SfnOrchestrator implements Orchestrator {
     } catch (error) {
       if (errorName(error) !== 'ExecutionAlreadyExists') throw error;
       const executionArn = executionArnOf(input.versionArn, input.runId);
-      const existing = await this.options.client.send(new DescribeExecutionCommand({ executionArn }));
+      const existing = await this.client.send(new DescribeExecutionCommand({ executionArn }));
       if (!isDeepStrictEqual(parseJson(existing.input), input.input)) {
         throw new ConflictError('execution_exists', `execution ${input.runId} exists with another input`, { cause: error });
       }
@@ -119,10 +146,10 @@ export class SfnOrchestrator implements Orchestrator {
   /** StopExecution; an execution that has already ended is left as it is. */
   async stop(input: { executionArn: string; error: string; cause: string }): Promise<void> {
     try {
-      await this.options.client.send(new StopExecutionCommand(input));
+      await this.client.send(new StopExecutionCommand(input));
     } catch (error) {
       if (errorName(error) === 'ExecutionDoesNotExist') throw new NotFoundError('execution', input.executionArn, { cause: error });
-      const current = await this.options.client
+      const current = await this.client
         .send(new DescribeExecutionCommand({ executionArn: input.executionArn }))
         .catch(() => undefined);
       if (current?.status && current.status !== 'RUNNING' && current.status !== 'PENDING_REDRIVE') return;
@@ -137,7 +164,7 @@ export class SfnOrchestrator implements Orchestrator {
   async describe(input: { executionArn: string }): Promise<ExecutionDescription | ExecutionNotFound> {
     let out;
     try {
-      out = await this.options.client.send(new DescribeExecutionCommand({ executionArn: input.executionArn }));
+      out = await this.client.send(new DescribeExecutionCommand({ executionArn: input.executionArn }));
     } catch (error) {
       if (errorName(error) === 'ExecutionDoesNotExist') return { status: 'NOT_FOUND' };
       throw error;
@@ -169,8 +196,8 @@ export class SfnOrchestrator implements Orchestrator {
   private async sendTask(command: SendTaskSuccessCommand | SendTaskFailureCommand): Promise<void> {
     try {
       // Each command type is its own overload of `send`; the union needs one call per type.
-      if (command instanceof SendTaskSuccessCommand) await this.options.client.send(command);
-      else await this.options.client.send(command);
+      if (command instanceof SendTaskSuccessCommand) await this.client.send(command);
+      else await this.client.send(command);
     } catch (error) {
       const reason = CLOSED_TASK_ERRORS[errorName(error)];
       // Never put the token in the message: it is a secret that must not reach logs or responses.

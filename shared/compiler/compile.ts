@@ -15,7 +15,7 @@ import { renderAsl } from './render';
 export interface CompileOptions {
   /** ARN of the executor Lambda every Task invokes (locally: any function name). */
   executorArn: string;
-  /** How nodes are arranged in time. @default "levels" */
+  /** How nodes are arranged in time (BENCHMARKS.md compares them). @default "critical-path" */
   strategy?: PlanStrategy;
 }
 
@@ -38,7 +38,7 @@ export interface CompiledWorkflow {
 export function compileWorkflow(def: WorkflowDefinition, options: CompileOptions): CompiledWorkflow {
   const validation = validateDefinition(def);
   if (!validation.valid || !validation.definition) throw new CompileError(validation.errors);
-  const plan = planWorkflow(validation.definition, options.strategy ?? 'levels');
+  const plan = planWorkflow(validation.definition, options.strategy ?? 'critical-path');
   const asl = renderAsl(plan, { executorArn: options.executorArn, comment: `Braid workflow "${def.name}" (${plan.strategy})` });
   const estimates = estimate(plan, asl);
   const issues = [];

@@ -41,7 +41,7 @@ describe('compileWorkflow: whole outputs', () => {
     // Prepare
     const def = workflow([tool('a', { retry: { maxAttempts: 3, intervalSeconds: 2, backoffRate: 1.5 } }), tool('b', { timeoutSeconds: 30 })], ['a->b']);
     // Act
-    const { asl, levels } = compileWorkflow(def, { executorArn: FN });
+    const { asl, levels } = compileWorkflow(def, { executorArn: FN, strategy: 'levels' });
     // Assess
     expect(levels).toStrictEqual([['a'], ['b']]);
     expect(asl).toStrictEqual({
@@ -81,7 +81,7 @@ describe('compileWorkflow: whole outputs', () => {
       ['a->fan', 'fan->b', 'fan->c', 'b->j', 'c->j', 'j->d'],
     );
     // Act
-    const { asl, levels } = compileWorkflow(def, { executorArn: FN });
+    const { asl, levels } = compileWorkflow(def, { executorArn: FN, strategy: 'levels' });
     // Assess
     expect(levels).toStrictEqual([['a'], ['b', 'c'], ['d']]);
     const task = (id: string, extra: object) => ({
@@ -128,7 +128,7 @@ describe('compileWorkflow: whole outputs', () => {
       [{ from: 'c', to: 'yes', when: true }, { from: 'c', to: 'no', default: true }, 'yes->j', 'no->j', 'j->end'],
     );
     // Act
-    const { asl, levels } = compileWorkflow(def, { executorArn: FN });
+    const { asl, levels } = compileWorkflow(def, { executorArn: FN, strategy: 'levels' });
     // Assess
     expect(levels).toStrictEqual([['c'], ['no', 'yes'], ['end']]);
     const tracked = (id: string, next: object) => ({
@@ -249,7 +249,7 @@ describe('compileWorkflow: properties of the output', () => {
     // Act
     let caught: unknown;
     try {
-      compileWorkflow(workflow(nodes, edges), { executorArn: FN });
+      compileWorkflow(workflow(nodes, edges), { executorArn: FN, strategy: 'levels' });
     } catch (error) {
       caught = error;
     }

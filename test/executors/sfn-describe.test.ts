@@ -79,13 +79,13 @@ describe('SfnOrchestrator.describe', () => {
 
   it('rethrows any other error', async () => {
     // Prepare
-    sfnMock.on(DescribeExecutionCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    sfnMock.on(DescribeExecutionCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
 
     // Act
     const error = await failure(new SfnOrchestrator({ client }).describe({ executionArn: EXEC_ARN }));
 
     // Assess
-    expect((error as Error).name).toBe('ThrottlingException');
+    expect((error as Error).name).toBe('AccessDeniedException');
   });
 
   it('refuses a status it does not know', async () => {

@@ -186,14 +186,14 @@ describe('SfnOrchestrator.stop', () => {
 
   it('rethrows a failure to stop a running execution', async () => {
     // Prepare
-    sfnMock.on(StopExecutionCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    sfnMock.on(StopExecutionCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: EXEC_ARN, status: 'RUNNING' });
 
     // Act
     const error = await failure(orchestrator().stop({ executionArn: EXEC_ARN, error: 'e', cause: 'c' }));
 
     // Assess
-    expect((error as Error).name).toBe('ThrottlingException');
+    expect((error as Error).name).toBe('AccessDeniedException');
   });
 
   it('maps an unknown execution to NotFoundError', async () => {
@@ -259,5 +259,29 @@ describe('SfnOrchestrator task tokens', () => {
 
     // Assess
     expect(error).toBeInstanceOf(TaskClosedError);
+  });
+});
+
+describe('SfnOrchestrator service faults', () => {
+  beforeEach(() => sfnMock.reset());
+
+  it('renames throttling Braid.Transient so the API answers 503 and the state machine retries', async () => {
+    // Prepare
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    sfnMock.on(StartExecutionCommand).rejects(throttled);
+    // Act
+    const outcome = await orchestrator().start({ versionArn: VERSION_ARN, runId: 'run-1', input: { runId: 'run-1', r: {} } }).catch((e: unknown) => e);
+    // Assess
+    expect(outcome).toMatchObject({ name: 'Braid.Transient', code: 'orchestrator_unavailable' });
+  });
+
+  it('passes a client error through unchanged', async () => {
+    // Prepare
+    const invalid = Object.assign(new Error('bad arn'), { name: 'InvalidArn', $metadata: { httpStatusCode: 400 } });
+    sfnMock.on(StartExecutionCommand).rejects(invalid);
+    // Act
+    const outcome = await orchestrator().start({ versionArn: VERSION_ARN, runId: 'run-1', input: { runId: 'run-1', r: {} } }).catch((e: unknown) => e);
+    // Assess
+    expect(outcome).toMatchObject({ name: 'InvalidArn' });
   });
 });
