@@ -7,7 +7,7 @@
  * re-reads after releasing, so an event appended during its drain is not left behind.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventLogRepository } from '../store/events';
+import type { EventLogRepository, EventPage } from '../store/events';
 import type { SubscriptionRepository } from '../store/subscriptions';
 import { encodeEvent } from './messages';
 import type { ConnectionPoster } from './poster';
@@ -101,4 +101,27 @@ async function retried<T>(call: () => Promise<T>): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
     }
   }
+}
+
+/**
+ * One fan-out's view of the log: concurrent drains that read from the same cursor share one read, instead of
+ * one per subscriber. Empty pages (and failures) are never shared, so a drain that re-reads because
+ * `lastSeq` moved on always reads afresh; a shared non-empty page is a snapshot whose events are all real,
+ * and the drain's next read starts after its last seq.
+ */
+export function sharePages(events: DrainDeps['events']): DrainDeps['events'] {
+  const pages = new Map<string, Promise<EventPage>>();
+  return {
+    lastSeq: (runId) => events.lastSeq(runId),
+    list(runId, options = {}) {
+      const key = `${runId}:${options.after ?? 0}:${options.limit ?? ''}`;
+      let page = pages.get(key);
+      if (!page) {
+        page = events.list(runId, options);
+        pages.set(key, page);
+        page.then((p) => { if (p.events.length === 0) pages.delete(key); }, () => pages.delete(key));
+      }
+      return page;
+    },
+  };
 }

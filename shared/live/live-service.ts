@@ -6,7 +6,7 @@ import { BraidError } from '../errors';
 import type { ConnectionRepository } from '../store/connections';
 import type { EventLogRepository } from '../store/events';
 import type { SubscriptionRepository } from '../store/subscriptions';
-import { createDrain, type DrainOutcome } from './drain';
+import { createDrain, sharePages, type DrainDeps, type DrainOutcome } from './drain';
 import { ClientMessageSchema, encodeMessage, type ErrorMessage } from './messages';
 import type { ConnectionPoster } from './poster';
 import type { RunAccess } from './run-access';
@@ -49,13 +49,14 @@ export interface LiveService {
 /** Builds the live service. */
 export function createLiveService(deps: LiveServiceDeps): LiveService {
   const now = deps.now ?? (() => new Date());
-  const drain = createDrain({
-    events: deps.events,
+  const drainOver = (events: DrainDeps['events']) => createDrain({
+    events,
     subscriptions: deps.subscriptions,
     poster: deps.poster,
     nowMs: () => now().getTime(),
     ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}),
   });
+  const drain = drainOver(deps.events);
 
   async function reply(connectionId: string, message: Parameters<typeof encodeMessage>[0]): Promise<boolean> {
     if ((await deps.poster.post(connectionId, encodeMessage(message))) === 'gone') {
@@ -131,7 +132,9 @@ export function createLiveService(deps: LiveServiceDeps): LiveService {
 
     async fanOut(runId) {
       const subs = await deps.subscriptions.listForRun(runId);
-      const results = await Promise.allSettled(subs.map((sub) => drain(runId, sub.connectionId)));
+      // Subscribers at the same cursor (the usual case) share one read of the log.
+      const shared = drainOver(sharePages(deps.events));
+      const results = await Promise.allSettled(subs.map((sub) => shared(runId, sub.connectionId)));
       const counts: Record<DrainOutcome, number> = { done: 0, busy: 0, gone: 0 };
       const failures: unknown[] = [];
       for (const result of results) {
