@@ -3,18 +3,8 @@
  * nearly series-parallel shapes; uniform 1-10 s and lognormal durations.
  */
 import type { WorkflowDefinition } from '../shared/definition/schema';
-
-/** A seeded PRNG (mulberry32): the same seed gives the same sequence on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded PRNG (mulberry32) the fault-injection suites replay with.
+import { seededRandom as rng } from '../test/support/fault-dynamo';
 
 /** The DAG shapes of the suite. */
 export type DagShape = 'layered' | 'sparse' | 'near-sp';

@@ -5,9 +5,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { Role, type AgentCard, type Message, type Part } from '@a2a-js/sdk';
+import { Role, type Message, type Part } from '@a2a-js/sdk';
 import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore, type AgentExecutor } from '@a2a-js/sdk/server';
-import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
+import { jsonRpcAgentCard, mountA2a } from './a2a-server';
 import type { DemoServer } from './demo-tool';
 
 /** The port `examples/hotel-booking.json` expects the demo agent on. */
@@ -74,17 +74,10 @@ export async function startDemoAgent(options: { port?: number } = {}): Promise<D
     s.once('error', reject);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const card: AgentCard = {
+  const card = jsonRpcAgentCard({
+    url,
     name: 'Braid demo hotel picker',
     description: 'Picks the cheapest hotel from a list',
-    supportedInterfaces: [{ url: `${url}/a2a/jsonrpc`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }],
-    provider: undefined,
-    version: '1.0.0',
-    capabilities: { streaming: false, pushNotifications: false, extensions: [] },
-    securitySchemes: {},
-    securityRequirements: [],
-    defaultInputModes: ['text/plain', 'application/json'],
-    defaultOutputModes: ['text/plain', 'application/json'],
     skills: [
       {
         id: 'pick-hotel',
@@ -97,11 +90,9 @@ export async function startDemoAgent(options: { port?: number } = {}): Promise<D
         securityRequirements: [],
       },
     ],
-    signatures: [],
-  };
+  });
   const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), pickerExecutor);
-  app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: handler }));
-  app.use('/a2a/jsonrpc', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+  mountA2a(app, handler);
   return {
     url,
     close: () =>

@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { Role, TaskState, type AgentCard, type Message, type Part } from '@a2a-js/sdk';
+import { Role, TaskState, type Message, type Part } from '@a2a-js/sdk';
 import {
   AgentEvent,
   DefaultRequestHandler,
@@ -15,7 +15,7 @@ import {
   type ExecutionEventBus,
   type RequestContext,
 } from '@a2a-js/sdk/server';
-import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
+import { jsonRpcAgentCard, mountA2a } from '../../examples/a2a-server';
 
 /** What the agent replies with; a function receives the request and decides per call. */
 export interface A2AReply {
@@ -145,24 +145,10 @@ export async function startA2AAgent(options: A2AAgentOptions = {}): Promise<A2AA
     s.once('error', reject);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const card: AgentCard = {
-    name: options.name ?? 'Test agent',
-    description: 'A scripted agent for Braid tests',
-    supportedInterfaces: [{ url: `${url}/a2a/jsonrpc`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }],
-    provider: undefined,
-    version: '1.0.0',
-    capabilities: { streaming: false, pushNotifications: false, extensions: [] },
-    securitySchemes: {},
-    securityRequirements: [],
-    defaultInputModes: ['text/plain', 'application/json'],
-    defaultOutputModes: ['text/plain', 'application/json'],
-    skills: [],
-    signatures: [],
-  };
+  const card = jsonRpcAgentCard({ url, name: options.name ?? 'Test agent', description: 'A scripted agent for Braid tests' });
   const received: ReceivedMessage[] = [];
   const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), new ScriptedExecutor(options, received));
-  app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: handler }));
-  app.use('/a2a/jsonrpc', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+  mountA2a(app, handler);
   return {
     url,
     received,
