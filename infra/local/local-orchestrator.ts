@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError } from '../../shared/errors';
 import {
+  executionArnOf,
   TaskClosedError,
   type ExecutionDescription,
   type ExecutionNotFound,
@@ -80,8 +81,7 @@ export class LocalOrchestrator implements Orchestrator {
     if (existing) return { executionArn: existing.executionArn };
     const runner = await this.runnerFor(input.versionArn);
     const stateMachineArn = input.versionArn.split(':').slice(0, 7).join(':');
-    const name = stateMachineArn.split(':')[6] ?? 'braid';
-    const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${name}:${input.runId}`;
+    const executionArn = executionArnOf(input.versionArn, input.runId);
     const run = runner.run(input.input, {
       invoke: async (_functionName, payload, meta) => {
         if (meta.taskToken) this.tokens.set(meta.taskToken, runner);

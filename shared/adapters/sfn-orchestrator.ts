@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { BraidError, ConflictError, NotFoundError } from '../errors';
 import {
+  executionArnOf,
   TaskClosedError,
   type ExecutionDescription,
   type ExecutionNotFound,
@@ -220,13 +221,6 @@ export class SfnOrchestrator implements Orchestrator {
   }
 }
 
-/** `arn:…:stateMachine:<name>:<version>` + run id → `arn:…:execution:<name>:<runId>`. */
-export function executionArnOf(versionArn: string, runId: string): string {
-  const parts = versionArn.split(':');
-  // arn, partition, states, region, account, stateMachine, name[, version]
-  if (parts.length < 7 || parts[5] !== 'stateMachine') throw new OrchestratorError(`not a state machine ARN: ${versionArn}`);
-  return [...parts.slice(0, 5), 'execution', parts[6], runId].join(':');
-}
 
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;
@@ -236,3 +230,5 @@ function parseJson(text: string | undefined): unknown {
     return text;
   }
 }
+
+export { executionArnOf };

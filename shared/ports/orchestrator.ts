@@ -3,7 +3,7 @@
  * `shared/adapters/sfn-orchestrator.ts` (AWS SDK) and `infra/local/local-orchestrator.ts`
  * (aws-local-stepfunctions).
  */
-import { ConflictError } from '../errors';
+import { BraidError, ConflictError } from '../errors';
 
 /** A state machine registered for one workflow version. */
 export interface RegisteredMachine {
@@ -53,4 +53,15 @@ export class TaskClosedError extends ConflictError {
     super(reason, message, options);
     this.name = 'TaskClosedError';
   }
+}
+
+/**
+ * The execution ARN both adapters give a run: `arn:…:stateMachine:<name>:<version>` + run id →
+ * `arn:…:execution:<name>:<runId>` (Step Functions' own rule for executions named after the run id).
+ */
+export function executionArnOf(versionArn: string, runId: string): string {
+  const parts = versionArn.split(':');
+  // arn, partition, states, region, account, stateMachine, name[, version]
+  if (parts.length < 7 || parts[5] !== 'stateMachine') throw new BraidError('invalid_arn', `not a state machine ARN: ${versionArn}`);
+  return [...parts.slice(0, 5), 'execution', parts[6], runId].join(':');
 }

@@ -6,7 +6,7 @@
  * An execution that ended without `finalize` leaves a run that still says running; this closes it and its open
  * nodes and gates. A run already final is left alone except for closing anything still open.
  */
-import { executionArnOf } from '../adapters/sfn-orchestrator';
+import { executionArnOf } from '../ports/orchestrator';
 import type { ExecutionStatus, Orchestrator } from '../ports/orchestrator';
 import type { ErrorInfo } from '../model/types';
 import { NotFoundError } from '../errors';
