@@ -215,13 +215,7 @@ function candidateCuts(ctx: Ctx, set: number[], cp: number): Cut[] {
     for (const v of set) keys[v] = (1 - alpha) * (es[v] as number) + alpha * (cp - (tail[v] as number));
     const key = (v: number) => keys[v] as number;
     const order = [...set].sort((x, y) => (keys[x] as number) - (keys[y] as number) || (pos[x] as number) - (pos[y] as number));
-    const suffixTail = new Float64Array(m + 1);
-    const suffixLevel = new Int32Array(m + 1).fill(2 ** 30);
-    for (let i = m - 1; i >= 0; i--) {
-      const v = order[i] as number;
-      suffixTail[i] = Math.max(suffixTail[i + 1] as number, tail[v] as number);
-      suffixLevel[i] = Math.min(suffixLevel[i + 1] as number, level[v] as number);
-    }
+    const { suffixTail, suffixLevel } = suffixBounds(order, tail, level);
     let prefixFinish = 0;
     let prefixLevel = -1;
     for (let i = 1; i < m; i++) {
@@ -282,13 +276,7 @@ function exactSegments(ctx: Ctx, set: number[], cp: number, stamp: number): numb
   const level = ctx.dag.level;
   const order = [...set].sort((x, y) => (es[x] as number) - (es[y] as number) || (pos[x] as number) - (pos[y] as number));
   const m = order.length;
-  const suffixTail = new Float64Array(m + 1);
-  const suffixLevel = new Int32Array(m + 1).fill(2 ** 30);
-  for (let i = m - 1; i >= 0; i--) {
-    const v = order[i] as number;
-    suffixTail[i] = Math.max(suffixTail[i + 1] as number, tail[v] as number);
-    suffixLevel[i] = Math.min(suffixLevel[i + 1] as number, level[v] as number);
-  }
+  const { suffixTail, suffixLevel } = suffixBounds(order, tail, level);
   const bounds: number[] = [];
   let prefixFinish = 0;
   let prefixLevel = -1;
@@ -331,4 +319,17 @@ function toSteps(tree: Tree, dag: IndexedDag, counter: { n: number }): PlanStep[
   if (tree.kind === 'seq') return tree.items.flatMap((t) => toSteps(t, dag, counter));
   const name = `par:${counter.n++}`;
   return [{ kind: 'parallel', name, branches: tree.items.map((t) => toSteps(t, dag, counter)) }];
+}
+
+/** For each position of `order`, the largest tail and the smallest level from there to the end. */
+function suffixBounds(order: readonly number[], tail: ArrayLike<number>, level: ArrayLike<number>): { suffixTail: Float64Array; suffixLevel: Int32Array } {
+  const m = order.length;
+  const suffixTail = new Float64Array(m + 1);
+  const suffixLevel = new Int32Array(m + 1).fill(2 ** 30);
+  for (let i = m - 1; i >= 0; i--) {
+    const v = order[i] as number;
+    suffixTail[i] = Math.max(suffixTail[i + 1] as number, tail[v] as number);
+    suffixLevel[i] = Math.min(suffixLevel[i + 1] as number, level[v] as number);
+  }
+  return { suffixTail, suffixLevel };
 }
