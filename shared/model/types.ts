@@ -157,6 +157,8 @@ export const EVENT_TYPES = [
   'run.started', 'node.started', 'node.retrying', 'node.succeeded', 'node.failed', 'node.skipped',
   'node.waiting', 'gate.approved', 'gate.rejected', 'node.cancelled',
   'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out',
+  // Fills a seq whose transition turned out to be recorded already (two writers raced); clients skip it.
+  'log.filler',
 ] as const;
 /** An event type. */
 export type RunEventType = (typeof EVENT_TYPES)[number];

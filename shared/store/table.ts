@@ -31,6 +31,8 @@ export const keys = {
   nodeClaim: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `CLAIM#${nodeId}` }),
   eventLog: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'LOG' }),
   event: (runId: string, seq: number) => ({ PK: `RUN#${runId}`, SK: `EV#${String(seq).padStart(10, '0')}` }),
+  /** A recorded transition of a run's event log: binds its key to its seq, once. */
+  transition: (runId: string, transitionKey: string) => ({ PK: `RUN#${runId}`, SK: `TK#${transitionKey}` }),
   connection: (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'META' }),
   subscription: (runId: string, connectionId: string) => ({ PK: `RUN#${runId}`, SK: `SUB#${connectionId}` }),
   connectionSubscription: (connectionId: string, runId: string) => ({ PK: `CONN#${connectionId}`, SK: `SUB#${runId}` }),

@@ -54,16 +54,17 @@ describe('human gates', () => {
     const { runId } = await waitingRun('alice');
 
     // Act
-    const bodies = await Promise.all([
+    // Reads while the gate waits, then the decision (at once, the decision could land before the nodes read).
+    const reads = await Promise.all([
       stack.call('GET', `/api/v1/workflows/runs/${runId}/nodes`, { as: 'alice' }),
       stack.call('GET', `/api/v1/workflows/runs/${runId}/events`, { as: 'alice' }),
       stack.call('GET', `/api/v1/workflows/runs/${runId}`, { as: 'alice' }),
-      decide('alice', runId, 'approve'),
     ]);
+    const bodies = [...reads, await decide('alice', runId, 'approve')];
 
     // Assess
     for (const res of bodies) expect(res.text).not.toMatch(/token/i);
-    expect(bodies[0].body.items[0].gate).toMatchObject({ status: 'waiting', prompt: 'Ship it?' });
+    expect(reads[0].body.items[0].gate).toMatchObject({ status: 'waiting', prompt: 'Ship it?' });
   });
 
   it('fails the run with Braid.GateRejected when rejected', async () => {
