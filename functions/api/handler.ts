@@ -1,9 +1,9 @@
 /**
- * The api function: reads, validation, permissions, templates, diagrams and (through the runs engineer's
- * handlers) runs. `createHandler(deps)` is the composition seam used by the local stack and tests;
+ * The api function: reads, validation, permissions, templates, diagrams and runs (the run routes' handlers
+ * come from `functions/http/run-routes.ts`). `createHandler(deps)` is the composition seam used by the local stack and tests;
  * `handler` is the Lambda entry, configured from the environment at cold start.
  */
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { HttpHandler } from '../http/handler-types';
 import { handle } from 'hono/aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { validateDefinition } from '../../shared/definition/validate';
@@ -36,8 +36,7 @@ export interface ApiDeps {
   routes?: RouteHandlers;
 }
 
-/** An HTTP API (payload v2) Lambda handler. */
-export type HttpHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyResultV2>;
+export type { HttpHandler };
 
 /** Builds the api function's handler from its dependencies. */
 export function createHandler(deps: ApiDeps): HttpHandler {

@@ -15,7 +15,7 @@ import { createPermissionService } from '../../shared/services/permissions';
 import { createWorkflowWriteService } from '../../shared/services/workflow-write';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
-import type { HttpHandler } from '../api/handler';
+import type { HttpHandler } from '../http/handler-types';
 import { createHttpApp } from '../http/app';
 import { BaseConfigSchema, readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';

@@ -14,7 +14,7 @@ import { createGateService } from '../../shared/services/gate-service';
 import { createPermissionService } from '../../shared/services/permissions';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
-import type { HttpHandler } from '../api/handler';
+import type { HttpHandler } from '../http/handler-types';
 import { createHttpApp } from '../http/app';
 import { BaseConfigSchema, readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';

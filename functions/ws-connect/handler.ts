@@ -7,17 +7,14 @@ import type { LiveService } from '../../shared/live/live-service';
 import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
 import { readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';
+import type { WsResult } from '../http/handler-types';
 
 /** The `$connect` event: the WebSocket request context plus the authorizer's context. */
 export type WsConnectEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<
   APIGatewayEventWebsocketRequestContextV2 & { authorizer?: { principalId?: string; userId?: string } }
 >;
 
-/** What a WebSocket route integration returns. */
-export interface WsResult {
-  statusCode: number;
-  body?: string;
-}
+export type { WsResult };
 
 const EventSchema = z.object({
   requestContext: z.object({

@@ -7,7 +7,7 @@ import type { LiveService } from '../../shared/live/live-service';
 import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
 import { readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';
-import type { WsResult } from '../ws-connect/handler';
+import type { WsResult } from '../http/handler-types';
 
 const EventSchema = z.object({ requestContext: z.object({ connectionId: z.string().min(1) }).loose() });
 

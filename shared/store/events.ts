@@ -1,13 +1,14 @@
 /**
- * The run event log: an ordered, gap-free, exactly-once log of a run's transitions.
+ * The run event log: an ordered, gap-free, exactly-once log of a run's transitions, whose appends cost the same
+ * however long the log is.
  *
- * Algorithm (ARCHITECTURE.md, "Event log, exactly once and gap-free"): the `LOG` head item holds `lastSeq`,
- * the transition keys already recorded (`keys`: key -> seq) and events written to the head but not yet to their
- * own item (`pending`: key -> event). An append is ONE conditional update of the head that increments `lastSeq`
- * server-side, records the key and parks the event (`attribute_not_exists(keys.<key>)`): DynamoDB serializes
- * concurrent appends on the item, so writers never retry on contention. The writer then puts every pending
- * `EV#<seq>` up to its own, in seq order, and clears them. Readers materialize pending entries first, so a
- * crash between the two writes leaves no gap, and a repeated key returns the recorded event instead of adding one.
+ * Algorithm (ARCHITECTURE.md, "Event log"): a transition item `TK#<key>` binds each transition key to its seq,
+ * once; the `LOG` head holds `lastSeq` and only the appends in flight (`pending`: key -> event, `pseq`: key ->
+ * seq). An append reads the binding (recorded already?), claims the next seq with ONE conditional update of the
+ * head that increments `lastSeq` server-side (DynamoDB serializes concurrent appends on the item, so writers never
+ * retry on contention), then settles it: binds the key (conditional put, the first binding wins), puts `EV#<seq>`,
+ * clears the pending entry. Readers settle pending entries first, so a crash between the writes leaves no gap; a
+ * writer whose binding lost (another writer of the same key finished first) leaves a `log.filler` at its seq.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
