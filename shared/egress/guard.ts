@@ -123,7 +123,7 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
       checkUrl(url);
       let response: Response;
       try {
-        response = (await undiciFetch(url, { ...request, redirect: 'manual', dispatcher } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
+        response = toGlobalResponse(await undiciFetch(url, { ...request, redirect: 'manual', dispatcher } as Parameters<typeof undiciFetch>[1]));
       } catch (error) {
         const denial = findEgressDenial(error);
         if (denial) throw denial;
@@ -156,9 +156,17 @@ interface PlainRequest {
   signal?: AbortSignal | null | undefined;
 }
 
+/** The runtime's own `Response` (SDKs may test `instanceof Response`), streaming the same body. */
+function toGlobalResponse(response: Awaited<ReturnType<typeof undiciFetch>>): Response {
+  const nullBody = [101, 204, 205, 304].includes(response.status);
+  return new Response(nullBody ? null : (response.body as ReadableStream<Uint8Array> | null), {
+    status: response.status, statusText: response.statusText, headers: response.headers as unknown as Headers,
+  });
+}
+
 function normalize(input: string | URL | Request, init: RequestInit): { url: URL; request: PlainRequest } {
   if (typeof input === 'string' || input instanceof URL) {
-    const body = init.body;
+    const body = init.body instanceof URLSearchParams ? init.body.toString() : init.body;
     if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
       throw new TypeError('guarded fetch sends string or byte bodies only');
     }

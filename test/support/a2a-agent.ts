@@ -16,6 +16,7 @@ import {
   type RequestContext,
 } from '@a2a-js/sdk/server';
 import { jsonRpcAgentCard, mountA2a } from '../../examples/a2a-server';
+import { allowTestServer } from './egress';
 
 /** What the agent replies with; a function receives the request and decides per call. */
 export interface A2AReply {
@@ -144,7 +145,7 @@ export async function startA2AAgent(options: A2AAgentOptions = {}): Promise<A2AA
     const s = app.listen(options.port ?? 0, '127.0.0.1', () => resolve(s));
     s.once('error', reject);
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = allowTestServer(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const card = jsonRpcAgentCard({ url, name: options.name ?? 'Test agent', description: 'A scripted agent for Braid tests' });
   const received: ReceivedMessage[] = [];
   const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), new ScriptedExecutor(options, received));

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import * as z from 'zod';
+import { allowTestServer } from './egress';
 
 /** A `tools/call` the server received. */
 export interface RecordedToolCall {
@@ -98,7 +99,7 @@ export async function startMcpServer(options: { port?: number } = {}): Promise<M
     http.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
+    url: allowTestServer(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`),
     calls,
     close: () =>
       new Promise<void>((resolve, reject) => {
