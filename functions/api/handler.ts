@@ -23,6 +23,12 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
 import { createRunService } from '../../shared/services/run-service';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createAwsVault } from '../../shared/secrets/aws-vault';
+import { createSecretService } from '../../shared/secrets/secret-service';
+import type { SecretVault } from '../../shared/secrets/vault';
+import { secretRoutes } from '../http/secret-routes';
+import * as z from 'zod';
 
 /** What the api function is built from. */
 export interface ApiDeps {
@@ -34,6 +40,8 @@ export interface ApiDeps {
   clock?: () => Date;
   /** Extra route handlers (run routes) merged over the workflow routes. */
   routes?: RouteHandlers;
+  /** Where secret values live (the secrets routes are served only with one). */
+  vault?: SecretVault;
 }
 
 /** An HTTP API (payload v2) Lambda handler. */
@@ -47,18 +55,20 @@ export function createHandler(deps: ApiDeps): HttpHandler {
   const runs = deps.orchestrator
     ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator }))
     : {};
-  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...deps.routes };
+  const secrets = deps.vault ? secretRoutes(createSecretService({ table: deps.store.table, vault: deps.vault, clock: deps.clock })) : {};
+  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...secrets, ...deps.routes };
   const app = createHttpApp({ owner: 'api', handlers, logger: deps.logger });
   return handle(app) as HttpHandler;
 }
 
 /** Reads the environment and builds the real dependencies (Lambda cold start). */
 function depsFromEnv(): ApiDeps {
-  const config = readConfig(BaseConfigSchema);
+  const config = readConfig(BaseConfigSchema.extend({ SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/) }));
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The api function starts and stops executions only: `register`'s role and prefix are never read here.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator };
+  const vault = createAwsVault({ client: new SecretsManagerClient({}), prefix: config.SECRETS_PREFIX });
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator, vault };
 }
 
 /** The Lambda entry point. */

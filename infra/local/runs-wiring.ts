@@ -11,6 +11,7 @@ import { createLogger, type LogLevel } from '../../functions/http/logger';
 import { LocalOrchestrator } from './local-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Store } from '../../shared/store/store';
+import type { ExecutorDeps } from '../../shared/executors';
 import type { LocalHttpHandler } from './http-server';
 
 /** What the stack gives the runs wiring. */
@@ -25,6 +26,8 @@ export interface RunsWiringContext {
   dataDir?: string;
   /** Log level of the run functions. @default POWERTOOLS_LOG_LEVEL, else INFO */
   logLevel?: LogLevel;
+  /** The executor's clients: the egress guard and the secrets reader of the stack. */
+  executors?: ExecutorDeps;
 }
 
 /** What the runs wiring adds to the stack. */
@@ -40,7 +43,7 @@ export interface RunsWiring {
 /** Builds the runs side of the local stack: the local orchestrator on the executor's and finalizer's real handlers, and the gate function. */
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
-  const executor = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock });
+  const executor = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock, ...(ctx.executors ? { executors: ctx.executors } : {}) });
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
   const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, orchestrator: { describe: (input) => orchestrator.describe(input) } });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({
