@@ -67,12 +67,16 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the MCP server on 127.0.0.1. */
-export async function startMcpServer(options: { port?: number } = {}): Promise<McpServerHandle> {
+export async function startMcpServer(options: { port?: number; /** Answer 401 unless this header has this value. */ requireHeader?: [string, string] } = {}): Promise<McpServerHandle> {
   const calls: RecordedToolCall[] = [];
   const http: Server = createServer((req, res) => {
     void (async () => {
       if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== '/mcp') {
         res.writeHead(404).end();
+        return;
+      }
+      if (options.requireHeader && req.headers[options.requireHeader[0].toLowerCase()] !== options.requireHeader[1]) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized' }));
         return;
       }
       if (req.method !== 'POST') {
