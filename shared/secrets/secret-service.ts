@@ -39,11 +39,11 @@ export function createSecretService(deps: SecretServiceDeps) {
       const parsed = PutBodySchema.safeParse(body);
       if (!parsed.success) {
         // Never echo the body: it is the secret.
-        const issues = parsed.error.issues.map((issue) => ({
-          code: issue.code === 'unrecognized_keys' ? 'unrecognized_key' : issue.code,
-          path: `/${issue.path.map(String).join('/')}`.replace(/\/$/, '') || '/value',
-          message: issue.code === 'unrecognized_keys' ? 'only "value" is accepted' : 'must be a non-empty string',
-        }));
+        const issues = parsed.error.issues.flatMap((issue) =>
+          issue.code === 'unrecognized_keys'
+            ? issue.keys.map((key) => ({ code: 'unrecognized_key', path: `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: 'only "value" is accepted' }))
+            : [{ code: issue.code, path: '/value', message: 'must be a non-empty string' }],
+        );
         throw new ValidationError(issues);
       }
       const { value } = parsed.data;
