@@ -63,11 +63,11 @@ export function createHandler(deps: ApiDeps): HttpHandler {
 
 /** Reads the environment and builds the real dependencies (Lambda cold start). */
 function depsFromEnv(): ApiDeps {
-  const config = readConfig(BaseConfigSchema.extend({ SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/) }));
+  const config = readConfig(BaseConfigSchema.extend({ VAULT_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/) }));
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The api function starts and stops executions only: `register`'s role and prefix are never read here.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  const vault = createAwsVault({ client: new SecretsManagerClient({}), prefix: config.SECRETS_PREFIX });
+  const vault = createAwsVault({ client: new SecretsManagerClient({}), prefix: config.VAULT_PREFIX });
   return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator, vault };
 }
 

@@ -29,7 +29,7 @@ const ExecutorConfigSchema = BaseConfigSchema.extend({
   /** `BRAID_EGRESS_ALLOW`: hosts, host:port, CIDRs the guard lets through (comma-separated). */
   BRAID_EGRESS_ALLOW: z.string().max(4_096).optional(),
   /** Secrets Manager prefix of user secrets, ending in `/` (`braid/<stack>/u/`). */
-  SECRETS_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/),
+  VAULT_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/),
   /** `braid:toolFunctionPattern`: function names `lambda` tools may invoke. */
   TOOL_FUNCTION_PATTERN: z.string().min(1).optional(),
   /** Optional per-owner allowlist of Lambda tool ARNs, as JSON `{ "<ownerId>": ["arn…", "arn…prefix*"] }`. */
@@ -107,7 +107,7 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
 function depsFromEnv(): ExecutorFunctionDeps {
   const config = readConfig(ExecutorConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  const vault = createAwsVault({ client: new SecretsManagerClient({}), prefix: config.SECRETS_PREFIX });
+  const vault = createAwsVault({ client: new SecretsManagerClient({}), prefix: config.VAULT_PREFIX });
   return {
     store: createStore({ client, tableName: config.TABLE_NAME }),
     logger: createLogger('braid-executor'),

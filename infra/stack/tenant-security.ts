@@ -42,7 +42,7 @@ export class TenantSecurity extends Construct {
     const nagSecrets = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`;
 
     executor.role.addToPolicy(new PolicyStatement({ sid: 'ReadUserSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [userSecrets] }));
-    executor.fn.addEnvironment('SECRETS_PREFIX', prefix);
+    executor.fn.addEnvironment('VAULT_PREFIX', prefix);
     suppress(executor.role, { [nagSecrets]: 'Users create secrets at run time under their own name; the executor reads only the stack\'s user-secrets prefix.' });
 
     api.role.addToPolicy(new PolicyStatement({
@@ -50,7 +50,7 @@ export class TenantSecurity extends Construct {
       actions: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource'],
       resources: [userSecrets],
     }));
-    api.fn.addEnvironment('SECRETS_PREFIX', prefix);
+    api.fn.addEnvironment('VAULT_PREFIX', prefix);
     suppress(api.role, { [nagSecrets]: 'The write-only secrets API creates, replaces and deletes secrets under the stack\'s user-secrets prefix only.' });
 
     this.cursorKey = new Secret(this, 'CursorKey', {
@@ -60,7 +60,7 @@ export class TenantSecurity extends Construct {
       removalPolicy: props.destroyData ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     this.cursorKey.grantRead(api.role);
-    api.fn.addEnvironment('CURSOR_KEY_SECRET_ARN', this.cursorKey.secretArn);
+    api.fn.addEnvironment('CURSOR_KEY_ARN', this.cursorKey.secretArn);
     suppress(this.cursorKey, {
       'AwsSolutions-SMG4': 'The cursor key only signs pagination cursors; rotating it merely invalidates cursors in flight, done by replacing the secret.',
     });

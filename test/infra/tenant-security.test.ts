@@ -69,7 +69,7 @@ describe('tenant security in the stack', () => {
     const executor = Object.entries(fns).find(([id]) => id.startsWith('FunctionsExecutor'))![1];
     // Assess
     expect(executor['Properties'].Environment.Variables).toMatchObject({
-      SECRETS_PREFIX: 'braid/Braid/u/',
+      VAULT_PREFIX: 'braid/Braid/u/',
       TOOL_FUNCTION_PATTERN: 'braid-tool-*',
       BRAID_EGRESS_ALLOW: 'tools.internal,10.1.0.0/16',
       LAMBDA_TOOL_OWNERS: '{"alice":["arn:aws:lambda:us-east-1:123456789012:function:braid-tool-alice-*"]}',
