@@ -28,6 +28,8 @@ export interface RunsWiringContext {
   logLevel?: LogLevel;
   /** The executor's clients: the egress guard and the secrets reader of the stack. */
   executors?: ExecutorDeps;
+  /** Milliseconds before each retry, by state name (tests). @default the ASL's intervals */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 /** What the runs wiring adds to the stack. */
@@ -50,6 +52,7 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
     executor: (event) => executor(event),
     finalizer: (event) => finalizer(event),
     ...(ctx.dataDir ? { dataDir: ctx.dataDir } : {}),
+    ...(ctx.retryIntervalOverrides ? { retryIntervalOverrides: ctx.retryIntervalOverrides } : {}),
     onFinalizerError: (error) => logger.error('finalizer failed', { error: error as Error }),
   });
   const orchestrator = ctx.orchestrator ?? local!;

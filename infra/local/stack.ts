@@ -50,6 +50,8 @@ export interface LocalStackOptions {
    * caller keeps adding to). @default nothing: loopback and private addresses are refused
    */
   egressAllow?: EgressAllowlist | string | readonly string[];
+  /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 /** A running local stack. */
@@ -94,6 +96,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     const runs = await wireRuns({
       store, orchestrator: options.orchestrator, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
       executors: { egress, secrets: (ownerId, name) => vault.get(ownerId, name) },
+      ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
     if (runs.close) closers.push(runs.close);

@@ -4,9 +4,10 @@
  */
 import { BraidError } from '../errors';
 import { ExecutorError } from '../executors/errors';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** The ASL error name of a refused outbound call. */
-export const EGRESS_DENIED = 'Braid.EgressDenied';
+export const EGRESS_DENIED = ERROR_NAMES.egressDenied;
 
 /** Why a destination was refused (README, "Security"). */
 export type EgressRule =

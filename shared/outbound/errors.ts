@@ -3,9 +3,10 @@
  * requires a way of authenticating that the node's `auth` does not provide.
  */
 import { ExecutorError, NodeFailedError } from '../executors/errors';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** The ASL error name of an agent whose declared security Braid cannot satisfy. */
-export const AUTH_UNSUPPORTED = 'Braid.AuthUnsupported';
+export const AUTH_UNSUPPORTED = ERROR_NAMES.authUnsupported;
 
 /** The agent card declares security requirements that the node's `auth` cannot meet (not retried). */
 export class AuthUnsupportedError extends ExecutorError {

@@ -4,9 +4,10 @@
  */
 import { BraidError, NotFoundError } from '../errors';
 import { ExecutorError } from '../executors/errors';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** The ASL error name of a reference to a missing secret. */
-export const SECRET_NOT_FOUND = 'Braid.SecretNotFound';
+export const SECRET_NOT_FOUND = ERROR_NAMES.secretNotFound;
 
 /** A definition refers to a secret the workflow owner does not hold (the node fails, not retried). */
 export class SecretNotFoundError extends ExecutorError {
