@@ -15,6 +15,8 @@ import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createStore, type Store } from '../../shared/store/store';
 import { createEgressGuard, type EgressAllowlist, type EgressGuard } from '../../shared/egress';
 import { createLocalVault, loadOrCreateSecretsKey } from '../../shared/secrets/local-vault';
+import { setCursorKey } from '../../shared/store/cursor';
+import { hkdfSync } from 'node:crypto';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer } from './http-server';
 import { wireLive } from './live-wiring';
@@ -89,7 +91,10 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     const store = createStore(table);
     const logger = (name: string): Logger => createLogger(name, options.logLevel);
     // Secrets: sealed in the table with a key under the data directory (in memory for in-memory stacks).
-    const vault = createLocalVault(table, options.inMemory ? undefined : await loadOrCreateSecretsKey(dataDir));
+    const secretsKey = options.inMemory ? undefined : await loadOrCreateSecretsKey(dataDir);
+    const vault = createLocalVault(table, secretsKey);
+    // Cursors signed with a key derived from the data directory's stay valid across restarts of `npm run dev`.
+    if (secretsKey) setCursorKey(Buffer.from(hkdfSync('sha256', secretsKey, '', 'braid-cursor-key', 32)));
     const egress = createEgressGuard({ ...(options.egressAllow !== undefined ? { allow: options.egressAllow } : {}) });
     closers.push(() => egress.close());
 

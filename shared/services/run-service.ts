@@ -142,7 +142,8 @@ export function createRunService(deps: RunServiceDeps) {
     async list(caller: Caller, workflowId: string, query: Record<string, string | undefined>): Promise<Page<RunSummary>> {
       const { limit, cursor } = parse(PageQuerySchema, query, '/query');
       const { publicOnly } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'view');
-      const listing = `runs:${workflowId}`;
+      // Bound to the caller too: a public-only caller's pages are filtered to their own runs.
+      const listing = `runs:${workflowId}:${caller.userId}`;
       const { key } = decodeCursor(listing, cursor);
       const page = await store.runs.listByWorkflow(workflowId, limit, key);
       // Public-only callers see their own runs; a page may then hold fewer than `limit` items.
