@@ -76,6 +76,8 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     body: () => ({ comment: 'matrix' }),
     expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 200, editor: 200, expired: 404, publicStranger: 404 },
   },
+  // Reading a gate (no approvers listed) follows the run's visibility.
+  getGate: { prepare: (ctx) => prepareGate(ctx.stack, ctx.params.id!), expect: readOthersRun },
   // Secrets are per caller: every signed-in user manages their own; another user's secret of the same name is a 404.
   listSecrets: { expect: anyUser(200) },
   putSecret: { prepare: async () => ({ name: 'matrix-key' }), body: () => ({ value: 'matrix-value-0123' }), expect: anyUser(201) },
