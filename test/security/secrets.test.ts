@@ -156,3 +156,24 @@ describe('a run with secrets', () => {
     expect(seen).not.toContain(ROTATED);
   });
 });
+
+describe('client', () => {
+  it('puts, lists and deletes secrets through the typed client', async () => {
+    // Prepare
+    const { BraidHttpClient, BraidHttpError } = await import('../../client/http-client');
+    const client = new BraidHttpClient({ url: stack.httpUrl, token: await stack.token('cli-user') });
+
+    // Act
+    const put = await client.putSecret('cli-key', VALUE);
+    const listed = await client.listSecrets();
+    await client.deleteSecret('cli-key');
+    const missing = await client.deleteSecret('cli-key').then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(put.name).toBe('cli-key');
+    expect(listed.map((s) => s.name)).toStrictEqual(['cli-key']);
+    expect(JSON.stringify([put, listed])).not.toContain(VALUE);
+    expect(missing).toBeInstanceOf(BraidHttpError);
+    expect((missing as InstanceType<typeof BraidHttpError>).status).toBe(404);
+  });
+});
