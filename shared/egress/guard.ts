@@ -2,14 +2,15 @@
  * The egress guard: every outbound call of the executor (http tools, MCP, A2A agents and their cards, OAuth token
  * calls) goes through `guard.fetch`. Each connection resolves its host once, checks every address against the
  * policy and connects to the checked address (a DNS answer that changes between check and connect cannot
- * redirect it); redirects are followed by hand, each hop checked again, at most five.
+ * redirect it); redirects are followed by hand, each hop checked again, at most five. The transport is
+ * `node:http`/`node:https` with a per-destination `lookup` (no HTTP client package: the executor bundle stays small).
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { deniedBy, isIpLiteral, unbracket } from './address-policy';
 import { parseEgressAllowlist, type EgressAllowlist } from './allowlist';
 import { EgressDeniedError, findEgressDenial } from './errors';
+import { createTransport, type TransportRequest } from './transport';
 
 /** Most redirects followed for one call. */
 export const MAX_REDIRECTS = 5;
@@ -89,24 +90,25 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
     return addresses[0];
   }
 
-  const connect: buildConnector.connector = (connectOptions, callback) => {
-    const { hostname, protocol } = connectOptions;
-    const port = Number(connectOptions.port) || (protocol === 'https:' ? 443 : 80);
-    pin(hostname, port).then(
-      (pinned) => {
-        // The connection goes to the checked address: net/tls call this lookup instead of resolving again.
-        const lookup: LookupFunction | undefined = pinned
-          ? (_name, lookupOptions, done) => {
-              if ((lookupOptions as { all?: boolean }).all) (done as unknown as (e: null, a: LookupAddress[]) => void)(null, [pinned]);
-              else done(null, pinned.address, pinned.family);
-            }
-          : undefined;
-        buildConnector({ timeout, ...(lookup ? { lookup } : {}) } as buildConnector.BuildOptions)(connectOptions, callback);
-      },
-      (error: Error) => callback(error, null),
-    );
-  };
-  const dispatcher: Dispatcher = new Agent({ connect, connections: 64 });
+  /** The lookup of one destination: resolve, check, and hand the socket the checked address. */
+  function lookupFor(port: number): LookupFunction {
+    return (hostname, lookupOptions, done) => {
+      pin(hostname, port).then(
+        (pinned) => {
+          const answer = pinned ?? undefined;
+          if (!answer) {
+            // Named by the operator: resolve as usual.
+            dnsLookup(hostname, lookupOptions, done);
+            return;
+          }
+          if ((lookupOptions as { all?: boolean }).all) (done as unknown as (e: null, a: LookupAddress[]) => void)(null, [answer]);
+          else done(null, answer.address, answer.family);
+        },
+        (error: Error) => done(error as NodeJS.ErrnoException, '', 0),
+      );
+    };
+  }
+  const transport = createTransport(timeout);
 
   function checkUrl(url: URL): void {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EgressDeniedError(url.host || url.href, 'scheme', `egress to ${url.protocol} URLs is not allowed`);
@@ -123,7 +125,9 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
       checkUrl(url);
       let response: Response;
       try {
-        response = toGlobalResponse(await undiciFetch(url, { ...request, redirect: 'manual', dispatcher } as Parameters<typeof undiciFetch>[1]));
+        const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+        // Address literals were checked by checkUrl (sockets do not look them up); names are checked at connect.
+        response = await transport.send(url, request, isIpLiteral(url.hostname) ? undefined : lookupFor(port));
       } catch (error) {
         const denial = findEgressDenial(error);
         if (denial) throw denial;
@@ -145,24 +149,11 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
     checkUrl,
     isAllowlisted: (url) => allowlist.allowsHost(url.hostname, Number(url.port) || (url.protocol === 'https:' ? 443 : 80)),
     allowlist,
-    close: () => dispatcher.close(),
+    close: async () => transport.close(),
   };
 }
 
-interface PlainRequest {
-  method: string;
-  headers: Headers;
-  body?: string | Uint8Array | undefined;
-  signal?: AbortSignal | null | undefined;
-}
-
-/** The runtime's own `Response` (SDKs may test `instanceof Response`), streaming the same body. */
-function toGlobalResponse(response: Awaited<ReturnType<typeof undiciFetch>>): Response {
-  const nullBody = [101, 204, 205, 304].includes(response.status);
-  return new Response(nullBody ? null : (response.body as ReadableStream<Uint8Array> | null), {
-    status: response.status, statusText: response.statusText, headers: response.headers as unknown as Headers,
-  });
-}
+type PlainRequest = TransportRequest;
 
 function normalize(input: string | URL | Request, init: RequestInit): { url: URL; request: PlainRequest } {
   if (typeof input === 'string' || input instanceof URL) {
