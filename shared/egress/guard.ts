@@ -94,8 +94,7 @@ export function createEgressGuard(options: EgressGuardOptions = {}): EgressGuard
   function lookupFor(port: number): LookupFunction {
     return (hostname, lookupOptions, done) => {
       pin(hostname, port).then(
-        (pinned) => {
-          const answer = pinned ?? undefined;
+        (answer) => {
           if (!answer) {
             // Named by the operator: resolve as usual.
             dnsLookup(hostname, lookupOptions, done);
