@@ -6,8 +6,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import * as z from 'zod';
 import { createTokenVerifier, type VerifyToken } from '../../shared/auth/verify-token';
 import { BRAID_AUDIENCE } from '../../shared/auth/tokens';
-import { readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
+import { readConfig, lazyHandler } from '../runtime';
 
 /** API Gateway answers 401 when an authorizer fails with exactly this message. */
 export class UnauthorizedSignal extends Error {

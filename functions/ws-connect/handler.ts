@@ -5,9 +5,7 @@ import type { APIGatewayProxyWebsocketEventV2WithRequestContext, APIGatewayEvent
 import * as z from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
 import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
-import { readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import type { WsResult } from '../http/handler-types';
+import { readConfig, lazyHandler, type WsResult } from '../runtime';
 
 /** The `$connect` event: the WebSocket request context plus the authorizer's context. */
 export type WsConnectEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<
