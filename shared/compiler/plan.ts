@@ -14,7 +14,7 @@ import {
 } from '../definition/schema';
 import { buildGraph, contract, descendants, kahnLevels } from '../definition/graph';
 import { nodeRetrier, serviceRetrier } from '../contract/retriers';
-import { livenessOf } from './liveness';
+import { planNodes } from './plan-nodes';
 import { carriedRoutes } from './plan-carry';
 import { criticalPathSteps } from './plan-cp-strategy';
 import type { DurationHistory } from './plan-weights';
@@ -26,25 +26,8 @@ export { routeKey };
 
 /** Plans a validated definition with the given strategy. */
 export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = 'levels', history?: DurationHistory): ExecutionPlan {
-  const executable = def.nodes.filter((n) => (EXECUTABLE_TYPES as readonly string[]).includes(n.type));
-  const virtual = new Set(def.nodes.filter((n) => !(EXECUTABLE_TYPES as readonly string[]).includes(n.type)).map((n) => n.id));
-  const fullGraph = buildGraph(def.nodes.map((n) => n.id), def.edges);
-  const conditionIds = def.nodes.filter((n) => n.type === 'condition').map((n) => n.id);
-  const downstreamOfCondition = descendants(fullGraph, conditionIds);
-  const tracked = new Set([...conditionIds, ...downstreamOfCondition].filter((id) => !virtual.has(id)));
-  const liveness = livenessOf(def, tracked, virtual);
+  const { nodes, liveness, virtual } = planNodes(def);
   const contracted = contract(def.edges, virtual);
-
-  const nodes = new Map<string, PlannedNode>();
-  for (const n of executable) {
-    nodes.set(n.id, {
-      id: n.id,
-      type: n.type as PlannedNode['type'],
-      tracked: tracked.has(n.id),
-      live: liveness.get(n.id) ?? 'always',
-      ...settings(n, def),
-    });
-  }
   const graph = buildGraph(nodes.keys(), contracted.edges);
   const levels = kahnLevels(graph);
   if (strategy === 'critical-path') {
@@ -62,21 +45,4 @@ function levelSteps(levels: string[][]): PlanStep[] {
       ? { kind: 'node', id: level[0] as string }
       : { kind: 'parallel', name: `level:${n}`, branches: level.map((id) => [{ kind: 'node', id }]) },
   );
-}
-
-function settings(n: NodeDef, def: WorkflowDefinition): Pick<PlannedNode, 'timeoutSeconds' | 'retriers' | 'onError'> {
-  const d = def.defaults ?? {};
-  const own = n as { timeoutSeconds?: number; retry?: RetryPolicy; onError?: 'fail' | 'continue' };
-  const timeoutSeconds =
-    n.type === 'human_gate' ? (own.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) : (own.timeoutSeconds ?? d.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
-  const policy = n.type === 'human_gate' ? undefined : (own.retry ?? d.retry);
-  const onError = own.onError ?? d.onError ?? 'fail';
-  const nodeOwn = policy && nodeRetrier({
-    maxAttempts: policy.maxAttempts ?? 1,
-    intervalSeconds: policy.intervalSeconds ?? 1,
-    backoffRate: policy.backoffRate ?? 2,
-    ...(policy.maxDelaySeconds !== undefined ? { maxDelaySeconds: policy.maxDelaySeconds } : {}),
-    ...(policy.jitter !== undefined ? { jitter: policy.jitter } : {}),
-  });
-  return { timeoutSeconds, onError, retriers: nodeOwn ? [serviceRetrier(), nodeOwn] : [serviceRetrier()] };
 }
