@@ -55,7 +55,7 @@ export class BraidStack extends Stack {
       jwt, corsOrigins: config.corsOrigins, throttle, logRetention, destroyLogs,
     });
     this.webSocketApi = new BraidWebSocketApi(this, 'Live', {
-      functions: fns, posters: ['ws-message', 'ws-fanout'], throttle, logRetention, destroyLogs,
+      functions: fns, liveFunctions: ['ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'], posters: ['ws-message', 'ws-fanout'], throttle, logRetention, destroyLogs,
     });
     if (config.apiGatewayAccountRole) {
       const account = new ApiGatewayAccount(this, 'ApiGatewayAccount');

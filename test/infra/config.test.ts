@@ -92,7 +92,7 @@ describe('stack with an external OIDC issuer and dev settings', () => {
     // Assess
     s.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: { DeletionProtectionEnabled: false } });
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', CorsConfiguration: { AllowOrigins: ['https://app.example.com'] } });
-    expect(policies).toContain(':stateMachine:BraidDev-*');
-    expect(policies).not.toContain(':stateMachine:Braid-*');
+    expect(policies).toContain(':stateMachine:BraidDev_*');
+    expect(policies).not.toContain(':stateMachine:Braid_*');
   });
 });
