@@ -7,6 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { EXECUTOR_LAMBDA_TIMEOUT_SECONDS } from '../../shared/definition/execution-limits';
 import { BraidFunction, type FunctionName } from './braid-function';
 import { logicalId, suppress } from './nag';
 
@@ -15,7 +16,8 @@ const SIZING: Record<FunctionName, { memorySize: number; timeout: Duration }> = 
   api: { memorySize: 1024, timeout: Duration.seconds(29) },
   compile: { memorySize: 1024, timeout: Duration.seconds(29) },
   gate: { memorySize: 512, timeout: Duration.seconds(15) },
-  executor: { memorySize: 1024, timeout: Duration.minutes(15) },
+  // The validator bounds executor nodes by this timeout minus a margin (shared/definition/execution-limits.ts).
+  executor: { memorySize: 1024, timeout: Duration.seconds(EXECUTOR_LAMBDA_TIMEOUT_SECONDS) },
   finalizer: { memorySize: 512, timeout: Duration.minutes(5) },
   'ws-authorizer': { memorySize: 512, timeout: Duration.seconds(10) },
   'ws-connect': { memorySize: 512, timeout: Duration.seconds(10) },
