@@ -22,12 +22,16 @@ import { runRoutes } from '../http/run-routes';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createRunService } from '../../shared/services/run-service';
 
 /** What the api function is built from. */
 export interface ApiDeps {
   store: Store;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** Needed by the run routes (start, cancel); absent until they are wired. */
   orchestrator?: Orchestrator;
   /** @default () => new Date() */
@@ -45,7 +49,7 @@ export function createHandler(deps: ApiDeps): HttpHandler {
   const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock });
   const grants = createGrantService({ store: deps.store, permissions, clock: deps.clock });
   const runs = deps.orchestrator
-    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator }))
+    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock, deps.metrics), permissions, orchestrator: deps.orchestrator }))
     : {};
   const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...deps.routes };
   const app = createHttpApp({ owner: 'api', handlers, logger: deps.logger });
@@ -58,7 +62,7 @@ function depsFromEnv(): ApiDeps {
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The api function starts and stops executions only: `register`'s role and prefix are never read here.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), metrics: metricSinkFromEnv(), orchestrator };
 }
 
 /** The Lambda entry point. */

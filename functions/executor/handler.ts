@@ -10,6 +10,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
 import { createRunStores } from '../../shared/services/execution-context';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createExecutionService, type TaskResult } from '../../shared/services/execution';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
@@ -42,6 +44,8 @@ export class InvalidExecutorEventError extends BraidError {
 export interface ExecutorFunctionDeps {
   store: Store;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** Clients the node executors use. */
   executors?: ExecutorDeps;
   /** @default () => new Date() */
@@ -53,7 +57,7 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 
 /** Builds the executor handler from its dependencies. */
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
-  const service = createExecutionService(createRunStores(deps.store, deps.clock), deps.executors ?? {});
+  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.metrics), deps.executors ?? {});
   return async (raw) => {
     const parsed = ExecutorEventSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
@@ -78,7 +82,7 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
 function depsFromEnv(): ExecutorFunctionDeps {
   const config = readConfig(BaseConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-executor'), executors: { lambda: new LambdaClient({}) } };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-executor'), metrics: metricSinkFromEnv(), executors: { lambda: new LambdaClient({}) } };
 }
 
 /** The Lambda entry. */

@@ -17,6 +17,7 @@ import { abortableDelay, abortedError, attemptSignal } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
 import { idempotencyKey } from './http-tool';
 import type { ExecutionContext, ExecutionResult } from './types';
+import { outboundTraceHeaders } from '../observability/trace-context';
 
 /** An `agent_call` node, as the executor needs it. */
 export interface AgentCallNode {
@@ -65,7 +66,9 @@ export async function executeAgentCall(
   // The SDK's errors do not carry the HTTP status; remember the last failed response's.
   const http = { lastFailedStatus: undefined as number | undefined };
   const observedFetch: typeof fetch = async (input, init) => {
-    const response = await fetchImpl(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(outboundTraceHeaders())) headers.set(name, value);
+    const response = await fetchImpl(input, { ...init, headers, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
     if (!response.ok) http.lastFailedStatus = response.status;
     return response;
   };

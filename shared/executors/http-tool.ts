@@ -6,6 +6,7 @@ import { abortedError, attemptSignal } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
 import { readCappedText } from './output-limit';
 import type { ExecutionContext, ExecutionResult } from './types';
+import { outboundTraceHeaders } from '../observability/trace-context';
 
 /** The `http` tool definition. */
 export type HttpTool = Extract<ToolDef, { kind: 'http' }>;
@@ -36,6 +37,7 @@ export async function executeHttpTool(
   if (!hasBody) appendQuery(url, inputs);
   const headers = new Headers(tool.headers);
   headers.set('Idempotency-Key', idempotencyKey(ctx));
+  for (const [name, value] of Object.entries(outboundTraceHeaders())) headers.set(name, value);
   if (!headers.has('accept')) headers.set('Accept', 'application/json, text/plain;q=0.9, */*;q=0.8');
   if (hasBody) headers.set('Content-Type', 'application/json');
 

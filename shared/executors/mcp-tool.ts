@@ -9,6 +9,7 @@ import { abortedError, attemptSignal, remainingMs } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
 import { idempotencyKey } from './http-tool';
 import type { ExecutionContext, ExecutionResult } from './types';
+import { outboundTraceHeaders } from '../observability/trace-context';
 
 /** The `mcp` tool definition. */
 export type McpTool = Extract<ToolDef, { kind: 'mcp' }>;
@@ -31,7 +32,7 @@ export async function executeMcpTool(
   const signal = attemptSignal(ctx);
   const key = idempotencyKey(ctx);
   const transport = new StreamableHTTPClientTransport(new URL(tool.url), {
-    requestInit: { headers: { 'Idempotency-Key': key } },
+    requestInit: { headers: { 'Idempotency-Key': key, ...outboundTraceHeaders() } },
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
   const client = new Client({ name: 'braid-executor', version: '1.0.0' });
