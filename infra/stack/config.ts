@@ -37,6 +37,8 @@ export interface BraidConfig {
   toolFunctionPattern: string;
   /** Create the account-wide API Gateway CloudWatch role (needed once per account/region for WebSocket logs). @default true */
   apiGatewayAccountRole: boolean;
+  /** An email address subscribed to the alarm topic. @default none (subscribe yourself to the `AlarmTopicArn` output) */
+  alarmEmail: string | undefined;
 }
 
 
@@ -61,6 +63,13 @@ function int(node: Node, key: string, fallback: number): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new ConfigError(key, `must be a positive integer`);
   return n;
+}
+
+/** An optional email address for the alarm topic. */
+function email(node: Node): string | undefined {
+  const value = str(node, 'braid:alarmEmail');
+  if (value !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) throw new ConfigError('braid:alarmEmail', 'must be an email address');
+  return value;
 }
 
 /** CloudWatch accepts only its own list of retention periods. */
@@ -101,5 +110,6 @@ export function readConfig(node: Node): BraidConfig {
     throttleBurst: int(node, 'braid:throttleBurst', 100),
     toolFunctionPattern: str(node, 'braid:toolFunctionPattern') ?? 'braid-tool-*',
     apiGatewayAccountRole: bool(node, 'braid:apiGatewayAccountRole', true),
+    alarmEmail: email(node),
   };
 }

@@ -35,6 +35,8 @@ export interface FunctionsProps {
   logLevel: string;
   logRetention: RetentionDays;
   destroyLogs: boolean;
+  /** Custom metrics namespace (`Braid/<stack>`), as `POWERTOOLS_METRICS_NAMESPACE` of every function. */
+  metricsNamespace: string;
   /** Token settings for the functions that verify tokens themselves (the WebSocket authorizer). */
   jwt: { issuer: string; audience: string; jwksUrl: string };
 }
@@ -60,6 +62,7 @@ export class Functions extends Construct {
         TABLE_NAME: props.table.tableName,
         POWERTOOLS_SERVICE_NAME: `braid-${name}`,
         LOG_LEVEL: props.logLevel,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       };
       if (name === 'ws-authorizer' || name === 'api') {
         environment['JWT_ISSUER'] = props.jwt.issuer;
