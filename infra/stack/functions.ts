@@ -7,6 +7,8 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { TABLE_ACTIONS, TABLE_CALLERS } from '../../shared/adapters/aws-calls';
 import { EXECUTOR_LAMBDA_TIMEOUT_SECONDS } from '../../shared/definition/execution-limits';
 import { BraidFunction, type FunctionName } from './braid-function';
 import { logicalId, suppress } from './nag';
@@ -81,11 +83,14 @@ export class Functions extends Construct {
     });
     this.byName = Object.fromEntries(entries) as Record<FunctionName, BraidFunction>;
 
-    const rw: FunctionName[] = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'];
+    // Exactly the actions the store's commands need (shared/adapters/aws-calls.ts), not grantReadWriteData's
+    // Scan, BatchWriteItem, ConditionCheckItem, DescribeTable and stream reads.
     const indexes = `AwsSolutions-IAM5[Resource::<${logicalId(props.table)}.Arn>/index/*]`;
-    for (const name of rw) {
+    for (const name of TABLE_CALLERS) {
       const role = this.byName[name].role;
-      props.table.grantReadWriteData(role);
+      role.addToPolicy(new PolicyStatement({
+        sid: 'Table', actions: [...TABLE_ACTIONS], resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
+      }));
       suppress(role, { [indexes]: 'The table\'s own indexes (GSI1, GSI2): listings query them.' });
     }
     // The authorizer checks tokens only; it never touches the table.

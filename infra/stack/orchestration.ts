@@ -77,8 +77,8 @@ export class Orchestration extends Construct {
     compile.role.addToPolicy(new PolicyStatement({
       sid: 'RegisterStateMachines',
       actions: [
+        // What SfnOrchestrator.register calls (shared/adapters/aws-calls.ts); publish: true needs PublishStateMachineVersion.
         'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
-        'states:DescribeStateMachine', 'states:ListStateMachineVersions', 'states:TagResource',
       ],
       resources: [this.stateMachineArnPattern],
     }));

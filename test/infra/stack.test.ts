@@ -93,7 +93,7 @@ describe('IAM', () => {
     // Assess
     expect(states).toHaveLength(1);
     expect(actionsOf(states[0] as Statement)).toEqual(expect.arrayContaining([
-      'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion', 'states:DescribeStateMachine',
+      'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
     ]));
     expect(JSON.stringify(states[0]?.Resource)).toContain(':stateMachine:Braid_*');
     expect(pass).toHaveLength(1);
