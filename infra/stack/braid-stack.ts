@@ -45,7 +45,7 @@ export class BraidStack extends Stack {
 
     this.data = new Data(this, 'Data', { destroyData: config.destroyData });
     const auth = new Auth(this, 'Auth', { oidc: config.oidc, destroyData: config.destroyData });
-    const jwt = { issuer: auth.issuer, audience: auth.audience, jwksUrl: auth.jwksUrl };
+    const jwt = { issuer: auth.issuer, audience: auth.audience };
     this.functions = new Functions(this, 'Functions', {
       table: this.data.table, logLevel: config.logLevel, logRetention, destroyLogs, jwt,
       metricsNamespace: metricNamespace(config.stackName),

@@ -11,8 +11,6 @@ export interface ExternalOidc {
   issuer: string;
   /** Expected audience (`aud` or Cognito's `client_id`). */
   audience: string;
-  /** JWKS URL. @default `<issuer>/.well-known/jwks.json` */
-  jwksUrl: string;
 }
 
 /** Everything the stack reads from context, validated. */
@@ -96,8 +94,13 @@ export function readConfig(node: Node): BraidConfig {
   }
   if (issuer !== undefined && !issuer.startsWith('https://')) throw new ConfigError('braid:oidcIssuer', 'must be an https URL');
   const oidc = issuer !== undefined && audience !== undefined
-    ? { issuer, audience, jwksUrl: str(node, 'braid:oidcJwksUrl') ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` }
+    ? { issuer, audience }
     : undefined;
+  // Both authorizers find keys through the issuer's discovery document (the HTTP API's JWT authorizer can do
+  // nothing else), so a separate JWKS URL could only make the WebSocket door trust other keys than the HTTP one.
+  if (str(node, 'braid:oidcJwksUrl') !== undefined) {
+    throw new ConfigError('braid:oidcJwksUrl', 'is no longer read: keys come from <issuer>/.well-known/openid-configuration (jwks_uri) for both APIs');
+  }
   const cors = str(node, 'braid:corsOrigins');
   return {
     stackName,

@@ -39,8 +39,11 @@ export interface FunctionsProps {
   destroyLogs: boolean;
   /** Custom metrics namespace (`Braid/<stack>`), as `POWERTOOLS_METRICS_NAMESPACE` of every function. */
   metricsNamespace: string;
-  /** Token settings for the functions that verify tokens themselves (the WebSocket authorizer). */
-  jwt: { issuer: string; audience: string; jwksUrl: string };
+  /**
+   * Token settings for the function that verifies tokens itself (the WebSocket authorizer). Like the HTTP API's
+   * JWT authorizer, it finds the keys through the issuer's discovery document, so both trust the same keys.
+   */
+  jwt: { issuer: string; audience: string };
 }
 
 /** The functions, by name. */
@@ -66,10 +69,9 @@ export class Functions extends Construct {
         LOG_LEVEL: props.logLevel,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       };
-      if (name === 'ws-authorizer' || name === 'api') {
+      if (name === 'ws-authorizer') {
         environment['JWT_ISSUER'] = props.jwt.issuer;
         environment['JWT_AUDIENCE'] = props.jwt.audience;
-        environment['JWKS_URL'] = props.jwt.jwksUrl;
       }
       const fn = new BraidFunction(this, toId(name), {
         name,

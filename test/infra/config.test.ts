@@ -17,11 +17,18 @@ describe('readConfig', () => {
     expect(config).toMatchObject({ stackName: 'Braid', destroyData: false, oidc: undefined, corsOrigins: [], logRetentionDays: 30 });
   });
 
-  it('reads an external OIDC issuer and defaults its JWKS URL', () => {
+  it('reads an external OIDC issuer (keys come from its discovery document, for both APIs)', () => {
     // Prepare, Act
     const config = configWith({ 'braid:oidcIssuer': 'https://login.example.com/', 'braid:oidcAudience': 'braid' });
     // Assess
-    expect(config.oidc).toEqual({ issuer: 'https://login.example.com/', audience: 'braid', jwksUrl: 'https://login.example.com/.well-known/jwks.json' });
+    expect(config.oidc).toEqual({ issuer: 'https://login.example.com/', audience: 'braid' });
+  });
+
+  it('refuses braid:oidcJwksUrl, which would let the WebSocket authorizer trust other keys than the HTTP one', () => {
+    // Prepare, Act
+    const read = () => configWith({ 'braid:oidcIssuer': 'https://login.example.com/', 'braid:oidcAudience': 'braid', 'braid:oidcJwksUrl': 'https://keys.example.com/jwks' });
+    // Assess
+    expect(read).toThrow(/braid:oidcJwksUrl/);
   });
 
   it('rejects an issuer without an audience', () => {
