@@ -82,11 +82,12 @@ export function createHandler(deps: FinalizerDeps): (event: unknown, context?: u
       return { outcome: 'ignored' };
     }
     const { detail } = parsed.data;
+    const runId = runIdOf(detail.input) ?? detail.name;
     const outcome = await reconciler.reconcile({
-      runId: runIdOf(detail.input) ?? detail.name, status: detail.status,
+      runId, status: detail.status,
       ...(detail.error ? { error: detail.error } : {}), ...(detail.cause ? { cause: detail.cause } : {}),
     });
-    deps.logger.info('execution reconciled', { executionArn: detail.executionArn, status: detail.status, outcome });
+    deps.logger.info('execution reconciled', { runId, executionArn: detail.executionArn, status: detail.status, outcome });
     if (outcome === 'finished') deps.metrics?.put([{ name: 'RunsReconciled', value: 1 }]);
     return { outcome };
   };

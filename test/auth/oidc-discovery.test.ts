@@ -9,14 +9,14 @@ import { UnauthenticatedError } from '../../shared/errors';
 /** A minimal OIDC issuer on loopback: discovery document, JWKS elsewhere (as Okta or Auth0 publish them). */
 let server: Server;
 let issuer: string;
-let privateKey: CryptoKey;
+let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let publicJwk: JWK;
 const hits: string[] = [];
 let discoveryIssuer: (issuer: string) => string = (i) => i;
 
 beforeAll(async () => {
   const pair = await generateKeyPair('ES256');
-  privateKey = pair.privateKey as CryptoKey;
+  privateKey = pair.privateKey;
   publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   server = createServer((req, res) => {
     hits.push(req.url ?? '');
