@@ -64,6 +64,8 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
     const event = parsed.data;
     // Never log the event itself: a gate event carries the task token.
     const keys = { action: event.action, runId: event.runId, ...('nodeId' in event ? { nodeId: event.nodeId, attempt: event.attempt } : {}) };
+    // Every line logged during this task carries the run, node and attempt (removed again: the logger outlives it).
+    deps.logger.appendKeys(keys);
     try {
       const result = event.action === 'execute'
         ? await service.execute(event.runId, event.nodeId, event.attempt)
@@ -75,6 +77,8 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
     } catch (error) {
       deps.logger.warn('task failed', { ...keys, errorName: error instanceof Error ? error.name : 'unknown', errorMessage: error instanceof Error ? error.message : String(error) });
       throw error;
+    } finally {
+      deps.logger.removeKeys(Object.keys(keys));
     }
   };
 }
