@@ -143,3 +143,14 @@ describe('EMF sink', () => {
     expect(write).not.toHaveBeenCalled();
   });
 });
+
+describe('request log keys', () => {
+  it('names the run and node of run and gate routes, nothing for other routes', async () => {
+    // Prepare
+    const { runKeys } = await import('../../functions/http/app');
+    // Act, Assess
+    expect(runKeys('/api/v1/workflows/runs/r-1/gates/approve/approve')).toStrictEqual({ runId: 'r-1', nodeId: 'approve' });
+    expect(runKeys('/api/v1/workflows/runs/r%202/events')).toStrictEqual({ runId: 'r 2' });
+    expect(runKeys('/api/v1/workflows/wf-1')).toStrictEqual({});
+  });
+});
