@@ -163,7 +163,8 @@ export class LocalOrchestrator implements Orchestrator {
 
   private async loadDefinition(versionArn: string): Promise<object> {
     const parts = versionArn.split(':');
-    const workflowId = parts[6]?.replace(/^braid-/, '');
+    const prefix = stateMachineName('braid', '');
+    const workflowId = parts[6]?.startsWith(prefix) ? parts[6].slice(prefix.length) : undefined;
     const version = parts[7];
     if (!this.options.dataDir || !workflowId || !version) throw new NotFoundError('state machine version', versionArn);
     try {
