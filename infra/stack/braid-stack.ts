@@ -68,7 +68,7 @@ export class BraidStack extends Stack {
     }
     const live = new LiveStream(this, 'LiveStream', { table: this.data.table, fanout: fns['ws-fanout'] });
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      functions: fns, namespace: metricNamespace(config.stackName), finalizerDlq: this.functions.finalizerDlq,
+      functions: fns, namespace: metricNamespace(config.stackName), table: this.data.table, finalizerDlq: this.functions.finalizerDlq,
       fanoutFailures: live.failures, destroyData: config.destroyData,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });

@@ -9,6 +9,7 @@ import {
   TreatMissingData, type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Operation, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
@@ -24,6 +25,8 @@ export interface MonitoringProps {
   functions: Record<FunctionName, BraidFunction>;
   /** Custom metrics namespace (`Braid/<stack>`). */
   namespace: string;
+  /** The table (its throttled requests). */
+  table: ITable;
   /** Dead letters of the finalizer. */
   finalizerDlq: IQueue;
   /** Stream batches the fan-out gave up on. */
@@ -107,6 +110,11 @@ export class Monitoring extends Construct {
       usingMetrics: Object.fromEntries(Object.values(fns).map((f, i) => [`t${i}`, f.fn.metricThrottles({ period: five })])),
       label: 'Lambda throttles (all functions)', period: five,
     });
+    // The operations the store uses (shared/adapters/aws-calls.ts): on-demand tables still throttle hot partitions.
+    const tableThrottles = props.table.metricThrottledRequestsForOperations({
+      operations: [Operation.GET_ITEM, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.DELETE_ITEM, Operation.QUERY, Operation.BATCH_GET_ITEM],
+      period: five,
+    });
     const startThrottles = new Metric({
       namespace: 'AWS/States', metricName: 'ThrottledEvents', dimensionsMap: { APIName: 'StartExecution' }, statistic: 'Sum', period: five,
     });
@@ -134,6 +142,7 @@ export class Monitoring extends Construct {
       FunctionErrors: alarm('FunctionErrors', 'A function other than the executor failed (these map every expected error to a response, so any error is a bug or an outage)', otherErrors, 1),
       FailedRunRate: alarm('FailedRunRate', `More than ${ALARM_THRESHOLDS.failedRunRate * 100}% of finished runs failed or timed out over 15 minutes (at least 5 finished)`, failedRunRate, ALARM_THRESHOLDS.failedRunRate),
       Throttles: alarm('Throttles', 'Lambda throttled a Braid function (account or reserved concurrency)', throttles, 1),
+      TableThrottles: alarm('TableThrottles', 'DynamoDB throttled the table (nodes fail with Braid.Transient and retry, the API answers 503)', tableThrottles, 1),
       StartThrottles: alarm('StartThrottles', 'Step Functions throttled StartExecution (runs get 503 and must be retried by clients)', startThrottles, 1),
       FanoutFailures: alarm('FanoutFailures', 'The live fan-out gave up on a stream batch (WebSocket clients may miss live events until they resume by seq)', queued(props.fanoutFailures), 1),
       FanoutLag: alarm('FanoutLag', 'The live fan-out is more than a minute behind the table stream', fanoutLag, ALARM_THRESHOLDS.fanoutIteratorAgeMs, 2),
@@ -173,7 +182,7 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Executor', [executor.metricInvocations({ period: five }), executor.metricErrors({ period: five })], [executorTimeouts]),
-      graph('Function errors and throttles', [otherErrors], [throttles, startThrottles]),
+      graph('Function errors and throttles', [otherErrors], [throttles, startThrottles, tableThrottles]),
       graph('Function duration p90 (ms)', Object.values(fns).map((f) => f.fn.metricDuration({ statistic: 'p90', period: five }))),
     );
   }
