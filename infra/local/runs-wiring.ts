@@ -30,7 +30,14 @@ export interface RunsWiringContext {
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Where run, node and gate metrics go. @default none */
   metrics?: MetricSink;
+  /** Wraps the executor handler as the local orchestrator calls it (tests). @default none */
+  wrapExecutor?: ExecutorWrapper;
 }
+
+/** The executor handler as the local orchestrator calls it. */
+export type LocalExecutor = (event: unknown) => Promise<unknown>;
+/** A test seam around the executor: deliver an event twice, fail an invocation while it runs on, … */
+export type ExecutorWrapper = (executor: LocalExecutor) => LocalExecutor;
 
 /** What the runs wiring adds to the stack. */
 export interface RunsWiring {
@@ -46,7 +53,8 @@ export interface RunsWiring {
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
   const metrics = ctx.metrics ? { metrics: ctx.metrics } : {};
-  const executor = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock, ...metrics });
+  const handler = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock, ...metrics });
+  const executor: LocalExecutor = ctx.wrapExecutor ? ctx.wrapExecutor((event) => handler(event)) : (event) => handler(event);
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
   const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, ...metrics, orchestrator: { describe: (input) => orchestrator.describe(input) } });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({

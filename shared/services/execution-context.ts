@@ -11,6 +11,7 @@ import { withEventMetrics } from '../observability/event-metrics';
 import type { MetricSink } from '../observability/metrics';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
+import { NodeClaimRepository } from '../store/node-claims';
 import { NodeRunRepository } from '../store/node-runs';
 import type { Store } from '../store/store';
 import { buildGraph, type Graph } from './execution-graph';
@@ -19,6 +20,8 @@ import { buildGraph, type Graph } from './execution-graph';
 export interface RunStores {
   store: Store;
   nodeRuns: NodeRunRepository;
+  /** The per-node claims attempts take before their side effect. */
+  claims: NodeClaimRepository;
   gates: GateRepository;
   events: EventLogRepository;
   /** @default () => new Date() */
@@ -32,7 +35,7 @@ export interface RunStores {
 export function createRunStores(store: Store, clock?: () => Date, metrics?: MetricSink): RunStores {
   const events = createEventLogRepository(store.table);
   return {
-    store, nodeRuns: new NodeRunRepository(store.table), gates: new GateRepository(store.table),
+    store, nodeRuns: new NodeRunRepository(store.table), claims: new NodeClaimRepository(store.table), gates: new GateRepository(store.table),
     events: metrics ? withEventMetrics(events, metrics) : events, ...(clock ? { clock } : {}),
   };
 }
