@@ -12,6 +12,7 @@ import type { MetricSink } from '../../shared/observability/metrics';
 import { LocalOrchestrator } from './local-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Store } from '../../shared/store/store';
+import type { ExecutorDeps } from '../../shared/executors';
 import type { LocalHttpHandler } from './http-server';
 
 /** What the stack gives the runs wiring. */
@@ -26,6 +27,8 @@ export interface RunsWiringContext {
   dataDir?: string;
   /** Log level of the run functions. @default POWERTOOLS_LOG_LEVEL, else INFO */
   logLevel?: LogLevel;
+  /** The executor's clients: the egress guard and the secrets reader of the stack. */
+  executors?: ExecutorDeps;
   /** Milliseconds before each retry, by state name (tests). @default the ASL's intervals */
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Where run, node and gate metrics go. @default none */
@@ -53,7 +56,7 @@ export interface RunsWiring {
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
   const metrics = ctx.metrics ? { metrics: ctx.metrics } : {};
-  const handler = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock, ...metrics });
+  const handler = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock, ...metrics, ...(ctx.executors ? { executors: ctx.executors } : {}) });
   const executor: LocalExecutor = ctx.wrapExecutor ? ctx.wrapExecutor((event) => handler(event)) : (event) => handler(event);
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
   const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, ...metrics, orchestrator: { describe: (input) => orchestrator.describe(input) } });

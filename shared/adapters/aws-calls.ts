@@ -17,6 +17,7 @@ export type AwsResourceKind =
   | 'state-machine' | 'execution' | 'state-machine-role'
   | 'executor-function' | 'tool-function' | 'ws-connections' | 'own-log-group'
   | 'finalizer-dlq' | 'fanout-failures'
+  | 'user-secrets' | 'cursor-key'
   | 'unscoped';
 
 /** What each resource kind is, as a grant's resource. */
@@ -33,6 +34,8 @@ export const RESOURCE_KINDS: Record<AwsResourceKind, string> = {
   'own-log-group': 'the caller\'s own log group',
   'finalizer-dlq': 'the finalizer\'s dead-letter queue',
   'fanout-failures': 'the fan-out\'s on-failure queue',
+  'user-secrets': '`secret:braid/<stack>/u/*` (users\' secrets)',
+  'cursor-key': 'the cursor-signing key secret',
   'unscoped': '`*` (the action has no resource-level permissions)',
 };
 
@@ -88,6 +91,11 @@ export const AWS_CALLS: readonly AwsCall[] = [
   { caller: 'gate', action: 'states:SendTaskFailure', resource: 'state-machine', via: SFN },
   { caller: 'finalizer', action: 'states:DescribeExecution', resource: 'execution', via: `${SFN}, reconciliation` },
   { caller: 'executor', action: 'lambda:InvokeFunction', resource: 'tool-function', via: '`lambda` tools (`shared/executors/lambda-tool.ts`)' },
+  { caller: 'executor', action: 'secretsmanager:GetSecretValue', resource: 'user-secrets', via: 'the vault (`shared/secrets/`), `{ secret }` references' },
+  ...(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource'] as const).map((action): AwsCall => (
+    { caller: 'api', action, resource: 'user-secrets', via: 'the secrets routes (`shared/secrets/`)' })),
+  ...(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] as const).map((action): AwsCall => (
+    { caller: 'api', action, resource: 'cursor-key', via: 'cursor signing key at cold start (`functions/api/handler.ts`)' })),
   { caller: 'ws-message', action: 'execute-api:ManageConnections', resource: 'ws-connections', via: 'poster (`shared/live/poster.ts`)' },
   { caller: 'ws-fanout', action: 'execute-api:ManageConnections', resource: 'ws-connections', via: 'poster (`shared/live/poster.ts`)' },
   ...(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'] as const).map((action): AwsCall => (
@@ -111,6 +119,8 @@ export const COMMAND_ACTIONS: Record<string, string> = {
   DescribeExecutionCommand: 'states:DescribeExecution', SendTaskSuccessCommand: 'states:SendTaskSuccess',
   SendTaskFailureCommand: 'states:SendTaskFailure', InvokeCommand: 'lambda:InvokeFunction',
   PostToConnectionCommand: 'execute-api:ManageConnections',
+  GetSecretValueCommand: 'secretsmanager:GetSecretValue', CreateSecretCommand: 'secretsmanager:CreateSecret',
+  PutSecretValueCommand: 'secretsmanager:PutSecretValue', DeleteSecretCommand: 'secretsmanager:DeleteSecret',
 };
 
 /** Commands only the local stack sends (`shared/store/create-table.ts` makes the dynalite table); never deployed. */

@@ -21,8 +21,10 @@ export const ISSUE_CODES = [
   'gate_timeout_required',
   // execution limits
   'timeout_exceeds_executor',
+  // security
+  'plaintext_credential',
   // warnings
-  'binding_may_be_skipped',
+  'binding_may_be_skipped', 'egress_denied',
 ] as const;
 
 /** A stable issue code. */

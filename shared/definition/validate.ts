@@ -10,6 +10,7 @@ import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';
 import { checkExecutionTimeouts } from './execution-limits';
 import { fromZodIssues, issue, type IssueCode } from './issues';
+import { checkSecurity } from './security-checks';
 
 /** The outcome of validating a definition. */
 export interface ValidationResult {
@@ -77,6 +78,7 @@ function validate(input: unknown): ValidationResult {
     (input as { defaults?: { timeoutSeconds?: unknown } } | null)?.defaults?.timeoutSeconds,
   ));
   checkBindings(nodes, graph, errors, warnings);
+  checkSecurity(nodes, errors, warnings);
 
   const valid = errors.length === 0 && parsed.success;
   return {

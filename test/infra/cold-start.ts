@@ -45,6 +45,7 @@ function refOf(id: string, resource: TemplateResource): string {
     case 'AWS::ApiGatewayV2::Api': return 'abcde12345';
     case 'AWS::SQS::Queue': return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${id}`;
     case 'AWS::SNS::Topic': return `arn:aws:sns:${REGION}:${ACCOUNT}:${id}`;
+    case 'AWS::SecretsManager::Secret': return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}-AbCdEf`;
     default: return id;
   }
 }

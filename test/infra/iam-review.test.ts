@@ -62,6 +62,8 @@ function matches(kind: AwsResourceKind, resource: unknown, caller: AwsCaller): b
     }
     case 'finalizer-dlq': return text === JSON.stringify({ 'Fn::GetAtt': [resourceId('AWS::SQS::Queue', {}, 'FinalizerDlq'), 'Arn'] });
     case 'fanout-failures': return text === JSON.stringify({ 'Fn::GetAtt': [resourceId('AWS::SQS::Queue', {}, 'FanoutFailures'), 'Arn'] });
+    case 'user-secrets': return text.includes(':secret:braid/Braid/u/*');
+    case 'cursor-key': return text === JSON.stringify({ Ref: resourceId('AWS::SecretsManager::Secret', {}, 'CursorKey') });
     case 'unscoped': return text === '"*"';
   }
 }

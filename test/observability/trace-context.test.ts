@@ -3,6 +3,7 @@ import type { NodeDef } from '../../shared/definition/schema';
 import { executeNode } from '../../shared/executors';
 import { outboundTraceHeaders, traceparentFromXRay, XRAY_TRACE_ENV } from '../../shared/observability/trace-context';
 import { startA2AAgent, type A2AAgentHandle } from '../support/a2a-agent';
+import { testEgressGuard, testExecutorDeps } from '../support/egress';
 import { startHttpToolServer, type HttpToolServerHandle } from '../support/http-tool-server';
 import { startMcpServer, type McpServerHandle } from '../support/mcp-server';
 
@@ -34,9 +35,18 @@ describe('outbound calls carry the invocation\'s trace as traceparent', () => {
   let mcp: McpServerHandle;
   let agent: A2AAgentHandle;
   const seen: Array<{ url: string; traceparent: string | null }> = [];
-  const recordingFetch: typeof fetch = async (input, init) => {
-    seen.push({ url: String(input instanceof Request ? input.url : input), traceparent: new Headers(init?.headers).get('traceparent') });
-    return fetch(input, init);
+  // Records what leaves the executor: the egress guard is the last step before the network.
+  const recordingDeps = () => {
+    const guard = testEgressGuard();
+    return testExecutorDeps({
+      egress: {
+        ...guard,
+        fetch: async (input, init) => {
+          seen.push({ url: String(input instanceof Request ? input.url : input), traceparent: new Headers(init?.headers).get('traceparent') });
+          return guard.fetch(input, init);
+        },
+      },
+    });
   };
   const ctx = (nodeId: string) => ({ runId: 'run-t', nodeId, attempt: 0, signal: new AbortController().signal, deadline: Date.now() + 10_000 });
 
@@ -58,7 +68,7 @@ describe('outbound calls carry the invocation\'s trace as traceparent', () => {
     delete process.env[XRAY_TRACE_ENV];
     const node: NodeDef = { id: 'h', type: 'tool_call', tool: { kind: 'http', url: `${http.url}/search`, method: 'POST' } };
     // Act
-    await executeNode(node, { q: 1 }, ctx('h'));
+    await executeNode(node, { q: 1 }, ctx('h'), testExecutorDeps());
     // Assess
     expect(outboundTraceHeaders()).toStrictEqual({});
     expect(http.requests[0]?.headers['traceparent']).toBeUndefined();
@@ -69,7 +79,7 @@ describe('outbound calls carry the invocation\'s trace as traceparent', () => {
     process.env[XRAY_TRACE_ENV] = XRAY;
     const node: NodeDef = { id: 'h', type: 'tool_call', tool: { kind: 'http', url: `${http.url}/search`, method: 'POST' } };
     // Act
-    await executeNode(node, { q: 1 }, ctx('h'));
+    await executeNode(node, { q: 1 }, ctx('h'), testExecutorDeps());
     // Assess: what the server received
     expect(http.requests.at(-1)?.headers['traceparent']).toBe(TRACEPARENT);
   });
@@ -79,7 +89,7 @@ describe('outbound calls carry the invocation\'s trace as traceparent', () => {
     process.env[XRAY_TRACE_ENV] = XRAY;
     const node: NodeDef = { id: 'm', type: 'tool_call', tool: { kind: 'mcp', url: mcp.url, name: 'add' } };
     // Act
-    await executeNode(node, { a: 1, b: 2 }, ctx('m'), { fetch: recordingFetch });
+    await executeNode(node, { a: 1, b: 2 }, ctx('m'), recordingDeps());
     // Assess
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.filter((s) => s.traceparent !== TRACEPARENT)).toStrictEqual([]);
@@ -90,7 +100,7 @@ describe('outbound calls carry the invocation\'s trace as traceparent', () => {
     process.env[XRAY_TRACE_ENV] = XRAY;
     const node: NodeDef = { id: 'a', type: 'agent_call', agent: { url: agent.url } };
     // Act
-    await executeNode(node, { message: 'hi' }, ctx('a'), { fetch: recordingFetch });
+    await executeNode(node, { message: 'hi' }, ctx('a'), recordingDeps());
     // Assess
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.filter((s) => s.traceparent !== TRACEPARENT)).toStrictEqual([]);
