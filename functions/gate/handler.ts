@@ -10,6 +10,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createGateService } from '../../shared/services/gate-service';
 import { createPermissionService } from '../../shared/services/permissions';
 import type { Store } from '../../shared/store/store';
@@ -23,6 +25,8 @@ export interface GateDeps {
   store: Store;
   orchestrator: Orchestrator;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** @default () => new Date() */
   clock?: () => Date;
 }
@@ -30,7 +34,7 @@ export interface GateDeps {
 /** Builds the gate function's handler from its dependencies. */
 export function createHandler(deps: GateDeps): HttpHandler {
   const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
-  const service = createGateService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator });
+  const service = createGateService({ ...createRunStores(deps.store, deps.clock, deps.metrics), permissions, orchestrator: deps.orchestrator });
   return handle(createHttpApp({ owner: 'gate', handlers: gateRoutes(service), logger: deps.logger })) as HttpHandler;
 }
 
@@ -38,7 +42,7 @@ function depsFromEnv(): GateDeps {
   const config = readConfig(BaseConfigSchema);
   // The gate function only sends task results: the role and prefix (used by `register`) are never read.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: storeFromConfig(config), orchestrator, logger: createLogger('braid-gate') };
+  return { store: storeFromConfig(config), orchestrator, logger: createLogger('braid-gate'), metrics: metricSinkFromEnv() };
 }
 
 /** The Lambda entry point. */
