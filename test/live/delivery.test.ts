@@ -133,7 +133,7 @@ describe('live delivery', () => {
     const ghost = 'ghost-connection';
     await createConnectionRepository(stack.table).put({ connectionId: ghost, userId: 'alice', now: new Date() });
     const subs = createSubscriptionRepository(stack.table);
-    await subs.subscribe({ connectionId: ghost, runId, userId: 'alice', after: 0, now: new Date() });
+    await subs.subscribe({ connectionId: ghost, runId, userId: 'alice', now: new Date() });
     // Act
     await appendSteps(stack.events, runId, 0, 6, true);
     // Assess
