@@ -79,6 +79,11 @@ export class LiveClient {
   private closed = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
+  private resubscribeTimer: NodeJS.Timeout | undefined;
+  /** Backs resubscribing after internal server errors off; reset by an acknowledged subscribe. */
+  private backoffStep = 0;
+  /** "Internal server error" replies received (each makes the client resubscribe its runs). */
+  internalErrors = 0;
   /** Times the client has reconnected after a drop. */
   reconnects = 0;
 
@@ -109,6 +114,7 @@ export class LiveClient {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.resubscribeTimer);
     for (const state of this.subs.values()) clearTimeout(state.gapTimer);
     this.socket?.close(1000);
     this.options.onStatus?.('closed');
@@ -156,6 +162,17 @@ export class LiveClient {
     this.timer = setTimeout(() => this.connect(), Math.max(min, Math.floor(Math.random() * ceiling)));
   }
 
+  private scheduleResubscribe(): void {
+    if (this.resubscribeTimer) return;
+    this.internalErrors += 1;
+    const delay = Math.min(this.options.maxReconnectMs ?? 5_000, (this.options.minReconnectMs ?? 100) * 2 ** Math.min(this.backoffStep, 6));
+    this.backoffStep += 1;
+    this.resubscribeTimer = setTimeout(() => {
+      this.resubscribeTimer = undefined;
+      for (const state of this.subs.values()) this.sendSubscribe(state);
+    }, Math.floor(delay / 2 + Math.random() * (delay / 2)));
+  }
+
   private send(message: object): void {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
@@ -171,8 +188,15 @@ export class LiveClient {
     } catch {
       return;
     }
-    if (typeof message?.type !== 'string') return;
+    if (typeof message?.type !== 'string') {
+      // API Gateway's reply when a route's integration failed ({"message":"Internal server error",...}): it does
+      // not say which request. A failed subscribe or catch-up may have left a run short, so ask again for every
+      // run from what we hold (repeats are dropped by seq).
+      if ((message as { message?: unknown } | null)?.message === 'Internal server error') this.scheduleResubscribe();
+      return;
+    }
     if (message.type === 'error') return this.onServerError(message);
+    if (message.type === 'subscribed') this.backoffStep = 0;
     if (message.type === 'subscribed' || message.type === 'unsubscribed') return;
     const event = message as RunEvent;
     const state = this.subs.get(event.runId);

@@ -6,7 +6,7 @@ import type { RunEvent } from '../../shared/model/types';
 import { waitFor } from './helpers';
 
 /** A bare WebSocket server standing in for the API: it records subscribes and lets the test push frames. */
-async function fakeServer(): Promise<{ url: string; subscribes: number[]; push(seqs: number[]): void; close(): Promise<void> }> {
+async function fakeServer(): Promise<{ url: string; subscribes: number[]; push(seqs: number[]): void; fail(): void; close(): Promise<void> }> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const subscribes: number[] = [];
@@ -26,6 +26,9 @@ async function fakeServer(): Promise<{ url: string; subscribes: number[]; push(s
         if (socket) socket.send(frame(seq));
         else queue.push(frame(seq));
       }
+    },
+    fail() {
+      socket?.send(JSON.stringify({ message: 'Internal server error', connectionId: 'c', requestId: 'r' }));
     },
     close: () => new Promise<void>((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(() => resolve()); }),
   };
@@ -70,5 +73,23 @@ describe('live client ordering', () => {
     await waitFor(() => (received.length === 4 ? true : undefined), 'four events');
     expect(received.map((e) => e.seq)).toStrictEqual([1, 2, 3, 4]);
     expect(server.subscribes).toStrictEqual([0, 2]);
+  });
+
+  it('asks again from the last seq it holds after an internal server error', async () => {
+    // Prepare
+    const server = await fakeServer();
+    const client = new LiveClient({ url: server.url, token: 't', minReconnectMs: 10 });
+    cleanup.push(() => server.close(), () => client.close());
+    const received: RunEvent[] = [];
+    client.subscribe('r', { onEvent: (e) => received.push(e) });
+    await waitFor(() => (server.subscribes.length === 1 ? true : undefined), 'the subscribe');
+    server.push([1, 2]);
+    await waitFor(() => (received.length === 2 ? true : undefined), 'two events');
+    // Act: the catch-up failed after two events
+    server.fail();
+    // Assess
+    await waitFor(() => (server.subscribes.length === 2 ? true : undefined), 'the resubscribe');
+    expect(server.subscribes).toStrictEqual([0, 2]);
+    expect(client.internalErrors).toBe(1);
   });
 });
