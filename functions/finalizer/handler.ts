@@ -11,6 +11,10 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
+import { createPlanLearner, type PlanLearner } from '../../shared/services/plan-learning';
+import { createDurationStatsRepository } from '../../shared/store/duration-stats';
+import { NodeRunRepository } from '../../shared/store/node-runs';
+import { createVersionPlanRepository } from '../../shared/store/version-plans';
 import { createReconciler, type ReconcileOutcome, type SweepOptions, type SweepSummary } from '../../shared/services/execution-reconcile';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
@@ -49,6 +53,8 @@ export interface FinalizerDeps {
   sweep?: Omit<SweepOptions, 'onCheckFailed'>;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Learns node durations from succeeded runs and re-plans their versions (`shared/services/plan-learning.ts`). @default none */
+  learner?: PlanLearner;
 }
 
 /** What one finalizer invocation did. */
@@ -81,6 +87,16 @@ export function createHandler(deps: FinalizerDeps): (event: unknown, context?: u
       ...(detail.error ? { error: detail.error } : {}), ...(detail.cause ? { cause: detail.cause } : {}),
     });
     deps.logger.info('execution reconciled', { executionArn: detail.executionArn, status: detail.status, outcome });
+    if (detail.status === 'SUCCEEDED' && deps.learner) {
+      const runId = runIdOf(detail.input) ?? detail.name;
+      // Learning is an optimisation: its failure is logged, never a reason to redeliver the status change.
+      try {
+        const learned = await deps.learner.learn(runId);
+        if (learned !== 'ignored') deps.logger.info('durations learned', { runId, learned });
+      } catch (error) {
+        deps.logger.error('learning durations failed', { runId, error: error as Error });
+      }
+    }
     return { outcome };
   };
 }
@@ -96,12 +112,42 @@ function runIdOf(input: string | null | undefined): string | undefined {
   }
 }
 
+/** Environment of the finalizer: re-planning registers state machine versions like the compile function. */
+export const FinalizerConfigSchema = BaseConfigSchema.extend({
+  EXECUTOR_ARN: z.string().startsWith('arn:'),
+  STATE_MACHINE_ROLE_ARN: z.string().startsWith('arn:'),
+  STATE_MACHINE_PREFIX: z.string().min(1).max(40).default('braid'),
+  STATE_MACHINE_LOG_GROUP_ARN: z.string().startsWith('arn:').optional(),
+});
+
 function depsFromEnv(): FinalizerDeps {
-  const config = readConfig(BaseConfigSchema);
+  const config = readConfig(FinalizerConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  // The finalizer only describes executions: `register`'s role and prefix are never read here.
-  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-finalizer'), orchestrator };
+  const orchestrator = new SfnOrchestrator({
+    client: new SFNClient({}),
+    roleArn: config.STATE_MACHINE_ROLE_ARN,
+    namePrefix: config.STATE_MACHINE_PREFIX,
+    tracingConfiguration: { enabled: true },
+    ...(config.STATE_MACHINE_LOG_GROUP_ARN
+      ? { loggingConfiguration: { level: 'ERROR', includeExecutionData: false, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: config.STATE_MACHINE_LOG_GROUP_ARN } }] } }
+      : {}),
+  });
+  const store = createStore({ client, tableName: config.TABLE_NAME });
+  return {
+    store, logger: createLogger('braid-finalizer'), orchestrator,
+    learner: planLearnerOnStore(store, { orchestrator, executorArn: config.EXECUTOR_ARN }),
+  };
+}
+
+/** The plan learner on a store (the finalizer's, locally and on AWS). */
+export function planLearnerOnStore(store: Store, replan?: { orchestrator: Pick<Orchestrator, 'register'>; executorArn: string }): PlanLearner {
+  return createPlanLearner({
+    store,
+    nodeRuns: new NodeRunRepository(store.table),
+    stats: createDurationStatsRepository(store.table),
+    plans: createVersionPlanRepository(store.table),
+    ...(replan ?? {}),
+  });
 }
 
 /** The Lambda entry. */

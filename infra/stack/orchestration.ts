@@ -77,30 +77,32 @@ export class Orchestration extends Construct {
       'AwsSolutions-IAM5[Resource::*]': 'X-Ray and CloudWatch Logs vended log delivery actions support no resource-level permissions (Step Functions logging and tracing documentation).',
     });
 
-    // compile: register state machines named <prefix>-*, passing only the role above.
-    const compile = fns.compile;
-    compile.role.addToPolicy(new PolicyStatement({
-      sid: 'RegisterStateMachines',
-      actions: [
-        'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
-        'states:DescribeStateMachine', 'states:ListStateMachineVersions', 'states:TagResource',
-      ],
-      resources: [this.stateMachineArnPattern],
-    }));
-    compile.role.addToPolicy(new PolicyStatement({
-      sid: 'PassStateMachineRole',
-      actions: ['iam:PassRole'],
-      resources: [this.stateMachineRole.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } },
-    }));
-    compile.fn.addEnvironment('EXECUTOR_ARN', executor.functionArn);
-    compile.fn.addEnvironment('STATE_MACHINE_ROLE_ARN', this.stateMachineRole.roleArn);
-    compile.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
-    compile.fn.addEnvironment('STATE_MACHINE_LOG_GROUP_ARN', this.logGroup.logGroupArn);
-    suppress(compile.role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
-        'State machines are created at run time, one per workflow; the pattern is the stack prefix and nothing else.',
-    });
+    // compile (publishing) and finalizer (re-planning with learned durations): register state machines named
+    // <prefix>-*, passing only the role above.
+    for (const registrar of [fns.compile, fns.finalizer]) {
+      registrar.role.addToPolicy(new PolicyStatement({
+        sid: 'RegisterStateMachines',
+        actions: [
+          'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
+          'states:DescribeStateMachine', 'states:ListStateMachineVersions', 'states:TagResource',
+        ],
+        resources: [this.stateMachineArnPattern],
+      }));
+      registrar.role.addToPolicy(new PolicyStatement({
+        sid: 'PassStateMachineRole',
+        actions: ['iam:PassRole'],
+        resources: [this.stateMachineRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } },
+      }));
+      registrar.fn.addEnvironment('EXECUTOR_ARN', executor.functionArn);
+      registrar.fn.addEnvironment('STATE_MACHINE_ROLE_ARN', this.stateMachineRole.roleArn);
+      registrar.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
+      registrar.fn.addEnvironment('STATE_MACHINE_LOG_GROUP_ARN', this.logGroup.logGroupArn);
+      suppress(registrar.role, {
+        [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+          'State machines are created at run time, one per workflow; the pattern is the stack prefix and nothing else.',
+      });
+    }
 
     // api: start runs on published versions, stop and describe their executions.
     const api = fns.api;
@@ -148,7 +150,6 @@ export class Orchestration extends Construct {
     finalizer.role.addToPolicy(new PolicyStatement({
       sid: 'ReadRuns', actions: ['states:DescribeExecution'], resources: [this.executionArnPattern],
     }));
-    finalizer.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
     suppress(finalizer.role, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}-*]`]:
         'Executions are named after run ids at run time; the pattern is the stack prefix.',

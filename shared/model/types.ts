@@ -36,6 +36,10 @@ export interface WorkflowVersion {
   stateMachineArn?: string;
   /** Server-only: the published state machine version this workflow version runs on. */
   stateMachineVersionArn?: string;
+  /** Server-only: the learned node durations (seconds) its current plan was made with (`shared/store/version-plans.ts`). */
+  planWeights?: Record<string, number>;
+  /** Server-only: the workflow's recorded successful runs when its plan was last decided. */
+  plannedAtRuns?: number;
 }
 
 /** A role granted to a user on a workflow, optionally until a time. */

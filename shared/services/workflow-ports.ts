@@ -3,6 +3,7 @@
  * injected by each function's composition root so the service stays testable and the core stays pure.
  */
 import type { WorkflowDefinition } from '../definition/schema';
+import type { DurationHistory } from '../compiler/plan-weights';
 import type { ValidationIssue } from '../model/types';
 
 /** What `validateDefinition(input)` returns. */
@@ -20,7 +21,7 @@ export interface DefinitionCheck {
 export type ValidateDefinition = (input: unknown) => DefinitionCheck;
 
 /** `compileWorkflow` from `shared/compiler/compile.ts`: throws a `CompileError` with `issues` on failure. */
-export type CompileWorkflow = (definition: WorkflowDefinition, options: { executorArn: string }) => { asl: object };
+export type CompileWorkflow = (definition: WorkflowDefinition, options: { executorArn: string; history?: DurationHistory }) => { asl: object };
 
 /** Reads `issues` off a thrown `CompileError`, or `undefined` if the error is something else. */
 export function compileIssues(error: unknown): ValidationIssue[] | undefined {
