@@ -68,8 +68,9 @@ export function replanWorkflow(input: ReplanInput): ReplanDecision {
 
 /**
  * Every state of a state machine except its Parallels, by name, without what depends on where it sits: its
- * transition (`Next`/`End`), and the top-level `Catch` into `braid:finalize-failed` (a state inside a Parallel
- * leaves that to the Parallel). What is left is what a node does: its task, retries, timeout, error handling.
+ * transition (`Next`/`End`), the top-level `Catch` into `braid:finalize-failed` (a state inside a Parallel
+ * leaves that to the Parallel), and bare Pass states that only move on (an untracked `X:continued` ending a
+ * branch). What is left is what a node does: its task, retries, timeout, error handling, routes.
  */
 export function aslMinusNesting(asl: AslStateMachine): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -86,6 +87,8 @@ export function aslMinusNesting(asl: AslStateMachine): Record<string, unknown> {
         if (kept.length > 0) (rest as { Catch?: unknown }).Catch = kept;
         else delete (rest as { Catch?: unknown }).Catch;
       }
+      // A bare Pass only moves on (an untracked node's `:continued` at the end of a branch): a nesting artifact.
+      if (rest.Type === 'Pass' && Object.keys(rest).length === 1) continue;
       out[name] = rest;
     }
   };
