@@ -1,8 +1,8 @@
 /**
  * Re-planning a published version with learned node durations: plan it again with the new weights and keep the
  * new plan only when, under those weights, it is predicted to finish at least `minGain` sooner than the plan the
- * version runs today. Only the nesting changes: every state other than the Parallels is the same, with the same
- * settings (`aslMinusNesting` compares them, and `replanWorkflow` refuses a plan that differs).
+ * version runs today. Only the nesting changes: the node contract is the same, and every state other than the
+ * Parallels is the same with the same settings (`aslMinusNesting`); `replanWorkflow` refuses a plan that differs.
  */
 import type { WorkflowDefinition } from '../definition/schema';
 import type { AslState, AslStateMachine } from './asl-types';
@@ -58,6 +58,8 @@ export function replanWorkflow(input: ReplanInput): ReplanDecision {
   if (gain < (input.minGain ?? MIN_REPLAN_GAIN)) return { currentSeconds, plannedSeconds, gain };
   const before = compileWorkflow(def, { executorArn, ...(input.current ? { history: input.current } : {}) });
   const compiled = compileWorkflow(def, { executorArn, history: input.learned });
+  // The per-node contract (retriers, timeouts, liveness, routes) the executor interprets must not move either.
+  if (JSON.stringify(before.contract) !== JSON.stringify(compiled.contract)) throw new ReplanChangedSemanticsError('contract');
   const a = aslMinusNesting(before.asl);
   const b = aslMinusNesting(compiled.asl);
   for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {

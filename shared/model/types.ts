@@ -3,6 +3,7 @@
  * Plain data; the store (`shared/store/`) maps them to DynamoDB items.
  */
 import type { WorkflowDefinition } from '../definition/schema';
+import type { WorkflowContract } from '../contract/node-contract';
 
 /** A role granted on a workflow, weakest first. */
 export const ROLES = ['viewer', 'runner', 'approver', 'editor'] as const;
@@ -40,6 +41,8 @@ export interface WorkflowVersion {
   planWeights?: Record<string, number>;
   /** Server-only: the workflow's recorded successful runs when its plan was last decided. */
   plannedAtRuns?: number;
+  /** Server-only: the compiled contract the executor interprets (absent on versions stored before contracts). */
+  contract?: WorkflowContract;
 }
 
 /** A role granted to a user on a workflow, optionally until a time. */

@@ -4,6 +4,7 @@
  * port, then stores the version (version item first, head bump second).
  */
 import { randomUUID } from 'node:crypto';
+import type { WorkflowContract } from '../contract/node-contract';
 import type { WorkflowDefinition } from '../definition/schema';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Workflow, WorkflowVersion } from '../model/types';
@@ -47,12 +48,12 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
   const newId = deps.newId ?? randomUUID;
 
   /** Validates and compiles; throws a 400 with the validator's (or compiler's) issues. */
-  function check(body: unknown, learned?: Record<string, number>): { definition: WorkflowDefinition; warnings: WorkflowVersion['warnings']; asl: object } {
+  function check(body: unknown, learned?: Record<string, number>): { definition: WorkflowDefinition; warnings: WorkflowVersion['warnings']; asl: object; contract: WorkflowContract } {
     const result = deps.validate(body);
     if (!result.valid || !result.definition) throw new ValidationError(result.errors, { message: 'the definition is invalid' });
     try {
-      const { asl } = deps.compile(result.definition, { executorArn: deps.executorArn, ...(learned ? { history: historyOf(learned) } : {}) });
-      return { definition: result.definition, warnings: result.warnings, asl };
+      const { asl, contract } = deps.compile(result.definition, { executorArn: deps.executorArn, ...(learned ? { history: historyOf(learned) } : {}) });
+      return { definition: result.definition, warnings: result.warnings, asl, contract };
     } catch (error) {
       const issues = compileIssues(error);
       if (issues) throw new ValidationError(issues, { cause: error, message: 'the definition does not compile' });
@@ -79,7 +80,7 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
       const instantiate = asInstantiateRequest(body);
       if (!instantiate) rejectReadOnlyFields(body);
       const input = instantiate ? await templateDefinition(caller, instantiate.templateId, instantiate.name) : body;
-      const { definition, warnings, asl } = check(input);
+      const { definition, warnings, asl, contract } = check(input);
       const id = newId();
       const now = clock().toISOString();
       const machine = await deps.orchestrator.register({ workflowId: id, version: 1, definition: asl });
@@ -91,7 +92,7 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
       };
       const version: WorkflowVersion = {
         workflowId: id, version: 1, definition, warnings, createdAt: now, createdBy: caller.userId,
-        stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn,
+        stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn, contract,
       };
       await deps.store.workflows.create(head, version);
       return workflowView(head, version, 'owner');
@@ -103,13 +104,13 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
       // Nodes the workflow has run before keep their learned durations as the planner's weights.
       const stats = await deps.stats?.get(workflowId);
       const learned = stats && stats.runs > 0 ? medianSeconds(stats) : undefined;
-      const { definition, warnings, asl } = check(body, learned);
+      const { definition, warnings, asl, contract } = check(body, learned);
       const next = workflow.latestVersion + 1;
       const now = clock().toISOString();
       const machine = await deps.orchestrator.register({ workflowId, version: next, definition: asl });
       const version: WorkflowVersion = {
         workflowId, version: next, definition, warnings, createdAt: now, createdBy: caller.userId,
-        stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn,
+        stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn, contract,
         ...(learned && stats ? { planWeights: learned, plannedAtRuns: stats.runs } : {}),
       };
       // Omitted visibility/isTemplate keep the workflow's current values: a PUT never silently unpublishes.

@@ -51,6 +51,7 @@ describe('re-planning with learned durations', () => {
     const before = compileWorkflow(definition, { executorArn: TEST_EXECUTOR });
     expect(decision.compiled?.asl).not.toStrictEqual(before.asl);
     expect(aslMinusNesting(decision.compiled!.asl)).toStrictEqual(aslMinusNesting(before.asl));
+    expect(decision.compiled?.contract).toStrictEqual(before.contract);
     expect(planWorkflow(definition, 'critical-path', learned).nodes).toStrictEqual(planWorkflow(definition, 'critical-path').nodes);
     expect(again.gain).toBe(0);
     expect(again.compiled).toBeUndefined();
@@ -76,6 +77,7 @@ describe('re-planning with learned durations', () => {
         // Assess
         const before = compileWorkflow(def, { executorArn: TEST_EXECUTOR });
         expect(aslMinusNesting(decision.compiled!.asl)).toStrictEqual(aslMinusNesting(before.asl));
+        expect(decision.compiled?.contract).toStrictEqual(before.contract);
         await assertRunsLiveNodesInOrder(decision.compiled!.asl, def, routes);
       }),
       { numRuns: 15, seed: SEED },
