@@ -17,6 +17,8 @@ export interface CatchUpDeps {
   poster: ConnectionPoster;
   /** Events read per page. @default 100 */
   pageSize?: number;
+  /** Tries of a post that failed for a reason other than a gone connection. @default 3 */
+  postTries?: number;
 }
 
 /** Sends a connection the events of a run after `after`. */
@@ -25,12 +27,26 @@ export type CatchUp = (runId: string, connectionId: string, after: number) => Pr
 /** Builds the catch-up over the event log and a poster. */
 export function createCatchUp(deps: CatchUpDeps): CatchUp {
   const pageSize = deps.pageSize ?? 100;
+  const tries = deps.postTries ?? 3;
+
+  /** Posts, retrying a failure other than a gone connection (throttling) a few times before giving up. */
+  async function post(connectionId: string, data: string): Promise<'ok' | 'gone'> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await deps.poster.post(connectionId, data);
+      } catch (error) {
+        if (attempt >= tries) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
+    }
+  }
+
   return async (runId, connectionId, after) => {
     let cursor = after;
     for (;;) {
       const page = await deps.events.list(runId, { after: cursor, limit: pageSize });
       for (const event of page.events) {
-        if ((await deps.poster.post(connectionId, encodeEvent(event))) === 'gone') return 'gone';
+        if ((await post(connectionId, encodeEvent(event))) === 'gone') return 'gone';
         cursor = event.seq;
       }
       // A short page, or the head read with the page: nothing more was stored when this page was read.
