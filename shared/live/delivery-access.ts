@@ -1,11 +1,12 @@
 /**
  * The fan-out's access re-check: before pushing a run's events to a subscription, the fan-out asks whether the
- * subscription's user may still view the run, so a viewer who lost access (a revoked grant, a workflow made
- * private) stops receiving within the cache's time to live. Answers are cached per (user, run) in the
- * function's memory, so a run with many subscribers of the same user costs one check per TTL, not one per event.
+ * subscription's user may still view the run, so a viewer who lost access (a revoked or expired grant, a workflow
+ * made private) stops receiving within the re-check interval. The rule and its cache are `recheckingRunAccess`
+ * (`run-access.ts`: a "yes" is trusted for the interval per (user, run), a "no" never cached); this adds one
+ * question in flight per (user, run), so a run with many subscribers of one user costs one check, not one each.
  */
 import type { Subscription } from '../store/subscriptions';
-import type { RunAccess } from './run-access';
+import { recheckingRunAccess, type RunAccess } from './run-access';
 
 /** Decides, at delivery time, whether a subscription may still receive its run's events. */
 export interface DeliveryAccess {
@@ -15,7 +16,7 @@ export interface DeliveryAccess {
 
 /** Options of `cachedDeliveryAccess`. */
 export interface DeliveryAccessOptions {
-  /** How long an answer is reused, ms (at most 60,000: the revocation promise). @default 30000 */
+  /** How long a "yes" is reused, ms (at most 60,000: the revocation promise). @default 30000 */
   ttlMs?: number;
   /** Answers kept; the oldest go first. @default 10000 */
   maxEntries?: number;
@@ -26,25 +27,23 @@ export interface DeliveryAccessOptions {
 /** Longest time a revoked viewer may keep receiving events, ms. */
 export const MAX_ACCESS_TTL_MS = 60_000;
 
-/** The run-access rule behind a per-(user, run) cache with a time to live. */
+/** The run-access rule, re-asked every `ttlMs` per (user, run), one question in flight at a time. */
 export function cachedDeliveryAccess(access: RunAccess, options: DeliveryAccessOptions = {}): DeliveryAccess {
-  const ttlMs = Math.min(options.ttlMs ?? 30_000, MAX_ACCESS_TTL_MS);
-  const maxEntries = options.maxEntries ?? 10_000;
-  const nowMs = options.nowMs ?? Date.now;
-  const answers = new Map<string, { at: number; allowed: Promise<boolean> }>();
+  const rechecking = recheckingRunAccess(access, {
+    intervalMs: Math.min(options.ttlMs ?? 30_000, MAX_ACCESS_TTL_MS),
+    ...(options.nowMs ? { nowMs: options.nowMs } : {}),
+    ...(options.maxEntries !== undefined ? { maxEntries: options.maxEntries } : {}),
+  });
+  const asking = new Map<string, Promise<boolean>>();
   return {
-    async allows(sub) {
-      const key = `${sub.userId}\u0000${sub.runId}`;
-      const now = nowMs();
-      const cached = answers.get(key);
-      if (cached && now - cached.at < ttlMs) return cached.allowed;
-      answers.delete(key);
-      if (answers.size >= maxEntries) answers.delete(answers.keys().next().value as string);
-      const allowed = access.canView(sub.userId, sub.runId);
-      answers.set(key, { at: now, allowed });
-      // A failed check is not an answer: the next delivery asks again.
-      allowed.catch(() => { if (answers.get(key)?.allowed === allowed) answers.delete(key); });
-      return allowed;
+    allows(sub) {
+      const key = JSON.stringify([sub.userId, sub.runId]);
+      let answer = asking.get(key);
+      if (!answer) {
+        answer = rechecking.canView(sub.userId, sub.runId).finally(() => asking.delete(key));
+        asking.set(key, answer);
+      }
+      return answer;
     },
   };
 }

@@ -13,7 +13,7 @@ import { cachedDeliveryAccess, type DeliveryAccess } from './delivery-access';
 import { createFanOut, type FanOutResult } from './fan-out';
 import { ClientMessageSchema, encodeMessage, type ErrorMessage } from './messages';
 import type { ConnectionPoster } from './poster';
-import type { RunAccess } from './run-access';
+import { ACCESS_RECHECK_MS, type RunAccess } from './run-access';
 
 export { FanOutError } from './fan-out';
 
@@ -26,10 +26,12 @@ export interface LiveServiceDeps {
   poster: ConnectionPoster;
   /** Who may subscribe to a run. */
   access: RunAccess;
-  /** The fan-out's re-check before each delivery. @default `access` behind a 30 s cache (`cachedDeliveryAccess`) */
+  /** The fan-out's re-check before each delivery. @default `access` re-asked every `accessRecheckMs` (`cachedDeliveryAccess`) */
   deliveryAccess?: DeliveryAccess;
   /** @default () => new Date() */
   now?: () => Date;
+  /** How long the default delivery check trusts a "yes" before asking again, ms (at most 60,000). @default ACCESS_RECHECK_MS (30000) */
+  accessRecheckMs?: number;
 }
 
 /** Live progress over WebSocket connections. */
@@ -57,7 +59,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveService {
     subscriptions: deps.subscriptions,
     marks: deps.marks,
     poster: deps.poster,
-    access: deps.deliveryAccess ?? cachedDeliveryAccess(deps.access, { nowMs: () => now().getTime() }),
+    access: deps.deliveryAccess ?? cachedDeliveryAccess(deps.access, { ttlMs: deps.accessRecheckMs ?? ACCESS_RECHECK_MS, nowMs: () => now().getTime() }),
   });
 
   async function reply(connectionId: string, message: Parameters<typeof encodeMessage>[0]): Promise<boolean> {
