@@ -19,7 +19,7 @@ export interface Latency {
 
 /** Live latency, and the store writes the live path (fan-out marks, subscriptions, connections) made per event. */
 export interface LiveLatency extends Latency {
-  /** Events of the run recorded while every client was subscribed. */
+  /** Events of the run delivered while the writes were counted. */
   events: number;
   /** Live-path writes (items `RUN#…/FANOUT`, `RUN#…/SUB#…`, `CONN#…`) while those events were delivered, per event. */
   writesPerEvent: number;
@@ -111,7 +111,8 @@ export async function liveLatency(stack: LocalStack, subscribers: number, steps 
   const liveWrites = writes.stop();
   const timed = received.filter((r) => Date.parse(r.event.at) > subscribedAt);
   const latencies = timed.map((r) => r.at - Date.parse(r.event.at));
-  const events = new Set(timed.map((r) => r.event.seq)).size;
+  // Writes are counted from the moment all were subscribed: divide by the events delivered from then on.
+  const events = new Set(received.filter((r) => r.at >= subscribedAt).map((r) => r.event.seq)).size;
   return { samples: latencies.length, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), events, writesPerEvent: events > 0 ? liveWrites / events : 0 };
 }
 
