@@ -77,7 +77,7 @@ export class StatsContentionError extends BraidError {
   readonly workflowId: string;
   constructor(workflowId: string, options?: { cause?: unknown }) {
     super('stats_contention', `duration stats of workflow ${workflowId} are too contended`, options);
-    this.name = 'Braid.Transient';
+    this.name = ERROR_NAMES.transient;
     this.workflowId = workflowId;
   }
 }
