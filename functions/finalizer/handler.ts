@@ -15,6 +15,8 @@ import { createPlanLearner, type PlanLearner } from '../../shared/services/plan-
 import { createDurationStatsRepository } from '../../shared/store/duration-stats';
 import { NodeRunRepository } from '../../shared/store/node-runs';
 import { createVersionPlanRepository } from '../../shared/store/version-plans';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createReconciler, type ReconcileOutcome, type SweepOptions, type SweepSummary } from '../../shared/services/execution-reconcile';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
@@ -47,6 +49,8 @@ export const ScheduledEventSchema = z.object({
 export interface FinalizerDeps {
   store: Store;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** Describes executions for the scheduled sweep. @default none: the scheduled event is ignored (logged) */
   orchestrator?: Pick<Orchestrator, 'describe'>;
   /** Limits of the scheduled sweep. @default 15 minutes, 200 runs, 8 at a time */
@@ -62,7 +66,7 @@ export type FinalizerResult = { outcome: ReconcileOutcome } | { outcome: 'swept'
 
 /** Builds the finalizer handler. */
 export function createHandler(deps: FinalizerDeps): (event: unknown, context?: unknown) => Promise<FinalizerResult> {
-  const reconciler = createReconciler(createRunStores(deps.store, deps.clock), deps.orchestrator);
+  const reconciler = createReconciler(createRunStores(deps.store, deps.clock, deps.metrics), deps.orchestrator);
   return async (raw) => {
     if (ScheduledEventSchema.safeParse(raw).success) {
       if (!deps.orchestrator) {
@@ -74,6 +78,8 @@ export function createHandler(deps: FinalizerDeps): (event: unknown, context?: u
         onCheckFailed: (runId, error) => deps.logger.error('run check failed', { runId, error: error as Error }),
       });
       deps.logger.info('active runs swept', { ...summary });
+      // Runs only the sweep caught: a lost status event or a start that never reached Step Functions (alarmed).
+      deps.metrics?.put([{ name: 'SweepFinds', value: summary.finished }]);
       return { outcome: 'swept', summary };
     }
     const parsed = ExecutionStatusChangeSchema.safeParse(raw);
@@ -82,13 +88,14 @@ export function createHandler(deps: FinalizerDeps): (event: unknown, context?: u
       return { outcome: 'ignored' };
     }
     const { detail } = parsed.data;
+    const runId = runIdOf(detail.input) ?? detail.name;
     const outcome = await reconciler.reconcile({
-      runId: runIdOf(detail.input) ?? detail.name, status: detail.status,
+      runId, status: detail.status,
       ...(detail.error ? { error: detail.error } : {}), ...(detail.cause ? { cause: detail.cause } : {}),
     });
-    deps.logger.info('execution reconciled', { executionArn: detail.executionArn, status: detail.status, outcome });
+    deps.logger.info('execution reconciled', { runId, executionArn: detail.executionArn, status: detail.status, outcome });
+    if (outcome === 'finished') deps.metrics?.put([{ name: 'RunsReconciled', value: 1 }]);
     if (detail.status === 'SUCCEEDED' && deps.learner) {
-      const runId = runIdOf(detail.input) ?? detail.name;
       // Learning is an optimisation: its failure is logged, never a reason to redeliver the status change.
       try {
         const learned = await deps.learner.learn(runId);
@@ -134,7 +141,7 @@ function depsFromEnv(): FinalizerDeps {
   });
   const store = createStore({ client, tableName: config.TABLE_NAME });
   return {
-    store, logger: createLogger('braid-finalizer'), orchestrator,
+    store, logger: createLogger('braid-finalizer'), metrics: metricSinkFromEnv(), orchestrator,
     learner: planLearnerOnStore(store, { orchestrator, executorArn: config.EXECUTOR_ARN }),
   };
 }
