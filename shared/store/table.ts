@@ -22,6 +22,8 @@ export const keys = {
   workflow: (id: string) => ({ PK: `WF#${id}`, SK: 'META' }),
   workflowVersion: (id: string, version: number) => ({ PK: `WF#${id}`, SK: `V#${String(version).padStart(8, '0')}` }),
   grant: (workflowId: string, userId: string) => ({ PK: `WF#${workflowId}`, SK: `GRANT#${userId}` }),
+  /** Recent successful durations of a workflow's nodes (the critical-path planner's learned weights). */
+  durationStats: (workflowId: string) => ({ PK: `WF#${workflowId}`, SK: 'STATS' }),
   run: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'META' }),
   runIdempotency: (workflowId: string, userId: string, key: string) => ({ PK: `RUNKEY#${workflowId}#${userId}#${key}`, SK: 'META' }),
   nodeRun: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `NODE#${nodeId}` }),
@@ -36,6 +38,8 @@ export const keys = {
   connection: (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'META' }),
   subscription: (runId: string, connectionId: string) => ({ PK: `RUN#${runId}`, SK: `SUB#${connectionId}` }),
   connectionSubscription: (connectionId: string, runId: string) => ({ PK: `CONN#${connectionId}`, SK: `SUB#${runId}` }),
+  /** The last seq the live fan-out has pushed to a run's subscribers. */
+  fanOutMark: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'FANOUT' }),
   /** Where the scheduled reconciliation's sweep of the active-runs index resumes. */
   reconcileCursor: () => ({ PK: 'RECONCILE', SK: 'ACTIVE_RUNS' }),
 } as const;
