@@ -13,6 +13,7 @@ import { BRAID_AUDIENCE, LOCAL_ISSUER, signLocalToken } from '../../shared/auth/
 import { createTokenVerifier } from '../../shared/auth/verify-token';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createStore, type Store } from '../../shared/store/store';
+import { createConsoleHandler } from './console-server';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer } from './http-server';
 import { wireLive } from './live-wiring';
@@ -43,6 +44,8 @@ export interface LocalStackOptions {
   tableName?: string;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Serve the web console (built assets, `config.json`, local sign-in) on the HTTP port. @default undefined (off) */
+  console?: { distDir?: string; demoWorkflow?: unknown };
 }
 
 /** A running local stack. */
@@ -86,10 +89,14 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes });
     const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock });
 
-    const http = await startHttpServer({ port: options.port ?? 0, verifyToken, jwks: signingKey.jwks, functions: { ...runs.functions, api, compile } });
-    closers.push(() => http.close());
+    // The WebSocket API starts first: the console's config names its URL.
     const live = options.live === false ? undefined : await wireLive({ table, verifyToken, port: options.wsPort ?? 0 });
     if (live) closers.push(() => live.close());
+    const fallback = options.console
+      ? createConsoleHandler({ ...options.console, wsUrl: live?.wsUrl, signToken: (userId) => signLocalToken(signingKey, userId) })
+      : undefined;
+    const http = await startHttpServer({ port: options.port ?? 0, verifyToken, jwks: signingKey.jwks, functions: { ...runs.functions, api, compile }, ...(fallback ? { fallback } : {}) });
+    closers.push(() => http.close());
 
     return {
       httpUrl: http.url,
