@@ -285,9 +285,11 @@ export class BraidHttpClient {
       json = text;
     }
     if (!res.ok) {
-      const err = (json as { error?: { code?: string; message?: string }; code?: string; message?: string } | undefined) ?? {};
-      const code = err.error?.code ?? err.code;
-      const message = err.error?.message ?? err.message ?? `HTTP ${res.status}`;
+      const err = (json as { error?: { code?: string; message?: string; reason?: string }; errors?: { code?: string; path?: string; message?: string }[]; code?: string; message?: string } | undefined) ?? {};
+      // A 400 lists issues with JSON pointers; other errors carry `{ error: { code, message } }`.
+      const issues = Array.isArray(err.errors) ? err.errors : [];
+      const code = err.error?.code ?? issues[0]?.code ?? err.code;
+      const message = err.error?.message ?? (issues.length > 0 ? issues.map((i) => `${i.path || '/'}: ${i.message} (${i.code})`).join('; ') : undefined) ?? err.message ?? `HTTP ${res.status}`;
       throw new BraidHttpError(res.status, code, `${method} ${path}: ${res.status} ${message}`, json);
     }
     return json as T;

@@ -1,11 +1,15 @@
 /**
  * `npm run dev`: the local stack on 127.0.0.1 (`PORT`, default 3000; `WS_PORT`, default 3001), data under
- * `BRAID_DATA_DIR` (default `.braid/`). Prints the URLs and how to get a token; Ctrl-C stops it.
+ * `BRAID_DATA_DIR` (default `.braid/`), and the web console at `http://127.0.0.1:3000/` (built first unless
+ * `BRAID_CONSOLE=prebuilt`; `BRAID_CONSOLE=0` turns it off). Prints the URLs; Ctrl-C stops it.
  */
+import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
 import { startDemoAgent } from '../../examples/demo-agent';
 import { startDemoTool } from '../../examples/demo-tool';
 import { readConfig } from '../../functions/http/config';
+import { buildConsole } from './console-build';
+import { CONSOLE_DIST_DIR } from './console-server';
 import { createLocalStack, DEFAULT_DATA_DIR } from './stack';
 
 const config = readConfig(
@@ -15,14 +19,25 @@ const config = readConfig(
     BRAID_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
     /** `0` skips the demo agent and tool (their ports are fixed: examples/hotel-booking.json names them). */
     BRAID_DEMO: z.enum(['0', '1']).default('1'),
+    /** `build` (default) builds the console before serving it, `prebuilt` serves `console/dist` as is, `0` serves none. */
+    BRAID_CONSOLE: z.enum(['build', 'prebuilt', '0']).default('build'),
   }),
 );
 
-const stack = await createLocalStack({ port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR });
+if (config.BRAID_CONSOLE === 'build') {
+  const started = Date.now();
+  await buildConsole();
+  console.log(`console built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
 const demo = config.BRAID_DEMO === '1' ? await Promise.all([startDemoTool(), startDemoAgent()]) : [];
 const [tool, agent] = demo;
+const demoWorkflow = config.BRAID_DEMO === '1' ? JSON.parse(await readFile(new URL('../../examples/hotel-booking.json', import.meta.url), 'utf8')) as unknown : undefined;
+const stack = await createLocalStack({
+  port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR,
+  ...(config.BRAID_CONSOLE === '0' ? {} : { console: { distDir: CONSOLE_DIST_DIR, ...(demoWorkflow ? { demoWorkflow } : {}) } }),
+});
 console.log(`Braid local stack
-  HTTP API   ${stack.httpUrl}/api/v1
+${config.BRAID_CONSOLE === '0' ? '' : `  Console    ${stack.httpUrl}/   (open it: sign in as any user, add the demo workflow, run it)\n`}  HTTP API   ${stack.httpUrl}/api/v1
   WebSocket  ${stack.wsUrl ?? '(off)'}
   JWKS       ${stack.jwksUrl}
   data       ${config.BRAID_DATA_DIR}/

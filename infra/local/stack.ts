@@ -58,6 +58,8 @@ export interface LocalStack {
   table: LocalDynamo;
   orchestrator: Orchestrator;
   signingKey: LocalSigningKey;
+  /** Drops every open WebSocket connection abruptly (tests); returns how many. */
+  dropLiveConnections(): number;
   /** Signs a token the stack accepts for `userId`. */
   token(userId: string, options?: { expiresIn?: string }): Promise<string>;
   close(): Promise<void>;
@@ -106,6 +108,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       table,
       orchestrator: runs.orchestrator,
       signingKey,
+      dropLiveConnections: () => live?.dropConnections() ?? 0,
       token: (userId, tokenOptions) => signLocalToken(signingKey, userId, tokenOptions),
       close: closeAll,
     };
