@@ -29,7 +29,7 @@ export interface DagView {
   select(nodeId: string | undefined): void;
 }
 
-const NODE_W = 176;
+const NODE_W = 156;
 const NODE_H = 56;
 const TYPE_LABEL: Record<string, string> = {
   agent_call: 'agent', tool_call: 'tool', human_gate: 'gate', condition: 'condition', parallel: 'parallel', join: 'join', map: 'map',
@@ -45,7 +45,7 @@ export function drawDag(definition: { nodes?: unknown; edges?: unknown }, onSele
   const nodes = (Array.isArray(definition.nodes) ? definition.nodes : []) as DefNode[];
   const edges = (Array.isArray(definition.edges) ? definition.edges : []) as DefEdge[];
   const g = new graphlib.Graph({ compound: true, multigraph: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 28, ranksep: 56, marginx: 16, marginy: 16 });
+  g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 46, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
   const meta = new Map<string, DefNode>();
   const groups: string[] = [];
@@ -118,7 +118,7 @@ export function drawDag(definition: { nodes?: unknown; edges?: unknown }, onSele
     const box = g.node(id);
     const x = box.x - NODE_W / 2;
     const y = box.y - NODE_H / 2;
-    const status = svg('text', { x: x + NODE_W - 12, y: y + 22, 'text-anchor': 'end', class: 'node-status' }, 'pending');
+    const status = svg('text', { x: x + NODE_W - 12, y: y + 40, 'text-anchor': 'end', class: 'node-status' }, 'pending');
     const barBg = svg('rect', { x: x + 14, y: y + NODE_H - 11, width: NODE_W - 28, height: 4, rx: 2, class: 'bar-bg', visibility: 'hidden' });
     const bar = svg('rect', { x: x + 14, y: y + NODE_H - 11, width: 0, height: 4, rx: 2, class: 'bar', visibility: 'hidden' });
     const title = svg('title', {}, `${node.id} (${node.type})${node.description ? `\n${node.description}` : ''}`);
@@ -126,7 +126,7 @@ export function drawDag(definition: { nodes?: unknown; edges?: unknown }, onSele
       title,
       svg('rect', { x, y, width: NODE_W, height: NODE_H, rx: 9, class: 'node-box' }),
       svg('rect', { x, y, width: 5, height: NODE_H, rx: 2, class: 'node-stripe' }),
-      svg('text', { x: x + 14, y: y + 22, class: 'node-id' }, node.id.length > 16 ? `${node.id.slice(0, 15)}…` : node.id),
+      svg('text', { x: x + 14, y: y + 22, class: 'node-id' }, node.id.length > 19 ? `${node.id.slice(0, 18)}…` : node.id),
       svg('text', { x: x + 14, y: y + 40, class: 'node-type' }, TYPE_LABEL[node.type] ?? node.type),
       status, barBg, bar,
     );

@@ -7,7 +7,7 @@ import { h, replace } from '../dom';
 
 /** An example input built from a JSON schema (required properties, with their first sensible value). */
 export function exampleFor(schema: unknown): unknown {
-  const s = (schema ?? {}) as { type?: string; properties?: Record<string, unknown>; required?: string[]; enum?: unknown[]; default?: unknown; minimum?: number; examples?: unknown[] };
+  const s = (schema ?? {}) as { type?: string; properties?: Record<string, unknown>; required?: string[]; enum?: unknown[]; default?: unknown; minimum?: number; minLength?: number; examples?: unknown[] };
   if (s.default !== undefined) return s.default;
   if (s.examples?.length) return s.examples[0];
   if (s.enum?.length) return s.enum[0];
@@ -20,7 +20,7 @@ export function exampleFor(schema: unknown): unknown {
     case 'array': return [];
     case 'integer': case 'number': return s.minimum ?? 1;
     case 'boolean': return false;
-    case 'string': return '';
+    case 'string': return s.minLength ? 'example'.padEnd(s.minLength, 'x') : '';
     default: return {};
   }
 }

@@ -26,9 +26,12 @@ export function runPage(app: App, runId: string): Page {
   app.liveStatus.listeners.add(onLive);
 
   let selected: string | undefined;
+  // Until the user picks a node, the panel follows the run: a waiting node first, else a running or failed one.
+  let userSelected = false;
   let dag: DagView | undefined;
   const select = (nodeId: string) => {
     selected = nodeId;
+    userSelected = true;
     dag?.select(nodeId);
     render();
   };
@@ -76,7 +79,6 @@ export function runPage(app: App, runId: string): Page {
       h('div', { class: 'row actions' },
         !finished ? h('button', { class: 'danger', onclick: () => void act('Cancel', () => app.http.cancelRun(runId)) }, 'Cancel') : undefined,
         status === 'failed' || status === 'timed_out' ? h('button', { class: 'primary', onclick: () => void act('Redrive', () => app.http.redriveRun(runId)) }, 'Redrive') : undefined,
-        selected ? h('button', { class: 'secondary', onclick: () => rerun(selected!) }, `Rerun from ${selected}`) : undefined,
       ),
     );
 
@@ -91,11 +93,10 @@ export function runPage(app: App, runId: string): Page {
       replace(graph, h('h3', null, 'Nodes'), h('p', { class: 'muted' }, 'The workflow definition is not visible to you; nodes are listed below.'));
     }
     dag?.update(view.nodes);
-    if (!selected) {
-      const first = waiting[0] ?? [...view.nodes.values()].find((n) => n.status === 'running' || n.status === 'failed');
-      if (first) {
-        selected = first.nodeId;
-      }
+    if (!userSelected) {
+      const nodes = [...view.nodes.values()];
+      const follow = waiting[0] ?? nodes.find((n) => n.status === 'running' || n.status === 'retrying') ?? nodes.find((n) => n.status === 'failed');
+      if (follow) selected = follow.nodeId;
     }
     dag?.select(selected);
     const defNode = (workflow?.definition.nodes ?? []).find((n) => n.id === selected) as { type?: string } | undefined;

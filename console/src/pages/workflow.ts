@@ -94,7 +94,8 @@ export function workflowPage(app: App, id: string, version?: number): Page {
   void load();
   return {
     el: h('main', { class: 'page workflow-page' }, head, messages.el,
-      h('div', { class: 'grid-2' }, graph, h('div', { class: 'stack' }, runCard, versionsCard)),
+      graph,
+      h('div', { class: 'grid-2' }, runCard, versionsCard),
       runsCard,
     ),
   };

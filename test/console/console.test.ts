@@ -1,0 +1,126 @@
+/**
+ * The web console in a real browser (headless Chromium from the system, playwright-core): sign in, add the demo
+ * workflow, start a run, watch nodes change state live, approve the gate, see the run succeed; and a dropped
+ * WebSocket that resumes by seq without losing or repeating an event. Skipped, saying why, without Chromium.
+ * `BRAID_SCREENSHOTS=docs` saves the screenshots the README shows.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BraidHttpClient } from '../../client/http-client';
+import { findChromium, startConsoleFixture, type ConsoleFixture } from './console-stack';
+
+const chromiumPath = findChromium();
+if (!chromiumPath) console.warn('console browser tests skipped: no Chromium found (apt-get install -y chromium, or set BRAID_CHROMIUM)');
+const screenshots = process.env.BRAID_SCREENSHOTS;
+
+let fixture: ConsoleFixture;
+
+beforeAll(async () => {
+  if (chromiumPath) fixture = await startConsoleFixture(chromiumPath);
+}, 120_000);
+afterAll(async () => {
+  await fixture?.close();
+});
+
+async function openSignedIn(user: string, hash = ''): Promise<Page> {
+  const context = await fixture.browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.goto(`${fixture.stack.httpUrl}/`);
+  await page.fill('input[name=user]', user);
+  await page.click('button[type=submit]');
+  await page.waitForSelector(`.user[data-user="${user}"]`);
+  if (hash) await page.goto(`${fixture.stack.httpUrl}/${hash}`);
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!screenshots) return;
+  await mkdir(screenshots, { recursive: true });
+  await page.screenshot({ path: join(screenshots, `console-${name}.png`), fullPage: true });
+}
+
+const nodeIn = (id: string, status: string) => `svg.dag .node[data-node="${id}"][data-status="${status}"]`;
+
+/** The seqs the timeline shows, in order. */
+async function timelineSeqs(page: Page): Promise<number[]> {
+  return page.$$eval('.timeline li', (rows) => rows.map((r) => Number((r as HTMLElement).dataset.seq)));
+}
+
+describe.skipIf(!chromiumPath)('web console in Chromium', () => {
+  it('adds the demo workflow, runs it, shows nodes changing live, approves the gate and sees the run succeed', async () => {
+    // Prepare
+    const page = await openSignedIn('alice');
+    await page.click('text=Add the demo workflow (hotel booking)');
+    await page.waitForSelector('.run-card textarea.input-json');
+    await shot(page, 'workflow');
+    // Act: an input the schema refuses keeps Run disabled and names the field; a valid one starts the run.
+    await page.fill('textarea.input-json', '{"nights": 2}');
+    await page.waitForSelector('.problems li:has-text("city")');
+    expect(await page.isDisabled('button.run-button')).toBe(true);
+    await page.fill('textarea.input-json', '{"city": "Paris", "nights": 2}');
+    await page.click('button.run-button');
+    await page.waitForSelector(nodeIn('approve', 'waiting'));
+    // Assess: nodes before the gate finished; the one after it has not started; the gate's form is shown.
+    for (const id of ['search', 'pick', 'pricey']) await page.waitForSelector(nodeIn(id, 'succeeded'));
+    expect(await page.getAttribute('svg.dag .node[data-node="book"]', 'data-status')).toBe('pending');
+    await page.waitForSelector('.gate-banner:has-text("approve")');
+    const prompt = await page.textContent('.gate-form .prompt');
+    expect(prompt).toContain('over $150 a night');
+    await shot(page, 'run-waiting');
+    // Act: approve with a comment, in the browser.
+    await page.fill('.gate-form textarea.comment', 'fine for the conference');
+    await page.click('.gate-form button.approve');
+    // Assess: the same page (no reload) sees the gate and the last node finish, then the run.
+    await page.waitForSelector(nodeIn('approve', 'succeeded'));
+    await page.waitForSelector(nodeIn('book', 'succeeded'));
+    await page.waitForSelector('h1 .badge[data-status="succeeded"]');
+    const seqs = await timelineSeqs(page);
+    expect(seqs).toStrictEqual(seqs.map((_s, i) => i + 1));
+    expect(await page.textContent('.timeline')).toContain('by alice: fine for the conference');
+    await page.click('svg.dag .node[data-node="book"]');
+    await page.waitForSelector('.node-panel[data-node="book"] details.json pre:has-text("Rive Gauche")');
+    await shot(page, 'run-succeeded');
+    await page.context().close();
+  });
+
+  it('resumes by seq after the WebSocket drops: every event shown once, in order, and the run is seen to end', async () => {
+    // Prepare: a run waiting at its gate, opened in the browser.
+    const token = await fixture.stack.token('bob');
+    const http = new BraidHttpClient({ url: fixture.stack.httpUrl, token });
+    const workflow = await http.createWorkflow(fixture.demoWorkflow);
+    const { runId } = await http.startRun(workflow.id, { city: 'Paris', nights: 1 });
+    const page = await openSignedIn('bob', `#/runs/${runId}`);
+    await page.waitForSelector(nodeIn('approve', 'waiting'));
+    await page.waitForSelector('.live-pill[data-live="open"]');
+    const before = (await timelineSeqs(page)).length;
+    // Act: the connection drops; the gate is approved while the browser is disconnected.
+    expect(fixture.stack.dropLiveConnections()).toBeGreaterThan(0);
+    await http.decideGate(runId, 'approve', 'approve', { comment: 'while offline' });
+    // Assess: the page reconnects, catches up and shows the end; the timeline equals the event log.
+    await page.waitForSelector('h1 .badge[data-status="succeeded"]');
+    await page.waitForSelector(nodeIn('book', 'succeeded'));
+    const log = await http.allRunEvents(runId);
+    await page.waitForFunction((n) => document.querySelectorAll('.timeline li').length >= n, log.length);
+    const seqs = await timelineSeqs(page);
+    expect(seqs).toStrictEqual(log.map((e) => e.seq));
+    expect(seqs.length).toBeGreaterThan(before);
+    await page.context().close();
+  });
+
+  it('shows the API\'s error when an action is refused', async () => {
+    // Prepare: carol may not see alice's run.
+    const alice = new BraidHttpClient({ url: fixture.stack.httpUrl, token: await fixture.stack.token('alice') });
+    const workflow = await alice.createWorkflow(fixture.demoWorkflow);
+    const { runId } = await alice.startRun(workflow.id, { city: 'Oslo' });
+    // Act
+    const page = await openSignedIn('carol', `#/runs/${runId}`);
+    // Assess
+    const text = await page.textContent('.notice.error');
+    expect(text).toContain('404');
+    expect(text).toContain('not_found');
+    await page.context().close();
+  });
+});
