@@ -46,7 +46,7 @@ const nodeIn = (id: string, status: string) => `svg.dag .node[data-node="${id}"]
 
 /** The seqs the timeline shows, in order. */
 async function timelineSeqs(page: Page): Promise<number[]> {
-  return page.$$eval('.timeline li', (rows) => rows.map((r) => Number((r as HTMLElement).dataset.seq)));
+  return page.$$eval('.timeline li', (rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));
 }
 
 describe.skipIf(!chromiumPath)('web console in Chromium', () => {
@@ -103,7 +103,7 @@ describe.skipIf(!chromiumPath)('web console in Chromium', () => {
     await page.waitForSelector('h1 .badge[data-status="succeeded"]');
     await page.waitForSelector(nodeIn('book', 'succeeded'));
     const log = await http.allRunEvents(runId);
-    await page.waitForFunction((n) => document.querySelectorAll('.timeline li').length >= n, log.length);
+    await page.waitForFunction((n) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.timeline li').length >= n, log.length);
     const seqs = await timelineSeqs(page);
     expect(seqs).toStrictEqual(log.map((e) => e.seq));
     expect(seqs.length).toBeGreaterThan(before);
