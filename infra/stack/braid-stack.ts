@@ -12,6 +12,7 @@ import { Functions } from './functions';
 import { BraidHttpApi } from './http-api';
 import { LiveStream } from './live-stream';
 import { Orchestration } from './orchestration';
+import { ConsoleSite, consoleEnabled } from './console';
 import { BraidWebSocketApi } from './websocket-api';
 
 /** Props of {@link BraidStack}. */
@@ -31,6 +32,8 @@ export class BraidStack extends Stack {
   readonly httpApi: BraidHttpApi;
   /** The WebSocket API. */
   readonly webSocketApi: BraidWebSocketApi;
+  /** The web console, unless context `braid:console` is `false`. */
+  readonly console: ConsoleSite | undefined;
 
   constructor(scope: Construct, id: string, props: BraidStackProps) {
     super(scope, id, { ...props, stackName: props.config.stackName });
@@ -50,9 +53,11 @@ export class BraidStack extends Stack {
     this.orchestration = new Orchestration(this, 'Orchestration', {
       functions: fns, finalizerDlq: this.functions.finalizerDlq, prefix: config.stackName, logRetention, destroyLogs, toolFunctionPattern: config.toolFunctionPattern,
     });
+    // The console's origin is known before the API exists, so the API can allow it (CORS).
+    this.console = consoleEnabled(this.node) ? new ConsoleSite(this, 'Console', { destroyData: config.destroyData }) : undefined;
     this.httpApi = new BraidHttpApi(this, 'Http', {
       owners: { api: fns.api, compile: fns.compile, gate: fns.gate },
-      jwt, corsOrigins: config.corsOrigins, throttle, logRetention, destroyLogs,
+      jwt, corsOrigins: this.console ? [...config.corsOrigins, this.console.url] : config.corsOrigins, throttle, logRetention, destroyLogs,
     });
     this.webSocketApi = new BraidWebSocketApi(this, 'Live', {
       functions: fns, posters: ['ws-message', 'ws-fanout'], throttle, logRetention, destroyLogs,
@@ -63,6 +68,11 @@ export class BraidStack extends Stack {
     }
     new LiveStream(this, 'LiveStream', { table: this.data.table, fanout: fns['ws-fanout'] });
 
+    if (this.console) {
+      const consoleAuth = auth.userPool && auth.userPoolClient ? this.console.enableHostedUi(auth.userPool, auth.userPoolClient, config.stackName) : { mode: 'token' as const };
+      this.console.deploy({ apiUrl: this.httpApi.url, wsUrl: this.webSocketApi.url, auth: consoleAuth });
+      new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The web console' });
+    }
     new CfnOutput(this, 'HttpUrl', { value: this.httpApi.url, description: 'BRAID_URL: base URL of the HTTP API' });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketApi.url, description: 'BRAID_WS_URL: WebSocket URL for live progress' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'The DynamoDB table' });
