@@ -46,6 +46,8 @@ export interface LocalStackOptions {
   clock?: () => Date;
   /** Serve the web console (built assets, `config.json`, local sign-in) on the HTTP port. @default undefined (off) */
   console?: { distDir?: string; demoWorkflow?: unknown };
+  /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 /** A running local stack. */
@@ -85,6 +87,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
 
     const runs = await wireRuns({
       store, orchestrator: options.orchestrator, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
+      ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
     if (runs.close) closers.push(runs.close);
