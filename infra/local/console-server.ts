@@ -26,6 +26,9 @@ export interface ConsoleHandlerOptions {
   demoWorkflow?: unknown;
 }
 
+/** Host names the local sign-in accepts. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 /** Serves a request the API routes did not match; resolves false when it is not the console's either. */
 export type FallbackHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
@@ -46,6 +49,13 @@ export function createConsoleHandler(options: ConsoleHandlerOptions): FallbackHa
   const json = (res: ServerResponse, status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 
   async function signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Only a page served by this server may sign in: a JSON content type forces a CORS preflight (which this
+    // server never grants) on any other origin, and a loopback Host header defeats DNS rebinding.
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (!LOOPBACK_HOSTS.has(host)) return json(res, 403, { error: { code: 'forbidden', message: 'local sign-in answers loopback hosts only' } });
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return json(res, 415, { error: { code: 'unsupported_media_type', message: 'send application/json' } });
+    }
     let userId: unknown;
     try {
       const chunks: Buffer[] = [];

@@ -42,9 +42,8 @@ ${config.BRAID_CONSOLE === '0' ? '' : `  Console    ${stack.httpUrl}/   (open it
   JWKS       ${stack.jwksUrl}
   data       ${config.BRAID_DATA_DIR}/
 ${tool && agent ? `  demo tool  ${tool.url}   (hotel search, fixed data)\n  demo agent ${agent.url}   (A2A: picks the cheapest hotel)\n` : ''}
-Get a token and try it:
-  export BRAID_URL=${stack.httpUrl} BRAID_WS_URL=${stack.wsUrl ?? ''}
-  export BRAID_TOKEN=$(npm run --silent token -- alice)
+Or from a terminal:
+  npm run braid -- login --user alice --url ${stack.httpUrl} --ws-url ${stack.wsUrl ?? ''}
   npm run braid -- workflows create examples/hotel-booking.json
   echo '{"city":"Paris","nights":2}' > /tmp/input.json
   npm run braid -- run <workflowId> --input /tmp/input.json --watch

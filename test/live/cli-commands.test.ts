@@ -3,6 +3,7 @@
  * agent on ephemeral ports): login, workflow and run commands, gates, exit codes, `--json` and table width.
  */
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,5 +159,32 @@ describe('braid CLI on the local stack', () => {
     const down = await braid('nobody', ['--url', 'http://127.0.0.1:9', '--token', 'x.y.z', 'workflows', 'list']);
     expect(down.code).toBe(4);
     expect(down.err).toContain('cannot reach the server');
+  });
+});
+
+describe('local sign-in route', () => {
+  it('answers loopback hosts with a JSON body only, and refuses a bad user id', async () => {
+    // Prepare
+    const post = (headers: Record<string, string>, body: string) => fetch(`${stack.httpUrl}/local/token`, { method: 'POST', headers, body });
+    // Act
+    const ok = await post({ 'content-type': 'application/json' }, '{"userId":"alice"}');
+    // fetch keeps its own Host header; node:http sends the one a rebinding page would.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${stack.httpUrl}/local/token`, { method: 'POST', headers: { 'content-type': 'application/json', host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end('{"userId":"alice"}');
+    });
+    const form = await post({ 'content-type': 'text/plain' }, '{"userId":"alice"}');
+    const bad = await post({ 'content-type': 'application/json' }, '{"userId":"no spaces"}');
+    // Assess
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { token: string }).token.split('.')).toHaveLength(3);
+    expect(rebound).toBe(403);
+    expect(form.status).toBe(415);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'invalid_user', path: '/userId' } });
   });
 });
