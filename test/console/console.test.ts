@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BraidHttpClient } from '../../client/http-client';
+import { createEventLogRepository } from '../../shared/store/events';
 import { findChromium, startConsoleFixture, type ConsoleFixture } from './console-stack';
 
 const chromiumPath = findChromium();
@@ -121,6 +122,53 @@ describe.skipIf(!chromiumPath)('web console in Chromium', () => {
     const text = await page.textContent('.notice.error');
     expect(text).toContain('404');
     expect(text).toContain('not_found');
+    await page.context().close();
+  });
+
+  it('streams agent text into the node panel and shows map progress on the graph as node.progress events arrive', async () => {
+    // Prepare: a run waiting at its gate, open in the browser.
+    const http = new BraidHttpClient({ url: fixture.stack.httpUrl, token: await fixture.stack.token('dave') });
+    const workflow = await http.createWorkflow(fixture.demoWorkflow);
+    const { runId } = await http.startRun(workflow.id, { city: 'Paris' });
+    const page = await openSignedIn('dave', `#/runs/${runId}`);
+    await page.waitForSelector(nodeIn('approve', 'waiting'));
+    await page.click('svg.dag .node[data-node="pick"]');
+    const log = createEventLogRepository(fixture.stack.table);
+    const at = () => new Date().toISOString();
+    // Act: progress events as a streaming agent and a map node would append them.
+    await log.append(runId, 'progress:pick:1', { type: 'node.progress' as never, nodeId: 'pick', at: at(), data: { text: 'Rive Gauche is ' } });
+    await log.append(runId, 'progress:pick:2', { type: 'node.progress' as never, nodeId: 'pick', at: at(), data: { text: 'the cheapest.' } });
+    await log.append(runId, 'progress:search:1', { type: 'node.progress' as never, nodeId: 'search', at: at(), data: { progress: { total: 30, succeeded: 11, failed: 1, running: 3 } } });
+    // Assess
+    await page.waitForSelector('.node-panel[data-node="pick"] .stream-text:has-text("Rive Gauche is the cheapest.")');
+    await page.waitForSelector('svg.dag .node[data-node="search"] .node-status:has-text("12/30")');
+    expect(await page.$$eval('.timeline li.ev-progress', (rows) => rows.length)).toBe(3);
+    await page.context().close();
+  });
+
+  it('draws a map node with a body as a group holding the body nodes', async () => {
+    // Prepare: the workflow route answers a definition with a map node (drawn generically from the definition).
+    const page = await openSignedIn('erin');
+    const definition = {
+      name: 'reviews', nodes: [
+        { id: 'fetch', type: 'tool_call' },
+        { id: 'review', type: 'map', body: { nodes: [{ id: 'read', type: 'agent_call' }, { id: 'score', type: 'tool_call' }], edges: [{ from: 'read', to: 'score' }] } },
+        { id: 'report', type: 'tool_call' },
+      ],
+      edges: [{ from: 'fetch', to: 'review' }, { from: 'review', to: 'report' }],
+    };
+    await page.route('**/api/v1/workflows/wf-map', (route) => route.fulfill({ json: {
+      id: 'wf-map', ownerId: 'erin', name: 'reviews', visibility: 'private', isTemplate: false, version: 1, latestVersion: 1,
+      createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), definition, warnings: [], role: 'owner',
+    } }));
+    await page.route(/\/api\/v1\/workflows\/wf-map\/(versions|runs)/, (route) => route.fulfill({ json: { items: [] } }));
+    // Act
+    await page.goto(`${fixture.stack.httpUrl}/#/w/wf-map`);
+    // Assess
+    await page.waitForSelector('svg.dag .group');
+    for (const id of ['fetch', 'review', 'review/read', 'review/score', 'report']) await page.waitForSelector(`svg.dag .node[data-node="${id}"]`);
+    expect(await page.textContent('svg.dag .group-label')).toContain('map review');
+    await shot(page, 'map');
     await page.context().close();
   });
 });

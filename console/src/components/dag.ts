@@ -73,8 +73,18 @@ export function drawDag(definition: { nodes?: unknown; edges?: unknown }, onSele
       if (inner.has(edge.from) && inner.has(edge.to)) g.setEdge(`${node.id}/${edge.from}`, `${node.id}/${edge.to}`, { label: edgeLabel(edge) }, `${edge.from}>${edge.to}`);
     }
   }
+  // The flow goes on after every item is done: a map's outgoing edges leave from its body's last nodes.
+  const sinksOf = new Map<string, string[]>();
+  for (const node of nodes) {
+    const body = node.type === 'map' && node.body && Array.isArray(node.body.nodes) ? node.body : undefined;
+    if (!body?.nodes?.length) continue;
+    const hasOutgoing = new Set((body.edges ?? []).map((e) => e.from));
+    sinksOf.set(node.id, body.nodes.filter((c) => !hasOutgoing.has(c.id)).map((c) => `${node.id}/${c.id}`));
+  }
   edges.forEach((edge, i) => {
-    if (meta.has(edge.from) && meta.has(edge.to)) g.setEdge(edge.from, edge.to, { label: edgeLabel(edge), width: edge.when !== undefined || edge.default ? 40 : 0, height: 14 }, `e${i}`);
+    if (!meta.has(edge.from) || !meta.has(edge.to)) return;
+    const label = { label: edgeLabel(edge), width: edge.when !== undefined || edge.default ? 40 : 0, height: 14 };
+    for (const from of sinksOf.get(edge.from) ?? [edge.from]) g.setEdge(from, edge.to, label, `e${i}:${from}`);
   });
   layout(g);
 
