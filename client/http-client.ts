@@ -84,7 +84,7 @@ export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'started
 export type RunDetail = Omit<Run, 'ownerId'> & { parentRunId?: string; redriveCount?: number; [extra: string]: unknown };
 
 /** A gate as the API returns it (never its token). */
-export type GateView = Omit<Gate, 'taskToken'> & { inputs?: Record<string, unknown>; workflowId?: string; votes?: unknown[]; [extra: string]: unknown };
+export type GateView = Omit<Gate, 'taskToken'> & { inputs?: Record<string, unknown>; workflowId?: string; workflowName?: string; votes?: unknown[]; [extra: string]: unknown };
 
 /** Map progress on a map node's view. */
 export interface MapProgress {

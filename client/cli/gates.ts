@@ -16,8 +16,8 @@ export function registerGates(program: Command, action: Action): void {
       const { http } = await ctx.connect();
       const page = await http.listGates({ status: opts.status, limit: intOption('limit', opts.limit), ...(opts.cursor ? { cursor: opts.cursor } : {}) });
       ctx.print(page, () => formatTable(
-        ['RUN', 'NODE', 'OPENED', 'TIMES OUT', 'PROMPT'],
-        page.items.map((g) => [g.runId, g.nodeId, g.openedAt.slice(0, 16), g.timeoutAt.slice(0, 16), g.prompt]),
+        ['RUN', 'NODE', 'WORKFLOW', 'OPENED', 'TIMES OUT', 'PROMPT'],
+        page.items.map((g) => [g.runId, g.nodeId, g.workflowName ?? g.workflowId ?? '', g.openedAt.slice(0, 16), g.timeoutAt.slice(0, 16), g.prompt]),
         terminalWidth(ctx.io.stdout, ctx.io.env),
         { keep: [0, 1] },
       ) + (page.nextCursor ? `\nmore: --cursor ${page.nextCursor}` : ''));
