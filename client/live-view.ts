@@ -103,11 +103,20 @@ export function applyEvent(view: RunView, event: RunEvent): void {
     return;
   }
   if (event.nodeId === undefined) return;
+  const type = event.type as string;
+  const item = (event as { item?: unknown }).item;
+  // Events of one map item's body nodes (`item` set) describe that item, not the node as a whole.
+  if (item !== undefined && type !== 'item.succeeded' && type !== 'item.failed') return;
   const node = view.nodes.get(event.nodeId) ?? { nodeId: event.nodeId, status: 'pending' as NodeStatus, attempts: 0 };
   view.nodes.set(event.nodeId, node);
   if (view.status === 'unknown') view.status = 'running';
-  if ((event.type as string) === 'node.progress') return applyProgress(node, event.data);
-  if ((event.type as string) === 'node.input_required') {
+  if (type === 'node.progress') return applyProgress(node, event.data);
+  if (type === 'item.succeeded' || type === 'item.failed') {
+    const p = node.progress ?? { total: 0, succeeded: 0, failed: 0, running: 0 };
+    node.progress = { ...p, [type === 'item.succeeded' ? 'succeeded' : 'failed']: p[type === 'item.succeeded' ? 'succeeded' : 'failed'] + 1, running: Math.max(0, p.running - 1) };
+    return;
+  }
+  if (type === 'node.input_required') {
     node.status = 'waiting';
     return;
   }
@@ -119,6 +128,8 @@ export function applyEvent(view: RunView, event: RunEvent): void {
     node.attempts = Math.max(node.attempts, attempt);
     node.startedAt ??= event.at;
     delete node.endedAt;
+    // A map node's start names how many items it has.
+    if (typeof event.data.total === 'number' && !node.progress) node.progress = { total: event.data.total, succeeded: 0, failed: 0, running: 0 };
     // A new attempt streams afresh.
     delete node.text;
   }

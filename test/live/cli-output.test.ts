@@ -48,3 +48,21 @@ describe('live view', () => {
     expect(view.nodes.get('agent')?.text).toBeUndefined();
   });
 });
+
+describe('live view of a map', () => {
+  it('counts items from item events and leaves the node status to the map node\'s own events', () => {
+    // Prepare
+    const view = createRunView('r');
+    const itemEvent = (seq: number, type: string, nodeId: string, item: number) => ({ ...ev(seq, type, nodeId), item }) as RunEvent;
+    // Act
+    for (const e of [
+      ev(1, 'run.started', undefined), ev(2, 'node.started', 'review', { attempt: 0, total: 3 }),
+      itemEvent(3, 'node.started', 'read', 0), itemEvent(4, 'node.succeeded', 'read', 0), itemEvent(5, 'item.succeeded', 'review', 0),
+      itemEvent(6, 'node.failed', 'read', 1), itemEvent(7, 'item.failed', 'review', 1),
+    ]) applyEvent(view, e);
+    // Assess
+    expect(view.nodes.get('review')).toMatchObject({ status: 'running', progress: { total: 3, succeeded: 1, failed: 1, running: 0 } });
+    expect(view.nodes.has('read')).toBe(false);
+    expect(renderRunView(view, Date.parse('2025-01-01T00:00:10Z'))).toContain('items 2/3 (1 failed)');
+  });
+});

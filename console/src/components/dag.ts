@@ -153,7 +153,9 @@ export function drawDag(definition: { nodes?: unknown; edges?: unknown }, onSele
     update(views) {
       for (const [id, d] of drawn) {
         const view = views.get(id);
-        const status = view?.status ?? 'pending';
+        // A body node stands for all items: it shows its map's state.
+        const slash = id.indexOf('/');
+        const status = view?.status ?? (slash > 0 ? views.get(id.slice(0, slash))?.status : undefined) ?? 'pending';
         const selected = d.g.classList.contains('selected');
         d.g.setAttribute('class', `node status-${status}${selected ? ' selected' : ''}`);
         d.g.dataset.status = status;

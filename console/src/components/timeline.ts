@@ -3,6 +3,12 @@ import type { RunEvent } from '../../../shared/model/types';
 import { h, time } from '../dom';
 
 function summary(event: RunEvent): string {
+  const item = (event as { item?: unknown; itemPath?: unknown }).itemPath ?? (event as { item?: unknown }).item;
+  const text = detail(event);
+  return item !== undefined ? `item ${String(item)}${text ? ` · ${text}` : ''}` : text;
+}
+
+function detail(event: RunEvent): string {
   const d = event.data ?? {};
   if (typeof d.text === 'string') return `“${d.text.length > 60 ? `${d.text.slice(0, 60)}…` : d.text}”`;
   const error = d.error as { name?: string; message?: string } | undefined;
