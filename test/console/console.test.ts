@@ -50,7 +50,7 @@ async function timelineSeqs(page: Page): Promise<number[]> {
   return page.$$eval('.timeline li', (rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));
 }
 
-describe.skipIf(!chromiumPath)('web console in Chromium', () => {
+describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, () => {
   it('adds the demo workflow, runs it, shows nodes changing live, approves the gate and sees the run succeed', async () => {
     // Prepare
     const page = await openSignedIn('alice');

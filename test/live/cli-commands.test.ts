@@ -71,7 +71,7 @@ async function waitingAtGate(user: string, runId: string): Promise<void> {
   }, 'the gate to wait', 20_000);
 }
 
-describe('braid CLI on the local stack', () => {
+describe('braid CLI on the local stack', { timeout: 60_000 }, () => {
   it('logs in with --user, storing URL and token in a 0600 config file that later commands use', async () => {
     // Act
     await login('alice');
