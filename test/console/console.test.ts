@@ -4,6 +4,7 @@
  * WebSocket that resumes by seq without losing or repeating an event. Skipped, saying why, without Chromium.
  * `BRAID_SCREENSHOTS=docs` saves the screenshots the README shows.
  */
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -170,5 +171,39 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     expect(await page.textContent('svg.dag .group-label')).toContain('map review');
     await shot(page, 'map');
     await page.context().close();
+  });
+
+  it('signs in through a hosted UI with the authorization code flow and PKCE (S256) when config.json says cognito', async () => {
+    // Prepare: config.json names a Cognito domain; its authorize and token endpoints are played by the test.
+    const domain = 'https://braid-test.auth.example.test';
+    const idToken = await fixture.stack.token('frank');
+    const context = await fixture.browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    let challenge = '';
+    let tokenRequest: URLSearchParams | undefined;
+    await page.route('**/config.json', (route) => route.fulfill({ json: { apiUrl: '', wsUrl: fixture.stack.wsUrl, auth: { mode: 'cognito', domain, clientId: 'client-1' } } }));
+    await page.route(`${domain}/oauth2/authorize*`, (route) => {
+      const query = new URL(route.request().url()).searchParams;
+      challenge = query.get('code_challenge') ?? '';
+      expect(Object.fromEntries(query)).toMatchObject({ response_type: 'code', client_id: 'client-1', code_challenge_method: 'S256', redirect_uri: `${fixture.stack.httpUrl}/` });
+      return route.fulfill({ status: 302, headers: { location: `${query.get('redirect_uri')}?code=the-code&state=${query.get('state')}` } });
+    });
+    await page.route(`${domain}/oauth2/token`, (route) => {
+      tokenRequest = new URLSearchParams(route.request().postData() ?? '');
+      return route.fulfill({ json: { id_token: idToken, token_type: 'Bearer' }, headers: { 'access-control-allow-origin': '*' } });
+    });
+    // Act
+    await page.goto(`${fixture.stack.httpUrl}/`);
+    await page.click('text=Sign in with your account');
+    await page.waitForSelector('.user[data-user="frank"]');
+    // Assess: the verifier sent to the token endpoint hashes to the challenge sent to authorize.
+    expect(tokenRequest?.get('grant_type')).toBe('authorization_code');
+    expect(tokenRequest?.get('code')).toBe('the-code');
+    const verifier = tokenRequest?.get('code_verifier') ?? '';
+    expect(verifier.length).toBeGreaterThanOrEqual(43);
+    expect(createHash('sha256').update(verifier).digest('base64url')).toBe(challenge);
+    expect(page.url()).toBe(`${fixture.stack.httpUrl}/`);
+    await context.close();
   });
 });
