@@ -217,6 +217,9 @@ export class LiveClient {
   }
 }
 
+/** Options of `watchRun`. */
+export type WatchRunOptions = Omit<LiveClientOptions, 'onFatal'> & { runId: string; after?: number; onEvent?: (event: RunEvent) => void };
+
 /** What `watchRun` resolves with. */
 export interface WatchResult {
   /** The event that ended the run. */
@@ -228,7 +231,7 @@ export interface WatchResult {
  * Watches one run until it ends (a terminal event), across reconnects.
  * @example const { terminal } = await watchRun({ url, token, runId, onEvent: (e) => console.log(e.type) }).done
  */
-export function watchRun(options: Omit<LiveClientOptions, 'onFatal'> & { runId: string; after?: number; onEvent?: (event: RunEvent) => void }): {
+export function watchRun(options: WatchRunOptions): {
   done: Promise<WatchResult>;
   client: LiveClient;
   close(): void;

@@ -8,10 +8,11 @@ import {
   watchRun as coreWatchRun,
   type LiveClientOptions as CoreOptions,
   type SocketFactory,
+  type WatchRunOptions,
 } from './live-client';
 
 export { LiveClientError, TERMINAL_EVENT_TYPES } from './live-client';
-export type { LiveSocket, LiveSocketHandlers, LiveStatus, RunSubscription, RunSubscriptionOptions, SocketFactory, WatchResult } from './live-client';
+export type { LiveSocket, LiveSocketHandlers, LiveStatus, RunSubscription, RunSubscriptionOptions, SocketFactory, WatchResult, WatchRunOptions } from './live-client';
 
 /** Opens `ws` sockets. */
 export const nodeSocketFactory: SocketFactory = (url, handlers) => {
@@ -48,6 +49,6 @@ export class LiveClient extends CoreLiveClient {
  * Watches one run until it ends (a terminal event), across reconnects, on `ws` sockets.
  * @example const { terminal } = await watchRun({ url, token, runId, onEvent: (e) => console.log(e.type) }).done
  */
-export function watchRun(options: Parameters<typeof coreWatchRun>[0] extends infer O ? Omit<O, 'socketFactory'> & { socketFactory?: SocketFactory } : never): ReturnType<typeof coreWatchRun> {
-  return coreWatchRun({ socketFactory: nodeSocketFactory, ...options } as Parameters<typeof coreWatchRun>[0]);
+export function watchRun(options: Omit<WatchRunOptions, 'socketFactory'> & { socketFactory?: SocketFactory }): ReturnType<typeof coreWatchRun> {
+  return coreWatchRun({ socketFactory: nodeSocketFactory, ...options });
 }

@@ -5,6 +5,9 @@
 import { BraidHttpClient, BraidHttpError } from '../http-client';
 import { LiveClientError } from '../live-client';
 import { readConfigFile, type CliConfigFile } from './config-file';
+import { UsageError } from './errors';
+
+export { UsageError } from './errors';
 
 /** Where the CLI writes, and its environment (injectable for tests). */
 export interface CliIo {
@@ -30,13 +33,6 @@ export const EXIT = {
 /** Defaults matching the local stack (`npm run dev`). */
 export const LOCAL_DEFAULTS = { url: 'http://127.0.0.1:3000', wsUrl: 'ws://127.0.0.1:3001' } as const;
 
-/** A mistake in how the CLI was called (exit 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /** Options every command accepts. */
 export interface GlobalOptions {

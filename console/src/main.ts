@@ -35,10 +35,8 @@ function start(config: ConsoleConfig, session: Session): void {
   const app = createApp(config, session, () => {
     signOut();
     page?.dispose?.();
-    replace(root, signInPage(config, (s) => {
-      window.location.reload();
-      void s;
-    }, 'Your session has expired: sign in again.'));
+    // A fresh start with the new session (the old app's connection and pages are gone).
+    replace(root, signInPage(config, () => window.location.reload(), 'Your session has expired: sign in again.'));
   });
   const show = () => {
     page?.dispose?.();
