@@ -85,6 +85,11 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     await page.click('svg.dag .node[data-node="book"]');
     await page.waitForSelector('.node-panel[data-node="book"] details.json pre:has-text("Rive Gauche")');
     await shot(page, 'run-succeeded');
+    await page.click('.crumbs a:has-text("hotel-booking")');
+    await page.waitForSelector('table.runs .badge[data-status="succeeded"]');
+    await page.click('.main-nav a:has-text("Workflows")');
+    await page.waitForSelector('table.list a:has-text("hotel-booking")');
+    await shot(page, 'workflows');
     await page.context().close();
   });
 

@@ -109,8 +109,8 @@ export function runPage(app: App, runId: string): Page {
   store.onChange(render);
   return {
     el: h('main', { class: 'page run-page', 'data-run': runId }, head, messages.el, banner,
-      h('div', { class: 'grid-run' }, graph, panel),
-      h('div', { class: 'grid-2' }, events.el, io),
+      graph,
+      h('div', { class: 'grid-run' }, panel, h('div', { class: 'stack' }, events.el, io)),
     ),
     dispose() {
       app.liveStatus.listeners.delete(onLive);
