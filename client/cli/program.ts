@@ -56,7 +56,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return result.code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+      // `--help` exits 0; help shown because a command group was called without a command is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     return reportError(io, error);
   }

@@ -154,6 +154,8 @@ describe('braid CLI on the local stack', { timeout: 60_000 }, () => {
   it('exits 2 on usage errors and 4 when the server is unreachable', async () => {
     // Act + Assess
     expect((await braid('alice', ['runs', 'frobnicate'])).code).toBe(2);
+    expect((await braid('alice', ['runs'])).code).toBe(2);
+    expect((await braid('alice', ['runs', '--help'])).code).toBe(0);
     expect((await braid('alice', ['reply', 'r1', 'n1'])).code).toBe(2);
     expect((await braid('alice', ['approve', 'r1', 'n1', '--data', '{not json'])).code).toBe(2);
     const down = await braid('nobody', ['--url', 'http://127.0.0.1:9', '--token', 'x.y.z', 'workflows', 'list']);
