@@ -91,9 +91,10 @@ export function reportError(io: CliIo, error: unknown): number {
     io.stderr.write(`braid: ${error.message}${error instanceof LiveClientError ? ` [${error.code}]` : ''}\n`);
     return EXIT.apiError;
   }
-  const cause = (error as { cause?: { code?: string } }).cause;
-  if (error instanceof TypeError && (cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND' || error.message === 'fetch failed')) {
-    io.stderr.write(`braid: cannot reach the server (${cause?.code ?? error.message}); is it running? (npm run dev)\n`);
+  const cause = (error as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
+  if (error instanceof TypeError && (code !== undefined || error.message === 'fetch failed')) {
+    io.stderr.write(`braid: cannot reach the server (${code ?? error.message}); is it running? (npm run dev)\n`);
     return EXIT.unreachable;
   }
   io.stderr.write(`braid: ${(error as Error).message ?? String(error)}\n`);
