@@ -88,7 +88,7 @@ export function reportError(io: CliIo, error: unknown): number {
     return EXIT.usage;
   }
   if (error instanceof BraidHttpError || error instanceof LiveClientError) {
-    io.stderr.write(`braid: ${error.message}${error instanceof LiveClientError ? ` [${error.code}]` : ''}\n`);
+    io.stderr.write(`braid: ${error.message}${error.code ? ` [${error.code}]` : ''}\n`);
     return EXIT.apiError;
   }
   const cause = (error as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
