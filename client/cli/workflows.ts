@@ -47,11 +47,15 @@ export function registerWorkflows(program: Command, action: Action): void {
       ].join('\n'));
     }));
 
-  workflows.command('create <file>')
-    .description('create a workflow from a definition file (- = stdin)')
-    .action(action(async (ctx, file: string) => {
+  workflows.command('create [file]')
+    .description('create a workflow from a definition file (- = stdin), or from a template with --template and --name')
+    .option('--template <workflowId>', 'instantiate this template')
+    .option('--name <name>', 'the new workflow\'s name (with --template)')
+    .action(action(async (ctx, file: string | undefined, opts: { template?: string; name?: string }) => {
+      if (opts.template ? !opts.name || file !== undefined : file === undefined) throw new UsageError('workflows create needs <file>, or --template <id> --name <name>');
+      const body = opts.template ? { templateId: opts.template, name: opts.name } : await readJson(ctx.io, file!);
       const { http } = await ctx.connect();
-      const created = await http.createWorkflow(await readJson(ctx.io, file));
+      const created = await http.createWorkflow(body);
       for (const line of issues(created.warnings, 'warning')) ctx.io.stderr.write(`${line}\n`);
       ctx.print(created, () => `workflow ${created.id} version ${created.version ?? 1}`);
     }));

@@ -58,6 +58,7 @@ describe('CLI commands of the newer routes', () => {
     { args: ['secrets', 'put', 'openai', 's3cret'], method: 'PUT', path: '/api/v1/secrets/openai', body: { value: 's3cret' } },
     { args: ['secrets', 'list'], method: 'GET', path: '/api/v1/secrets', body: undefined },
     { args: ['secrets', 'delete', 'openai'], method: 'DELETE', path: '/api/v1/secrets/openai', body: undefined },
+    { args: ['workflows', 'create', '--template', 'tpl-1', '--name', 'mine'], method: 'POST', path: '/api/v1/workflows', body: { templateId: 'tpl-1', name: 'mine' } },
     { args: ['approve', 'r/1', 'gate 1', '--comment', 'ok'], method: 'POST', path: '/api/v1/workflows/runs/r%2F1/gates/gate%201/approve', body: { comment: 'ok' } },
   ])('braid $args.0 $args.1 sends $method $path', async ({ args, method, path, body }) => {
     // Prepare

@@ -13,9 +13,9 @@ const TABS = [
   { id: 'mine', label: 'Mine' }, { id: 'shared', label: 'Shared with me' }, { id: 'public', label: 'Public' }, { id: 'templates', label: 'Templates' },
 ] as const;
 
-function table(items: WorkflowSummary[]): HTMLElement {
+function table(items: WorkflowSummary[], use?: (template: WorkflowSummary) => void): HTMLElement {
   return h('table', { class: 'list' },
-    h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', null, 'Owner'), h('th', null, 'Visibility'), h('th', null, 'Version'), h('th', null, 'Your role'), h('th', null, 'Updated'))),
+    h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', null, 'Owner'), h('th', null, 'Visibility'), h('th', null, 'Version'), h('th', null, 'Your role'), h('th', null, 'Updated'), use ? h('th', null, '') : undefined)),
     h('tbody', null, items.map((w) => h('tr', null,
       h('td', null, h('a', { href: href.workflow(w.id), class: 'strong' }, w.name), w.description ? h('div', { class: 'muted small clamp' }, w.description) : undefined),
       h('td', null, w.ownerId),
@@ -23,6 +23,7 @@ function table(items: WorkflowSummary[]): HTMLElement {
       h('td', null, `v${w.latestVersion}`),
       h('td', null, w.role),
       h('td', { class: 'muted' }, dateTime(w.updatedAt)),
+      use ? h('td', null, h('button', { class: 'secondary', onclick: () => use(w) }, 'Use template')) : undefined,
     ))),
   );
 }
@@ -41,7 +42,7 @@ export function workflowsPage(app: App, tab: string): Page {
       items.push(...page.items);
       cursor = page.nextCursor;
       more.hidden = cursor === undefined;
-      replace(listArea, items.length ? table(items) : emptyState());
+      replace(listArea, items.length ? table(items, tab === 'templates' ? useTemplate : undefined) : emptyState());
     } catch (error) {
       replace(listArea);
       messages.error(errorText(error));
@@ -55,6 +56,12 @@ export function workflowsPage(app: App, tab: string): Page {
     } catch (error) {
       messages.error(errorText(error));
     }
+  }
+
+  /** Instantiates a template as a new private workflow of the caller's (`POST /api/v1/workflows` with `templateId`). */
+  function useTemplate(template: WorkflowSummary): void {
+    const name = window.prompt(`Name of your copy of ${template.name}`, `${template.name}-copy`);
+    if (name) void create({ templateId: template.id, name });
   }
 
   function emptyState(): HTMLElement {
