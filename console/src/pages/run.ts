@@ -90,7 +90,9 @@ export function runPage(app: App, runId: string): Page {
       dag = drawDag(workflow.definition, select);
       replace(graph, h('h3', null, 'Graph'), h('div', { class: 'dag-wrap' }, dag.el), legend());
     } else if (!dag && !workflow) {
-      replace(graph, h('h3', null, 'Nodes'), h('p', { class: 'muted' }, 'The workflow definition is not visible to you; nodes are listed below.'));
+      // Without the definition (an approver who only sees the gate), the nodes are listed instead of drawn.
+      replace(graph, h('h3', null, 'Nodes'), h('ul', { class: 'node-list' }, [...view.nodes.values()].map((n) =>
+        h('li', null, h('button', { class: 'link', onclick: () => select(n.nodeId) }, n.nodeId), ' ', statusBadge(n.status)))));
     }
     dag?.update(view.nodes);
     if (!userSelected) {
