@@ -9,7 +9,7 @@ import { h } from '../dom';
 import { jsonBlock } from './json-block';
 
 /** The gate form for node `nodeId` of `runId`. */
-export function gateForm(app: App, runId: string, nodeId: string, gate: GateView | undefined): HTMLElement {
+export function gateForm(app: App, runId: string, nodeId: string, gate: GateView | undefined, onDecided?: (decision: 'approve' | 'reject') => void): HTMLElement {
   const comment = h('textarea', { class: 'comment', rows: 2, placeholder: 'Comment (optional)', 'aria-label': 'comment' });
   const data = h('textarea', { class: 'data mono', rows: 2, placeholder: 'Data as JSON (optional), e.g. {"limit": 200}', 'aria-label': 'data' });
   const message = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -29,6 +29,7 @@ export function gateForm(app: App, runId: string, nodeId: string, gate: GateView
     for (const b of buttons) b.disabled = true;
     try {
       await app.http.decideGate(runId, nodeId, decision, { ...(comment.value.trim() ? { comment: comment.value.trim() } : {}), ...(parsed !== undefined ? { data: parsed } : {}) });
+      onDecided?.(decision);
     } catch (error) {
       message.textContent = errorText(error);
       message.hidden = false;

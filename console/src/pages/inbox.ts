@@ -8,11 +8,8 @@ import { dateTime, h, replace } from '../dom';
 import { href, type Page } from '../router';
 
 function gateCard(app: App, gate: GateView, reload: () => void): HTMLElement {
-  const form = gateForm(app, gate.runId, gate.nodeId, gate);
   // After a decision the gate leaves the inbox.
-  form.addEventListener('click', (event) => {
-    if ((event.target as HTMLElement).matches('button.approve, button.reject')) setTimeout(reload, 600);
-  });
+  const form = gateForm(app, gate.runId, gate.nodeId, gate, reload);
   return h('section', { class: 'card gate-card', 'data-run': gate.runId, 'data-node': gate.nodeId },
     h('header', { class: 'panel-head' },
       h('div', null, h('h3', null, gate.nodeId), h('a', { href: href.run(gate.runId), class: 'mono small' }, `run ${gate.runId.slice(0, 13)}`),
