@@ -113,19 +113,19 @@ export interface EventsPage {
   nextAfter?: number;
 }
 
-/** A stored secret's metadata (values never come back). */
-export interface SecretSummary {
-  name: string;
-  createdAt?: string;
-  updatedAt?: string;
-  [extra: string]: unknown;
-}
 
 /** Body of a rerun. */
 export interface RerunRequest {
   fromNode: string;
   version?: number;
   input?: unknown;
+}
+
+/** What the API shows of a secret: its name and dates, never its value. */
+export interface SecretInfo {
+  name: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 /** Typed calls to the HTTP API. */
@@ -258,17 +258,22 @@ export class BraidHttpClient {
     return this.request('GET', `/api/v1/gates${query({ status: options.status ?? 'waiting', limit: options.limit, cursor: options.cursor })}`);
   }
 
-  /** `PUT /api/v1/secrets/{name}`: stores (or replaces) a secret; the value never comes back. */
-  putSecret(name: string, value: string): Promise<unknown> {
+  /** `GET /api/v1/workflows/runs/{runId}/gates/{nodeId}`: one gate (approvers named on it need no role). */
+  getGate(runId: string, nodeId: string): Promise<unknown> {
+    return this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}`);
+  }
+
+  /** `PUT /api/v1/secrets/{name}`: creates or replaces one of the caller's secrets; the value is never returned. */
+  putSecret(name: string, value: string): Promise<SecretInfo> {
     return this.request('PUT', `/api/v1/secrets/${enc(name)}`, { value });
   }
 
-  /** `GET /api/v1/secrets`: names and dates only. */
-  async listSecrets(): Promise<SecretSummary[]> {
-    return items<SecretSummary>(await this.request('GET', '/api/v1/secrets'), 'secrets');
+  /** `GET /api/v1/secrets`: the caller's secrets (names and dates). */
+  async listSecrets(): Promise<SecretInfo[]> {
+    return items<SecretInfo>(await this.request('GET', '/api/v1/secrets'), 'secrets');
   }
 
-  /** `DELETE /api/v1/secrets/{name}`. */
+  /** `DELETE /api/v1/secrets/{name}` (404 when the caller holds no such secret). */
   async deleteSecret(name: string): Promise<void> {
     await this.request('DELETE', `/api/v1/secrets/${enc(name)}`);
   }

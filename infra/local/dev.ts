@@ -21,6 +21,8 @@ const config = readConfig(
     BRAID_DEMO: z.enum(['0', '1']).default('1'),
     /** `build` (default) builds the console before serving it, `prebuilt` serves `console/dist` as is, `0` serves none. */
     BRAID_CONSOLE: z.enum(['build', 'prebuilt', '0']).default('build'),
+    /** Hosts, host:port and CIDRs the executor may reach besides public addresses (comma-separated). */
+    BRAID_EGRESS_ALLOW: z.string().default(''),
   }),
 );
 
@@ -33,14 +35,17 @@ const demo = config.BRAID_DEMO === '1' ? await Promise.all([startDemoTool(), sta
 const [tool, agent] = demo;
 const demoWorkflow = config.BRAID_DEMO === '1' ? JSON.parse(await readFile(new URL('../../examples/hotel-booking.json', import.meta.url), 'utf8')) as unknown : undefined;
 const stack = await createLocalStack({
-  port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR,
+  port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR, egressAllow: config.BRAID_EGRESS_ALLOW,
   ...(config.BRAID_CONSOLE === '0' ? {} : { console: { distDir: CONSOLE_DIST_DIR, ...(demoWorkflow ? { demoWorkflow } : {}) } }),
 });
+// The executor may reach the demo servers (exactly their host:port) and whatever BRAID_EGRESS_ALLOW holds; nothing else on loopback.
+for (const server of demo) stack.egress.allowlist.add(new URL(server.url).host);
 console.log(`Braid local stack
 ${config.BRAID_CONSOLE === '0' ? '' : `  Console    ${stack.httpUrl}/   (open it: sign in as any user, add the demo workflow, run it)\n`}  HTTP API   ${stack.httpUrl}/api/v1
   WebSocket  ${stack.wsUrl ?? '(off)'}
   JWKS       ${stack.jwksUrl}
   data       ${config.BRAID_DATA_DIR}/
+  egress     public addresses${stack.egress.allowlist.entries().length > 0 ? ` + ${stack.egress.allowlist.entries().join(', ')}` : ''}
 ${tool && agent ? `  demo tool  ${tool.url}   (hotel search, fixed data)\n  demo agent ${agent.url}   (A2A: picks the cheapest hotel)\n` : ''}
 Or from a terminal:
   npm run braid -- login --user alice --url ${stack.httpUrl} --ws-url ${stack.wsUrl ?? ''}

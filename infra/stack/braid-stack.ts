@@ -14,6 +14,7 @@ import { LiveStream } from './live-stream';
 import { Orchestration } from './orchestration';
 import { ConsoleSite, consoleEnabled } from './console';
 import { BraidWebSocketApi } from './websocket-api';
+import { TenantSecurity } from './tenant-security';
 
 /** Props of {@link BraidStack}. */
 export interface BraidStackProps extends StackProps {
@@ -52,6 +53,10 @@ export class BraidStack extends Stack {
 
     this.orchestration = new Orchestration(this, 'Orchestration', {
       functions: fns, finalizerDlq: this.functions.finalizerDlq, prefix: config.stackName, logRetention, destroyLogs, toolFunctionPattern: config.toolFunctionPattern,
+    });
+    new TenantSecurity(this, 'TenantSecurity', {
+      functions: fns, stackName: config.stackName, toolFunctionPattern: config.toolFunctionPattern,
+      egressAllow: config.egressAllow, lambdaToolOwners: config.lambdaToolOwners, destroyData: config.destroyData,
     });
     // The console's origin is known before the API exists, so the API can allow it (CORS).
     this.console = consoleEnabled(this.node) ? new ConsoleSite(this, 'Console', { destroyData: config.destroyData }) : undefined;

@@ -45,6 +45,8 @@ export async function startConsoleFixture(executablePath: string): Promise<Conso
     const demoWorkflow = JSON.parse(text.replaceAll('http://127.0.0.1:4401', tool.url).replaceAll('http://127.0.0.1:4402', agent.url)) as unknown;
     const stack = await createLocalStack({ inMemory: true, logLevel: 'ERROR', console: { distDir, demoWorkflow } });
     closers.push(() => stack.close());
+    // As `npm run dev` does: the executor may reach exactly the demo servers on loopback.
+    for (const server of [tool, agent]) stack.egress.allowlist.add(new URL(server.url).host);
     const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     closers.push(() => browser.close());
     return { stack, browser, demoWorkflow, close };

@@ -26,6 +26,7 @@ beforeAll(async () => {
   await writeFile(demoFile, text.replaceAll('http://127.0.0.1:4401', demo[0]!.url).replaceAll('http://127.0.0.1:4402', demo[1]!.url));
   // The console option turns on the local sign-in route `braid login --user` uses; no assets are needed.
   stack = await createLocalStack({ inMemory: true, logLevel: 'ERROR', console: { distDir: join(dir, 'no-console') } });
+  for (const server of demo) stack.egress.allowlist.add(new URL(server.url).host);
 }, 60_000);
 afterAll(async () => {
   await stack?.close();
