@@ -152,6 +152,26 @@ describe('braid CLI on the local stack', { timeout: 60_000 }, () => {
     expect(watched.code).toBe(1);
   });
 
+  it('stores, lists and deletes a secret without ever printing its value', async () => {
+    // Prepare
+    await login('alice');
+    const value = 'sk-cli-test-value-31337';
+    // Act
+    const put = await braid('alice', ['secrets', 'put', 'openai-key', value]);
+    const list = await braid('alice', ['secrets', 'list']);
+    const listJson = await braid('alice', ['--json', 'secrets', 'list']);
+    const removed = await braid('alice', ['secrets', 'delete', 'openai-key']);
+    const again = await braid('alice', ['secrets', 'delete', 'openai-key']);
+    // Assess
+    expect(put).toMatchObject({ code: 0, out: 'stored secret openai-key\n' });
+    expect(list.out).toMatch(/^NAME +CREATED +UPDATED\n[- ]+\nopenai-key +\d{4}-/);
+    expect((JSON.parse(listJson.out) as { items: { name: string }[] }).items.map((s) => s.name)).toStrictEqual(['openai-key']);
+    expect(removed.code).toBe(0);
+    expect(again.code).toBe(3);
+    expect(again.err).toContain('404');
+    for (const r of [put, list, listJson, removed, again]) expect(r.out + r.err).not.toContain(value);
+  });
+
   it('exits 2 on usage errors and 4 when the server is unreachable', async () => {
     // Act + Assess
     expect((await braid('alice', ['runs', 'frobnicate'])).code).toBe(2);
