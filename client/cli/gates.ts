@@ -1,5 +1,6 @@
 /** `braid gates` (the approvals inbox), `braid approve|reject`, and `braid reply` (an agent waiting for input). */
 import type { Command } from 'commander';
+import type { GateView } from '../http-client';
 import { UsageError } from './context';
 import { intOption, parseJsonOption } from './input';
 import type { Action } from './program';
@@ -21,6 +22,20 @@ export function registerGates(program: Command, action: Action): void {
         terminalWidth(ctx.io.stdout, ctx.io.env),
         { keep: [0, 1] },
       ) + (page.nextCursor ? `\nmore: --cursor ${page.nextCursor}` : ''));
+    }));
+
+  program.command('gate <runId> <nodeId>')
+    .description('one gate: prompt, approvers, status, inputs (approvers named on it need no role on the workflow)')
+    .action(action(async (ctx, runId: string, nodeId: string) => {
+      const { http } = await ctx.connect();
+      const gate = (await http.getGate(runId, nodeId)) as GateView;
+      ctx.print(gate, () => [
+        `gate ${gate.nodeId} of run ${gate.runId}  ${gate.status}`,
+        gate.prompt,
+        `approvers ${gate.approvers?.length ? gate.approvers.join(', ') : '(anyone with the approver role)'}  opened ${gate.openedAt}  times out ${gate.timeoutAt}`,
+        ...(gate.decidedBy ? [`decided by ${gate.decidedBy} at ${gate.decidedAt ?? ''}${gate.comment ? `: ${gate.comment}` : ''}`] : []),
+        ...(gate.inputs !== undefined ? [`inputs ${JSON.stringify(gate.inputs)}`] : []),
+      ].join('\n'));
     }));
 
   for (const decision of ['approve', 'reject'] as const) {

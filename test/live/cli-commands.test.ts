@@ -119,9 +119,11 @@ describe('braid CLI on the local stack', { timeout: 60_000 }, () => {
     // Act
     const started = JSON.parse((await braid('alice', ['--json', 'run', id, '--input', input])).out) as { runId: string };
     await waitingAtGate('alice', started.runId);
+    const gate = await braid('alice', ['gate', started.runId, 'approve']);
     const approved = await braid('alice', ['approve', started.runId, 'approve', '--comment', 'ok', '--data', '{"limit":500}']);
     const watched = await braid('alice', ['watch', started.runId]);
     // Assess
+    expect(gate.out).toMatch(/^gate approve of run \S+ {2}waiting\nThe cheapest hotel costs over \$150 a night/);
     expect(approved).toMatchObject({ code: 0, out: `approved approve of run ${started.runId}\n` });
     expect(watched.code).toBe(0);
     expect(watched.out).toContain('[########################] 5/5 nodes done');
