@@ -27,6 +27,8 @@ export interface HttpServerOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /** Serves what no API route matches (the local web console); false falls through to the 404. */
+  fallback?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** Reports a handler that threw (a Lambda crash: 500 like API Gateway's). @default console.error */
   onError?: (error: unknown) => void;
 }
@@ -95,6 +97,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Local
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'GET' && url.pathname === '/.well-known/jwks.json') return sendJson(res, 200, options.jwks);
     const match = matchRoute(routes, method, url.pathname);
+    if (!match && options.fallback && (await options.fallback(req, res, url))) return;
     if (!match) return sendJson(res, 404, { message: 'Not Found' });
     const body = await readBody(req, GATEWAY_BODY_LIMIT_BYTES);
     if (!body) return sendJson(res, 413, { message: 'Request Entity Too Large' });
