@@ -9,7 +9,7 @@ export default defineConfig({
   test: {
     root: new URL('../..', import.meta.url).pathname,
     include: ['test/core/execute.test.ts', 'test/core/properties.test.ts', 'test/core/asl-runner.test.ts'],
-    setupFiles: ['test/bench/critical-path-default.setup.ts'],
+    setupFiles: ['test/support/property-seed.ts', 'test/bench/critical-path-default.setup.ts'],
     testTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 2,
