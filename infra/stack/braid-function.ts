@@ -36,6 +36,31 @@ export interface BraidFunctionProps {
   destroyLogs?: boolean;
   /** Dead-letter queue for asynchronous invocations; only asynchronously invoked functions have one. */
   deadLetterQueue?: IQueue;
+  /**
+   * Worker scripts bundled on their own next to the handler (`worker_threads` loads them by file): output file
+   * name → entry path from the repository root. @default none
+   * @example { 'expression-worker.mjs': 'shared/expressions/worker.ts' }
+   */
+  workers?: Record<string, string>;
+}
+
+/** Shell-quotes one argument. */
+function quote(arg: string): string {
+  return `'${arg.replaceAll("'", "'\\''")}'`;
+}
+
+/** esbuild commands that bundle each worker into the function's asset, after the handler is bundled. */
+function workerBundling(workers: Record<string, string>): { commandHooks: { beforeBundling(): string[]; beforeInstall(): string[]; afterBundling(inputDir: string, outputDir: string): string[] } } {
+  return {
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir, outputDir) => Object.entries(workers).map(([file, entry]) => [
+        quote(`${REPO_ROOT}node_modules/.bin/esbuild`), quote(`${inputDir}/${entry}`), '--bundle', '--platform=node', '--format=esm',
+        '--target=node22', '--minify', '--log-level=warning', `--outfile=${quote(`${outputDir}/${file}`)}`,
+      ].join(' ')),
+    },
+  };
 }
 
 /** A function with least-privilege logging: its role may write only its own log group. */
@@ -88,6 +113,7 @@ export class BraidFunction extends Construct {
         mainFields: ['module', 'main'],
         // ESM bundles still meet CommonJS dependencies that call require(): give them one.
         banner: "import{createRequire as __braidCreateRequire}from'module';const require=__braidCreateRequire(import.meta.url);",
+        ...(props.workers ? workerBundling(props.workers) : {}),
       },
     });
     Tags.of(this.fn).add(FUNCTION_TAG, props.name);

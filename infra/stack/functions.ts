@@ -71,6 +71,8 @@ export class Functions extends Construct {
         logRetention: props.logRetention,
         destroyLogs: props.destroyLogs,
         deadLetterQueue: name === 'finalizer' ? this.finalizerDlq : undefined,
+        // Bindings and conditions run on expression workers that can be stopped at the node's budget.
+        ...(name === 'executor' ? { workers: { 'expression-worker.mjs': 'shared/expressions/worker.ts' } } : {}),
       });
       return [name, fn] as const;
     });

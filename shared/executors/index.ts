@@ -4,7 +4,7 @@
  */
 export { executeNode } from './execute-node';
 export { resolveInputs } from './resolve-inputs';
-export { evaluateExpression, isBindingString, EXPRESSION_LIMITS, ExpressionError } from './expression';
+export { evaluateExpression, evaluateExpressions, isBindingString, EXPRESSION_LIMITS, ExpressionError } from './expression';
 export { evaluateCondition, pickRoute, whenRouteKey } from './condition';
 export { MAX_OUTPUT_BYTES, assertOutputSize } from './output-limit';
 export { idempotencyKey } from './http-tool';

@@ -153,7 +153,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.graph, runs) };
       const outEdges = loaded.graph.outEdges.get(nodeId) ?? [];
       try {
-        const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope);
+        const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope, { deadline });
         const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
         const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, outEdges }, executorDeps);
         const route = result.route ?? 'ok';
