@@ -28,7 +28,8 @@ export function runRoutes(runs: RunService): RouteHandlers {
     },
     listRuns: async (c) => c.json(await runs.list(callerOf(c), pathParam(c, 'id', 'workflow'), queryOf(c)), 200),
     getRun: async (c) => c.json(await runs.get(callerOf(c), pathParam(c, 'runId', 'run')), 200),
-    listNodeRuns: async (c) => c.json(await runs.nodes(callerOf(c), pathParam(c, 'runId', 'run')), 200),
+    listNodeRuns: async (c) => c.json(await runs.nodes(callerOf(c), pathParam(c, 'runId', 'run'), queryOf(c)), 200),
+    getNodeOutput: async (c) => c.json(await runs.nodeOutput(callerOf(c), pathParam(c, 'runId', 'run'), pathParam(c, 'nodeId', 'node')), 200),
     listRunEvents: async (c) => c.json(await runs.events(callerOf(c), pathParam(c, 'runId', 'run'), queryOf(c)), 200),
     cancelRun: async (c) => c.json(await runs.cancel(callerOf(c), pathParam(c, 'runId', 'run')), 200),
   };

@@ -15,6 +15,7 @@ import * as z from 'zod';
 import type { Cost } from '../model/types';
 import { abortableDelay, abortedError, attemptSignal } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
+import { guardResponses } from './output-limit';
 import { idempotencyKey } from './http-tool';
 import type { ExecutionContext, ExecutionResult } from './types';
 
@@ -64,8 +65,10 @@ export async function executeAgentCall(
   const where = `agent ${node.agent.url}`;
   // The SDK's errors do not carry the HTTP status; remember the last failed response's.
   const http = { lastFailedStatus: undefined as number | undefined };
+  // Every response body (the card included) stops at MAX_RESPONSE_BYTES (a 50 MB card once grew memory by 150 MB).
+  const guard = guardResponses(fetchImpl);
   const observedFetch: typeof fetch = async (input, init) => {
-    const response = await fetchImpl(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+    const response = await guard.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
     if (!response.ok) http.lastFailedStatus = response.status;
     return response;
   };
@@ -87,6 +90,7 @@ export async function executeAgentCall(
     }
     return isTask(result) ? fromTask(result, where) : { output: fromParts(result.parts), ...costOf([result.metadata]) };
   } catch (error) {
+    if (guard.tripped) throw guard.tripped;
     if (error instanceof ExecutorError) throw error;
     if (signal.aborted) throw abortedError(ctx, where, error);
     const message = error instanceof Error ? error.message : String(error);

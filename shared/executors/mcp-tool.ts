@@ -7,6 +7,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolDef } from '../definition/schema';
 import { abortedError, attemptSignal, remainingMs } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
+import { guardResponses } from './output-limit';
 import { idempotencyKey } from './http-tool';
 import type { ExecutionContext, ExecutionResult } from './types';
 
@@ -30,9 +31,11 @@ export async function executeMcpTool(
 ): Promise<ExecutionResult> {
   const signal = attemptSignal(ctx);
   const key = idempotencyKey(ctx);
+  // Every response body the SDK reads stops at MAX_RESPONSE_BYTES (a 50 MB tool answer once grew memory by 171 MB).
+  const guard = guardResponses(fetchImpl);
   const transport = new StreamableHTTPClientTransport(new URL(tool.url), {
     requestInit: { headers: { 'Idempotency-Key': key } },
-    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    fetch: guard.fetch,
   });
   const client = new Client({ name: 'braid-executor', version: '1.0.0' });
   const where = `MCP tool ${tool.name} at ${tool.url}`;
@@ -49,6 +52,7 @@ export async function executeMcpTool(
     const output = result.structuredContent ?? result.content ?? null;
     return { output };
   } catch (error) {
+    if (guard.tripped) throw guard.tripped;
     if (error instanceof ExecutorError) throw error;
     if (signal.aborted) throw abortedError(ctx, where, error);
     // The SDK's own request timer is set to the time left, so its timeout is the node deadline.

@@ -12,12 +12,31 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BraidError } from '../errors';
-import type { RunEvent } from '../model/types';
+import { boundErrorInfo, truncateText } from '../model/error-bounds';
+import type { ErrorInfo, RunEvent } from '../model/types';
 import { translateStoreError } from './errors';
 import { keys, type TableRef } from './table';
 
 /** An event to append: everything but `runId` and `seq`, which the log assigns. */
 export type NewRunEvent = Omit<RunEvent, 'runId' | 'seq'>;
+
+/** Longest string kept in an event's `data` (a gate comment, a prompt); longer ones are cut and marked. */
+export const MAX_EVENT_STRING_CHARS = 4_096;
+
+/**
+ * An event within the stored bounds: its `error` bounded like every stored error and its top-level strings cut,
+ * so the log head (which holds pending events) and each event item stay far below DynamoDB's item limit.
+ */
+export function boundEvent(event: NewRunEvent): NewRunEvent {
+  let data: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(event.data)) {
+    let bounded = value;
+    if (typeof value === 'string') bounded = truncateText(value, MAX_EVENT_STRING_CHARS);
+    else if (key === 'error' && value && typeof value === 'object' && 'name' in value && 'message' in value) bounded = boundErrorInfo(value as ErrorInfo);
+    if (bounded !== value) (data ??= { ...event.data })[key] = bounded;
+  }
+  return data ? { ...event, data } : event;
+}
 
 /** What `append` returns: the recorded event and whether this call added it. */
 export interface AppendResult {
@@ -166,7 +185,8 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
   }
 
   return {
-    async append(runId, transitionKey, event) {
+    async append(runId, transitionKey, unbounded) {
+      const event = boundEvent(unbounded);
       for (let attempt = 0; attempt < EVENT_LOG_LIMITS.maxAppendAttempts; attempt += 1) {
         const claimed = await claim(runId, transitionKey, event);
         if (claimed === 'no-head') {

@@ -24,6 +24,8 @@ export const keys = {
   workflowVersion: (id: string, version: number) => ({ PK: `WF#${id}`, SK: `V#${String(version).padStart(8, '0')}` }),
   grant: (workflowId: string, userId: string) => ({ PK: `WF#${workflowId}`, SK: `GRANT#${userId}` }),
   run: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'META' }),
+  /** A finished run's output, apart from its input: each item stays under DynamoDB's 400 KB on its own. */
+  runOutput: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'OUTPUT' }),
   runIdempotency: (workflowId: string, userId: string, key: string) => ({ PK: `RUNKEY#${workflowId}#${userId}#${key}`, SK: 'META' }),
   nodeRun: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `NODE#${nodeId}` }),
   nodeAttempt: (runId: string, nodeId: string, attempt: number) => ({ PK: `RUN#${runId}`, SK: `ATTEMPT#${nodeId}#${String(attempt).padStart(4, '0')}` }),
