@@ -6,6 +6,7 @@
 import type { AslChoiceTest, AslState, AslStateMachine, AslTransition, Json } from './asl-types';
 import type { ExecutionPlan, LiveTest, PlanStep, PlannedNode } from './plan';
 import { finalizeFailedState, finalizeState, nodeTaskState } from './task-state';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** The state names the compiler reserves (no node id can take them: ids have no `:`). */
 export const STATE_NAMES = {
@@ -15,7 +16,7 @@ export const STATE_NAMES = {
 } as const;
 
 /** The ASL error of the run's terminal Fail state. */
-export const RUN_FAILED_ERROR = 'Braid.RunFailed';
+export const RUN_FAILED_ERROR = ERROR_NAMES.runFailed;
 
 /** Options of the render step. */
 export interface RenderOptions {

@@ -5,13 +5,14 @@
 import { BraidError } from '../errors';
 import { boundErrorInfo } from '../model/error-bounds';
 import type { ErrorInfo } from '../model/types';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** The stable error names an executor throws. */
 export const EXECUTOR_ERROR_NAMES = {
-  nodeFailed: 'Braid.NodeFailed',
-  transient: 'Braid.Transient',
-  bindingFailed: 'Braid.BindingFailed',
-  outputTooLarge: 'Braid.OutputTooLarge',
+  nodeFailed: ERROR_NAMES.nodeFailed,
+  transient: ERROR_NAMES.transient,
+  bindingFailed: ERROR_NAMES.bindingFailed,
+  outputTooLarge: ERROR_NAMES.outputTooLarge,
 } as const;
 
 /** Base of every executor error: a `BraidError` whose `name` is an ASL error name. */
