@@ -23,6 +23,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
 import { createRunService } from '../../shared/services/run-service';
+import { quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
+import { createQuotaService } from '../../shared/services/quota-service';
 
 /** What the api function is built from. */
 export interface ApiDeps {
@@ -34,6 +36,8 @@ export interface ApiDeps {
   clock?: () => Date;
   /** Extra route handlers (run routes) merged over the workflow routes. */
   routes?: RouteHandlers;
+  /** @default quotasFromEnv() (the `BRAID_QUOTA_*` variables, else the deployed defaults) */
+  quotas?: QuotaLimits;
 }
 
 /** An HTTP API (payload v2) Lambda handler. */
@@ -42,10 +46,11 @@ export type HttpHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, conte
 /** Builds the api function's handler from its dependencies. */
 export function createHandler(deps: ApiDeps): HttpHandler {
   const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
-  const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock });
+  const quotas = createQuotaService({ store: deps.store, limits: deps.quotas ?? quotasFromEnv(), clock: deps.clock });
+  const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock, quotas });
   const grants = createGrantService({ store: deps.store, permissions, clock: deps.clock });
   const runs = deps.orchestrator
-    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator }))
+    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator, quotas }))
     : {};
   const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...deps.routes };
   const app = createHttpApp({ owner: 'api', handlers, logger: deps.logger });

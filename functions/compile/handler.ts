@@ -21,6 +21,8 @@ import { BaseConfigSchema, readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';
 import { createLogger } from '../http/logger';
 import { workflowWriteRoutes } from '../http/workflow-routes';
+import { quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
+import { createQuotaService } from '../../shared/services/quota-service';
 
 /** What the compile function is built from. */
 export interface CompileDeps {
@@ -33,6 +35,8 @@ export interface CompileDeps {
   clock?: () => Date;
   /** @default crypto.randomUUID */
   newId?: () => string;
+  /** @default quotasFromEnv() (the `BRAID_QUOTA_*` variables, else the deployed defaults) */
+  quotas?: QuotaLimits;
 }
 
 /** Environment of the compile function. */
@@ -50,6 +54,7 @@ export function createHandler(deps: CompileDeps): HttpHandler {
   const service = createWorkflowWriteService({
     store: deps.store, permissions, orchestrator: deps.orchestrator, validate: validateDefinition,
     compile: compileWorkflow, executorArn: deps.executorArn, clock: deps.clock, newId: deps.newId,
+    quotas: createQuotaService({ store: deps.store, limits: deps.quotas ?? quotasFromEnv(), clock: deps.clock }),
   });
   return handle(createHttpApp({ owner: 'compile', handlers: workflowWriteRoutes(service), logger: deps.logger })) as HttpHandler;
 }

@@ -13,6 +13,7 @@ import { BRAID_AUDIENCE, LOCAL_ISSUER, signLocalToken } from '../../shared/auth/
 import { createTokenVerifier } from '../../shared/auth/verify-token';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createStore, type Store } from '../../shared/store/store';
+import { DEV_QUOTAS, quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer } from './http-server';
 import { wireLive } from './live-wiring';
@@ -43,6 +44,8 @@ export interface LocalStackOptions {
   tableName?: string;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Quotas of the API and compile functions. @default the `BRAID_QUOTA_*` variables, else `DEV_QUOTAS` */
+  quotas?: QuotaLimits;
   /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
   retryIntervalOverrides?: Record<string, number | number[]>;
 }
@@ -86,8 +89,9 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
     if (runs.close) closers.push(runs.close);
-    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes });
-    const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock });
+    const quotas = options.quotas ?? quotasFromEnv(process.env, DEV_QUOTAS);
+    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, quotas });
+    const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock, quotas });
 
     const http = await startHttpServer({ port: options.port ?? 0, verifyToken, jwks: signingKey.jwks, functions: { ...runs.functions, api, compile } });
     closers.push(() => http.close());

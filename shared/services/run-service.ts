@@ -13,6 +13,7 @@ import { closeOutstanding, finishRun } from './execution-close';
 import { loadRun, record, type RunStores } from './execution-context';
 import { roleAtLeast, type Caller, type EffectiveRole, type PermissionService, type WorkflowAction } from './permissions';
 import { checkRunInput } from './run-input';
+import type { QuotaService } from './quota-service';
 import { isRunTerminal } from './run-status';
 import { NODE_PAGE_LIMITS, nodeRunView, pageOfNodes, runSummary, runView, type NodeRunView, type RunSummary, type RunView } from './run-views';
 import { InvalidCursorError } from '../store/errors';
@@ -58,6 +59,8 @@ export interface RunServiceDeps extends RunStores {
   orchestrator: Orchestrator;
   /** @default crypto.randomUUID */
   newId?: () => string;
+  /** Per-user quotas on run starts; absent: none enforced (unit tests). */
+  quotas?: QuotaService;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.infer<S> {
@@ -132,9 +135,12 @@ export function createRunService(deps: RunServiceDeps) {
         runId, workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId, status: 'running',
         input, startedAt: now.toISOString(), cost: { usd: 0 }, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
       };
+      // Quotas are taken only by a start that creates a run (a retried start resumes its run above for free).
+      const admitted = await deps.quotas?.admitRunStart(caller.userId, runId);
       try {
-        await store.runs.create(run);
+        await store.runs.create(run, admitted ? { quotaSlot: admitted.slot } : {});
       } catch (error) {
+        if (admitted) await deps.quotas?.releaseRunSlot(caller.userId, admitted.slot).catch(() => undefined);
         // A concurrent start with the same key created it first.
         const existing = error instanceof ConflictError ? await store.runs.get(runId) : undefined;
         if (existing) return resume(existing, workflow, version);

@@ -11,6 +11,7 @@ import { ConflictError } from '../errors';
 import { boundErrorInfo } from '../model/error-bounds';
 import { ACTIVE_RUNS_PARTITION, keys, TABLE_SCHEMA, type TableRef } from './table';
 import { storeCall } from './errors';
+import { releaseActiveRunSlot } from './quotas';
 import { queryPage, stripKeys, type RawPage } from './query';
 import type { PageKey } from './cursor';
 
@@ -18,7 +19,7 @@ import type { PageKey } from './cursor';
 export const RUN_KEY_TTL_SECONDS = 24 * 3_600;
 
 function toRun(item: Record<string, unknown>): Run {
-  const { hasOutput: _hasOutput, ...run } = stripKeys(item);
+  const { hasOutput: _hasOutput, quotaSlot: _slot, ...run } = stripKeys(item);
   return run as unknown as Run;
 }
 
@@ -46,7 +47,7 @@ export class RunRepository {
   constructor(private readonly table: TableRef) {}
 
   /** Writes a new run; a run with this id already there is a `ConflictError` (`run_exists`). */
-  async create(run: Run): Promise<void> {
+  async create(run: Run, options: { quotaSlot?: string } = {}): Promise<void> {
     await storeCall(
       () =>
         this.table.client.send(
@@ -57,6 +58,7 @@ export class RunRepository {
               GSI1PK: `WF#${run.workflowId}#RUNS`, GSI1SK: `${run.startedAt}#${run.runId}`,
               ...(TERMINAL_RUN_STATUSES.includes(run.status) ? {} : { GSI2PK: ACTIVE_RUNS_PARTITION, GSI2SK: `${run.startedAt}#${run.runId}` }),
               ...run,
+              ...(options.quotaSlot ? { quotaSlot: options.quotaSlot } : {}),
             },
             ConditionExpression: 'attribute_not_exists(PK)',
           }),
@@ -132,7 +134,21 @@ export class RunRepository {
         ),
       () => new ConflictError('run_finished', `run ${runId} is not in a state that allows this change`),
     );
-    return this.withOutput(out.Attributes ?? {}, output !== undefined ? { output } : undefined);
+    const attributes = out.Attributes ?? {};
+    // The write that made the run final gives back its starter's active-run slot (idempotent: a repeated final
+    // write, or reconciliation, deletes the same slot again and frees nothing twice).
+    if (patch.status && TERMINAL_RUN_STATUSES.includes(patch.status) && typeof attributes.quotaSlot === 'string' && typeof attributes.startedBy === 'string') {
+      await releaseActiveRunSlot(this.table, attributes.startedBy, attributes.quotaSlot);
+    }
+    return this.withOutput(attributes, output !== undefined ? { output } : undefined);
+  }
+
+  /** The run's status only (strongly consistent), `undefined` when there is no such run. */
+  async getStatus(runId: string): Promise<RunStatus | undefined> {
+    const out = await storeCall(() =>
+      this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.run(runId), ConsistentRead: true, ProjectionExpression: '#s', ExpressionAttributeNames: { '#s': 'status' } })),
+    );
+    return out.Item?.status as RunStatus | undefined;
   }
 
   /** Records the run's execution (server-only; read back with `getExecutionArn`). */

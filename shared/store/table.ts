@@ -35,6 +35,8 @@ export const keys = {
   connection: (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'META' }),
   subscription: (runId: string, connectionId: string) => ({ PK: `RUN#${runId}`, SK: `SUB#${connectionId}` }),
   connectionSubscription: (connectionId: string, runId: string) => ({ PK: `CONN#${connectionId}`, SK: `SUB#${runId}` }),
+  /** A user's quota counter: `ACTIVE_RUNS` (a set of slots), `WORKFLOWS`, `SECRETS` (counts), `STARTS#<minute>`. */
+  quota: (userId: string, counter: string) => ({ PK: `QUOTA#${userId}`, SK: counter }),
   /** Where the scheduled reconciliation's sweep of the active-runs index resumes. */
   reconcileCursor: () => ({ PK: 'RECONCILE', SK: 'ACTIVE_RUNS' }),
 } as const;

@@ -3,6 +3,7 @@
  * signs as a user.
  */
 import { createLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack';
+import type { QuotaLimits } from '../../shared/quotas/config';
 
 /** A response with its parsed JSON body (`undefined` when empty or not JSON). */
 export interface ApiResponse<T = any> {
@@ -27,9 +28,15 @@ export interface TestStack extends LocalStack {
   call<T = any>(method: string, path: string, options: CallOptions): Promise<ApiResponse<T>>;
 }
 
+/**
+ * Quotas of test stacks: high enough that no suite meets them by accident (the fuzz and load suites start
+ * hundreds of runs a minute as one user); quota tests pass their own.
+ */
+export const TEST_QUOTAS: QuotaLimits = { activeRunsPerUser: 100_000, runStartsPerMinute: 100_000, workflowsPerUser: 100_000, secretsPerUser: 100_000, parallelWidth: 100_000 };
+
 /** Starts an in-memory stack (no WebSocket unless asked). */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
-  const stack = await createLocalStack({ inMemory: true, live: false, logLevel: 'SILENT', ...options });
+  const stack = await createLocalStack({ inMemory: true, live: false, logLevel: 'SILENT', quotas: TEST_QUOTAS, ...options });
   const tokens = new Map<string, string>();
   return {
     ...stack,
