@@ -42,6 +42,8 @@ export interface BraidFunctionProps {
    * @example { 'expression-worker.mjs': 'shared/expressions/worker.ts' }
    */
   workers?: Record<string, string>;
+  /** Concurrency reserved for (and capping) this function. @default none */
+  reservedConcurrentExecutions?: number;
 }
 
 /** Shell-quotes one argument. */
@@ -100,6 +102,7 @@ export class BraidFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       deadLetterQueue: props.deadLetterQueue,
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       description: `Braid ${props.name} (functions/${props.name}/handler.ts)`,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {

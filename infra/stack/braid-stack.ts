@@ -44,6 +44,7 @@ export class BraidStack extends Stack {
     const jwt = { issuer: auth.issuer, audience: auth.audience, jwksUrl: auth.jwksUrl };
     this.functions = new Functions(this, 'Functions', {
       table: this.data.table, logLevel: config.logLevel, logRetention, destroyLogs, jwt,
+      quotas: config.quotas, executorReservedConcurrency: config.executorReservedConcurrency,
     });
     const fns = this.functions.byName;
 

@@ -8,6 +8,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BraidFunction, type FunctionName } from './braid-function';
+import { DEFAULT_QUOTAS, QUOTA_ENV, type QuotaLimits } from '../../shared/quotas/config';
 import { logicalId, suppress } from './nag';
 
 /** Per-role sizing: the HTTP API gives up after 30 s, the executor may wait on a slow agent. */
@@ -35,6 +36,10 @@ export interface FunctionsProps {
   destroyLogs: boolean;
   /** Token settings for the functions that verify tokens themselves (the WebSocket authorizer). */
   jwt: { issuer: string; audience: string; jwksUrl: string };
+  /** Quotas the API and compile functions enforce. @default DEFAULT_QUOTAS */
+  quotas?: QuotaLimits;
+  /** Reserved concurrency of the executor. @default none */
+  executorReservedConcurrency?: number;
 }
 
 /** The functions, by name. */
@@ -59,6 +64,10 @@ export class Functions extends Construct {
         POWERTOOLS_SERVICE_NAME: `braid-${name}`,
         LOG_LEVEL: props.logLevel,
       };
+      if (name === 'api' || name === 'compile') {
+        const quotas = props.quotas ?? DEFAULT_QUOTAS;
+        for (const [key, variable] of Object.entries(QUOTA_ENV) as [keyof QuotaLimits, string][]) environment[variable] = String(quotas[key]);
+      }
       if (name === 'ws-authorizer' || name === 'api') {
         environment['JWT_ISSUER'] = props.jwt.issuer;
         environment['JWT_AUDIENCE'] = props.jwt.audience;
@@ -73,6 +82,8 @@ export class Functions extends Construct {
         deadLetterQueue: name === 'finalizer' ? this.finalizerDlq : undefined,
         // Bindings and conditions run on expression workers that can be stopped at the node's budget.
         ...(name === 'executor' ? { workers: { 'expression-worker.mjs': 'shared/expressions/worker.ts' } } : {}),
+        // One tenant's fan-out cannot take the account's concurrency from the API functions.
+        ...(name === 'executor' && props.executorReservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.executorReservedConcurrency } : {}),
       });
       return [name, fn] as const;
     });

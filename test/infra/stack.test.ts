@@ -248,6 +248,18 @@ describe('functions', () => {
     }
   });
 
+  it('reserves the executor\'s concurrency and gives the API and compile functions the quotas', () => {
+    // Act
+    const fns = s.template.findResources('AWS::Lambda::Function') as Resources;
+    const env = (name: string) => (fns[functionId(name)]?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    // Assess
+    expect(fns[functionId('executor')]?.Properties['ReservedConcurrentExecutions']).toBe(200);
+    expect(fns[functionId('api')]?.Properties['ReservedConcurrentExecutions']).toBeUndefined();
+    for (const name of ['api', 'compile']) {
+      expect(env(name)).toMatchObject({ BRAID_QUOTA_ACTIVE_RUNS: '20', BRAID_QUOTA_RUN_STARTS_PER_MINUTE: '60', BRAID_QUOTA_WORKFLOWS: '200', BRAID_QUOTA_CREDENTIALS: '100', BRAID_QUOTA_PARALLEL_WIDTH: '100' });
+    }
+  });
+
   it('gives compile what it needs to register state machines', () => {
     // Prepare
     const id = functionId('compile');
