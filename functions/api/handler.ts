@@ -25,6 +25,7 @@ import { createRunStores } from '../../shared/services/execution-context';
 import { createRunService } from '../../shared/services/run-service';
 import { quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
 import { createQuotaService } from '../../shared/services/quota-service';
+import { createMachineCleanup } from '../../shared/services/machine-cleanup';
 
 /** What the api function is built from. */
 export interface ApiDeps {
@@ -47,7 +48,8 @@ export type HttpHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, conte
 export function createHandler(deps: ApiDeps): HttpHandler {
   const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
   const quotas = createQuotaService({ store: deps.store, limits: deps.quotas ?? quotasFromEnv(), clock: deps.clock });
-  const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock, quotas });
+  const cleanup = deps.orchestrator ? createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }) : undefined;
+  const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock, quotas, ...(cleanup ? { cleanup } : {}) });
   const grants = createGrantService({ store: deps.store, permissions, clock: deps.clock });
   const runs = deps.orchestrator
     ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator, quotas }))

@@ -23,6 +23,7 @@ import { createLogger } from '../http/logger';
 import { workflowWriteRoutes } from '../http/workflow-routes';
 import { quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
 import { createQuotaService } from '../../shared/services/quota-service';
+import { createMachineCleanup } from '../../shared/services/machine-cleanup';
 
 /** What the compile function is built from. */
 export interface CompileDeps {
@@ -55,6 +56,7 @@ export function createHandler(deps: CompileDeps): HttpHandler {
     store: deps.store, permissions, orchestrator: deps.orchestrator, validate: validateDefinition,
     compile: compileWorkflow, executorArn: deps.executorArn, clock: deps.clock, newId: deps.newId,
     quotas: createQuotaService({ store: deps.store, limits: deps.quotas ?? quotasFromEnv(), clock: deps.clock }),
+    cleanup: createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }),
   });
   return handle(createHttpApp({ owner: 'compile', handlers: workflowWriteRoutes(service), logger: deps.logger })) as HttpHandler;
 }

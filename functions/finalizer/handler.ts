@@ -5,6 +5,7 @@
  * runs whose status event never came, or whose start never reached Step Functions.
  * `createHandler(deps)` is the seam for the local orchestrator and tests.
  */
+import { createMachineCleanup } from '../../shared/services/machine-cleanup';
 import * as z from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -44,7 +45,7 @@ export interface FinalizerDeps {
   store: Store;
   logger: Logger;
   /** Describes executions for the scheduled sweep. @default none: the scheduled event is ignored (logged) */
-  orchestrator?: Pick<Orchestrator, 'describe'>;
+  orchestrator?: Pick<Orchestrator, 'describe' | 'deleteMachine'>;
   /** Limits of the scheduled sweep. @default 15 minutes, 200 runs, 8 at a time */
   sweep?: Omit<SweepOptions, 'onCheckFailed'>;
   /** @default () => new Date() */
@@ -57,6 +58,7 @@ export type FinalizerResult = { outcome: ReconcileOutcome } | { outcome: 'swept'
 /** Builds the finalizer handler. */
 export function createHandler(deps: FinalizerDeps): (event: unknown, context?: unknown) => Promise<FinalizerResult> {
   const reconciler = createReconciler(createRunStores(deps.store, deps.clock), deps.orchestrator);
+  const cleanup = deps.orchestrator?.deleteMachine ? createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }) : undefined;
   return async (raw) => {
     if (ScheduledEventSchema.safeParse(raw).success) {
       if (!deps.orchestrator) {
@@ -81,6 +83,11 @@ export function createHandler(deps: FinalizerDeps): (event: unknown, context?: u
       ...(detail.error ? { error: detail.error } : {}), ...(detail.cause ? { cause: detail.cause } : {}),
     });
     deps.logger.info('execution reconciled', { executionArn: detail.executionArn, status: detail.status, outcome });
+    // The last run of a deleted workflow has ended: its state machine can go (no-op while runs remain).
+    if (cleanup) {
+      const run = await deps.store.runs.get(runIdOf(detail.input) ?? detail.name);
+      if (run) await cleanup.deleteIfUnused(run.workflowId).catch((error: unknown) => deps.logger.warn('machine cleanup failed', { workflowId: run.workflowId, error: error as Error }));
+    }
     return { outcome };
   };
 }

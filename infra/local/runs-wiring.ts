@@ -44,7 +44,7 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
   const executor = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock });
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
-  const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, orchestrator: { describe: (input) => orchestrator.describe(input) } });
+  const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, orchestrator: { describe: (input) => orchestrator.describe(input), deleteMachine: async (input: { stateMachineArn: string }) => orchestrator.deleteMachine?.(input) } });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({
     executor: (event) => executor(event),
     finalizer: (event) => finalizer(event),

@@ -84,6 +84,8 @@ export class Orchestration extends Construct {
       actions: [
         'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
         'states:DescribeStateMachine', 'states:ListStateMachineVersions', 'states:TagResource',
+        // Prunes old versions no run in flight is pinned to (Step Functions keeps at most 1,000 per machine).
+        'states:DeleteStateMachineVersion',
       ],
       resources: [this.stateMachineArnPattern],
     }));
@@ -109,6 +111,10 @@ export class Orchestration extends Construct {
     }));
     api.role.addToPolicy(new PolicyStatement({
       sid: 'ManageRuns', actions: ['states:StopExecution', 'states:DescribeExecution'], resources: [this.executionArnPattern],
+    }));
+    api.role.addToPolicy(new PolicyStatement({
+      // A deleted workflow's machine goes once no run of it is in flight.
+      sid: 'DeleteStateMachines', actions: ['states:DeleteStateMachine'], resources: [this.stateMachineArnPattern],
     }));
     api.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
     suppress(api.role, {
@@ -148,10 +154,16 @@ export class Orchestration extends Construct {
     finalizer.role.addToPolicy(new PolicyStatement({
       sid: 'ReadRuns', actions: ['states:DescribeExecution'], resources: [this.executionArnPattern],
     }));
+    finalizer.role.addToPolicy(new PolicyStatement({
+      // When the last run of a deleted workflow ends, its machine goes.
+      sid: 'DeleteStateMachines', actions: ['states:DeleteStateMachine'], resources: [this.stateMachineArnPattern],
+    }));
     finalizer.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
     suppress(finalizer.role, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}-*]`]:
         'Executions are named after run ids at run time; the pattern is the stack prefix.',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+        'State machines are created per workflow at run time; the pattern is the stack prefix.',
     });
     const target = new LambdaFunction(finalizer.fn, { deadLetterQueue: props.finalizerDlq, retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new Rule(this, 'ExecutionEnded', {

@@ -3,6 +3,7 @@
  * templates, the diagram, validation without storing, and soft delete.
  */
 import type { QuotaService } from './quota-service';
+import type { MachineCleanup } from './machine-cleanup';
 import * as z from 'zod';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Workflow } from '../model/types';
@@ -92,6 +93,8 @@ export function createWorkflowReadService(deps: {
   clock?: () => Date;
   /** Gives the owner's workflow back to the workflow quota on delete; absent: none enforced. */
   quotas?: Pick<QuotaService, 'releaseWorkflow'>;
+  /** Deletes a deleted workflow's state machine once no run uses it; absent: machines are kept. */
+  cleanup?: Pick<MachineCleanup, 'deleteIfUnused'>;
 }): WorkflowReadService {
   const clock = deps.clock ?? (() => new Date());
   const { workflows, grants } = deps.store;
@@ -191,6 +194,8 @@ export function createWorkflowReadService(deps: {
       await workflows.softDelete(id, clock().toISOString());
       // Only the delete that landed gets here (softDelete is conditional), so the count drops once.
       await deps.quotas?.releaseWorkflow(workflow.ownerId);
+      // With runs in flight the machine stays; the finalizer deletes it when the last one ends.
+      await deps.cleanup?.deleteIfUnused(id).catch(() => undefined);
     },
   };
 }

@@ -12,6 +12,7 @@ import type { Orchestrator } from '../ports/orchestrator';
 import type { Store } from '../store/store';
 import type { Caller, PermissionService } from './permissions';
 import type { QuotaService } from './quota-service';
+import type { MachineCleanup } from './machine-cleanup';
 import { compileIssues, type CompileWorkflow, type ValidateDefinition } from './workflow-ports';
 import { asInstantiateRequest, rejectReadOnlyFields } from './workflow-input';
 import { workflowView, type WorkflowView } from './workflow-views';
@@ -31,6 +32,8 @@ export interface WorkflowWriteDeps {
   newId?: () => string;
   /** Per-user workflow quota and per-run parallel width; absent: none enforced (unit tests). */
   quotas?: QuotaService;
+  /** Prunes old state machine versions after a publish; absent: versions are kept. */
+  cleanup?: Pick<MachineCleanup, 'pruneVersions'>;
 }
 
 /** Creates workflows and publishes versions. */
@@ -129,6 +132,8 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
         isTemplate: definition.isTemplate ?? workflow.isTemplate,
         updatedAt: now,
       });
+      // Best effort: a failed prune is retried by the next publish (what was pruned is marked on each version).
+      await deps.cleanup?.pruneVersions(workflowId).catch(() => undefined);
       return workflowView(head, version, role);
     },
   };
