@@ -8,6 +8,7 @@
  * - a string that starts with `\$` is the literal string without its first backslash
  *   (`"\\$5"` in JSON means the text `$5`; `"\\\\$5"` means `\$5`), and is not a binding.
  */
+import { compileRe2 } from '../expressions/re2-regex';
 import jsonata from 'jsonata';
 
 /** The JSONata built-in function names; `$name` with one of these is not a node reference unless a node has that id. */
@@ -100,6 +101,7 @@ function parseUncached(expression: string): ParsedExpression {
   }
   const used = new Set<string>();
   const bound = new Set<string>();
+  let unsupported: ParsedExpression | undefined;
   const visit = (node: unknown, depth: number): void => {
     if (depth > 500 || node === null || typeof node !== 'object') return;
     if (Array.isArray(node)) {
@@ -108,6 +110,15 @@ function parseUncached(expression: string): ParsedExpression {
     }
     const n = node as Record<string, unknown>;
     if (n.type === 'variable' && typeof n.value === 'string') used.add(n.value);
+    // Regex literals run on RE2 at run time: one RE2 cannot run is refused here, when the workflow is published.
+    if (n.type === 'regex' && n.value instanceof RegExp && !unsupported) {
+      try {
+        compileRe2(n.value.source, n.value.flags);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        unsupported = typeof n.position === 'number' ? { ok: false, message, position: n.position } : { ok: false, message };
+      }
+    }
     if (n.type === 'bind') collectName(n.lhs, bound);
     if (n.type === 'lambda' && Array.isArray(n.arguments)) for (const a of n.arguments) collectName(a, bound);
     for (const [key, child] of Object.entries(n)) {
@@ -120,6 +131,7 @@ function parseUncached(expression: string): ParsedExpression {
     }
   };
   visit(ast, 0);
+  if (unsupported) return unsupported;
   return { ok: true, references: [...used].filter((v) => v !== '' && v !== '$' && !bound.has(v)).sort() };
 }
 

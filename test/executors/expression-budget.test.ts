@@ -128,3 +128,20 @@ describe('RE2 engines', () => {
     expect(re2AjvRegExp('^x+$', 'u').test('xxx')).toBe(true);
   });
 });
+
+describe('validation', () => {
+  it('refuses a regex RE2 cannot run when the workflow is validated (invalid_binding / invalid_expression)', async () => {
+    const { validateDefinition } = await import('../../shared/definition/validate');
+    const result = validateDefinition({
+      name: 'lookaround',
+      nodes: [
+        { id: 'a', type: 'tool_call', tool: { kind: 'builtin', name: 'echo' }, inputs: { q: '$match("ab", /a(?=b)/)' } },
+        { id: 'c', type: 'condition', expression: '$contains("aa", /(a)\\1/)' },
+      ],
+      edges: [{ from: 'a', to: 'c' }],
+    });
+    const codes = result.errors.map((e) => [e.code, e.path]);
+    expect(codes).toEqual(expect.arrayContaining([['invalid_binding', '/nodes/0/inputs/q'], ['invalid_expression', '/nodes/1/expression']]));
+    expect(result.errors.find((e) => e.code === 'invalid_binding')?.message).toMatch(/not supported/);
+  });
+});
