@@ -9,6 +9,7 @@ import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
+import { NodeClaimRepository } from '../store/node-claims';
 import { NodeRunRepository } from '../store/node-runs';
 import type { Store } from '../store/store';
 import { buildGraph, type Graph } from './execution-graph';
@@ -17,6 +18,8 @@ import { buildGraph, type Graph } from './execution-graph';
 export interface RunStores {
   store: Store;
   nodeRuns: NodeRunRepository;
+  /** The per-node claims attempts take before their side effect. */
+  claims: NodeClaimRepository;
   gates: GateRepository;
   events: EventLogRepository;
   /** @default () => new Date() */
@@ -26,7 +29,7 @@ export interface RunStores {
 /** Builds the run-side repositories over the store's table. */
 export function createRunStores(store: Store, clock?: () => Date): RunStores {
   return {
-    store, nodeRuns: new NodeRunRepository(store.table), gates: new GateRepository(store.table),
+    store, nodeRuns: new NodeRunRepository(store.table), claims: new NodeClaimRepository(store.table), gates: new GateRepository(store.table),
     events: createEventLogRepository(store.table), ...(clock ? { clock } : {}),
   };
 }

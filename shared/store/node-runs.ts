@@ -75,10 +75,10 @@ export class NodeRunRepository {
     runId: string,
     nodeId: string,
     attempt: number,
-    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string },
+    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string },
   ): Promise<boolean> {
     // Errors are bounded here, where attempts are recorded: a failure is always stored with its real error.
-    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error && boundErrorInfo(result.error), route: result.route });
+    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error && boundErrorInfo(result.error), route: result.route, supersededAt: result.supersededAt });
     values[':running'] = 'running';
     try {
       await storeCall(() =>
