@@ -12,7 +12,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BraidError } from '../errors';
-import { boundErrorInfo, truncateText } from '../model/error-bounds';
+import { boundErrorInfo } from '../model/error-bounds';
 import type { ErrorInfo, RunEvent } from '../model/types';
 import { translateStoreError } from './errors';
 import { keys, type TableRef } from './table';
@@ -21,21 +21,15 @@ import { ERROR_NAMES } from '../contract/error-names';
 /** An event to append: everything but `runId` and `seq`, which the log assigns. */
 export type NewRunEvent = Omit<RunEvent, 'runId' | 'seq'>;
 
-/** Longest string kept in an event's `data` (a gate comment, a prompt); longer ones are cut and marked. */
-export const MAX_EVENT_STRING_CHARS = 4_096;
-
 /**
- * An event within the stored bounds: its `error` bounded like every stored error and its top-level strings cut,
- * so the log head (which holds pending events) and each event item stay far below DynamoDB's item limit.
+ * An event within the stored bounds: its `error` bounded like every stored error, so the log head (which holds
+ * pending events) and each event item stay far below DynamoDB's item limit. (Other data is bounded where it is
+ * accepted: a gate comment by its schema, outputs are never in events.)
  */
 export function boundEvent(event: NewRunEvent): NewRunEvent {
   let data: Record<string, unknown> | undefined;
-  for (const [key, value] of Object.entries(event.data)) {
-    let bounded = value;
-    if (typeof value === 'string') bounded = truncateText(value, MAX_EVENT_STRING_CHARS);
-    else if (key === 'error' && value && typeof value === 'object' && 'name' in value && 'message' in value) bounded = boundErrorInfo(value as ErrorInfo);
-    if (bounded !== value) (data ??= { ...event.data })[key] = bounded;
-  }
+  const value = event.data.error;
+  if (value && typeof value === 'object' && 'name' in value && 'message' in value) data = { ...event.data, error: boundErrorInfo(value as ErrorInfo) };
   return data ? { ...event, data } : event;
 }
 
