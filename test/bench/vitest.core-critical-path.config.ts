@@ -10,6 +10,7 @@ export default defineConfig({
     root: new URL('../..', import.meta.url).pathname,
     include: ['test/core/execute.test.ts', 'test/core/properties.test.ts', 'test/core/asl-runner.test.ts'],
     setupFiles: ['test/support/property-seed.ts', 'test/bench/critical-path-default.setup.ts'],
+    env: { BRAID_EXPRESSION_WORKER_NICE: '0' },
     testTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 2,
