@@ -4,7 +4,7 @@
  */
 import { compileContract } from '../compiler/compile';
 import type { WorkflowContract } from '../contract/node-contract';
-import type { WorkflowDefinition } from '../definition/schema';
+import type { NodeDef, WorkflowDefinition } from '../definition/schema';
 import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
@@ -12,7 +12,6 @@ import { GateRepository } from '../store/gates';
 import { NodeClaimRepository } from '../store/node-claims';
 import { NodeRunRepository } from '../store/node-runs';
 import type { Store } from '../store/store';
-import { buildGraph, type Graph } from './execution-graph';
 
 /** The repositories and clock the run services use, built once per function. */
 export interface RunStores {
@@ -34,11 +33,12 @@ export function createRunStores(store: Store, clock?: () => Date): RunStores {
   };
 }
 
-/** A run together with its version's definition, graph and compiled contract. */
+/** A run together with its version's definition (node configuration) and compiled contract (everything else). */
 export interface LoadedRun {
   run: Run;
   definition: WorkflowDefinition;
-  graph: Graph;
+  /** The definition's nodes by id (inputs, tool, prompt, expression). */
+  nodes: ReadonlyMap<string, NodeDef>;
   /** What the compiler decided for each node; the executor's only source of policy. */
   contract: WorkflowContract;
 }
@@ -51,7 +51,7 @@ export class RunDefinitionMissingError extends BraidError {
   }
 }
 
-const definitions = new Map<string, { definition: WorkflowDefinition; graph: Graph; contract: WorkflowContract }>();
+const definitions = new Map<string, { definition: WorkflowDefinition; nodes: ReadonlyMap<string, NodeDef>; contract: WorkflowContract }>();
 
 /** Loads a run and its definition; `NotFoundError` when the run does not exist. */
 export async function loadRun(stores: RunStores, runId: string): Promise<LoadedRun> {
@@ -65,7 +65,7 @@ export async function loadRun(stores: RunStores, runId: string): Promise<LoadedR
     if (!version) throw new RunDefinitionMissingError(runId);
     // A version stored before contracts existed gets its contract from the same (pure) compiler.
     const contract = version.contract ?? compileContract(version.definition);
-    cached = { definition: version.definition, graph: buildGraph(version.definition), contract };
+    cached = { definition: version.definition, nodes: new Map(version.definition.nodes.map((n) => [n.id, n])), contract };
     if (definitions.size > 500) definitions.clear();
     definitions.set(cacheKey, cached);
   }

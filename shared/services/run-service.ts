@@ -177,12 +177,12 @@ export function createRunService(deps: RunServiceDeps) {
       const listing = `nodes:${runId}`;
       const after = decodeCursor(listing, cursor).key?.SK?.replace(/^NODE#/, '');
       const loaded = await loadRun(deps, runId);
-      const order = loaded.graph.order;
+      const order = loaded.contract.order;
       const start = after === undefined ? 0 : order.indexOf(after) + 1;
       if (after !== undefined && start === 0) throw new InvalidCursorError();
       const [runs, gates] = await Promise.all([deps.nodeRuns.list(runId), deps.gates.list(runId)]);
       const byNode = new Map(gates.map((g) => [g.nodeId, g] as const));
-      return pageOfNodes(runId, order.slice(start), limit, (id) => nodeRunView(id, loaded.graph.nodes.get(id)?.type ?? 'unknown', runs.get(id), byNode.get(id)), (last) => encodeCursor(listing, { phase: 0, key: { PK: `RUN#${runId}`, SK: `NODE#${last}` } }));
+      return pageOfNodes(runId, order.slice(start), limit, (id) => nodeRunView(id, loaded.contract.nodes[id]?.type ?? 'unknown', runs.get(id), byNode.get(id)), (last) => encodeCursor(listing, { phase: 0, key: { PK: `RUN#${runId}`, SK: `NODE#${last}` } }));
     },
 
     /** `GET /api/v1/workflows/runs/{runId}/nodes/{nodeId}/output`: one node's whole output (up to 256 KiB). */
