@@ -8,7 +8,6 @@
  * - a string that starts with `\$` is the literal string without its first backslash
  *   (`"\\$5"` in JSON means the text `$5`; `"\\\\$5"` means `\$5`), and is not a binding.
  */
-import { compileRe2 } from '../expressions/re2-regex';
 import jsonata from 'jsonata';
 
 /** The JSONata built-in function names; `$name` with one of these is not a node reference unless a node has that id. */
@@ -112,10 +111,9 @@ function parseUncached(expression: string): ParsedExpression {
     if (n.type === 'variable' && typeof n.value === 'string') used.add(n.value);
     // Regex literals run on RE2 at run time: one RE2 cannot run is refused here, when the workflow is published.
     if (n.type === 'regex' && n.value instanceof RegExp && !unsupported) {
-      try {
-        compileRe2(n.value.source, n.value.flags);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+      const reason = re2Unsupported(n.value.source);
+      if (reason) {
+        const message = `regular expression /${n.value.source}/ is not supported: ${reason} (Braid runs regular expressions with RE2: no backreferences or lookaround)`;
         unsupported = typeof n.position === 'number' ? { ok: false, message, position: n.position } : { ok: false, message };
       }
     }
@@ -138,4 +136,34 @@ function parseUncached(expression: string): ParsedExpression {
 function collectName(node: unknown, into: Set<string>): void {
   const n = node as Record<string, unknown> | null;
   if (n && n.type === 'variable' && typeof n.value === 'string') into.add(n.value);
+}
+
+/**
+ * The JavaScript regex features RE2 does not have (backreferences, lookahead, lookbehind), found by a scan of the
+ * pattern's source outside character classes. A syntactic check keeps the RE2 engine out of every bundle that
+ * validates definitions; the expression worker still compiles each pattern with RE2 at run time.
+ */
+export function re2Unsupported(source: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < source.length; i += 1) {
+    const c = source[i];
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      if (!inClass && /[1-9]/.test(next)) return `backreference \\${next}`;
+      if (!inClass && next === 'k' && source[i + 2] === '<') return 'named backreference \\k<…>';
+      i += 1;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(' && source[i + 1] === '?') {
+      const kind = source.slice(i + 2, i + 4);
+      if (kind.startsWith('=') || kind.startsWith('!')) return 'lookahead';
+      if (kind === '<=' || kind === '<!') return 'lookbehind';
+    }
+  }
+  return undefined;
 }

@@ -101,14 +101,15 @@ describe('IAM', () => {
     expect(pass[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } });
   });
 
-  it('lets api start, stop and describe only <prefix>-* executions', () => {
+  it('lets api start, stop and describe only <prefix>-* executions, and delete only <prefix>-* machines', () => {
     // Prepare
     const api = statementsOfRole(roleOf('api')).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
     // Act
     const byAction = Object.fromEntries(api.flatMap((st) => actionsOf(st).map((a) => [a, JSON.stringify(st.Resource)])));
     // Assess
-    expect(Object.keys(byAction).sort()).toEqual(['states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(Object.keys(byAction).sort()).toEqual(['states:DeleteStateMachine', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
     expect(byAction['states:StartExecution']).toContain(':stateMachine:Braid-*');
+    expect(byAction['states:DeleteStateMachine']).toContain(':stateMachine:Braid-*');
     expect(byAction['states:StopExecution']).toContain(':execution:Braid-*');
     expect(byAction['states:DescribeExecution']).toContain(':execution:Braid-*');
   });
