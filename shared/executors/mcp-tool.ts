@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolDef } from '../definition/schema';
+import type { Outbound } from '../outbound/outbound';
 import { abortedError, attemptSignal, remainingMs } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
 import { guardResponses } from './output-limit';
@@ -27,14 +28,16 @@ export async function executeMcpTool(
   tool: McpTool,
   inputs: Record<string, unknown>,
   ctx: ExecutionContext,
-  fetchImpl?: typeof fetch,
+  outbound: Outbound,
 ): Promise<ExecutionResult> {
   const signal = attemptSignal(ctx);
   const key = idempotencyKey(ctx);
   // Every response body the SDK reads stops at MAX_RESPONSE_BYTES (a 50 MB tool answer once grew memory by 171 MB).
-  const guard = guardResponses(fetchImpl);
+  const guard = guardResponses(outbound.fetch);
   const transport = new StreamableHTTPClientTransport(new URL(tool.url), {
     requestInit: { headers: { 'Idempotency-Key': key } },
+    // Every request of the session (initialize, tools/call, the SSE stream) goes through the egress guard with the
+    // node's auth (outbound.fetch), and every response body through the byte cap (guard.fetch).
     fetch: guard.fetch,
   });
   const client = new Client({ name: 'braid-executor', version: '1.0.0' });
@@ -54,6 +57,8 @@ export async function executeMcpTool(
   } catch (error) {
     if (guard.tripped) throw guard.tripped;
     if (error instanceof ExecutorError) throw error;
+    const denial = outbound.denial(error);
+    if (denial) throw denial;
     if (signal.aborted) throw abortedError(ctx, where, error);
     // The SDK's own request timer is set to the time left, so its timeout is the node deadline.
     if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {

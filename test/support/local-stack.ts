@@ -4,6 +4,7 @@
  */
 import { createLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack';
 import type { QuotaLimits } from '../../shared/quotas/config';
+import { testEgressAllowlist } from './egress';
 
 /** A response with its parsed JSON body (`undefined` when empty or not JSON). */
 export interface ApiResponse<T = any> {
@@ -34,9 +35,9 @@ export interface TestStack extends LocalStack {
  */
 export const TEST_QUOTAS: QuotaLimits = { activeRunsPerUser: 100_000, runStartsPerMinute: 100_000, workflowsPerUser: 100_000, secretsPerUser: 100_000, parallelWidth: 100_000 };
 
-/** Starts an in-memory stack (no WebSocket unless asked). */
+/** Starts an in-memory stack (no WebSocket unless asked); its executor may reach the test servers of `./egress`. */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
-  const stack = await createLocalStack({ inMemory: true, live: false, logLevel: 'SILENT', quotas: TEST_QUOTAS, ...options });
+  const stack = await createLocalStack({ inMemory: true, live: false, logLevel: 'SILENT', egressAllow: testEgressAllowlist, quotas: TEST_QUOTAS, ...options });
   const tokens = new Map<string, string>();
   return {
     ...stack,
