@@ -65,7 +65,7 @@ export function createHandler(deps: ApiDeps): HttpHandler {
   const runs = deps.orchestrator
     ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator, quotas }))
     : {};
-  const secrets = deps.vault ? secretRoutes(createSecretService({ table: deps.store.table, vault: deps.vault, clock: deps.clock })) : {};
+  const secrets = deps.vault ? secretRoutes(createSecretService({ table: deps.store.table, vault: deps.vault, clock: deps.clock, quotas })) : {};
   const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...secrets, ...deps.routes };
   const app = createHttpApp({ owner: 'api', handlers, logger: deps.logger });
   const inner = handle(app) as HttpHandler;

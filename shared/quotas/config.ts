@@ -35,7 +35,8 @@ export const DEV_QUOTAS: QuotaLimits = {
   activeRunsPerUser: 50,
   runStartsPerMinute: 120,
   workflowsPerUser: 500,
-  secretsPerUser: 200,
+  // The secrets API lists at most 200 of a user's secrets: stay within what it can count.
+  secretsPerUser: 100,
   parallelWidth: 500,
 };
 

@@ -32,8 +32,11 @@ export interface QuotaService {
   admitWorkflow(userId: string): Promise<void>;
   /** Gives back one workflow (deleted, or a create that failed after its admission). */
   releaseWorkflow(userId: string): Promise<void>;
-  /** Admits one more secret owned by `userId` (the enforcement hook of the secrets API). */
-  admitSecret(userId: string): Promise<void>;
+  /**
+   * Admits one more secret owned by `userId` (the secrets API's put of a new name). `count` gives the user's real
+   * number of secrets, to heal a count a crash left high.
+   */
+  admitSecret(userId: string, count?: () => Promise<number>): Promise<void>;
   /** Gives back one secret (deleted, or a create that failed). */
   releaseSecret(userId: string): Promise<void>;
   /** Throws a 400 (`too_wide`) when more than `parallelWidth` nodes of one execution level would run at once. */
@@ -91,8 +94,7 @@ export function createQuotaService(deps: { store: Store; limits: QuotaLimits; cl
     releaseRunSlot: (userId, slot) => quotas.releaseActiveRun(userId, slot),
     admitWorkflow: (userId) => admitCounted(userId, 'WORKFLOWS', limits.workflowsPerUser, () => quotas.ownedWorkflows(userId)),
     releaseWorkflow: (userId) => quotas.release(userId, 'WORKFLOWS'),
-    // Until the secrets API can count a user's secrets, a count left high is not healed (it only ever errs low).
-    admitSecret: (userId) => admitCounted(userId, 'SECRETS', limits.secretsPerUser, () => quotas.count(userId, 'SECRETS')),
+    admitSecret: (userId, count) => admitCounted(userId, 'SECRETS', limits.secretsPerUser, count ?? (() => quotas.count(userId, 'SECRETS'))),
     releaseSecret: (userId) => quotas.release(userId, 'SECRETS'),
     checkParallelWidth(levels) {
       const widest = levels.reduce((best, level, i) => (level.length > (levels[best]?.length ?? 0) ? i : best), 0);

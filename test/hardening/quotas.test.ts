@@ -127,11 +127,29 @@ describe('quotas', () => {
     expect(past.body.errors).toMatchObject([{ code: 'too_wide', path: '/nodes' }]);
   });
 
+  it(`stores ${LIMITS.secretsPerUser} secrets; a new one past that is 429 secrets, a replacement is not, a delete frees one`, async () => {
+    // Prepare
+    const put = (name: string) => stack.call('PUT', `/api/v1/secrets/${name}`, { as: 'keeper', body: { value: `v-${name}` } });
+    const [a, b] = await Promise.all([put('s1'), put('s2')]);
+    // Act
+    const past = await put('s3');
+    const replaced = await put('s1');
+    const removed = await stack.call('DELETE', '/api/v1/secrets/s2', { as: 'keeper' });
+    const after = await put('s3');
+    // Assess
+    expect([a.status, b.status], a.text).toStrictEqual([201, 201]);
+    expectQuota(past, 'secrets', LIMITS.secretsPerUser);
+    expect(replaced.status, replaced.text).toBe(200);
+    expect(removed.status).toBe(204);
+    expect(after.status, after.text).toBe(201);
+  });
+
   it('reads the quotas from the environment, and refuses a malformed value', () => {
     expect(quotasFromEnv({}).activeRunsPerUser).toBe(DEFAULT_QUOTAS.activeRunsPerUser);
     expect(quotasFromEnv({ BRAID_QUOTA_ACTIVE_RUNS: '7' }, DEV_QUOTAS)).toMatchObject({ activeRunsPerUser: 7, workflowsPerUser: 500, runStartsPerMinute: 120 });
     expect(() => quotasFromEnv({ BRAID_QUOTA_WORKFLOWS: 'many' })).toThrow(/BRAID_QUOTA_WORKFLOWS/);
     expect(DEV_QUOTAS.workflowsPerUser).toBeGreaterThanOrEqual(500);
+    expect(quotasFromEnv({ BRAID_QUOTA_CREDENTIALS: '3' }).secretsPerUser).toBe(3);
     expect(DEV_QUOTAS.runStartsPerMinute).toBeGreaterThanOrEqual(120);
     expect(DEV_QUOTAS.activeRunsPerUser).toBeGreaterThanOrEqual(50);
   });
