@@ -28,9 +28,9 @@ export const HEAVY_PACKAGES: Record<string, readonly string[]> = {
   ajv: ['executor', 'api'],
   // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile).
   jsonata: ['executor', 'api', 'compile'],
-  // re2js: inputSchema patterns at run start (api); the executor's expression worker is bundled on its own, and
-  // validation finds what RE2 lacks with a scan (shared/definition/bindings.ts), so no other bundle needs it.
-  re2js: ['api'],
+  // re2js: never in a main bundle: the executor's expression worker and the api's re2.cjs are bundled on their own,
+  // and validation finds what RE2 lacks with a scan (shared/definition/bindings.ts).
+  re2js: [],
   hono: ['api', 'compile', 'gate'],
   jose: ['ws-authorizer'],
 };

@@ -37,8 +37,8 @@ export interface BraidFunctionProps {
   /** Dead-letter queue for asynchronous invocations; only asynchronously invoked functions have one. */
   deadLetterQueue?: IQueue;
   /**
-   * Worker scripts bundled on their own next to the handler (`worker_threads` loads them by file): output file
-   * name → entry path from the repository root. @default none
+   * Files bundled on their own next to the handler (a `worker_threads` script, or a package loaded lazily): output
+   * file name (`.cjs`: CommonJS, else ESM) → entry path from the repository root. @default none
    * @example { 'expression-worker.mjs': 'shared/expressions/worker.ts' }
    */
   workers?: Record<string, string>;
@@ -58,7 +58,7 @@ function workerBundling(workers: Record<string, string>): { commandHooks: { befo
       beforeBundling: () => [],
       beforeInstall: () => [],
       afterBundling: (inputDir, outputDir) => Object.entries(workers).map(([file, entry]) => [
-        quote(`${REPO_ROOT}node_modules/.bin/esbuild`), quote(`${inputDir}/${entry}`), '--bundle', '--platform=node', '--format=esm',
+        quote(`${REPO_ROOT}node_modules/.bin/esbuild`), quote(`${inputDir}/${entry}`), '--bundle', '--platform=node', `--format=${file.endsWith('.cjs') ? 'cjs' : 'esm'}`,
         '--target=node22', '--minify', '--log-level=warning', `--outfile=${quote(`${outputDir}/${file}`)}`,
       ].join(' ')),
     },

@@ -82,6 +82,8 @@ export class Functions extends Construct {
         deadLetterQueue: name === 'finalizer' ? this.finalizerDlq : undefined,
         // Bindings and conditions run on expression workers that can be stopped at the node's budget.
         ...(name === 'executor' ? { workers: { 'expression-worker.mjs': 'shared/expressions/worker.ts' } } : {}),
+        // The RE2 engine of inputSchema patterns, loaded on first use (shared/expressions/re2-ajv.ts).
+        ...(name === 'api' ? { workers: { 're2.cjs': 'node_modules/re2js/build/index.cjs' } } : {}),
         // One tenant's fan-out cannot take the account's concurrency from the API functions.
         ...(name === 'executor' && props.executorReservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.executorReservedConcurrency } : {}),
       });

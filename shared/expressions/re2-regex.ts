@@ -7,37 +7,15 @@
  * This file is loaded inside the expression worker too: it imports only packages.
  */
 import { RE2JS } from 're2js';
+import { compileWith, UnsupportedRegexError } from './re2-compile.ts';
 
-/** A pattern RE2 cannot run (a backreference, a lookaround, …). */
-export class UnsupportedRegexError extends Error {
-  /** Stable code, also what JSONata reports as the error's `code`. */
-  readonly code = 'unsupported_regex';
-  constructor(pattern: string, reason: string) {
-    super(`regular expression /${pattern}/ is not supported: ${reason} (Braid runs regular expressions with RE2: no backreferences or lookaround)`);
-    this.name = 'UnsupportedRegexError';
-  }
-}
-
-const compiled = new Map<string, RE2JS>();
+export { UnsupportedRegexError };
 
 /** Compiles a JavaScript-syntax pattern with RE2 semantics (flags `i`, `m`, `s`; others ignored), cached. */
 export function compileRe2(source: string, flags = ''): RE2JS {
-  const key = `${flags}/${source}`;
-  let re = compiled.get(key);
-  if (re) return re;
-  let bits = 0;
-  if (flags.includes('i')) bits |= RE2JS.CASE_INSENSITIVE;
-  if (flags.includes('m')) bits |= RE2JS.MULTILINE;
-  if (flags.includes('s')) bits |= RE2JS.DOTALL;
-  try {
-    re = RE2JS.compile(RE2JS.translateRegExp(source), bits);
-  } catch (error) {
-    throw new UnsupportedRegexError(source, error instanceof Error ? error.message : String(error));
-  }
-  if (compiled.size >= 1_000) compiled.clear();
-  compiled.set(key, re);
-  return re;
+  return compileWith(RE2JS, source, flags);
 }
+
 
 /**
  * A `RegExp`-shaped engine over RE2 for JSONata's `RegexEngine` option: JSONata builds one per regex literal
@@ -75,21 +53,3 @@ export class Re2RegexEngine {
     return this.exec(input) !== null;
   }
 }
-
-/** The shape of ajv's `code.regExp` option (ajv does not export its type from the package root). */
-export interface AjvRegExpEngine {
-  (pattern: string, u: string): { test(s: string): boolean };
-  code: string;
-}
-
-/**
- * ajv's `code.regExp` engine over RE2: `new Ajv({ code: { regExp: re2AjvRegExp } })`. A pattern RE2 cannot
- * run makes `ajv.compile` throw `UnsupportedRegexError`.
- */
-export const re2AjvRegExp: AjvRegExpEngine = Object.assign(
-  (pattern: string, _u: string) => {
-    const re = compileRe2(pattern);
-    return { test: (s: string) => re.matcher(s).find(), toString: () => `re2:/${pattern}/` };
-  },
-  { code: 're2' },
-);

@@ -4,7 +4,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ValidationError, type FieldIssue } from '../errors';
-import { re2AjvRegExp } from '../expressions/re2-regex';
+import { re2AjvRegExp } from '../expressions/re2-ajv';
 
 // `pattern` and `patternProperties` run on RE2 (linear time): a schema cannot freeze a run start by backtracking.
 const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: re2AjvRegExp } });

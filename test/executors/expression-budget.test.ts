@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BindingFailedError, ExpressionError, evaluateCondition, evaluateExpressions, resolveInputs } from '../../shared/executors';
 import { createExpressionPool } from '../../shared/expressions/pool';
-import { compileRe2, re2AjvRegExp, Re2RegexEngine, UnsupportedRegexError } from '../../shared/expressions/re2-regex';
+import { compileRe2, Re2RegexEngine, UnsupportedRegexError } from '../../shared/expressions/re2-regex';
+import { re2AjvRegExp } from '../../shared/expressions/re2-ajv';
 import { EXPRESSION_LIMITS } from '../../shared/expressions/limits';
 import type { ValidationError } from '../../shared/errors';
 import { checkRunInput } from '../../shared/services/run-input';

@@ -13,6 +13,7 @@ import { boundErrorInfo, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_DETAILS_BYTES } from
 import { MAX_GATE_INPUTS_BYTES } from '../../shared/model/stored-bounds';
 import { createRunStores } from '../../shared/services/execution-context';
 import { NODE_PAGE_LIMITS } from '../../shared/services/run-views';
+import { allowTestServer, testExecutorDeps } from '../support/egress';
 import { startMcpServer, type McpServerHandle } from '../support/mcp-server';
 import { createWorkflow, startRun, startRunStack, waitForRun, type TestStack } from '../runs/helpers';
 
@@ -67,7 +68,7 @@ describe('every executor obeys the response cap', () => {
     // An "agent" whose card is 2 MB.
     cards = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'huge', pad: 'x'.repeat(2 * MAX_RESPONSE_BYTES) })));
     await new Promise<void>((resolve) => cards.listen(0, '127.0.0.1', resolve));
-    cardsUrl = `http://127.0.0.1:${(cards.address() as AddressInfo).port}`;
+    cardsUrl = allowTestServer(`http://127.0.0.1:${(cards.address() as AddressInfo).port}`);
   });
   afterAll(async () => {
     cards?.closeAllConnections();
@@ -76,20 +77,20 @@ describe('every executor obeys the response cap', () => {
 
   it('an MCP tool answering 2 MB fails with Braid.OutputTooLarge (the body is never read whole)', async () => {
     const node = { id: 'n', type: 'tool_call', tool: { kind: 'mcp', url: mcp.url, name: 'echo' } } as const;
-    const error = await executeNode(node, { blob: 'x'.repeat(2 * MAX_RESPONSE_BYTES) }, ctx()).then(() => undefined, (e: unknown) => e);
+    const error = await executeNode(node, { blob: 'x'.repeat(2 * MAX_RESPONSE_BYTES) }, ctx(), testExecutorDeps()).then(() => undefined, (e: unknown) => e);
     expect((error as Error).name).toBe('Braid.OutputTooLarge');
   });
 
   it('an agent whose card is 2 MB fails with Braid.OutputTooLarge', async () => {
     const node = { id: 'n', type: 'agent_call', agent: { url: cardsUrl } } as const;
-    const error = await executeNode(node, { message: 'hi' }, ctx()).then(() => undefined, (e: unknown) => e);
+    const error = await executeNode(node, { message: 'hi' }, ctx(), testExecutorDeps()).then(() => undefined, (e: unknown) => e);
     expect((error as Error).name).toBe('Braid.OutputTooLarge');
   });
 
   it(`a lambda tool returning more than ${MAX_RESPONSE_BYTES} bytes fails with Braid.OutputTooLarge`, async () => {
     const node = { id: 'n', type: 'tool_call', tool: { kind: 'lambda', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:braid-tool-x' } } as const;
     const lambda = { send: async () => ({ StatusCode: 200, Payload: new Uint8Array(MAX_RESPONSE_BYTES + 1).fill(32) }) };
-    const error = await executeNode(node, {}, ctx(), { lambda: lambda as never }).then(() => undefined, (e: unknown) => e);
+    const error = await executeNode(node, {}, ctx(), testExecutorDeps({ lambda: lambda as never })).then(() => undefined, (e: unknown) => e);
     expect((error as Error).name).toBe('Braid.OutputTooLarge');
   });
 });
