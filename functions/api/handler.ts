@@ -22,6 +22,8 @@ import { runRoutes } from '../http/run-routes';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createRunService } from '../../shared/services/run-service';
 import { quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
 import { createQuotaService } from '../../shared/services/quota-service';
@@ -38,6 +40,8 @@ import * as z from 'zod';
 export interface ApiDeps {
   store: Store;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** Needed by the run routes (start, cancel); absent until they are wired. */
   orchestrator?: Orchestrator;
   /** @default () => new Date() */
@@ -63,7 +67,7 @@ export function createHandler(deps: ApiDeps): HttpHandler {
   const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock, quotas, ...(cleanup ? { cleanup } : {}) });
   const grants = createGrantService({ store: deps.store, permissions, clock: deps.clock });
   const runs = deps.orchestrator
-    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator, quotas }))
+    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock, deps.metrics), permissions, orchestrator: deps.orchestrator, quotas }))
     : {};
   const secrets = deps.vault ? secretRoutes(createSecretService({ table: deps.store.table, vault: deps.vault, clock: deps.clock, quotas })) : {};
   const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...secrets, ...deps.routes };
@@ -94,7 +98,7 @@ function depsFromEnv(): ApiDeps {
     const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: config.CURSOR_KEY_ARN }));
     return Buffer.from(out.SecretString ?? '', 'utf8');
   };
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator, vault, cursorKey };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), metrics: metricSinkFromEnv(), orchestrator, vault, cursorKey };
 }
 
 /** The Lambda entry point. */

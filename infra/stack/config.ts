@@ -13,8 +13,6 @@ export interface ExternalOidc {
   issuer: string;
   /** Expected audience (`aud` or Cognito's `client_id`). */
   audience: string;
-  /** JWKS URL. @default `<issuer>/.well-known/jwks.json` */
-  jwksUrl: string;
 }
 
 /** Everything the stack reads from context, validated. */
@@ -46,6 +44,8 @@ export interface BraidConfig {
    * concurrency from the API functions (`braid:executorReservedConcurrency`; `off` leaves it unreserved). @default 200
    */
   executorReservedConcurrency: number | undefined;
+  /** An email address subscribed to the alarm topic. @default none (subscribe yourself to the `AlarmTopicArn` output) */
+  alarmEmail: string | undefined;
   /** `BRAID_EGRESS_ALLOW` of the executor: hosts, host:port and CIDRs it may reach besides public addresses. @default none */
   egressAllow: string | undefined;
   /** Per-owner allowlist of Lambda tool ARNs (`{ "<ownerId>": ["arn…", "arn…prefix*"] }`); `undefined`: any function of the pattern. */
@@ -112,6 +112,13 @@ function int(node: Node, key: string, fallback: number): number {
   return n;
 }
 
+/** An optional email address for the alarm topic. */
+function email(node: Node): string | undefined {
+  const value = str(node, 'braid:alarmEmail');
+  if (value !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) throw new ConfigError('braid:alarmEmail', 'must be an email address');
+  return value;
+}
+
 /** CloudWatch accepts only its own list of retention periods. */
 function retention(node: Node): number {
   const days = int(node, 'braid:logRetentionDays', 30);
@@ -148,8 +155,13 @@ export function readConfig(node: Node): BraidConfig {
   }
   if (issuer !== undefined && !issuer.startsWith('https://')) throw new ConfigError('braid:oidcIssuer', 'must be an https URL');
   const oidc = issuer !== undefined && audience !== undefined
-    ? { issuer, audience, jwksUrl: str(node, 'braid:oidcJwksUrl') ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` }
+    ? { issuer, audience }
     : undefined;
+  // Both authorizers find keys through the issuer's discovery document (the HTTP API's JWT authorizer can do
+  // nothing else), so a separate JWKS URL could only make the WebSocket door trust other keys than the HTTP one.
+  if (str(node, 'braid:oidcJwksUrl') !== undefined) {
+    throw new ConfigError('braid:oidcJwksUrl', 'is no longer read: keys come from <issuer>/.well-known/openid-configuration (jwks_uri) for both APIs');
+  }
   const cors = str(node, 'braid:corsOrigins');
   return {
     stackName,
@@ -170,6 +182,7 @@ export function readConfig(node: Node): BraidConfig {
       parallelWidth: int(node, 'braid:quotaParallelWidth', DEFAULT_QUOTAS.parallelWidth),
     },
     executorReservedConcurrency: node.tryGetContext('braid:executorReservedConcurrency') === 'off' ? undefined : int(node, 'braid:executorReservedConcurrency', 200),
+    alarmEmail: email(node),
     egressAllow: egressAllow(node),
     lambdaToolOwners: lambdaToolOwners(node),
   };
