@@ -81,14 +81,17 @@ export class LocalOrchestrator implements Orchestrator {
     this.definitions.delete(input.versionArn);
     this.runners.delete(input.versionArn);
     const parts = input.versionArn.split(':');
-    const workflowId = parts[6]?.replace(/^braid-/, '');
+    const prefix = stateMachineName('braid', '');
+    const workflowId = parts[6]?.startsWith(prefix) ? parts[6].slice(prefix.length) : undefined;
     if (this.options.dataDir && workflowId && parts[7]) await rm(join(this.options.dataDir, 'machines', `${workflowId}.${parts[7]}.json`), { force: true });
   }
 
   /** Forgets every version of the machine (and their files). */
   async deleteMachine(input: { stateMachineArn: string }): Promise<void> {
     const versions = new Set([...this.definitions.keys(), ...this.runners.keys()].filter((arn) => arn.startsWith(`${input.stateMachineArn}:`)));
-    const workflowId = input.stateMachineArn.split(':')[6]?.replace(/^braid-/, '');
+    const name = input.stateMachineArn.split(':')[6];
+    const prefix = stateMachineName('braid', '');
+    const workflowId = name?.startsWith(prefix) ? name.slice(prefix.length) : undefined;
     if (this.options.dataDir && workflowId) {
       const dir = join(this.options.dataDir, 'machines');
       const files = await readdir(dir).catch(() => [] as string[]);
