@@ -77,7 +77,7 @@ export async function hostileExpressions(stack: LocalStack, durationMs: number):
 export function hostileSection(r: HostileResult, durationMs: number): string {
   const met = r.underLoad.p99 < 200 ? 'met' : 'missed';
   return [
-    '## 7. Hostile expressions: another user\'s latency',
+    '## 8. Hostile expressions: another user\'s latency',
     '',
     `Local stack (in memory, loopback). A bystander reads \`GET /api/v1/workflows?scope=mine\` in a loop (one request every 20 ms), alone for 2 s, then for ${durationMs / 1000} s while ${r.hostileRuns} hostile runs evaluate: each run is a chain of 8 nodes whose bindings loop until stopped (JSONata's ${EXPRESSION_LIMITS.timeoutMs} ms timeout, the node's ${EXPRESSION_LIMITS.nodeBudgetMs} ms hard budget) and match \`/^(a+)+$/\` against 33 characters (RE2: linear). Expressions run on ${r.expressionWorkers} expression worker(s) at the lowest CPU priority; ${r.hostileNodesFinished} hostile nodes ended (as \`Braid.BindingFailed\`) during the window. Target: p99 under 200 ms — **${met}**.`,
     '',

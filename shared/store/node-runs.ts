@@ -8,7 +8,7 @@ import type { Cost, ErrorInfo, NodeAttempt, NodeRun, NodeStatus } from '../model
 import { ConflictError } from '../errors';
 import { boundErrorInfo } from '../model/error-bounds';
 import { MAX_STORED_OUTPUT_BYTES, omitOver } from '../model/stored-bounds';
-import { keys, type TableRef } from './table';
+import { keys, partitions, sortPrefixes, type TableRef } from './table';
 import { storeCall } from './errors';
 import { queryPage, stripKeys } from './query';
 import type { PageKey } from './cursor';
@@ -32,8 +32,8 @@ export interface NodeFields {
   route?: string;
 }
 
-const ATTEMPT_PREFIX = 'ATTEMPT#';
-const NODE_PREFIX = 'NODE#';
+const ATTEMPT_PREFIX = sortPrefixes.attempt;
+const NODE_PREFIX = sortPrefixes.nodeRun;
 
 /** Reads and writes node runs and their attempts. */
 export class NodeRunRepository {
@@ -178,7 +178,7 @@ export class NodeRunRepository {
     const items: Record<string, unknown>[] = [];
     let startKey: PageKey | undefined;
     do {
-      const page = await queryPage(this.table, { index: 'table', partition: `RUN#${runId}`, sortPrefix: prefix, ascending: true, limit: 500, startKey, consistent: true });
+      const page = await queryPage(this.table, { index: 'table', partition: partitions.run(runId), sortPrefix: prefix, ascending: true, limit: 500, startKey, consistent: true });
       items.push(...page.items);
       startKey = page.lastKey;
     } while (startKey);
