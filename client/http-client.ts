@@ -199,9 +199,26 @@ export class BraidHttpClient {
     return this.request('GET', `/api/v1/workflows/runs/${enc(runId)}`);
   }
 
-  /** `GET /api/v1/workflows/runs/{runId}/nodes`: every node of the run and its state. */
+  /**
+   * `GET /api/v1/workflows/runs/{runId}/nodes`: every node of the run and its state, following `nextCursor`
+   * (at most 1,000 pages). A node whose output is large has `outputOmitted` instead: see `getNodeOutput`.
+   */
   async listNodeRuns(runId: string): Promise<NodeRunView[]> {
-    return items<NodeRunView>(await this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/nodes`), 'nodes');
+    const all: NodeRunView[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 1_000; page += 1) {
+      const body = await this.request<{ items?: NodeRunView[]; nextCursor?: string }>('GET', `/api/v1/workflows/runs/${enc(runId)}/nodes${cursor ? `?cursor=${enc(cursor)}` : ''}`);
+      all.push(...items<NodeRunView>(body, 'nodes'));
+      cursor = (body as { nextCursor?: string } | undefined)?.nextCursor;
+      if (!cursor) break;
+    }
+    return all;
+  }
+
+  /** `GET /api/v1/workflows/runs/{runId}/nodes/{nodeId}/output`: one node's whole output. */
+  async getNodeOutput(runId: string, nodeId: string): Promise<unknown> {
+    const body = await this.request<{ output?: unknown }>('GET', `/api/v1/workflows/runs/${enc(runId)}/nodes/${enc(nodeId)}/output`);
+    return body.output;
   }
 
   /** `GET /api/v1/workflows/runs/{runId}/events?after=N`: one page of the event log. */

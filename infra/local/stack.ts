@@ -15,6 +15,7 @@ import { createTokenVerifier } from '../../shared/auth/verify-token';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createStore, type Store } from '../../shared/store/store';
 import { createConsoleHandler } from './console-server';
+import { DEV_QUOTAS, quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
 import { createEgressGuard, type EgressAllowlist, type EgressGuard } from '../../shared/egress';
 import { createLocalVault, loadOrCreateSecretsKey } from '../../shared/secrets/local-vault';
 import { setCursorKey } from '../../shared/store/cursor';
@@ -51,6 +52,8 @@ export interface LocalStackOptions {
   clock?: () => Date;
   /** Serve the web console (built assets, `config.json`, local sign-in) on the HTTP port. @default undefined (off) */
   console?: { distDir?: string; demoWorkflow?: unknown };
+  /** Quotas of the API and compile functions. @default the `BRAID_QUOTA_*` variables, else `DEV_QUOTAS` */
+  quotas?: QuotaLimits;
   /**
    * What the executor may reach besides public addresses (`BRAID_EGRESS_ALLOW` syntax, or a parsed list the
    * caller keeps adding to). @default nothing: loopback and private addresses are refused
@@ -117,8 +120,9 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     if (runs.close) closers.push(runs.close);
-    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, vault, ...(options.metrics ? { metrics: options.metrics } : {}) });
-    const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock });
+    const quotas = options.quotas ?? quotasFromEnv(process.env, DEV_QUOTAS);
+    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, vault, quotas, ...(options.metrics ? { metrics: options.metrics } : {}) });
+    const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock, quotas });
 
     // The WebSocket API starts first: the console's config names its URL.
     const live = options.live === false ? undefined : await wireLive({ table, verifyToken, port: options.wsPort ?? 0 });

@@ -52,6 +52,7 @@ export class BraidStack extends Stack {
     const jwt = { issuer: auth.issuer, audience: auth.audience };
     this.functions = new Functions(this, 'Functions', {
       table: this.data.table, logLevel: config.logLevel, logRetention, destroyLogs, jwt,
+      quotas: config.quotas, executorReservedConcurrency: config.executorReservedConcurrency,
       metricsNamespace: metricNamespace(config.stackName),
     });
     const fns = this.functions.byName;

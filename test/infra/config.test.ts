@@ -18,6 +18,18 @@ describe('readConfig', () => {
     expect(config).toMatchObject({ stackName: 'Braid', destroyData: false, oidc: undefined, corsOrigins: [], logRetentionDays: 30 });
   });
 
+  it('reads quotas and the executor\'s reserved concurrency from context (off leaves it unreserved)', () => {
+    // Prepare, Act
+    const set = configWith({ 'braid:quotaActiveRuns': 5, 'braid:quotaWorkflows': '9', 'braid:executorReservedConcurrency': 50 });
+    const off = configWith({ 'braid:executorReservedConcurrency': 'off' });
+    // Assess
+    expect(configWith({}).executorReservedConcurrency).toBe(200);
+    expect(set.quotas).toMatchObject({ activeRunsPerUser: 5, workflowsPerUser: 9, runStartsPerMinute: 60 });
+    expect(set.executorReservedConcurrency).toBe(50);
+    expect(off.executorReservedConcurrency).toBeUndefined();
+    expect(() => configWith({ 'braid:quotaActiveRuns': 0 })).toThrow(/braid:quotaActiveRuns/);
+  });
+
   it('reads an external OIDC issuer (keys come from its discovery document, for both APIs)', () => {
     // Prepare, Act
     const config = configWith({ 'braid:oidcIssuer': 'https://login.example.com/', 'braid:oidcAudience': 'braid' });
