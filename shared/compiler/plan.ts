@@ -14,6 +14,7 @@ import {
 } from '../definition/schema';
 import { buildGraph, contract, descendants, kahnLevels } from '../definition/graph';
 import { carriedRoutes } from './plan-carry';
+import { planMap, type PlannedMap } from './plan-map';
 import { criticalPathSteps } from './plan-cp-strategy';
 import type { DurationHistory } from './plan-weights';
 
@@ -33,7 +34,7 @@ export type LiveTest =
 /** One executable node, with its settings resolved against the workflow defaults. */
 export interface PlannedNode {
   id: string;
-  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition';
+  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition' | 'map';
   /** Writes its route into `r` (conditions and everything downstream of a condition). */
   tracked: boolean;
   /** `always`, or the tests of which at least one must hold for the node to run (else it is skipped). */
@@ -42,6 +43,8 @@ export interface PlannedNode {
   /** The node's own retry policy, if it retries (`maxAttempts` > 1). */
   retry?: Required<Pick<RetryPolicy, 'maxAttempts' | 'intervalSeconds' | 'backoffRate'>> & Pick<RetryPolicy, 'maxDelaySeconds' | 'jitter'>;
   onError: 'fail' | 'continue';
+  /** A map node's body plan and how its iterations run. */
+  map?: PlannedMap;
 }
 
 /** A step of a plan: one node, or a block of branches that run at the same time. */
@@ -98,6 +101,7 @@ export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = '
       tracked: tracked.has(n.id),
       live: tests === undefined || tests === 'always' ? 'always' : dedupeTests(tests),
       ...settings(n, def),
+      ...(n.type === 'map' ? { map: planMap(n, planWorkflow({ ...def, nodes: n.body.nodes, edges: n.body.edges }, strategy, history)) } : {}),
     });
   }
   const graph = buildGraph(nodes.keys(), contracted.edges);
@@ -127,9 +131,12 @@ function dedupeTests(tests: LiveTest[]): LiveTest[] {
 function settings(n: NodeDef, def: WorkflowDefinition): Pick<PlannedNode, 'timeoutSeconds' | 'retry' | 'onError'> {
   const d = def.defaults ?? {};
   const own = n as { timeoutSeconds?: number; retry?: RetryPolicy; onError?: 'fail' | 'continue' };
+  // A map's own timeout bounds its items (enforced by the executor); its tasks take the default.
   const timeoutSeconds =
-    n.type === 'human_gate' ? (own.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) : (own.timeoutSeconds ?? d.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
-  const policy = n.type === 'human_gate' ? undefined : (own.retry ?? d.retry);
+    n.type === 'map' ? DEFAULT_TIMEOUT_SECONDS
+    : n.type === 'human_gate' ? (own.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) : (own.timeoutSeconds ?? d.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
+  // Retries belong to a map's body nodes: a Retry on the Map would rerun every item, succeeded ones included.
+  const policy = n.type === 'human_gate' || n.type === 'map' ? undefined : (own.retry ?? d.retry);
   const onError = own.onError ?? d.onError ?? 'fail';
   if (!policy || (policy.maxAttempts ?? 1) <= 1) return { timeoutSeconds, onError };
   return {

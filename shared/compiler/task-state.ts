@@ -28,7 +28,8 @@ export function serviceRetrier(): AslRetrier {
   return { ErrorEquals: [...SERVICE_ERRORS], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' };
 }
 
-const RUN_ID = { 'runId.$': '$$.Execution.Input.runId' } as const;
+/** The run id every task payload carries (a Distributed Map's child executions get it in their input too). */
+export const RUN_ID = { 'runId.$': '$$.Execution.Input.runId' } as const;
 
 /** Where a node task goes next and where it catches to. */
 export interface TaskWiring {
@@ -39,14 +40,20 @@ export interface TaskWiring {
   catchTo: string | undefined;
   /** `ResultPath` of the catch (`null` keeps the input, `$.error` records the error). */
   catchResultPath: string | null;
+  /** Inside a map body: the payload carries the item path. @default false */
+  inBody?: boolean;
 }
+
+/** The payload field that carries a map item's path (`"3"`, `"3.5"` when nested) inside a body. */
+export const ITEM_FIELD = { 'item.$': '$.item' } as const;
 
 /** The Task state of an executable node. */
 export function nodeTaskState(node: PlannedNode, wiring: TaskWiring): AslTaskState {
   const gate = node.type === 'human_gate';
+  const item = wiring.inBody ? ITEM_FIELD : {};
   const payload: Record<string, Json> = gate
-    ? { action: 'gate', ...RUN_ID, nodeId: node.id, 'attempt.$': '$$.State.RetryCount', 'taskToken.$': '$$.Task.Token' }
-    : { action: 'execute', ...RUN_ID, nodeId: node.id, 'attempt.$': '$$.State.RetryCount' };
+    ? { action: 'gate', ...RUN_ID, nodeId: node.id, ...item, 'attempt.$': '$$.State.RetryCount', 'taskToken.$': '$$.Task.Token' }
+    : { action: 'execute', ...RUN_ID, nodeId: node.id, ...item, 'attempt.$': '$$.State.RetryCount' };
   const retry: AslRetrier[] = [serviceRetrier()];
   if (node.retry) {
     retry.push({
