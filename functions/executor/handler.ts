@@ -10,7 +10,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
 import { createRunStores } from '../../shared/services/execution-context';
-import { createExecutionService, type TaskResult } from '../../shared/services/execution';
+import { createExecutionService, type ExecutionService, type TaskResult } from '../../shared/services/execution';
+import { ITEM_PATH_PATTERN } from '../../shared/services/map-scope';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
 import { BaseConfigSchema, readConfig } from '../http/config';
@@ -18,16 +19,18 @@ import { lazyHandler } from '../http/lazy-handler';
 import { createLogger } from '../http/logger';
 
 const id = z.string().min(1).max(128);
+/** A map item's path (`"3"`, `"3.5"` inside nested maps); present on tasks inside a map body. */
+const item = z.string().regex(ITEM_PATH_PATTERN);
+const caught = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
 
 /** The executor's event (the compiled Task's `Payload`). */
 export const ExecutorEventSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0) }),
-  z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), taskToken: z.string().min(1).max(4_096) }),
-  z.object({
-    action: z.literal('finalize'),
-    runId: id,
-    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-  }),
+  z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0), item: item.optional() }),
+  z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), taskToken: z.string().min(1).max(4_096), item: item.optional() }),
+  z.object({ action: z.literal('map-items'), runId: id, nodeId: id, attempt: z.number().int().min(0), item: item.optional() }),
+  z.object({ action: z.literal('map-item'), runId: id, nodeId: id, item, error: caught.optional() }),
+  z.object({ action: z.literal('map-collect'), runId: id, nodeId: id, item: item.optional() }),
+  z.object({ action: z.literal('finalize'), runId: id, error: caught.optional() }),
 ]);
 
 /** The executor received an event it does not understand (not retried). */
@@ -59,13 +62,12 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
     const event = parsed.data;
     // Never log the event itself: a gate event carries the task token.
-    const keys = { action: event.action, runId: event.runId, ...('nodeId' in event ? { nodeId: event.nodeId, attempt: event.attempt } : {}) };
+    const keys = {
+      action: event.action, runId: event.runId,
+      ...('nodeId' in event ? { nodeId: event.nodeId } : {}), ...('attempt' in event ? { attempt: event.attempt } : {}), ...('item' in event ? { item: event.item } : {}),
+    };
     try {
-      const result = event.action === 'execute'
-        ? await service.execute(event.runId, event.nodeId, event.attempt)
-        : event.action === 'gate'
-          ? await service.gate(event.runId, event.nodeId, event.attempt, event.taskToken)
-          : await service.finalize(event.runId, event.error);
+      const result = await dispatch(service, event);
       deps.logger.info('task done', { ...keys, route: result.route });
       return result;
     } catch (error) {
@@ -73,6 +75,17 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
       throw error;
     }
   };
+}
+
+function dispatch(service: ExecutionService, event: z.infer<typeof ExecutorEventSchema>): Promise<TaskResult> {
+  switch (event.action) {
+    case 'execute': return service.execute(event.runId, event.nodeId, event.attempt, event.item);
+    case 'gate': return service.gate(event.runId, event.nodeId, event.attempt, event.taskToken, event.item);
+    case 'map-items': return service.mapItems(event.runId, event.nodeId, event.attempt, event.item);
+    case 'map-item': return service.mapItem(event.runId, event.nodeId, event.item, event.error);
+    case 'map-collect': return service.mapCollect(event.runId, event.nodeId, event.item);
+    case 'finalize': return service.finalize(event.runId, event.error);
+  }
 }
 
 function depsFromEnv(): ExecutorFunctionDeps {

@@ -7,9 +7,11 @@ import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
+import { MapItemRepository } from '../store/map-items';
 import { NodeRunRepository } from '../store/node-runs';
 import type { Store } from '../store/store';
 import { buildGraph, type Graph } from './execution-graph';
+import { buildScopeIndex, type ScopeIndex } from './map-scope';
 
 /** The repositories and clock the run services use, built once per function. */
 export interface RunStores {
@@ -17,6 +19,8 @@ export interface RunStores {
   nodeRuns: NodeRunRepository;
   gates: GateRepository;
   events: EventLogRepository;
+  /** Map items and progress. */
+  items: MapItemRepository;
   /** @default () => new Date() */
   clock?: () => Date;
 }
@@ -25,7 +29,7 @@ export interface RunStores {
 export function createRunStores(store: Store, clock?: () => Date): RunStores {
   return {
     store, nodeRuns: new NodeRunRepository(store.table), gates: new GateRepository(store.table),
-    events: createEventLogRepository(store.table), ...(clock ? { clock } : {}),
+    events: createEventLogRepository(store.table), items: new MapItemRepository(store.table), ...(clock ? { clock } : {}),
   };
 }
 
@@ -34,6 +38,8 @@ export interface LoadedRun {
   run: Run;
   definition: WorkflowDefinition;
   graph: Graph;
+  /** Every scope (the top level and map bodies) and where each node sits. */
+  scopes: ScopeIndex;
 }
 
 /** The run's workflow version is missing: the store is inconsistent (a programming or data error). */
@@ -44,7 +50,7 @@ export class RunDefinitionMissingError extends BraidError {
   }
 }
 
-const definitions = new Map<string, { definition: WorkflowDefinition; graph: Graph }>();
+const definitions = new Map<string, { definition: WorkflowDefinition; graph: Graph; scopes: ScopeIndex }>();
 
 /** Loads a run and its definition; `NotFoundError` when the run does not exist. */
 export async function loadRun(stores: RunStores, runId: string): Promise<LoadedRun> {
@@ -56,7 +62,8 @@ export async function loadRun(stores: RunStores, runId: string): Promise<LoadedR
     const head = await stores.store.workflows.get(run.workflowId);
     const version = head ? await stores.store.workflows.getVersion(head, run.version) : undefined;
     if (!version) throw new RunDefinitionMissingError(runId);
-    cached = { definition: version.definition, graph: buildGraph(version.definition) };
+    const graph = buildGraph(version.definition);
+    cached = { definition: version.definition, graph, scopes: buildScopeIndex(version.definition, graph) };
     if (definitions.size > 500) definitions.clear();
     definitions.set(cacheKey, cached);
   }
