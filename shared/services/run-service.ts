@@ -16,6 +16,7 @@ import { checkRunInput } from './run-input';
 import { isRunTerminal } from './run-status';
 import { nodeRunView, runSummary, runView, type NodeRunView, type RunSummary, type RunView } from './run-views';
 import { zodIssues } from './zod-issues';
+import { listMapItems, type MapItemView } from './map-items-view';
 import type { RunEvent } from '../model/types';
 
 /** Body of `POST /api/v1/workflows/{id}/run`. */
@@ -164,6 +165,11 @@ export function createRunService(deps: RunServiceDeps) {
       const [runs, gates] = await Promise.all([deps.nodeRuns.list(runId), deps.gates.list(runId)]);
       const byNode = new Map(gates.map((g) => [g.nodeId, g] as const));
       return { items: loaded.graph.order.map((id) => nodeRunView(id, loaded.graph.nodes.get(id)?.type ?? 'unknown', runs.get(id), byNode.get(id))) };
+    },
+
+    /** `GET /api/v1/workflows/runs/{runId}/nodes/{nodeId}/items?limit=&cursor=&item=`: a map's items, a page at a time. */
+    async items(caller: Caller, runId: string, nodeId: string, query: Record<string, string | undefined>): Promise<Page<MapItemView>> {
+      return listMapItems(deps, await authorizedRun(caller, runId, 'view'), nodeId, query);
     },
 
     /** `GET /api/v1/workflows/runs/{runId}/events?after=N&limit=M`: the ordered event log after `after`. */
