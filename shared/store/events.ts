@@ -68,6 +68,12 @@ export interface EventLogRepository {
   list(runId: string, options?: { after?: number; limit?: number }): Promise<EventPage>;
   /** The last seq assigned (0 when the run has no events), after materializing pending events. */
   lastSeq(runId: string): Promise<number>;
+  /**
+   * Drops recorded transition keys that `match` selects from the head, except those whose event is still pending.
+   * For transitions that can never repeat (a finished map item's): the head then holds only the live items' keys,
+   * so a map of 10,000 items never outgrows the head item (400 KB). Their events stay in the log.
+   */
+  forget(runId: string, match: (transitionKey: string) => boolean): Promise<number>;
 }
 
 interface HeadItem {
@@ -215,6 +221,22 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
       if (!head) return 0;
       await materializeAll(runId, head);
       return head.lastSeq;
+    },
+
+    async forget(runId, match) {
+      const head = await readHead(runId);
+      if (!head) return 0;
+      const drop = Object.keys(head.keys).filter((tk) => match(tk) && !(tk in head.pending));
+      for (let i = 0; i < drop.length; i += 50) {
+        const chunk = drop.slice(i, i + 50);
+        await guard(client.send(new UpdateCommand({
+          TableName: tableName,
+          Key: keys.eventLog(runId),
+          UpdateExpression: `REMOVE ${chunk.map((_, j) => `#keys.#k${j}`).join(', ')}`,
+          ExpressionAttributeNames: { '#keys': 'keys', ...Object.fromEntries(chunk.map((tk, j) => [`#k${j}`, tk])) },
+        })));
+      }
+      return drop.length;
     },
   };
 }
