@@ -11,6 +11,8 @@ export interface NodeView {
   attempts: number;
   startedAt?: string;
   endedAt?: string;
+  /** A map node's items: finished (succeeded or failed) and total. */
+  items?: { done: number; failed: number; total: number };
 }
 
 /** A run as the view shows it. */
@@ -53,6 +55,7 @@ export function createRunView(runId: string, nodes: readonly NodeRun[] = []): Ru
       attempts: node.attempts?.length ?? 0,
       ...(node.startedAt ? { startedAt: node.startedAt } : {}),
       ...(node.endedAt ? { endedAt: node.endedAt } : {}),
+      ...(node.progress ? { items: { done: node.progress.succeeded + node.progress.failed, failed: node.progress.failed, total: node.progress.total } } : {}),
     });
   }
   return view;
@@ -69,6 +72,17 @@ export function applyEvent(view: RunView, event: RunEvent): void {
     return;
   }
   if (event.nodeId === undefined) return;
+  if (event.type === 'item.succeeded' || event.type === 'item.failed') {
+    const map = view.nodes.get(event.nodeId);
+    // Only a top-level map's items count here (a nested map's items carry an itemPath).
+    if (map?.items && event.itemPath === undefined) {
+      map.items.done += 1;
+      if (event.type === 'item.failed') map.items.failed += 1;
+    }
+    return;
+  }
+  // Nodes of a map's body run once per item: the map's line counts them.
+  if (event.item !== undefined) return;
   const node = view.nodes.get(event.nodeId) ?? { nodeId: event.nodeId, status: 'pending' as NodeStatus, attempts: 0 };
   view.nodes.set(event.nodeId, node);
   if (view.status === 'unknown') view.status = 'running';
@@ -81,6 +95,7 @@ export function applyEvent(view: RunView, event: RunEvent): void {
     node.attempts = Math.max(node.attempts, attempt);
     node.startedAt ??= event.at;
     delete node.endedAt;
+    if (typeof event.data.total === 'number') node.items ??= { done: 0, failed: 0, total: event.data.total };
   }
   if (event.type === 'node.waiting') node.startedAt ??= event.at;
   if (DONE.includes(status)) node.endedAt = event.at;
@@ -103,7 +118,8 @@ export function renderRunView(view: RunView, nowMs: number = Date.now(), barWidt
   const width = Math.max(4, ...[...view.nodes.keys()].map((id) => id.length));
   for (const node of [...view.nodes.values()].sort(byStart)) {
     const duration = node.startedAt ? formatDuration((node.endedAt ? Date.parse(node.endedAt) : nowMs) - Date.parse(node.startedAt)) : '';
-    lines.push(`  ${node.nodeId.padEnd(width)}  ${node.status.padEnd(9)}  attempts ${node.attempts}  ${duration}`.trimEnd());
+    const items = node.items ? `  ${node.items.done}/${node.items.total}${node.items.failed > 0 ? ` (${node.items.failed} failed)` : ''}` : '';
+    lines.push(`  ${node.nodeId.padEnd(width)}  ${node.status.padEnd(9)}${items}  attempts ${node.attempts}  ${duration}`.trimEnd());
   }
   return lines.join('\n');
 }

@@ -113,6 +113,18 @@ describe('IAM', () => {
     expect(byAction['states:DescribeExecution']).toContain(':execution:Braid-*');
   });
 
+  it('lets the state machines start, describe and stop only their own <prefix>-* executions (Distributed Map)', () => {
+    // Prepare
+    const machine = statementsOfRole(stateMachineRoleId()).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
+    // Act
+    const byAction = Object.fromEntries(machine.flatMap((st) => actionsOf(st).map((a) => [a, JSON.stringify(st.Resource)])));
+    // Assess
+    expect(Object.keys(byAction).sort()).toEqual(['states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(byAction['states:StartExecution']).toContain(':stateMachine:Braid-*');
+    expect(byAction['states:StopExecution']).toContain(':execution:Braid-*');
+    expect(byAction['states:DescribeExecution']).toContain(':execution:Braid-*');
+  });
+
   it('gives SendTaskSuccess/Failure to the gate function alone', () => {
     // Prepare
     const gateRole = roleOf('gate');
