@@ -4,40 +4,25 @@
  * `Error` whose `name` is the ASL error name, which Lambda reports as `errorType`.
  * `createHandler(deps)` is the seam for the local orchestrator and tests; `handler` is the Lambda entry.
  */
-import * as z from 'zod';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { ERROR_NAMES } from '../../shared/contract/error-names';
+import { TaskPayloadSchema, type TaskPayload } from '../../shared/contract/task-payload';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
 import { createRunStores } from '../../shared/services/execution-context';
 import { createExecutionService, type ExecutionService, type TaskResult } from '../../shared/services/execution';
-import { ITEM_PATH_PATTERN } from '../../shared/services/map-scope';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
 import { BaseConfigSchema, readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';
 import { createLogger } from '../http/logger';
 
-const id = z.string().min(1).max(128);
-/** A map item's path (`"3"`, `"3.5"` inside nested maps); present on tasks inside a map body. */
-const item = z.string().regex(ITEM_PATH_PATTERN);
-const caught = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
-
-/** The executor's event (the compiled Task's `Payload`). */
-export const ExecutorEventSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0), item: item.optional() }),
-  z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), taskToken: z.string().min(1).max(4_096), item: item.optional() }),
-  z.object({ action: z.literal('map-items'), runId: id, nodeId: id, attempt: z.number().int().min(0), item: item.optional() }),
-  z.object({ action: z.literal('map-item'), runId: id, nodeId: id, item, error: caught.optional() }),
-  z.object({ action: z.literal('map-collect'), runId: id, nodeId: id, item: item.optional() }),
-  z.object({ action: z.literal('finalize'), runId: id, error: caught.optional() }),
-]);
-
 /** The executor received an event it does not understand (not retried). */
 export class InvalidExecutorEventError extends BraidError {
   constructor(options?: { cause?: unknown }) {
     super('invalid_executor_event', 'the executor event is malformed', options);
-    this.name = 'Braid.InvalidEvent';
+    this.name = ERROR_NAMES.invalidEvent;
   }
 }
 
@@ -58,7 +43,7 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
   const service = createExecutionService(createRunStores(deps.store, deps.clock), deps.executors ?? {});
   return async (raw) => {
-    const parsed = ExecutorEventSchema.safeParse(raw);
+    const parsed = TaskPayloadSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
     const event = parsed.data;
     // Never log the event itself: a gate event carries the task token.
@@ -77,7 +62,7 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
   };
 }
 
-function dispatch(service: ExecutionService, event: z.infer<typeof ExecutorEventSchema>): Promise<TaskResult> {
+function dispatch(service: ExecutionService, event: TaskPayload): Promise<TaskResult> {
   switch (event.action) {
     case 'execute': return service.execute(event.runId, event.nodeId, event.attempt, event.item);
     case 'gate': return service.gate(event.runId, event.nodeId, event.attempt, event.taskToken, event.item);

@@ -25,6 +25,8 @@ export interface RunsWiringContext {
   dataDir?: string;
   /** Log level of the run functions. @default POWERTOOLS_LOG_LEVEL, else INFO */
   logLevel?: LogLevel;
+  /** Milliseconds before each retry, by state name (tests). @default the ASL's intervals */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 /** What the runs wiring adds to the stack. */
@@ -47,6 +49,7 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
     executor: (event) => executor(event),
     finalizer: (event) => finalizer(event),
     ...(ctx.dataDir ? { dataDir: ctx.dataDir } : {}),
+    ...(ctx.retryIntervalOverrides ? { retryIntervalOverrides: ctx.retryIntervalOverrides } : {}),
     onFinalizerError: (error) => logger.error('finalizer failed', { error: error as Error }),
   });
   const orchestrator = ctx.orchestrator ?? local!;

@@ -43,6 +43,8 @@ export interface LocalStackOptions {
   tableName?: string;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 /** A running local stack. */
@@ -80,6 +82,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
 
     const runs = await wireRuns({
       store, orchestrator: options.orchestrator, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
+      ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
     if (runs.close) closers.push(runs.close);

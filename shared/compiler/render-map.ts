@@ -11,7 +11,8 @@
 import type { AslCatcher, AslState, Json } from './asl-types';
 import type { PlannedNode } from './plan';
 import { renderSequence, transition, type Scope } from './render';
-import { ITEM_FIELD, LAMBDA_INVOKE, RUN_ID, serviceRetrier } from './task-state';
+import { LAMBDA_INVOKE, serviceRetrier } from './task-state';
+import { mapCollectPayloadTemplate, mapItemPayloadTemplate, mapItemsPayloadTemplate } from '../contract/task-payload';
 import { DEFAULT_TIMEOUT_SECONDS } from '../definition/schema';
 
 /** The state names of a map node `id`. */
@@ -36,16 +37,15 @@ export function renderMap(node: PlannedNode, next: string | undefined, scope: Sc
     ? [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: continued }]
     : scope.failTo !== undefined ? [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: scope.failTo }] : [];
   const catchField = catchers.length > 0 ? { Catch: catchers } : {};
-  const item = scope.inBody ? ITEM_FIELD : {};
-  const task = (action: string, extra: Record<string, Json> = {}) => ({
+  const task = (payload: Record<string, Json>) => ({
     Type: 'Task' as const,
     Resource: LAMBDA_INVOKE,
-    Parameters: { FunctionName: scope.executorArn, Payload: { action, ...RUN_ID, nodeId: node.id, ...item, ...extra } },
+    Parameters: { FunctionName: scope.executorArn, Payload: payload },
     TimeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
   });
 
   states[names.items] = {
-    ...task('map-items', { 'attempt.$': '$$.State.RetryCount' }),
+    ...task(mapItemsPayloadTemplate(node.id, scope.inBody)),
     ResultSelector: { 'items.$': '$.Payload.items' },
     ResultPath: `$.r.${node.id}`,
     Retry: [serviceRetrier()],
@@ -56,11 +56,8 @@ export function renderMap(node: PlannedNode, next: string | undefined, scope: Sc
   const bodyScope: Scope = { plan: map.body, executorArn: scope.executorArn, failTo: names.itemFailed, inBody: true };
   const body = renderSequence(map.body.steps, names.itemDone, [], bodyScope);
   const canFail = Object.values(body.states).some((s) => 'Catch' in s && s.Catch?.some((c) => c.Next === names.itemFailed));
-  const itemTask = (extra: Record<string, Json>) => ({
-    Type: 'Task' as const,
-    Resource: LAMBDA_INVOKE,
-    Parameters: { FunctionName: scope.executorArn, Payload: { action: 'map-item', ...RUN_ID, nodeId: node.id, ...ITEM_FIELD, ...extra } },
-    TimeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
+  const itemTask = (withError: boolean) => ({
+    ...task(mapItemPayloadTemplate(node.id, withError)),
     ResultPath: '$.done',
     // Each iteration's output is one short string, so the Map's result stays small at 10,000 items.
     OutputPath: '$.done.Payload.route',
@@ -76,8 +73,8 @@ export function renderMap(node: PlannedNode, next: string | undefined, scope: Sc
       StartAt: body.startAt,
       States: {
         ...body.states,
-        [names.itemDone]: itemTask({}),
-        ...(canFail ? { [names.itemFailed]: itemTask({ 'error.$': '$.error' }) } : {}),
+        [names.itemDone]: itemTask(false),
+        ...(canFail ? { [names.itemFailed]: itemTask(true) } : {}),
       },
     },
     MaxConcurrency: map.maxConcurrency,
@@ -87,7 +84,7 @@ export function renderMap(node: PlannedNode, next: string | undefined, scope: Sc
     Next: names.collect,
   };
   states[names.collect] = {
-    ...task('map-collect'),
+    ...task(mapCollectPayloadTemplate(node.id, scope.inBody)),
     ResultSelector: { 'k.$': '$.Payload.route' },
     ResultPath: `$.r.${node.id}`,
     Retry: [serviceRetrier()],

@@ -2,6 +2,8 @@
  * What every run-side service shares: the repositories it writes through, the clock, and loading a run with
  * the definition of the version it runs (versions are immutable, so definitions are cached per process).
  */
+import { compileContract } from '../compiler/compile';
+import type { WorkflowContract } from '../contract/node-contract';
 import type { WorkflowDefinition } from '../definition/schema';
 import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
@@ -33,11 +35,13 @@ export function createRunStores(store: Store, clock?: () => Date): RunStores {
   };
 }
 
-/** A run together with its version's definition and graph. */
+/** A run together with its version's definition, graph and compiled contract. */
 export interface LoadedRun {
   run: Run;
   definition: WorkflowDefinition;
   graph: Graph;
+  /** What the compiler decided for each node; the executor's only source of policy. */
+  contract: WorkflowContract;
   /** Every scope (the top level and map bodies) and where each node sits. */
   scopes: ScopeIndex;
 }
@@ -50,7 +54,7 @@ export class RunDefinitionMissingError extends BraidError {
   }
 }
 
-const definitions = new Map<string, { definition: WorkflowDefinition; graph: Graph; scopes: ScopeIndex }>();
+const definitions = new Map<string, { definition: WorkflowDefinition; graph: Graph; contract: WorkflowContract; scopes: ScopeIndex }>();
 
 /** Loads a run and its definition; `NotFoundError` when the run does not exist. */
 export async function loadRun(stores: RunStores, runId: string): Promise<LoadedRun> {
@@ -62,8 +66,10 @@ export async function loadRun(stores: RunStores, runId: string): Promise<LoadedR
     const head = await stores.store.workflows.get(run.workflowId);
     const version = head ? await stores.store.workflows.getVersion(head, run.version) : undefined;
     if (!version) throw new RunDefinitionMissingError(runId);
+    // A version stored before contracts existed gets its contract from the same (pure) compiler.
+    const contract = version.contract ?? compileContract(version.definition);
     const graph = buildGraph(version.definition);
-    cached = { definition: version.definition, graph, scopes: buildScopeIndex(version.definition, graph) };
+    cached = { definition: version.definition, graph, contract, scopes: buildScopeIndex(version.definition, graph) };
     if (definitions.size > 500) definitions.clear();
     definitions.set(cacheKey, cached);
   }

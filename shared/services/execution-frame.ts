@@ -3,6 +3,7 @@
  * writes. A frame names the store partition of the node's records, the graph of its scope, and how its events and
  * transition keys carry the item (ARCHITECTURE.md, "Map").
  */
+import { ERROR_NAMES } from '../contract/error-names';
 import { BraidError } from '../errors';
 import type { NodeDef } from '../definition/schema';
 import type { NodeRun } from '../model/types';
@@ -27,7 +28,7 @@ export interface Frame {
 export class FrameMismatchError extends BraidError {
   constructor(message: string) {
     super('frame_mismatch', message);
-    this.name = 'Braid.InvalidEvent';
+    this.name = ERROR_NAMES.invalidEvent;
   }
 }
 

@@ -5,6 +5,7 @@
  * nothing and returns what the first returned.
  */
 import { LIMITS, type MapNodeDef } from '../definition/schema';
+import { ERROR_NAMES } from '../contract/error-names';
 import { BraidError } from '../errors';
 import { BindingFailedError, evaluateExpression, MapFailedError, MAX_OUTPUT_BYTES, OutputTooLargeError, toErrorInfo } from '../executors';
 import type { ErrorInfo, NodeRun } from '../model/types';
@@ -170,7 +171,7 @@ export function createMapExecution(stores: RunStores, helpers: MapExecutionHelpe
       if (!failure) return { route: 'ok' };
       const now = progress ?? (await stores.nodeRuns.get(f.rk, nodeId))?.progress;
       if (now && intolerable(map, now.failed, now.total)) {
-        return failMap(f, nodeId, { name: 'Braid.MapFailed', message: `${now.failed} of ${now.total} items failed (tolerated: ${tolerance(map)}); item ${index}: ${failure.name}: ${failure.message}` });
+        return failMap(f, nodeId, { name: ERROR_NAMES.mapFailed, message: `${now.failed} of ${now.total} items failed (tolerated: ${tolerance(map)}); item ${index}: ${failure.name}: ${failure.message}` });
       }
       return { route: 'failed' };
     },
@@ -190,7 +191,7 @@ export function createMapExecution(stores: RunStores, helpers: MapExecutionHelpe
       }
       for (let i = 0; i < out.results.length; i += 1) if (out.results[i] === undefined) out.results[i] = null;
       if (intolerable(map, out.failed.length, items.length)) {
-        return failMap(f, nodeId, { name: 'Braid.MapFailed', message: `${out.failed.length} of ${items.length} items failed (tolerated: ${tolerance(map)})` });
+        return failMap(f, nodeId, { name: ERROR_NAMES.mapFailed, message: `${out.failed.length} of ${items.length} items failed (tolerated: ${tolerance(map)})` });
       }
       const bytes = Buffer.byteLength(JSON.stringify(out));
       if (bytes > MAX_OUTPUT_BYTES) return failMap(f, nodeId, toErrorInfo(new OutputTooLargeError(bytes, MAX_OUTPUT_BYTES)));
@@ -211,7 +212,7 @@ export type MapExecution = ReturnType<typeof createMapExecution>;
 
 /** Throws a recorded failure again under its ASL error name. */
 function failMapTask(info: ErrorInfo): never {
-  const error = info.name === 'Braid.MapFailed' ? new MapFailedError(info.message) : new BraidError('recorded_failure', info.message);
+  const error = info.name === ERROR_NAMES.mapFailed ? new MapFailedError(info.message) : new BraidError('recorded_failure', info.message);
   error.name = info.name;
   throw error;
 }

@@ -80,8 +80,7 @@ export function itemPaths(parent: string | undefined, count: number): string[] {
   return Array.from({ length: count }, (_, i) => (parent === undefined ? String(i) : `${parent}.${i}`));
 }
 
-/** The item path pattern the executor accepts. */
-export const ITEM_PATH_PATTERN = /^\d{1,5}(\.\d{1,5}){0,7}$/;
+export { ITEM_PATH_PATTERN } from '../contract/task-payload';
 
 /** A map node's output: `results` in item order, one entry per item (`null` when it failed), and the failures. */
 export interface MapOutput {

@@ -8,6 +8,7 @@
  * `RUN#<runId>#I#<path>` too, so a run's own node listing never reads them.
  */
 import { BatchWriteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ERROR_NAMES } from '../contract/error-names';
 import { ConflictError } from '../errors';
 import type { ErrorInfo } from '../model/types';
 import type { PageKey } from './cursor';
@@ -113,7 +114,7 @@ export class MapItemRepository {
         ExpressionAttributeNames: { '#s': 'status', ...(result.status === 'succeeded' ? { '#o': 'output' } : { '#e': 'error' }) },
         ExpressionAttributeValues: {
           ':to': result.status, ':at': result.endedAt, ':pending': 'pending', ':running': 'running',
-          ...(result.status === 'succeeded' ? { ':out': result.output ?? null } : { ':err': result.error ?? { name: 'Braid.NodeFailed', message: 'the item failed' } }),
+          ...(result.status === 'succeeded' ? { ':out': result.output ?? null } : { ':err': result.error ?? { name: ERROR_NAMES.nodeFailed, message: 'the item failed' } }),
         },
         ReturnValues: 'ALL_OLD',
       })), { reason: 'item_finished', message: 'item already finished' });

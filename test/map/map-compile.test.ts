@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileWorkflow } from '../../shared/compiler/compile';
+import { serviceRetrier } from '../../shared/compiler/task-state';
 import type { NodeDef } from '../../shared/definition/schema';
 import { createAslRunner } from '../../infra/local/asl-runner';
 import { aslErrors, braidError, cond, gate, recorder, tool, withDeadline, workflow, TEST_EXECUTOR } from '../support/asl-harness';
@@ -8,7 +9,7 @@ function map(id: string, items: string, nodes: NodeDef[], edges: Array<{ from: s
   return { id, type: 'map', items, body: { nodes, edges }, ...extra } as NodeDef;
 }
 
-const SERVICE_RETRY = { ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Braid.Transient'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' };
+const SERVICE_RETRY = serviceRetrier();
 const RUN_ID = { 'runId.$': '$$.Execution.Input.runId' };
 const invoke = (payload: Record<string, unknown>) => ({ FunctionName: TEST_EXECUTOR, Payload: payload });
 
