@@ -5,6 +5,7 @@
  */
 import { ERROR_NAMES } from '../contract/error-names';
 import { BraidError } from '../errors';
+import { findBindings, parseExpression } from '../definition/bindings';
 import type { NodeDef } from '../definition/schema';
 import type { NodeRun } from '../model/types';
 import type { NewRunEvent } from '../store/events';
@@ -69,10 +70,13 @@ export async function frameOutputs(stores: RunStores, loaded: LoadedRun, nodeId:
   const maps = enclosingMaps(loaded.scopes, nodeId); // innermost first
   const parts = pathParts(frame.item);
   const outputs: Record<string, unknown> = {};
+  const reads = referencesOf(loaded.scopes.nodes.get(nodeId)?.node, new Set(loaded.scopes.nodes.keys()));
   // maps[k] sits in the scope whose item path has parts.length - 1 - k parts (the top level for the outermost).
+  // A scope none of whose nodes the bindings read is not listed (most bodies read only their item).
   const levels = await Promise.all(maps.map(async (map, k) => {
-    const path = parts.length - 1 - k === 0 ? undefined : parts.slice(0, parts.length - 1 - k).join('.');
     const scope = scopeOf(loaded.scopes, map.id)!;
+    if (reads !== undefined && !scope.graph.order.some((id) => reads.has(id))) return {};
+    const path = parts.length - 1 - k === 0 ? undefined : parts.slice(0, parts.length - 1 - k).join('.');
     return bindingOutputs(scope.graph, await stores.nodeRuns.list(partitionRunId(loaded.run.runId, path)));
   }));
   for (const level of levels.reverse()) Object.assign(outputs, level);
@@ -83,4 +87,21 @@ export async function frameOutputs(stores: RunStores, loaded: LoadedRun, nodeId:
   outputs.item = stored?.value ?? null;
   outputs.index = parts.at(-1)!;
   return outputs;
+}
+
+/** The variables a node's bindings and expression read; `undefined` when one does not parse (read everything). */
+function referencesOf(node: NodeDef | undefined, ids: ReadonlySet<string>): Set<string> | undefined {
+  if (!node) return undefined;
+  const expressions = [
+    ...('inputs' in node && node.inputs ? findBindings(node.inputs).map((b) => b.expression) : []),
+    ...(node.type === 'condition' ? [node.expression] : []),
+    ...(node.type === 'map' ? [node.items] : []),
+  ];
+  const refs = new Set<string>();
+  for (const expression of expressions) {
+    const parsed = parseExpression(expression, ids);
+    if (!parsed.ok) return undefined;
+    for (const r of parsed.references) refs.add(r);
+  }
+  return refs;
 }

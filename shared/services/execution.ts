@@ -10,7 +10,7 @@ import { isVirtualContract, type NodeContract } from '../contract/node-contract'
 import { willRetry } from '../contract/retriers';
 import type { NodeDef } from '../definition/schema';
 import { BraidError } from '../errors';
-import { executeNode, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
+import { executeNode, MapFailedError, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
 import type { ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
@@ -85,7 +85,16 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   async function startItem(loaded: LoadedRun, f: Frame, nodeId: string, at: string): Promise<void> {
     if (f.item === undefined || (f.graph.inEdges.get(nodeId)?.length ?? 0) > 0) return;
     const mapId = loaded.scopes.nodes.get(nodeId)?.mapId as string;
-    await stores.items.start(partitionRunId(f.runId, parentPath(f.item)), mapId, itemIndex(f.item), at);
+    const parentRk = partitionRunId(f.runId, parentPath(f.item));
+    const map = loaded.scopes.nodes.get(mapId)?.node;
+    // A map's own timeout: no item starts after it (running items finish within their nodes' timeouts).
+    if (map?.type === 'map' && map.timeoutSeconds !== undefined) {
+      const startedAt = (await stores.nodeRuns.get(parentRk, mapId))?.startedAt;
+      if (startedAt !== undefined && Date.parse(at) > Date.parse(startedAt) + map.timeoutSeconds * 1000) {
+        throw new MapFailedError(`map ${mapId} passed its timeoutSeconds (${map.timeoutSeconds} s) before item ${f.item} started`);
+      }
+    }
+    await stores.items.start(parentRk, mapId, itemIndex(f.item), at);
   }
 
   /**

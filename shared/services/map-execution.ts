@@ -169,6 +169,7 @@ export function createMapExecution(stores: RunStores, helpers: MapExecutionHelpe
         return at > 0 && (at + suffix.length === tk.length || tk[at + suffix.length] === ':');
       });
       if (!failure) return { route: 'ok' };
+      if (failure.name === ERROR_NAMES.mapFailed) return failMap(f, nodeId, failure);
       const now = progress ?? (await stores.nodeRuns.get(f.rk, nodeId))?.progress;
       if (now && intolerable(map, now.failed, now.total)) {
         return failMap(f, nodeId, { name: ERROR_NAMES.mapFailed, message: `${now.failed} of ${now.total} items failed (tolerated: ${tolerance(map)}); item ${index}: ${failure.name}: ${failure.message}` });

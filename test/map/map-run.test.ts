@@ -71,4 +71,22 @@ describe('map on the local stack', () => {
     expect(nodes.m.status).toBe('failed');
     expect(nodes.m.error.message).toMatch(/2 of 4 items failed \(tolerated: 1\)/);
   });
+
+  it('starts no item after the map\'s timeoutSeconds: the map fails with Braid.MapFailed', async () => {
+    // Prepare: one at a time, 400 ms each: item 3 cannot start before 1.2 s.
+    const wf = await createWorkflow(stack, 'alice', {
+      name: 'map timeout',
+      nodes: [{ id: 'm', type: 'map', items: '$context.list', maxConcurrency: 1, timeoutSeconds: 1, toleratedFailures: { count: 10 }, body: {
+        nodes: [{ id: 'nap', type: 'tool_call', tool: { kind: 'builtin', name: 'sleep' }, inputs: { ms: 400 } }], edges: [] } }],
+      edges: [],
+    });
+    // Act
+    const runId = await startRun(stack, 'alice', wf, { input: { list: [0, 1, 2, 3, 4, 5] } });
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
+    // Assess
+    expect(run.status).toBe('failed');
+    const nodes = await getNodes(stack, 'alice', runId);
+    expect(nodes.m.error.name).toBe('Braid.MapFailed');
+    expect(nodes.m.error.message).toMatch(/passed its timeoutSeconds \(1 s\)/);
+  });
 });
