@@ -28,8 +28,8 @@ const USAGE = `usage: braid <command> [options]
 commands:
   run <workflowId> [--input file.json] [--idempotency-key key] [--watch]
   watch <runId>
-  approve <runId> <nodeId> [--comment text]
-  reject <runId> <nodeId> [--comment text]
+  approve <runId> <nodeId> [--comment text] [--item index]
+  reject <runId> <nodeId> [--comment text] [--item index]
   workflows create <file.json>
 
 options:
@@ -59,6 +59,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
         'idempotency-key': { type: 'string' },
         watch: { type: 'boolean', default: false },
         comment: { type: 'string' },
+        item: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -88,7 +89,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       case 'reject': {
         const runId = need(args[0], `${command} needs a <runId>`);
         const nodeId = need(args[1], `${command} needs a <nodeId>`);
-        await http.decideGate(runId, nodeId, command, values.comment !== undefined ? { comment: values.comment } : {});
+        await http.decideGate(runId, nodeId, command, values.comment !== undefined ? { comment: values.comment } : {}, values.item);
         io.stdout.write(`${command === 'approve' ? 'approved' : 'rejected'} ${nodeId} of run ${runId}\n`);
         return EXIT.ok;
       }
