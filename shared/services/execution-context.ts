@@ -10,6 +10,7 @@ import type { Run } from '../model/types';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
 import { MapItemRepository } from '../store/map-items';
+import { NodeClaimRepository } from '../store/node-claims';
 import { NodeRunRepository } from '../store/node-runs';
 import type { Store } from '../store/store';
 import { buildGraph, type Graph } from './execution-graph';
@@ -19,6 +20,8 @@ import { buildScopeIndex, type ScopeIndex } from './map-scope';
 export interface RunStores {
   store: Store;
   nodeRuns: NodeRunRepository;
+  /** The per-node claims attempts take before their side effect. */
+  claims: NodeClaimRepository;
   gates: GateRepository;
   events: EventLogRepository;
   /** Map items and progress. */
@@ -30,7 +33,7 @@ export interface RunStores {
 /** Builds the run-side repositories over the store's table. */
 export function createRunStores(store: Store, clock?: () => Date): RunStores {
   return {
-    store, nodeRuns: new NodeRunRepository(store.table), gates: new GateRepository(store.table),
+    store, nodeRuns: new NodeRunRepository(store.table), claims: new NodeClaimRepository(store.table), gates: new GateRepository(store.table),
     events: createEventLogRepository(store.table), items: new MapItemRepository(store.table), ...(clock ? { clock } : {}),
   };
 }
