@@ -4,7 +4,7 @@
  */
 import { compileContract } from '../compiler/compile';
 import type { WorkflowContract } from '../contract/node-contract';
-import type { WorkflowDefinition } from '../definition/schema';
+import type { NodeDef, WorkflowDefinition } from '../definition/schema';
 import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
@@ -13,7 +13,6 @@ import { MapItemRepository } from '../store/map-items';
 import { NodeClaimRepository } from '../store/node-claims';
 import { NodeRunRepository } from '../store/node-runs';
 import type { Store } from '../store/store';
-import { buildGraph, type Graph } from './execution-graph';
 import { buildScopeIndex, type ScopeIndex } from './map-scope';
 
 /** The repositories and clock the run services use, built once per function. */
@@ -38,11 +37,12 @@ export function createRunStores(store: Store, clock?: () => Date): RunStores {
   };
 }
 
-/** A run together with its version's definition, graph and compiled contract. */
+/** A run together with its version's definition (node configuration) and compiled contract (everything else). */
 export interface LoadedRun {
   run: Run;
   definition: WorkflowDefinition;
-  graph: Graph;
+  /** The definition's nodes by id (inputs, tool, prompt, expression). */
+  nodes: ReadonlyMap<string, NodeDef>;
   /** What the compiler decided for each node; the executor's only source of policy. */
   contract: WorkflowContract;
   /** Every scope (the top level and map bodies) and where each node sits. */
@@ -57,7 +57,7 @@ export class RunDefinitionMissingError extends BraidError {
   }
 }
 
-const definitions = new Map<string, { definition: WorkflowDefinition; graph: Graph; contract: WorkflowContract; scopes: ScopeIndex }>();
+const definitions = new Map<string, { definition: WorkflowDefinition; nodes: ReadonlyMap<string, NodeDef>; contract: WorkflowContract; scopes: ScopeIndex }>();
 
 /** Loads a run and its definition; `NotFoundError` when the run does not exist. */
 export async function loadRun(stores: RunStores, runId: string): Promise<LoadedRun> {
@@ -71,8 +71,7 @@ export async function loadRun(stores: RunStores, runId: string): Promise<LoadedR
     if (!version) throw new RunDefinitionMissingError(runId);
     // A version stored before contracts existed gets its contract from the same (pure) compiler.
     const contract = version.contract ?? compileContract(version.definition);
-    const graph = buildGraph(version.definition);
-    cached = { definition: version.definition, graph, contract, scopes: buildScopeIndex(version.definition, graph) };
+    cached = { definition: version.definition, nodes: new Map(version.definition.nodes.map((n) => [n.id, n])), contract, scopes: buildScopeIndex(version.definition) };
     if (definitions.size > 500) definitions.clear();
     definitions.set(cacheKey, cached);
   }

@@ -11,7 +11,7 @@ import type { NodeRun } from '../model/types';
 import type { NewRunEvent } from '../store/events';
 import { partitionRunId } from '../store/map-items';
 import { record, type LoadedRun, type RunStores } from './execution-context';
-import { bindingOutputs, type Graph } from './execution-graph';
+import { bindingOutputs, type Graph } from './scope-graph';
 import { enclosingMaps, itemIndex, pathParts, scopeOf } from './map-scope';
 
 /** The place of one task. */

@@ -16,7 +16,7 @@ import type { AttemptRecord } from '../store/node-runs';
 import { admitAttempt, releaseClaim } from './execution-claim';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
-import { deadNodes, terminalNodes, virtualAncestors, virtualOutput } from './execution-graph';
+import { deadNodes, virtualAncestors, virtualOutput } from './scope-graph';
 import { frameOf, frameOutputs, keyOf, recordAt, type Frame } from './execution-frame';
 import { itemIndex, parentPath } from './map-scope';
 import { partitionRunId } from '../store/map-items';
@@ -171,12 +171,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     await recordAt(stores, f, `node.started:${nk}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
 
     const deadline = Date.now() + policy.timeoutSeconds * 1000;
-    const outEdges = f.graph.outEdges.get(nodeId) ?? [];
     try {
       const scope = { context: loaded.run.input, outputs: await frameOutputs(stores, loaded, nodeId, f, runs) };
       const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope);
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-      const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, outEdges }, executorDeps);
+      const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [] }, executorDeps);
       const route = result.route ?? 'ok';
       const endedAt = nowIso(stores);
       const updated = await stores.nodeRuns.transition(rk, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
@@ -295,7 +294,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         return { route: 'ok' };
       }
       const output: Record<string, unknown> = {};
-      for (const id of terminalNodes(loaded.graph)) {
+      for (const id of loaded.contract.terminal) {
         const node = runs.get(id);
         if (node?.status === 'succeeded') output[id] = node.output ?? null;
       }

@@ -12,7 +12,7 @@ import type { ErrorInfo, NodeRun } from '../model/types';
 import { partitionRunId, type MapProgress } from '../store/map-items';
 import { nowIso, type LoadedRun, type RunStores } from './execution-context';
 import { frameOf, frameOutputs, keyOf, recordAt, type Frame } from './execution-frame';
-import { virtualAncestors, virtualOutput } from './execution-graph';
+import { virtualAncestors, virtualOutput } from './scope-graph';
 import { itemIndex, itemOutput, itemPaths, parentPath, type MapOutput } from './map-scope';
 import { NODE_ENTERED_FROM } from './run-status';
 

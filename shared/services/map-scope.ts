@@ -4,7 +4,7 @@
  * inside item 3 of another) names one iteration. Pure functions.
  */
 import type { MapNodeDef, NodeDef, WorkflowDefinition } from '../definition/schema';
-import { buildGraph, type Graph } from './execution-graph';
+import { buildGraph, type Graph } from './scope-graph';
 
 /** One scope: the top level or a map body, indexed like a workflow. */
 export interface ScopeInfo {

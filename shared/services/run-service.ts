@@ -165,7 +165,7 @@ export function createRunService(deps: RunServiceDeps) {
       const loaded = await loadRun(deps, runId);
       const [runs, gates] = await Promise.all([deps.nodeRuns.list(runId), deps.gates.list(runId)]);
       const byNode = new Map(gates.map((g) => [g.nodeId, g] as const));
-      return { items: loaded.graph.order.map((id) => nodeRunView(id, loaded.graph.nodes.get(id)?.type ?? 'unknown', runs.get(id), byNode.get(id))) };
+      return { items: loaded.contract.order.map((id) => nodeRunView(id, loaded.contract.nodes[id]?.type ?? 'unknown', runs.get(id), byNode.get(id))) };
     },
 
     /** `GET /api/v1/workflows/runs/{runId}/nodes/{nodeId}/items?limit=&cursor=&item=`: a map's items, a page at a time. */
