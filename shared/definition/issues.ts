@@ -21,8 +21,10 @@ export const ISSUE_CODES = [
   'item_outside_map', 'map_too_deep',
   // gates
   'gate_timeout_required',
+  // security
+  'plaintext_credential',
   // warnings
-  'binding_may_be_skipped',
+  'binding_may_be_skipped', 'egress_denied',
 ] as const;
 
 /** A stable issue code. */

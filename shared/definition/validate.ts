@@ -9,6 +9,7 @@ import { LIMITS, WorkflowDefinitionSchema, type WorkflowDefinition } from './sch
 import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';
 import { fromZodIssues, issue, pointer, type IssueCode } from './issues';
+import { checkSecurity } from './security-checks';
 
 /** The outcome of validating a definition. */
 export interface ValidationResult {
@@ -89,6 +90,13 @@ function validate(input: unknown): ValidationResult {
     checkGates(scope.nodes, errors, scope.prefix);
     const outer = scope.mapId === undefined ? new Set<string>() : (visibleIn.get(scope.mapId) ?? new Set<string>());
     checkBindings(scope, graph, { ids, typeOf, outer }, errors, warnings);
+    // Security rules per scope; their pointers start at the scope's own `nodes`.
+    const at = pointer(scope.prefix);
+    const scopeErrors: ValidationIssue[] = [];
+    const scopeWarnings: ValidationIssue[] = [];
+    checkSecurity(scope.nodes, scopeErrors, scopeWarnings);
+    errors.push(...scopeErrors.map((e) => ({ ...e, path: at + e.path })));
+    warnings.push(...scopeWarnings.map((w) => ({ ...w, path: at + w.path })));
     for (const n of scope.nodes) {
       if (n.type === 'map') visibleIn.set(n.id, new Set([...outer, ...ancestors(graph, n.id)]));
     }

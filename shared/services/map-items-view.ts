@@ -36,8 +36,8 @@ export interface MapItemView {
   nodes: NodeRunView[];
 }
 
-/** Lists a page of a map node's items (the caller is already authorized to view `run`). */
-export async function listMapItems(stores: RunStores, run: Run, nodeId: string, query: Record<string, string | undefined>): Promise<Page<MapItemView>> {
+/** Lists a page of a map node's items (`callerId` is already authorized to view `run`; cursors are bound to them). */
+export async function listMapItems(stores: RunStores, run: Run, nodeId: string, query: Record<string, string | undefined>, callerId: string): Promise<Page<MapItemView>> {
   const parsed = MapItemsQuerySchema.safeParse(query);
   if (!parsed.success) throw new ValidationError(zodIssues(parsed.error, '/query'));
   const { limit, cursor, item } = parsed.data;
@@ -48,7 +48,7 @@ export async function listMapItems(stores: RunStores, run: Run, nodeId: string, 
   if ((item === undefined ? 0 : pathParts(item).length) !== depth) {
     throw new ValidationError([{ code: 'invalid_value', path: '/query/item', message: depth === 0 ? `map ${nodeId} is at the top level: leave out item` : `map ${nodeId} sits in ${depth} map(s): item must name the enclosing item path` }]);
   }
-  const listing = `items:${run.runId}:${nodeId}:${item ?? ''}`;
+  const listing = `items:${run.runId}:${nodeId}:${item ?? ''}:${callerId}`;
   const { key } = decodeCursor(listing, cursor);
   const page = await stores.items.page(partitionRunId(run.runId, item), nodeId, limit, key);
   const body = loaded.scopes.bodies.get(nodeId)!.graph;
