@@ -4,6 +4,7 @@ import { startDemoAgent } from '../../examples/demo-agent';
 import { startDemoTool, type DemoServer } from '../../examples/demo-tool';
 import hotelBooking from '../../examples/hotel-booking.json';
 import { createWorkflow, getNodes, startRun, startRunStack, waitForRun, type TestStack } from '../runs/helpers';
+import { allowTestServer } from '../support/egress';
 
 describe('demo workflow with its map step', () => {
   let stack: TestStack;
@@ -11,6 +12,8 @@ describe('demo workflow with its map step', () => {
   let agent: DemoServer;
   beforeAll(async () => {
     [stack, tool, agent] = await Promise.all([startRunStack(), startDemoTool({ port: 0 }), startDemoAgent({ port: 0 })]);
+    allowTestServer(tool.url);
+    allowTestServer(agent.url);
   });
   afterAll(async () => { await Promise.all([stack?.close(), tool?.close(), agent?.close()]); });
 
