@@ -12,6 +12,8 @@ import { TaskPayloadSchema, type TaskPayload } from '../../shared/contract/task-
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
 import { createRunStores } from '../../shared/services/execution-context';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createExecutionService, type ExecutionService, type TaskResult } from '../../shared/services/execution';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
@@ -60,6 +62,8 @@ export class InvalidExecutorEventError extends BraidError {
 export interface ExecutorFunctionDeps {
   store: Store;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** Clients the node executors use. */
   executors?: ExecutorDeps;
   /** @default () => new Date() */
@@ -71,7 +75,7 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 
 /** Builds the executor handler from its dependencies. */
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
-  const service = createExecutionService(createRunStores(deps.store, deps.clock), deps.executors ?? {});
+  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.metrics), deps.executors ?? {});
   return async (raw) => {
     const parsed = TaskPayloadSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
@@ -81,6 +85,8 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
       action: event.action, runId: event.runId,
       ...('nodeId' in event ? { nodeId: event.nodeId } : {}), ...('attempt' in event ? { attempt: event.attempt } : {}), ...('item' in event ? { item: event.item } : {}),
     };
+    // Every line logged during this task carries the run, node, attempt and item (removed again: the logger outlives it).
+    deps.logger.appendKeys(keys);
     try {
       const result = await dispatch(service, event);
       deps.logger.info('task done', { ...keys, route: result.route });
@@ -88,6 +94,8 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
     } catch (error) {
       deps.logger.warn('task failed', { ...keys, errorName: error instanceof Error ? error.name : 'unknown', errorMessage: error instanceof Error ? error.message : String(error) });
       throw error;
+    } finally {
+      deps.logger.removeKeys(Object.keys(keys));
     }
   };
 }
@@ -110,6 +118,7 @@ function depsFromEnv(): ExecutorFunctionDeps {
   return {
     store: createStore({ client, tableName: config.TABLE_NAME }),
     logger: createLogger('braid-executor'),
+    metrics: metricSinkFromEnv(),
     executors: {
       lambda: new LambdaClient({}),
       egress: createEgressGuard({ allow: config.BRAID_EGRESS_ALLOW }),

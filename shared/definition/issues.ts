@@ -21,6 +21,8 @@ export const ISSUE_CODES = [
   'item_outside_map', 'map_too_deep',
   // gates
   'gate_timeout_required',
+  // execution limits
+  'timeout_exceeds_executor',
   // security
   'plaintext_credential',
   // warnings

@@ -8,6 +8,7 @@ import type { ValidationIssue } from '../model/types';
 import { LIMITS, WorkflowDefinitionSchema, type WorkflowDefinition } from './schema';
 import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';
+import { checkExecutionTimeouts } from './execution-limits';
 import { fromZodIssues, issue, pointer, type IssueCode } from './issues';
 import { checkSecurity } from './security-checks';
 
@@ -95,6 +96,11 @@ function validate(input: unknown): ValidationResult {
     const scopeErrors: ValidationIssue[] = [];
     const scopeWarnings: ValidationIssue[] = [];
     checkSecurity(scope.nodes, scopeErrors, scopeWarnings);
+    // A map's own timeoutSeconds bounds its items, not an executor call: only executor nodes are checked.
+    scopeErrors.push(...checkExecutionTimeouts(
+      scope.nodes.filter((n) => n.type !== 'map').map((n) => ({ index: n.index, id: n.id, type: n.type, timeoutSeconds: n.raw.timeoutSeconds })),
+      scope.depth === 0 ? (input as { defaults?: { timeoutSeconds?: unknown } } | null)?.defaults?.timeoutSeconds : undefined,
+    ));
     errors.push(...scopeErrors.map((e) => ({ ...e, path: at + e.path })));
     warnings.push(...scopeWarnings.map((w) => ({ ...w, path: at + w.path })));
     for (const n of scope.nodes) {
