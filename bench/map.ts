@@ -54,7 +54,7 @@ export async function mapRun(stack: LocalStack, items: number, maxConcurrency: n
 /** The BENCHMARKS.md section. */
 export function mapSection(results: MapBenchResult[]): string {
   return [
-    '## 7. Map: N echo items',
+    '## 8. Map: N echo items',
     '',
     'Local stack (`createLocalStack`, in memory, loopback): one `map` node over N items whose body is one builtin `echo`. Wall time from `POST …/run` to the run reading `succeeded` (polled every 100 ms); store calls are every DynamoDB command any function sent meanwhile (status polls included), divided by N. On AWS the items task, each item and the collect task are Lambda invocations; store calls per item is what scales the cost.',
     '',

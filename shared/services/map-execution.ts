@@ -162,12 +162,6 @@ export function createMapExecution(stores: RunStores, helpers: MapExecutionHelpe
           type: failure ? 'item.failed' : 'item.succeeded', nodeId, at: endedAt, data: failure ? { error: failure } : {},
         });
       }
-      // The item's transitions can no longer repeat: drop their keys from the log head (ARCHITECTURE.md, "Map").
-      const suffix = `@${item}`;
-      await stores.events.forget(runId, (tk) => {
-        const at = tk.indexOf(suffix);
-        return at > 0 && (at + suffix.length === tk.length || tk[at + suffix.length] === ':');
-      });
       if (!failure) return { route: 'ok' };
       if (failure.name === ERROR_NAMES.mapFailed) return failMap(f, nodeId, failure);
       const now = progress ?? (await stores.nodeRuns.get(f.rk, nodeId))?.progress;

@@ -21,7 +21,6 @@ function memoryLog(): EventLogRepository {
     },
     async list() { return { events: [...byKey.values()], nextAfter: undefined } as never; },
     async lastSeq() { return seq; },
-    async forget() { return 0; },
   };
 }
 
