@@ -45,21 +45,7 @@ export function frameOf(loaded: LoadedRun, nodeId: string, item: string | undefi
   return { frame: { runId: loaded.run.runId, rk: partitionRunId(loaded.run.runId, item), ...(item !== undefined ? { item } : {}), graph: scope.graph }, node: entry.node };
 }
 
-/** The node id as transition keys spell it: `x`, or `x@3.5` inside item `3.5`. */
-export function keyOf(frame: Pick<Frame, 'item'>, nodeId: string): string {
-  return frame.item === undefined ? nodeId : `${nodeId}@${frame.item}`;
-}
-
-/** The item fields of an event at `item`. */
-export function itemFields(item: string | undefined): Pick<NewRunEvent, 'item' | 'itemPath'> {
-  if (item === undefined) return {};
-  return { item: itemIndex(item), ...(item.includes('.') ? { itemPath: item } : {}) };
-}
-
-/** Records an event of the frame's run, carrying the frame's item. */
-export async function recordAt(stores: RunStores, frame: Pick<Frame, 'runId' | 'item'>, transitionKey: string, event: Omit<NewRunEvent, 'at'> & { at?: string }): Promise<void> {
-  await record(stores, frame.runId, transitionKey, { ...event, ...itemFields(frame.item) });
-}
+export { itemFields, keyOf, recordAt } from './execution-keys';
 
 /**
  * What a node's bindings see at its frame: `$context` is passed apart; here the outputs of every enclosing scope's

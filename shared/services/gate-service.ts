@@ -8,7 +8,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Gate, NodeStatus, Run } from '../model/types';
 import { TaskClosedError, type Orchestrator } from '../ports/orchestrator';
 import { nowIso, type RunStores } from './execution-context';
-import { keyOf, recordAt } from './execution-frame';
+import { keyOf, recordAt } from './execution-keys';
 import { ITEM_PATH_PATTERN } from './map-scope';
 import { partitionRunId } from '../store/map-items';
 import { roleAtLeast, type Caller, type PermissionService } from './permissions';
