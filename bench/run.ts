@@ -17,6 +17,7 @@ import { liveCapacity, liveLatency, startStack, statusReads } from './live-api';
 import { hostileExpressions, hostileSection } from './hostile-expressions';
 import { learnedRatio, materialize, measuredRatio, simulatedRatio, suite, VARIANTS, type SuiteCase, type Variant } from './scheduling';
 import { dagWorkflow } from './dags';
+import { mapBench } from './map';
 import { eventLogCost } from './event-log-cost';
 import { fixed, median, quantile, table } from './stats';
 
@@ -324,6 +325,10 @@ async function main(): Promise<void> {
     ['live', () => liveAndApi()],
     ['event-log', () => eventLog()],
     ['hostile', () => hostile()],
+    ['map', async () => {
+      log(`map: ${QUICK ? 200 : 1_000} echo items on the local stack`);
+      return mapBench(QUICK ? 200 : 1_000, 40);
+    }],
   ];
   const sections: string[] = [];
   for (const [name, section] of all) if (!ONLY || ONLY.has(name)) sections.push(await section());

@@ -260,9 +260,19 @@ export class BraidHttpClient {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/rerun`, request);
   }
 
-  /** `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}`. */
-  decideGate(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}): Promise<unknown> {
-    return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}/${decision}`, body);
+  /** `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}[?item=<path>]` (`item`: a gate inside a map item). */
+  decideGate(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}, item?: string): Promise<unknown> {
+    const query = item === undefined ? '' : `?item=${enc(item)}`;
+    return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}/${decision}${query}`, body);
+  }
+
+  /** `GET /api/v1/workflows/runs/{runId}/nodes/{nodeId}/items`: one page of a map node's items. */
+  listMapItems(runId: string, nodeId: string, options: { limit?: number; cursor?: string; item?: string } = {}): Promise<{ items: unknown[]; nextCursor?: string }> {
+    const query = new URLSearchParams();
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    if (options.cursor !== undefined) query.set('cursor', options.cursor);
+    if (options.item !== undefined) query.set('item', options.item);
+    return this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/nodes/${enc(nodeId)}/items?${query}`);
   }
 
   /** `POST /api/v1/workflows/runs/{runId}/nodes/{nodeId}/reply`: answers an agent waiting for input. */

@@ -107,6 +107,8 @@ export function applyEvent(view: RunView, event: RunEvent): void {
   const item = (event as { item?: unknown }).item;
   // Events of one map item's body nodes (`item` set) describe that item, not the node as a whole.
   if (item !== undefined && type !== 'item.succeeded' && type !== 'item.failed') return;
+  // An item of a map nested in another map's item (`itemPath` set) is counted by that inner map's own view.
+  if ((event as { itemPath?: unknown }).itemPath !== undefined) return;
   const node = view.nodes.get(event.nodeId) ?? { nodeId: event.nodeId, status: 'pending' as NodeStatus, attempts: 0 };
   view.nodes.set(event.nodeId, node);
   if (view.status === 'unknown') view.status = 'running';

@@ -43,10 +43,11 @@ export function registerGates(program: Command, action: Action): void {
       .description(`${decision} a waiting gate`)
       .option('--comment <text>', 'a comment recorded with the decision')
       .option('--data <json>', 'data recorded with the decision (JSON)')
-      .action(action(async (ctx, runId: string, nodeId: string, opts: { comment?: string; data?: string }) => {
+      .option('--item <path>', 'a gate inside a map item: the item\'s index (nested maps: the item path)')
+      .action(action(async (ctx, runId: string, nodeId: string, opts: { comment?: string; data?: string; item?: string }) => {
         const data = parseJsonOption('data', opts.data);
         const { http } = await ctx.connect();
-        const result = await http.decideGate(runId, nodeId, decision, { ...(opts.comment !== undefined ? { comment: opts.comment } : {}), ...(data !== undefined ? { data } : {}) });
+        const result = await http.decideGate(runId, nodeId, decision, { ...(opts.comment !== undefined ? { comment: opts.comment } : {}), ...(data !== undefined ? { data } : {}) }, opts.item);
         ctx.print(result, () => `${decision === 'approve' ? 'approved' : 'rejected'} ${nodeId} of run ${runId}`);
       }));
   }

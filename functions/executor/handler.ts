@@ -8,13 +8,13 @@ import * as z from 'zod';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ERROR_NAMES } from '../../shared/contract/error-names';
-import { TaskPayloadSchema } from '../../shared/contract/task-payload';
+import { TaskPayloadSchema, type TaskPayload } from '../../shared/contract/task-payload';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
 import { createRunStores } from '../../shared/services/execution-context';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
-import { createExecutionService, type TaskResult } from '../../shared/services/execution';
+import { createExecutionService, type ExecutionService, type TaskResult } from '../../shared/services/execution';
 import type { Store } from '../../shared/store/store';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createEgressGuard } from '../../shared/egress/guard';
@@ -78,15 +78,14 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
     const event = parsed.data;
     // Never log the event itself: a gate event carries the task token.
-    const keys = { action: event.action, runId: event.runId, ...('nodeId' in event ? { nodeId: event.nodeId, attempt: event.attempt } : {}) };
-    // Every line logged during this task carries the run, node and attempt (removed again: the logger outlives it).
+    const keys = {
+      action: event.action, runId: event.runId,
+      ...('nodeId' in event ? { nodeId: event.nodeId } : {}), ...('attempt' in event ? { attempt: event.attempt } : {}), ...('item' in event ? { item: event.item } : {}),
+    };
+    // Every line logged during this task carries the run, node, attempt and item (removed again: the logger outlives it).
     deps.logger.appendKeys(keys);
     try {
-      const result = event.action === 'execute'
-        ? await service.execute(event.runId, event.nodeId, event.attempt)
-        : event.action === 'gate'
-          ? await service.gate(event.runId, event.nodeId, event.attempt, event.taskToken)
-          : await service.finalize(event.runId, event.error);
+      const result = await dispatch(service, event);
       deps.logger.info('task done', { ...keys, route: result.route });
       return result;
     } catch (error) {
@@ -96,6 +95,17 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
       deps.logger.removeKeys(Object.keys(keys));
     }
   };
+}
+
+function dispatch(service: ExecutionService, event: TaskPayload): Promise<TaskResult> {
+  switch (event.action) {
+    case 'execute': return service.execute(event.runId, event.nodeId, event.attempt, event.item);
+    case 'gate': return service.gate(event.runId, event.nodeId, event.attempt, event.taskToken, event.item);
+    case 'map-items': return service.mapItems(event.runId, event.nodeId, event.attempt, event.item);
+    case 'map-item': return service.mapItem(event.runId, event.nodeId, event.item, event.error);
+    case 'map-collect': return service.mapCollect(event.runId, event.nodeId, event.item);
+    case 'finalize': return service.finalize(event.runId, event.error);
+  }
 }
 
 function depsFromEnv(): ExecutorFunctionDeps {

@@ -30,6 +30,7 @@ export function runRoutes(runs: RunService): RouteHandlers {
     getRun: async (c) => c.json(await runs.get(callerOf(c), pathParam(c, 'runId', 'run')), 200),
     listNodeRuns: async (c) => c.json(await runs.nodes(callerOf(c), pathParam(c, 'runId', 'run'), queryOf(c)), 200),
     getNodeOutput: async (c) => c.json(await runs.nodeOutput(callerOf(c), pathParam(c, 'runId', 'run'), pathParam(c, 'nodeId', 'node')), 200),
+    listMapItems: async (c) => c.json(await runs.items(callerOf(c), pathParam(c, 'runId', 'run'), pathParam(c, 'nodeId', 'node'), queryOf(c)), 200),
     listRunEvents: async (c) => c.json(await runs.events(callerOf(c), pathParam(c, 'runId', 'run'), queryOf(c)), 200),
     cancelRun: async (c) => c.json(await runs.cancel(callerOf(c), pathParam(c, 'runId', 'run')), 200),
     getGate: async (c) => c.json(await runs.gate(callerOf(c), pathParam(c, 'runId', 'run'), pathParam(c, 'nodeId', 'gate')), 200),
@@ -44,7 +45,7 @@ export function gateRoutes(gates: GateService): RouteHandlers {
       const runId = pathParam(c, 'runId', 'run');
       const nodeId = pathParam(c, 'nodeId', 'gate');
       const decision = pathParam(c, 'decision', 'decision');
-      return c.json(await gates.decide(caller, runId, nodeId, decision, await optionalJsonBody(c)), 200);
+      return c.json(await gates.decide(caller, runId, nodeId, decision, await optionalJsonBody(c), queryOf(c).item), 200);
     },
   };
 }

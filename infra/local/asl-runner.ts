@@ -12,7 +12,8 @@
  *
  * Local differences (documented in the README): `TimeoutSeconds` above 2,147,483 is clamped (the
  * engine's timer would overflow into an immediate timeout); Parallel runs at most 40 branches at a
- * time; `abort()` stops new states but cannot cancel an `invoke` already running.
+ * time; `abort()` stops new states but cannot cancel an `invoke` already running; a Distributed Map
+ * runs inline (the engine has no child executions: `ProcessorConfig` becomes `INLINE`, `Label` goes).
  */
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -121,7 +122,7 @@ interface Waiter {
  * console.log(await exec.outcome);
  */
 export function createAslRunner(definition: object): AslRunner {
-  const local = clampTimeouts(structuredClone(definition) as StateMachineDefinition);
+  const local = inlineMaps(clampTimeouts(structuredClone(definition) as StateMachineDefinition));
   const tasks = new Map<string, TaskInfo>();
   collectTasks(local, tasks);
   // The engine validates in its constructor with asl-validator, which mutates: give it a clone.
@@ -158,9 +159,11 @@ export function createAslRunner(definition: object): AslRunner {
       const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
       for (const [stateName, info] of tasks) {
         handlers[stateName] = async (processed) => {
-          const attempt = attempts.get(stateName) ?? 0;
-          attempts.set(stateName, attempt + 1);
           const params = (processed ?? {}) as { FunctionName?: unknown; Payload?: unknown };
+          // Inside a Map every iteration runs the same state: count attempts per item, as `$$.State.RetryCount` does.
+          const item = isObject(params.Payload) && typeof params.Payload.item === 'string' ? `#${params.Payload.item}` : '';
+          const attempt = attempts.get(stateName + item) ?? 0;
+          attempts.set(stateName + item, attempt + 1);
           const payload: Record<string, unknown> = { ...(isObject(params.Payload) ? params.Payload : {}), attempt };
           const functionName = String(params.FunctionName ?? '');
           if (!info.token) return { ExecutedVersion: '$LATEST', Payload: await callInvoke(options.invoke, functionName, payload, { stateName, attempt }), StatusCode: 200 };
@@ -256,28 +259,48 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** Task states by name, in branches too. */
+type Nested = { States?: Record<string, unknown> };
+
+/** The nested state machines of a state: Parallel branches and a Map's item processor. */
+function innerMachines(state: { Branches?: Nested[]; ItemProcessor?: Nested }): Nested[] {
+  return [...(state.Branches ?? []), ...(state.ItemProcessor ? [state.ItemProcessor] : [])];
+}
+
+/** Rewrites every Distributed Map to an inline one (the engine runs maps inline only). */
+function inlineMaps<T extends Nested>(machine: T): T {
+  for (const raw of Object.values(machine.States ?? {})) {
+    const state = raw as { Type?: string; Label?: string; ItemProcessor?: Nested & { ProcessorConfig?: unknown } };
+    if (state.Type === 'Map' && state.ItemProcessor) {
+      state.ItemProcessor.ProcessorConfig = { Mode: 'INLINE' };
+      delete state.Label;
+    }
+    for (const inner of innerMachines(raw as never)) inlineMaps(inner);
+  }
+  return machine;
+}
+
+/** Task states by name, in branches and map bodies too. */
 function collectTasks(machine: { States?: Record<string, unknown> }, into: Map<string, TaskInfo>): void {
   for (const [name, raw] of Object.entries(machine.States ?? {})) {
-    const state = raw as { Type?: string; Resource?: string; TimeoutSeconds?: number; Branches?: Array<{ States?: Record<string, unknown> }> };
+    const state = raw as { Type?: string; Resource?: string; TimeoutSeconds?: number; Branches?: Nested[]; ItemProcessor?: Nested };
     if (state.Type === 'Task') {
       into.set(name, {
         token: typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken'),
         ...(state.TimeoutSeconds !== undefined ? { timeoutSeconds: state.TimeoutSeconds } : {}),
       });
     }
-    for (const b of state.Branches ?? []) collectTasks(b, into);
+    for (const b of innerMachines(state)) collectTasks(b, into);
   }
 }
 
 /** Clamps every Task's `TimeoutSeconds` to what the engine's timer can hold. */
 function clampTimeouts<T extends { States?: Record<string, unknown> }>(machine: T): T {
   for (const raw of Object.values(machine.States ?? {})) {
-    const state = raw as { Type?: string; TimeoutSeconds?: number; Branches?: Array<{ States?: Record<string, unknown> }> };
+    const state = raw as { Type?: string; TimeoutSeconds?: number; Branches?: Nested[]; ItemProcessor?: Nested };
     if (state.Type === 'Task' && typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > MAX_LOCAL_TIMEOUT_SECONDS) {
       state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
     }
-    for (const b of state.Branches ?? []) clampTimeouts(b);
+    for (const b of innerMachines(state)) clampTimeouts(b);
   }
   return machine;
 }

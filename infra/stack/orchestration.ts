@@ -68,8 +68,20 @@ export class Orchestration extends Construct {
       resources: ['*'],
     }));
     this.stateMachineRole.addToPolicy(logDelivery());
+    // A map whose items may not fit one history runs as a Distributed Map: the machine starts child executions of
+    // itself and watches (and on cancel stops) them (Step Functions "IAM policies for Distributed Map").
+    this.stateMachineRole.addToPolicy(new PolicyStatement({
+      sid: 'DistributedMapStart', actions: ['states:StartExecution'], resources: [this.stateMachineArnPattern],
+    }));
+    this.stateMachineRole.addToPolicy(new PolicyStatement({
+      sid: 'DistributedMapChildren', actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [this.executionArnPattern],
+    }));
     suppress(this.stateMachineRole, {
       'AwsSolutions-IAM5[Resource::*]': 'X-Ray and CloudWatch Logs vended log delivery actions support no resource-level permissions (Step Functions logging and tracing documentation).',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
+        'A Distributed Map starts child executions of its own state machine, created at run time; the pattern is the stack prefix.',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
+        'A Distributed Map describes and stops its child executions, named at run time; the pattern is the stack prefix.',
     });
 
     // compile (publishing) and finalizer (re-planning with learned durations): register state machines named

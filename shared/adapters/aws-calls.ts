@@ -53,10 +53,10 @@ export interface AwsCall {
 export const TABLE_CALLERS = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'] as const;
 
 /**
- * The DynamoDB actions the store's commands need (`Get`, `Put`, `Update`, `Delete`, `Query`, `BatchGet`):
- * no `Scan`, no `BatchWriteItem`, no transactions.
+ * The DynamoDB actions the store's commands need (`Get`, `Put`, `Update`, `Delete`, `Query`, `BatchGet`, and
+ * `BatchWrite` for a map's items, 25 per call): no `Scan`, no transactions.
  */
-export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
+export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'] as const;
 
 /** Log delivery set up by CreateStateMachine/UpdateStateMachine with a logging configuration. */
 export const LOG_DELIVERY_ACTIONS = [
@@ -114,12 +114,16 @@ export const AWS_CALLS: readonly AwsCall[] = [
   ...(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'] as const).map((action): AwsCall => (
     { caller: 'state-machine', action, resource: 'unscoped', via: 'Step Functions X-Ray tracing' })),
   ...LOG_DELIVERY_ACTIONS.map((action): AwsCall => ({ caller: 'state-machine', action, resource: 'unscoped', via: 'Step Functions logging' })),
+  { caller: 'state-machine', action: 'states:StartExecution', resource: 'state-machine', via: 'a Distributed Map starting its child executions' },
+  { caller: 'state-machine', action: 'states:DescribeExecution', resource: 'execution', via: 'a Distributed Map watching its child executions' },
+  { caller: 'state-machine', action: 'states:StopExecution', resource: 'execution', via: 'a Distributed Map stopping its child executions' },
 ];
 
 /** SDK command class → IAM action, for every command the code constructs (checked by a test over the sources). */
 export const COMMAND_ACTIONS: Record<string, string> = {
   GetCommand: 'dynamodb:GetItem', PutCommand: 'dynamodb:PutItem', UpdateCommand: 'dynamodb:UpdateItem',
   DeleteCommand: 'dynamodb:DeleteItem', QueryCommand: 'dynamodb:Query', BatchGetCommand: 'dynamodb:BatchGetItem',
+  BatchWriteCommand: 'dynamodb:BatchWriteItem',
   CreateStateMachineCommand: 'states:CreateStateMachine', UpdateStateMachineCommand: 'states:UpdateStateMachine',
   StartExecutionCommand: 'states:StartExecution', StopExecutionCommand: 'states:StopExecution',
   DescribeExecutionCommand: 'states:DescribeExecution', SendTaskSuccessCommand: 'states:SendTaskSuccess',

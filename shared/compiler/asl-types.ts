@@ -39,7 +39,25 @@ export type AslTaskState = {
   TimeoutSeconds: number;
   ResultSelector?: { [key: string]: Json };
   ResultPath: string | null;
+  /** Selects the part of the result that leaves the state (map item tasks keep their output tiny). */
+  OutputPath?: string;
   Retry?: AslRetrier[];
+  Catch?: AslCatcher[];
+} & AslTransition;
+
+/** How a `Map` runs its iterations: inside the execution, or as child executions (Distributed Map). */
+export type AslProcessorConfig = { Mode: 'INLINE' } | { Mode: 'DISTRIBUTED'; ExecutionType: 'STANDARD' };
+
+/** A `Map` state (JSONPath) over an array in the state input. */
+export type AslMapState = {
+  Type: 'Map';
+  ItemsPath: string;
+  ItemSelector: { [key: string]: Json };
+  ItemProcessor: { ProcessorConfig: AslProcessorConfig; StartAt: string; States: { [name: string]: AslState } };
+  MaxConcurrency: number;
+  /** Distributed Map only: a label for the Map Run. */
+  Label?: string;
+  ResultPath: string | null;
   Catch?: AslCatcher[];
 } & AslTransition;
 
@@ -70,7 +88,7 @@ export interface AslFailState {
 }
 
 /** Any state the compiler emits. */
-export type AslState = AslTaskState | AslPassState | AslChoiceState | AslParallelState | AslFailState;
+export type AslState = AslTaskState | AslPassState | AslChoiceState | AslParallelState | AslMapState | AslFailState;
 
 /** A state machine (or a Parallel branch). */
 export interface AslStateMachine {

@@ -10,7 +10,7 @@ import type { AslStateMachine } from './asl-types';
 import { buildContract } from './contract';
 import { CompileError } from './errors';
 import { estimate, SFN_LIMITS, type CompileEstimates } from './estimate';
-import { planWorkflow, type PlanStrategy } from './plan';
+import { planWorkflow, type ExecutionPlan, type PlanStrategy } from './plan';
 import type { DurationHistory } from './plan-weights';
 import { renderAsl } from './render';
 
@@ -56,6 +56,11 @@ export function compileWorkflow(def: WorkflowDefinition, options: CompileOptions
       message: `a run may write ${estimates.historyEvents} history events; Step Functions allows ${SFN_LIMITS.maxHistoryEvents} (fewer nodes or retries)`,
     });
   }
+  for (const { id, perItemEvents } of distributedMaps(plan)) {
+    if (perItemEvents + 2 > SFN_LIMITS.maxHistoryEvents) {
+      issues.push({ code: 'history_too_long', path: '/nodes', message: `one item of map "${id}" may write ${perItemEvents} history events; Step Functions allows ${SFN_LIMITS.maxHistoryEvents} per child execution` });
+    }
+  }
   if (estimates.definitionBytes > SFN_LIMITS.maxDefinitionBytes) {
     issues.push({
       code: 'asl_too_large',
@@ -75,4 +80,15 @@ export function compileContract(def: WorkflowDefinition): WorkflowContract {
   const validation = validateDefinition(def);
   if (!validation.valid || !validation.definition) throw new CompileError(validation.errors);
   return buildContract(validation.definition, planWorkflow(validation.definition, 'levels'));
+}
+
+/** Every Distributed Map of a plan (bodies included) with the worst-case events of one item's child execution. */
+function distributedMaps(plan: ExecutionPlan): Array<{ id: string; perItemEvents: number }> {
+  const out: Array<{ id: string; perItemEvents: number }> = [];
+  for (const node of plan.nodes.values()) {
+    if (!node.map) continue;
+    if (node.map.mode === 'DISTRIBUTED') out.push({ id: node.id, perItemEvents: node.map.perItem.events });
+    out.push(...distributedMaps(node.map.body));
+  }
+  return out;
 }

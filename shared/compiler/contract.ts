@@ -9,8 +9,8 @@ import { CONTRACT_FORMAT, type NodeContract, type VirtualNodeContract, type Work
 import { planNodes } from './plan-nodes';
 import type { ExecutionPlan } from './plan-types';
 
-/** The contract of a validated definition and its plan. */
-export function buildContract(def: WorkflowDefinition, plan: Pick<ExecutionPlan, 'nodes' | 'liveness'>): WorkflowContract {
+/** The contract of a validated definition and its plan (map bodies included: their nodes carry `map`). */
+export function buildContract(def: WorkflowDefinition, plan: Pick<ExecutionPlan, 'nodes' | 'liveness'>, inMap?: string): WorkflowContract {
   const graph = buildGraph(def.nodes.map((n) => n.id), def.edges);
   const order = kahnLevels(graph).flat();
   const virtual = new Set(def.nodes.filter((n) => n.type === 'parallel' || n.type === 'join').map((n) => n.id));
@@ -37,7 +37,13 @@ export function buildContract(def: WorkflowDefinition, plan: Pick<ExecutionPlan,
       live,
       ...(routeKeys ? { routeKeys } : {}),
       settles: virtualAncestors(graph.pred, virtual, id, order),
+      ...(inMap !== undefined ? { map: inMap } : {}),
     };
+    if (node?.type === 'map') {
+      // Strategy-independent, like the rest of the contract: the body's node half of a plan.
+      const body = { ...def, nodes: node.body.nodes, edges: node.body.edges };
+      Object.assign(nodes, buildContract(body, planNodes(body), id).nodes);
+    }
   }
   const terminal = order.filter((id) => (graph.succ.get(id) ?? []).length === 0);
   return { format: CONTRACT_FORMAT, order, nodes, terminal };

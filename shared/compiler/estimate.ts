@@ -33,8 +33,25 @@ const EXECUTION_EVENTS = 2;
 
 /** Computes the worst-case estimates of a plan and its rendered ASL. */
 export function estimate(plan: ExecutionPlan, asl: AslStateMachine): CompileEstimates {
-  let transitions = FINALIZE.transitions;
-  let events = EXECUTION_EVENTS + FINALIZE.events;
+  const body = stepsCost(plan);
+  return {
+    stateTransitions: FINALIZE.transitions + body.transitions,
+    historyEvents: EXECUTION_EVENTS + FINALIZE.events + body.events,
+    definitionBytes: Buffer.byteLength(JSON.stringify(asl), 'utf8'),
+  };
+}
+
+/** Worst case of one Task with the service retrier only (map-items, collect, item done/failed). */
+export const SERVICE_TASK_COST = { transitions: 1 + SERVICE_RETRIES, events: 2 + (1 + SERVICE_RETRIES) * 3 } as const;
+
+/**
+ * Worst-case cost of a plan's steps, as its own execution sees them: `events` counts the history events written to
+ * this execution (a Distributed Map's items write to their child executions), `transitions` every state transition
+ * billed (child executions included).
+ */
+export function stepsCost(plan: ExecutionPlan): { transitions: number; events: number } {
+  let transitions = 0;
+  let events = 0;
   const visit = (step: PlanStep): void => {
     if (step.kind === 'parallel') {
       // ParallelStateEntered, Started, Succeeded, Exited.
@@ -48,15 +65,12 @@ export function estimate(plan: ExecutionPlan, asl: AslStateMachine): CompileEsti
     events += n.events;
   };
   plan.steps.forEach(visit);
-  return {
-    stateTransitions: transitions,
-    historyEvents: events,
-    definitionBytes: Buffer.byteLength(JSON.stringify(asl), 'utf8'),
-  };
+  return { transitions, events };
 }
 
 function nodeCost(node: PlannedNode | undefined): { transitions: number; events: number } {
   if (!node) return { transitions: 0, events: 0 };
+  if (node.map) return mapCost(node);
   const attempts = maxTotalAttempts(node.retriers);
   // Per attempt: TaskScheduled, TaskStarted, TaskSucceeded|Failed|TimedOut (+ TaskSubmitted for a gate).
   const perAttempt = node.type === 'human_gate' ? 4 : 3;
@@ -64,6 +78,23 @@ function nodeCost(node: PlannedNode | undefined): { transitions: number; events:
   let events = 2 + attempts * perAttempt;
   if (node.tracked && node.live !== 'always') {
     transitions += 1; // the :route Choice (its :skip Pass is the cheaper path)
+    events += 2;
+  }
+  if (node.onError === 'continue') {
+    transitions += 1;
+    events += 2;
+  }
+  return { transitions, events };
+}
+
+/** A map: its items task, the Map state (every item, inline; the Map Run's own events, distributed) and its collect task. */
+function mapCost(node: PlannedNode): { transitions: number; events: number } {
+  const map = node.map!;
+  let transitions = 2 * SERVICE_TASK_COST.transitions + 1 + map.maxItems * map.perItem.transitions;
+  // MapStateEntered, Started, Succeeded, Exited (+ MapRunStarted, MapRunSucceeded when distributed).
+  let events = 2 * SERVICE_TASK_COST.events + (map.mode === 'INLINE' ? 4 + map.maxItems * map.perItem.events : 6);
+  if (node.tracked && node.live !== 'always') {
+    transitions += 1;
     events += 2;
   }
   if (node.onError === 'continue') {

@@ -35,9 +35,12 @@ export function planNodes(def: WorkflowDefinition): { nodes: Map<string, Planned
 function settings(n: NodeDef, def: WorkflowDefinition): Pick<PlannedNode, 'timeoutSeconds' | 'retriers' | 'onError'> {
   const d = def.defaults ?? {};
   const own = n as { timeoutSeconds?: number; retry?: RetryPolicy; onError?: 'fail' | 'continue' };
+  // A map's own timeout bounds its items (enforced by the executor); its tasks take the default.
   const timeoutSeconds =
-    n.type === 'human_gate' ? (own.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) : (own.timeoutSeconds ?? d.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
-  const policy = n.type === 'human_gate' ? undefined : (own.retry ?? d.retry);
+    n.type === 'map' ? DEFAULT_TIMEOUT_SECONDS
+    : n.type === 'human_gate' ? (own.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) : (own.timeoutSeconds ?? d.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
+  // Retries belong to a map's body nodes: a Retry on the Map would rerun every item, succeeded ones included.
+  const policy = n.type === 'human_gate' || n.type === 'map' ? undefined : (own.retry ?? d.retry);
   const onError = own.onError ?? d.onError ?? 'fail';
   const nodeOwn = policy && nodeRetrier({
     maxAttempts: policy.maxAttempts ?? 1,

@@ -16,7 +16,7 @@ export type { LiveTest, Liveness };
 /** One executable node, with its settings resolved against the workflow defaults. */
 export interface PlannedNode {
   id: string;
-  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition';
+  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition' | 'map';
   /** Writes its route into `r` (conditions and everything downstream of a condition). */
   tracked: boolean;
   /** `always`, or the tests of which at least one must hold for the node to run (else it is skipped). */
@@ -25,6 +25,8 @@ export interface PlannedNode {
   /** The Task's retriers in ASL order: the service retrier, then the node's own when it retries (`maxAttempts` > 1). */
   retriers: RetrierContract[];
   onError: 'fail' | 'continue';
+  /** A map node's body plan and how its iterations run (`plan-map.ts`). */
+  map?: import('./plan-map').PlannedMap;
 }
 
 /** A step of a plan: one node, or a block of branches that run at the same time. */

@@ -16,6 +16,7 @@ import { buildGraph, contract, descendants, kahnLevels } from '../definition/gra
 import { nodeRetrier, serviceRetrier } from '../contract/retriers';
 import { planNodes } from './plan-nodes';
 import { carriedRoutes } from './plan-carry';
+import { planMap } from './plan-map';
 import { criticalPathSteps } from './plan-cp-strategy';
 import type { DurationHistory } from './plan-weights';
 
@@ -27,6 +28,9 @@ export { routeKey };
 /** Plans a validated definition with the given strategy. */
 export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = 'levels', history?: DurationHistory): ExecutionPlan {
   const { nodes, liveness, virtual } = planNodes(def);
+  for (const n of def.nodes) {
+    if (n.type === 'map') nodes.get(n.id)!.map = planMap(n, planWorkflow({ ...def, nodes: n.body.nodes, edges: n.body.edges }, strategy, history));
+  }
   const contracted = contract(def.edges, virtual);
   const graph = buildGraph(nodes.keys(), contracted.edges);
   const levels = kahnLevels(graph);

@@ -5,6 +5,7 @@
  */
 import type { AslChoiceTest, AslState, AslStateMachine, AslTransition, Json } from './asl-types';
 import type { ExecutionPlan, LiveTest, PlanStep, PlannedNode } from './plan';
+import { renderMap } from './render-map';
 import { finalizeFailedState, finalizeState, nodeTaskState } from './task-state';
 import { ERROR_NAMES } from '../contract/error-names';
 
@@ -26,16 +27,22 @@ export interface RenderOptions {
   comment?: string;
 }
 
-interface Scope {
+/** Where states are rendered: which plan, and where a failure goes. */
+export interface Scope {
   plan: ExecutionPlan;
   executorArn: string;
-  /** Top-level states catch every error into the failure finalizer. */
-  topLevel: boolean;
+  /**
+   * Where states at this level catch every error: the failure finalizer at the top level, the map's item-failed
+   * task at the top of a map body, nowhere inside a Parallel branch (the Parallel itself catches).
+   */
+  failTo: string | undefined;
+  /** Inside a map body: tasks pass the item path (`$.item`) to the executor. */
+  inBody: boolean;
 }
 
 /** Renders a plan to an ASL state machine. */
 export function renderAsl(plan: ExecutionPlan, options: RenderOptions): AslStateMachine {
-  const scope: Scope = { plan, executorArn: options.executorArn, topLevel: true };
+  const scope: Scope = { plan, executorArn: options.executorArn, failTo: STATE_NAMES.finalizeFailed, inBody: false };
   const body = renderSequence(plan.steps, STATE_NAMES.finalize, [], scope);
   // The failure states exist only when a state can reach them (ASL forbids unreachable states):
   // a workflow whose every node has `onError: continue` cannot fail through a node.
@@ -62,7 +69,7 @@ interface Rendered {
 }
 
 /** Renders steps in order; `after` is the state after the last step (undefined: end of a branch). */
-function renderSequence(steps: readonly PlanStep[], after: string | undefined, decidedBefore: readonly string[], scope: Scope): Rendered {
+export function renderSequence(steps: readonly PlanStep[], after: string | undefined, decidedBefore: readonly string[], scope: Scope): Rendered {
   const states: Record<string, AslState> = {};
   const entries = steps.map((s) => entryOf(s, scope.plan));
   const decided = [...decidedBefore];
@@ -79,7 +86,7 @@ function renderSequence(steps: readonly PlanStep[], after: string | undefined, d
 }
 
 function renderParallel(step: Extract<PlanStep, { kind: 'parallel' }>, next: string | undefined, decidedBefore: readonly string[], scope: Scope): Record<string, AslState> {
-  const inner: Scope = { ...scope, topLevel: false };
+  const inner: Scope = { ...scope, failTo: undefined };
   const branches: AslStateMachine[] = step.branches.map((b) => {
     const r = renderSequence(b, undefined, decidedBefore, inner);
     return { StartAt: r.startAt, States: r.states };
@@ -103,6 +110,7 @@ function renderParallel(step: Extract<PlanStep, { kind: 'parallel' }>, next: str
 }
 
 function renderNode(node: PlannedNode, next: string | undefined, scope: Scope): Record<string, AslState> {
+  if (node.map) return renderMap(node, next, scope);
   const states: Record<string, AslState> = {};
   const needsRoute = node.tracked && node.live !== 'always';
   if (needsRoute) {
@@ -118,8 +126,9 @@ function renderNode(node: PlannedNode, next: string | undefined, scope: Scope): 
   states[node.id] = nodeTaskState(node, {
     executorArn: scope.executorArn,
     next,
-    catchTo: catchTarget ?? (scope.topLevel ? STATE_NAMES.finalizeFailed : undefined),
+    catchTo: catchTarget ?? scope.failTo,
     catchResultPath: catchTarget !== undefined ? null : '$.error',
+    inBody: scope.inBody,
   });
   if (catchTarget === `${node.id}:continued`) {
     states[catchTarget] = node.tracked
@@ -138,7 +147,7 @@ function choiceTest(t: LiveTest): AslChoiceTest {
 }
 
 function catchToFailure(scope: Scope): { Catch?: [{ ErrorEquals: string[]; ResultPath: string; Next: string }] } {
-  return scope.topLevel ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE_NAMES.finalizeFailed }] } : {};
+  return scope.failTo !== undefined ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: scope.failTo }] } : {};
 }
 
 /** `Next` or `End`. */

@@ -27,12 +27,16 @@ export interface TaskWiring {
   catchTo: string | undefined;
   /** `ResultPath` of the catch (`null` keeps the input, `$.error` records the error). */
   catchResultPath: string | null;
+  /** Inside a map body: the payload carries the item path. @default false */
+  inBody?: boolean;
 }
+
 
 /** The Task state of an executable node. */
 export function nodeTaskState(node: PlannedNode, wiring: TaskWiring): AslTaskState {
   const gate = node.type === 'human_gate';
-  const payload: Record<string, Json> = gate ? gatePayloadTemplate(node.id) : executePayloadTemplate(node.id);
+  const inBody = wiring.inBody ?? false;
+  const payload: Record<string, Json> = gate ? gatePayloadTemplate(node.id, inBody) : executePayloadTemplate(node.id, inBody);
   const retry: AslRetrier[] = node.retriers.map(toAslRetrier);
   const catchers: AslCatcher[] =
     wiring.catchTo === undefined ? [] : [{ ErrorEquals: ['States.ALL'], ResultPath: wiring.catchResultPath, Next: wiring.catchTo }];

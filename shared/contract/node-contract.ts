@@ -19,9 +19,14 @@ export type LiveTest =
 /** `always`, or the tests of which at least one must hold for the node to run (else it is skipped). */
 export type Liveness = 'always' | LiveTest[];
 
-/** The contract of an executable node (`agent_call`, `tool_call`, `human_gate`, `condition`). */
+/**
+ * The contract of an executable node (`agent_call`, `tool_call`, `human_gate`, `condition`, `map`). Nodes of a map's
+ * body are keyed by their id like the rest (ids are unique across bodies); `map` names the map they sit in.
+ */
 export interface NodeContract {
-  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition';
+  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition' | 'map';
+  /** The map whose body holds this node; absent at the top level. */
+  map?: string;
   /** The Task's retriers, in ASL order (the service retrier first). */
   retriers: RetrierContract[];
   /** The Task's `TimeoutSeconds`. */

@@ -6,16 +6,23 @@
 import * as z from 'zod';
 
 const id = z.string().min(1).max(128);
+/** A map item's path: its index, prefixed by the enclosing items' indexes inside nested maps (`"3"`, `"3.5"`). */
+export const ITEM_PATH_PATTERN = /^\d{1,5}(\.\d{1,5}){0,7}$/;
+/** Present on every task inside a map body: which item it runs for. */
+const item = z.string().regex(ITEM_PATH_PATTERN);
+const caught = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
 
 /** The executor's event (a compiled Task's `Payload`, after Step Functions resolved its paths). */
 export const TaskPayloadSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0) }),
-  z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), taskToken: z.string().min(1).max(4_096) }),
-  z.object({
-    action: z.literal('finalize'),
-    runId: id,
-    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-  }),
+  z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0), item: item.optional() }),
+  z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), taskToken: z.string().min(1).max(4_096), item: item.optional() }),
+  /** A map's first task: evaluate `items`, store them, return their paths. */
+  z.object({ action: z.literal('map-items'), runId: id, nodeId: id, attempt: z.number().int().min(0), item: item.optional() }),
+  /** The last task of one map item (`item` is that item's path): succeeded, or failed with the caught `error`. */
+  z.object({ action: z.literal('map-item'), runId: id, nodeId: id, item, error: caught.optional() }),
+  /** A map's last task: assemble its output from its items. */
+  z.object({ action: z.literal('map-collect'), runId: id, nodeId: id, item: item.optional() }),
+  z.object({ action: z.literal('finalize'), runId: id, error: caught.optional() }),
 ]);
 
 /** A parsed executor event. */
@@ -26,14 +33,32 @@ const RUN_ID = { 'runId.$': '$$.Execution.Input.runId' } as const;
 /** JSONPath of the attempt: the state's total retries so far (0 for the first attempt). */
 const ATTEMPT = { 'attempt.$': '$$.State.RetryCount' } as const;
 
-/** The ASL `Payload` template of a node's `execute` task. */
-export function executePayloadTemplate(nodeId: string): Record<string, string> {
-  return { action: 'execute', ...RUN_ID, nodeId, ...ATTEMPT };
+/** JSONPath of the item path inside a map body: every iteration's input carries it. */
+const ITEM = { 'item.$': '$.item' } as const;
+
+/** The ASL `Payload` template of a node's `execute` task; `inBody` for a node of a map body. */
+export function executePayloadTemplate(nodeId: string, inBody = false): Record<string, string> {
+  return { action: 'execute', ...RUN_ID, nodeId, ...(inBody ? ITEM : {}), ...ATTEMPT };
 }
 
 /** The ASL `Payload` template of a human gate's `gate` task (`.waitForTaskToken`). */
-export function gatePayloadTemplate(nodeId: string): Record<string, string> {
-  return { action: 'gate', ...RUN_ID, nodeId, ...ATTEMPT, 'taskToken.$': '$$.Task.Token' };
+export function gatePayloadTemplate(nodeId: string, inBody = false): Record<string, string> {
+  return { action: 'gate', ...RUN_ID, nodeId, ...(inBody ? ITEM : {}), ...ATTEMPT, 'taskToken.$': '$$.Task.Token' };
+}
+
+/** The ASL `Payload` template of a map's `map-items` task (`inBody`: the map sits in another map's body). */
+export function mapItemsPayloadTemplate(nodeId: string, inBody: boolean): Record<string, string> {
+  return { action: 'map-items', ...RUN_ID, nodeId, ...(inBody ? ITEM : {}), ...ATTEMPT };
+}
+
+/** The ASL `Payload` template of a map's `map-item` task, last in each iteration; `withError` passes `$.error`. */
+export function mapItemPayloadTemplate(nodeId: string, withError: boolean): Record<string, string> {
+  return { action: 'map-item', ...RUN_ID, nodeId, ...ITEM, ...(withError ? { 'error.$': '$.error' } : {}) };
+}
+
+/** The ASL `Payload` template of a map's `map-collect` task. */
+export function mapCollectPayloadTemplate(nodeId: string, inBody: boolean): Record<string, string> {
+  return { action: 'map-collect', ...RUN_ID, nodeId, ...(inBody ? ITEM : {}) };
 }
 
 /** The ASL `Payload` template of `finalize`; `withError` passes the caught error (`$.error`). */

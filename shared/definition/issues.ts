@@ -17,6 +17,8 @@ export const ISSUE_CODES = [
   'missing_when', 'when_and_default', 'duplicate_default', 'unexpected_when', 'unexpected_default',
   // bindings
   'invalid_binding', 'invalid_expression', 'unknown_reference', 'reference_not_upstream', 'reference_without_output',
+  // maps
+  'item_outside_map', 'map_too_deep',
   // gates
   'gate_timeout_required',
   // execution limits

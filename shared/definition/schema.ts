@@ -30,16 +30,28 @@ export const LIMITS = {
   maxTimeoutSeconds: 31_536_000,
   /** Most attempts of a retried node. */
   maxAttempts: 10,
+  /** Deepest nesting of `map` nodes (a map inside a map's body is depth 2). */
+  maxMapDepth: 3,
+  /** Most items one `map` node runs (its `maxItems` may lower it). */
+  maxMapItems: 10_000,
+  /** Highest `maxConcurrency` of a map (Step Functions runs at most 40 inline iterations at a time). */
+  maxMapConcurrency: 40,
 } as const;
 
-/** Node id: a valid ASL state name and a valid JSONata variable name; `context` is reserved. */
+/** Defaults of a `map` node. Documented in the README ("Map"). */
+export const MAP_DEFAULTS = {
+  /** Items that run at the same time. */
+  maxConcurrency: 10,
+} as const;
+
+/** Node id: a valid ASL state name and a valid JSONata variable name; `context`, `item` and `index` are reserved. */
 export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** Ids that a node may not take because the binding language or the compiler uses them. */
-export const RESERVED_NODE_IDS = ['context'] as const;
+export const RESERVED_NODE_IDS = ['context', 'item', 'index'] as const;
 
 /** The node types Braid knows. */
-export const NODE_TYPES = ['agent_call', 'tool_call', 'human_gate', 'condition', 'parallel', 'join'] as const;
+export const NODE_TYPES = ['agent_call', 'tool_call', 'human_gate', 'condition', 'parallel', 'join', 'map'] as const;
 
 /** A node type. */
 export type NodeType = (typeof NODE_TYPES)[number];
@@ -173,16 +185,6 @@ export const JoinNodeSchema = z.strictObject({
   description: executable.description,
 });
 
-/** Any node. */
-export const NodeSchema = z.discriminatedUnion('type', [
-  AgentCallNodeSchema,
-  ToolCallNodeSchema,
-  HumanGateNodeSchema,
-  ConditionNodeSchema,
-  ParallelNodeSchema,
-  JoinNodeSchema,
-]);
-
 /** A JSON literal compared with a condition's value. */
 export const WhenSchema = z.union([z.string().max(1_024), z.number(), z.boolean(), z.null()]);
 
@@ -193,6 +195,74 @@ export const EdgeSchema = z.strictObject({
   when: WhenSchema.optional(),
   default: z.literal(true).optional(),
 });
+
+/** How many items of a map may fail before the map fails: a count, or a percentage of the items. */
+export const ToleratedFailuresSchema = z.union([
+  z.strictObject({ count: z.number().int().min(0).max(LIMITS.maxMapItems) }),
+  z.strictObject({ percent: z.number().min(0).max(100) }),
+]);
+
+/**
+ * `map`: runs its `body` (a DAG, validated like a workflow) once per element of the array `items` evaluates to.
+ * Inside the body, `$item` is the element and `$index` its position. Output: `{ results, failed }`.
+ */
+export interface MapNodeDef {
+  id: string;
+  type: 'map';
+  /** A binding (starts with `$`) that must evaluate to an array. */
+  items: string;
+  /** Items that run at the same time. @default 10 */
+  maxConcurrency?: number;
+  /** Most items the map accepts; more is `Braid.BindingFailed`. Lower values let the compiler run it inline on AWS. @default 10000 */
+  maxItems?: number;
+  /** Failed items the map tolerates. @default { count: 0 } */
+  toleratedFailures?: { count: number } | { percent: number };
+  /** Seconds after which no new item starts and the map fails with `States.Timeout`. */
+  timeoutSeconds?: number;
+  onError?: 'fail' | 'continue';
+  expectedSeconds?: number;
+  description?: string;
+  body: { nodes: NodeDef[]; edges: EdgeDef[] };
+}
+
+/** `map`: a DAG run once per item of a list (see `MapNodeDef`). */
+export const MapNodeSchema: z.ZodType<MapNodeDef> = z.strictObject({
+  id: nodeId,
+  type: z.literal('map'),
+  items: z.string().min(2).max(LIMITS.maxExpressionLength).startsWith('$', 'must be a binding (start with $)'),
+  maxConcurrency: z.number().int().min(1).max(LIMITS.maxMapConcurrency).optional(),
+  maxItems: z.number().int().min(1).max(LIMITS.maxMapItems).optional(),
+  toleratedFailures: ToleratedFailuresSchema.optional(),
+  timeoutSeconds: timeoutSeconds.optional(),
+  onError: OnErrorSchema.optional(),
+  expectedSeconds: executable.expectedSeconds,
+  description: executable.description,
+  get body() {
+    return z.strictObject({
+      nodes: z.array(NodeSchema).min(1).max(LIMITS.maxNodes),
+      edges: z.array(EdgeSchema).max(LIMITS.maxEdges),
+    });
+  },
+}) as unknown as z.ZodType<MapNodeDef>;
+
+type LeafNodeDef =
+  | z.infer<typeof AgentCallNodeSchema>
+  | z.infer<typeof ToolCallNodeSchema>
+  | z.infer<typeof HumanGateNodeSchema>
+  | z.infer<typeof ConditionNodeSchema>
+  | z.infer<typeof ParallelNodeSchema>
+  | z.infer<typeof JoinNodeSchema>;
+
+/** Any node. */
+export const NodeSchema: z.ZodType<LeafNodeDef | MapNodeDef> = z.discriminatedUnion('type', [
+  AgentCallNodeSchema,
+  ToolCallNodeSchema,
+  HumanGateNodeSchema,
+  ConditionNodeSchema,
+  ParallelNodeSchema,
+  JoinNodeSchema,
+  MapNodeSchema as unknown as typeof JoinNodeSchema,
+]) as unknown as z.ZodType<LeafNodeDef | MapNodeDef>;
 
 /** Workflow-level defaults applied to every executable node that does not set its own. */
 export const DefaultsSchema = z.strictObject({
@@ -218,7 +288,7 @@ export const WorkflowDefinitionSchema = z.strictObject({
 /** A workflow definition. */
 export type WorkflowDefinition = z.infer<typeof WorkflowDefinitionSchema>;
 /** Any node of a definition. */
-export type NodeDef = z.infer<typeof NodeSchema>;
+export type NodeDef = LeafNodeDef | MapNodeDef;
 /** An edge of a definition. */
 export type EdgeDef = z.infer<typeof EdgeSchema>;
 /** A retry policy. */
@@ -227,7 +297,7 @@ export type RetryPolicy = z.infer<typeof RetrySchema>;
 export type ToolDef = z.infer<typeof ToolSchema>;
 
 /** Node types that do work through the executor (every type but `parallel` and `join`). */
-export const EXECUTABLE_TYPES: readonly NodeType[] = ['agent_call', 'tool_call', 'human_gate', 'condition'];
+export const EXECUTABLE_TYPES: readonly NodeType[] = ['agent_call', 'tool_call', 'human_gate', 'condition', 'map'];
 
 /** Default timeout of an executable node without one of its own or a workflow default. */
 export const DEFAULT_TIMEOUT_SECONDS = 300;

@@ -9,7 +9,7 @@ import { LIMITS, WorkflowDefinitionSchema, type WorkflowDefinition } from './sch
 import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';
 import { checkExecutionTimeouts } from './execution-limits';
-import { fromZodIssues, issue, type IssueCode } from './issues';
+import { fromZodIssues, issue, pointer, type IssueCode } from './issues';
 import { checkSecurity } from './security-checks';
 
 /** The outcome of validating a definition. */
@@ -69,25 +69,99 @@ function validate(input: unknown): ValidationResult {
   const parsed = WorkflowDefinitionSchema.safeParse(input);
   if (!parsed.success) errors.push(...fromZodIssues(parsed.error.issues));
 
-  const nodes = looseNodes(input);
-  const edges = looseEdges(input);
-  const graph = checkGraph(nodes, edges, errors);
-  checkGates(nodes, errors);
-  errors.push(...checkExecutionTimeouts(
-    nodes.map((n) => ({ index: n.index, id: n.id, type: n.type, timeoutSeconds: n.raw.timeoutSeconds })),
-    (input as { defaults?: { timeoutSeconds?: unknown } } | null)?.defaults?.timeoutSeconds,
-  ));
-  checkBindings(nodes, graph, errors, warnings);
-  checkSecurity(nodes, errors, warnings);
+  const scopes = collectScopes(input, errors);
+  const ids = new Set<string>();
+  const typeOf = new Map<string, unknown>();
+  for (const scope of scopes) {
+    for (const n of scope.nodes) {
+      if (!typeOf.has(n.id)) typeOf.set(n.id, n.type);
+      ids.add(n.id);
+    }
+  }
+  const total = scopes.reduce((sum, scope) => sum + scope.nodes.length, 0);
+  if (total > LIMITS.maxNodes && scopes.length > 1) {
+    errors.push(issue('too_many_nodes', ['nodes'], `the workflow has ${total} nodes counting map bodies; the limit is ${LIMITS.maxNodes}`));
+  }
+  // Scopes come parents first, so a body sees what is upstream of its map in every enclosing scope.
+  const visibleIn = new Map<string, Set<string>>();
+  let topGraph: Graph | undefined;
+  for (const scope of scopes) {
+    const graph = checkGraph(scope.nodes, scope.edges, errors, scope.prefix);
+    topGraph ??= graph;
+    checkGates(scope.nodes, errors, scope.prefix);
+    const outer = scope.mapId === undefined ? new Set<string>() : (visibleIn.get(scope.mapId) ?? new Set<string>());
+    checkBindings(scope, graph, { ids, typeOf, outer }, errors, warnings);
+    // Security rules per scope; their pointers start at the scope's own `nodes`.
+    const at = pointer(scope.prefix);
+    const scopeErrors: ValidationIssue[] = [];
+    const scopeWarnings: ValidationIssue[] = [];
+    checkSecurity(scope.nodes, scopeErrors, scopeWarnings);
+    // A map's own timeoutSeconds bounds its items, not an executor call: only executor nodes are checked.
+    scopeErrors.push(...checkExecutionTimeouts(
+      scope.nodes.filter((n) => n.type !== 'map').map((n) => ({ index: n.index, id: n.id, type: n.type, timeoutSeconds: n.raw.timeoutSeconds })),
+      scope.depth === 0 ? (input as { defaults?: { timeoutSeconds?: unknown } } | null)?.defaults?.timeoutSeconds : undefined,
+    ));
+    errors.push(...scopeErrors.map((e) => ({ ...e, path: at + e.path })));
+    warnings.push(...scopeWarnings.map((w) => ({ ...w, path: at + w.path })));
+    for (const n of scope.nodes) {
+      if (n.type === 'map') visibleIn.set(n.id, new Set([...outer, ...ancestors(graph, n.id)]));
+    }
+  }
 
   const valid = errors.length === 0 && parsed.success;
   return {
     valid,
     errors,
     warnings,
-    levels: valid ? kahnLevels(graph) : [],
+    levels: valid && topGraph ? kahnLevels(topGraph) : [],
     ...(valid && parsed.success ? { definition: parsed.data } : {}),
   };
+}
+
+/** One DAG of a definition: the top level (depth 0) or the body of a `map` node (depth = its nesting). */
+interface LooseScope {
+  /** Pointer segments of the object holding `nodes` and `edges` (`[]` at the top). */
+  prefix: PropertyKey[];
+  /** The map whose body this is; undefined at the top level. */
+  mapId?: string;
+  depth: number;
+  nodes: LooseNode[];
+  edges: LooseEdge[];
+}
+
+/**
+ * Every scope of a definition, parents before their bodies, with node ids checked for uniqueness across the whole
+ * definition (compiled state names share one namespace) and map nesting checked against `LIMITS.maxMapDepth`.
+ */
+function collectScopes(input: unknown, errors: ValidationIssue[]): LooseScope[] {
+  const scopes: LooseScope[] = [];
+  const firstAt = new Map<string, string>();
+  const visit = (holder: unknown, prefix: PropertyKey[], depth: number, mapId: string | undefined): void => {
+    const scope: LooseScope = { prefix, depth, nodes: [], edges: looseEdges(holder), ...(mapId !== undefined ? { mapId } : {}) };
+    scopes.push(scope);
+    for (const n of looseNodes(holder)) {
+      const at = pointer([...prefix, 'nodes', n.index]);
+      const first = firstAt.get(n.id);
+      if (first !== undefined) {
+        errors.push(issue('duplicate_id', [...prefix, 'nodes', n.index, 'id'], `node id "${n.id}" is already used by ${first}`));
+        continue;
+      }
+      firstAt.set(n.id, at);
+      scope.nodes.push(n);
+    }
+    for (const n of scope.nodes) {
+      if (n.type !== 'map') continue;
+      const body = n.raw.body;
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) continue;
+      if (depth + 1 > LIMITS.maxMapDepth) {
+        errors.push(issue('map_too_deep', [...prefix, 'nodes', n.index, 'body'], `maps nest at most ${LIMITS.maxMapDepth} deep`));
+        continue;
+      }
+      visit(body, [...prefix, 'nodes', n.index, 'body'], depth + 1, n.id);
+    }
+  };
+  visit(input, [], 0, undefined);
+  return scopes;
 }
 
 function looseNodes(input: unknown): LooseNode[] {
@@ -115,16 +189,11 @@ function looseEdges(input: unknown): LooseEdge[] {
   return out;
 }
 
-/** Ids, edges, conditions and graph shape; returns the graph (self-loops and unknown endpoints left out). */
-function checkGraph(nodes: LooseNode[], edges: LooseEdge[], errors: ValidationIssue[]): Graph {
+/** Edges, conditions and graph shape of one scope; returns its graph (self-loops and unknown endpoints left out). */
+function checkGraph(nodes: LooseNode[], edges: LooseEdge[], errors: ValidationIssue[], prefix: PropertyKey[]): Graph {
   const firstIndex = new Map<string, number>();
   const typeOf = new Map<string, unknown>();
   for (const n of nodes) {
-    const first = firstIndex.get(n.id);
-    if (first !== undefined) {
-      errors.push(issue('duplicate_id', ['nodes', n.index, 'id'], `node id "${n.id}" is already used by /nodes/${first}`));
-      continue;
-    }
     firstIndex.set(n.id, n.index);
     typeOf.set(n.id, n.type);
   }
@@ -133,11 +202,11 @@ function checkGraph(nodes: LooseNode[], edges: LooseEdge[], errors: ValidationIs
   const defaults = new Set<string>();
   const graphEdges: Array<{ from: string; to: string }> = [];
   for (const e of edges) {
-    const at = ['edges', e.index];
+    const at = [...prefix, 'edges', e.index];
     let known = true;
     for (const end of ['from', 'to'] as const) {
       if (!firstIndex.has(e[end])) {
-        errors.push(issue('unknown_node', [...at, end], `edge ${end} "${e[end]}" is not a node id`));
+        errors.push(issue('unknown_node', [...at, end], `edge ${end} "${e[end]}" is not a node id${prefix.length > 0 ? ' of this body' : ''}`));
         known = false;
       }
     }
@@ -145,7 +214,7 @@ function checkGraph(nodes: LooseNode[], edges: LooseEdge[], errors: ValidationIs
     const key = JSON.stringify([e.from, e.to, e.hasWhen ? e.when : null, e.hasWhen, e.isDefault]);
     if (seenEdges.has(key)) errors.push(issue('duplicate_edge', at, `edge ${e.from} -> ${e.to} appears twice`));
     seenEdges.add(key);
-    checkEdgeRoute(e, typeOf.get(e.from), defaults, errors);
+    checkEdgeRoute(e, typeOf.get(e.from), defaults, errors, prefix);
     if (known && e.from !== e.to) graphEdges.push(e);
   }
 
@@ -153,19 +222,19 @@ function checkGraph(nodes: LooseNode[], edges: LooseEdge[], errors: ValidationIs
   for (const cycle of findCycles(graph)) {
     const first = cycle[0] as string;
     const message = `cycle: ${[...cycle, first].join(' -> ')}`;
-    errors.push(issue('cycle', ['nodes', firstIndex.get(first) ?? 0], message));
+    errors.push(issue('cycle', [...prefix, 'nodes', firstIndex.get(first) ?? 0], message));
   }
   const reached = reachableFrom(graph, roots(graph));
   for (const id of graph.nodes) {
     if (!reached.has(id)) {
-      errors.push(issue('unreachable', ['nodes', firstIndex.get(id) ?? 0], `node "${id}" cannot be reached from a root node`));
+      errors.push(issue('unreachable', [...prefix, 'nodes', firstIndex.get(id) ?? 0], `node "${id}" cannot be reached from a root node`));
     }
   }
   return graph;
 }
 
-function checkEdgeRoute(e: LooseEdge, sourceType: unknown, defaults: Set<string>, errors: ValidationIssue[]): void {
-  const at = ['edges', e.index];
+function checkEdgeRoute(e: LooseEdge, sourceType: unknown, defaults: Set<string>, errors: ValidationIssue[], prefix: PropertyKey[]): void {
+  const at = [...prefix, 'edges', e.index];
   if (sourceType === 'condition') {
     if (!e.hasWhen && !e.isDefault) errors.push(issue('missing_when', at, `edge out of condition "${e.from}" needs "when" or "default": true`));
     if (e.hasWhen && e.isDefault) errors.push(issue('when_and_default', at, 'an edge carries "when" or "default", not both'));
@@ -180,18 +249,30 @@ function checkEdgeRoute(e: LooseEdge, sourceType: unknown, defaults: Set<string>
   if (e.isDefault) errors.push(issue('unexpected_default', [...at, 'default'], `"default" is only allowed on edges out of a condition`));
 }
 
-function checkGates(nodes: LooseNode[], errors: ValidationIssue[]): void {
+function checkGates(nodes: LooseNode[], errors: ValidationIssue[], prefix: PropertyKey[]): void {
   for (const n of nodes) {
     if (n.type === 'human_gate' && n.raw.timeoutSeconds === undefined) {
-      errors.push(issue('gate_timeout_required', ['nodes', n.index, 'timeoutSeconds'], `gate "${n.id}" must set its own timeoutSeconds`));
+      errors.push(issue('gate_timeout_required', [...prefix, 'nodes', n.index, 'timeoutSeconds'], `gate "${n.id}" must set its own timeoutSeconds`));
     }
   }
 }
 
-function checkBindings(nodes: LooseNode[], graph: Graph, errors: ValidationIssue[], warnings: ValidationIssue[]): void {
-  const typeOf = new Map<string, unknown>();
-  for (const n of nodes) if (!typeOf.has(n.id)) typeOf.set(n.id, n.type);
-  const ids = new Set(typeOf.keys());
+/** What a scope's bindings may see beyond its own nodes. */
+interface BindingWorld {
+  /** Every node id of the definition (bodies included). */
+  ids: ReadonlySet<string>;
+  /** The type of every node id. */
+  typeOf: ReadonlyMap<string, unknown>;
+  /** Ids upstream of the enclosing maps, in every enclosing scope (empty at the top level). */
+  outer: ReadonlySet<string>;
+}
+
+/** Variables a map body provides: the current element and its position. */
+const ITEM_VARIABLES: ReadonlySet<string> = new Set(['item', 'index']);
+
+function checkBindings(scope: LooseScope, graph: Graph, world: BindingWorld, errors: ValidationIssue[], warnings: ValidationIssue[]): void {
+  const { nodes, prefix } = scope;
+  const { ids, typeOf } = world;
   const conditions = graph.nodes.filter((id) => typeOf.get(id) === 'condition');
   const skippable = descendants(graph, conditions);
   const dominance = new Map<string, Set<string>>();
@@ -227,27 +308,38 @@ function checkBindings(nodes: LooseNode[], graph: Graph, errors: ValidationIssue
       }
       for (const ref of parsed.references) {
         if (ref === CONTEXT_VARIABLE) continue;
+        if (ITEM_VARIABLES.has(ref)) {
+          if (scope.depth === 0) errors.push(issue('item_outside_map', at, `$${ref} exists only inside a map's body`));
+          continue;
+        }
         if (!ids.has(ref)) {
           errors.push(issue('unknown_reference', at, `$${ref} is not a node id (use $context for the run input)`));
         } else if (typeOf.get(ref) === 'parallel' || typeOf.get(ref) === 'join') {
           errors.push(issue('reference_without_output', at, `$${ref} is a ${String(typeOf.get(ref))} node, which has no output`));
+        } else if (world.outer.has(ref)) {
+          continue;
         } else if (!upstream.has(ref)) {
-          errors.push(issue('reference_not_upstream', at, `$${ref} is not upstream of "${n.id}", so its output may not exist yet`));
+          const why = graph.nodes.includes(ref) ? 'its output may not exist yet' : 'it is inside another scope (a map body sees only its own nodes and what is upstream of its map)';
+          errors.push(issue('reference_not_upstream', at, `$${ref} is not upstream of "${n.id}", so ${why}`));
         } else if (skippable.has(ref) && reachableWithout(ref).has(n.id)) {
           warnings.push(issue('binding_may_be_skipped', at, `$${ref} may be skipped by a condition while "${n.id}" still runs; the binding then sees no value`));
         }
       }
     };
+    const at = [...prefix, 'nodes', n.index];
     const inputs = n.raw.inputs;
     if (inputs !== null && typeof inputs === 'object') {
       const depth = nestingDepth(inputs, LIMITS.maxInputDepth + 1);
       if (depth > LIMITS.maxInputDepth) {
-        errors.push(issue('input_too_deep', ['nodes', n.index, 'inputs'], `inputs nest deeper than ${LIMITS.maxInputDepth} levels`));
+        errors.push(issue('input_too_deep', [...at, 'inputs'], `inputs nest deeper than ${LIMITS.maxInputDepth} levels`));
       }
-      for (const b of findBindings(inputs, LIMITS.maxInputDepth + 1)) check(b.expression, ['nodes', n.index, 'inputs', ...b.segments], 'invalid_binding');
+      for (const b of findBindings(inputs, LIMITS.maxInputDepth + 1)) check(b.expression, [...at, 'inputs', ...b.segments], 'invalid_binding');
     }
     if (n.type === 'condition' && typeof n.raw.expression === 'string' && n.raw.expression.length > 0) {
-      check(n.raw.expression, ['nodes', n.index, 'expression'], 'invalid_expression');
+      check(n.raw.expression, [...at, 'expression'], 'invalid_expression');
+    }
+    if (n.type === 'map' && typeof n.raw.items === 'string' && n.raw.items.startsWith('$')) {
+      check(n.raw.items, [...at, 'items'], 'invalid_binding');
     }
   }
 }

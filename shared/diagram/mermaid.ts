@@ -1,6 +1,7 @@
 /**
  * Renders a workflow definition as a Mermaid flowchart: one subgraph per execution level (nodes that run
- * together side by side), node shapes by type, condition edges labelled with their `when` value.
+ * together side by side), node shapes by type, condition edges labelled with their `when` value, and each `map`
+ * node as a subgraph holding its body (edges into and out of the map attach to that subgraph).
  * Pure and deterministic.
  */
 import type { NodeDef, WorkflowDefinition } from '../definition/schema';
@@ -45,16 +46,37 @@ export function toMermaid(definition: WorkflowDefinition, levels: readonly (read
     if (members.length === 0) return;
     lines.push(`  subgraph level_${i}["Level ${i}"]`, '    direction LR');
     for (const id of members) {
-      lines.push(`    ${shape(byId.get(id)!)}`);
+      lines.push(...nodeLines(byId.get(id)!, '    '));
       placed.add(id);
     }
     lines.push('  end');
   });
-  for (const node of definition.nodes) if (!placed.has(node.id)) lines.push(`  ${shape(node)}`);
-  for (const edge of definition.edges) {
-    if (!byId.has(edge.from) || !byId.has(edge.to)) continue;
+  for (const node of definition.nodes) if (!placed.has(node.id)) lines.push(...nodeLines(node, '  '));
+  lines.push(...edgeLines(definition.nodes, definition.edges));
+  return `${lines.join('\n')}\n`;
+}
+
+/** A node's lines: its shape, or for a map a subgraph of its body (recursively). */
+function nodeLines(node: NodeDef, indent: string): string[] {
+  if (node.type !== 'map') return [`${indent}${shape(node)}`];
+  const title = `${label(node.id)}<br/><small>map over ${label(node.items)}</small>`;
+  const inner = indent + '  ';
+  return [
+    `${indent}subgraph ${mid(node.id)}["${title}"]`,
+    `${inner}direction TB`,
+    ...node.body.nodes.flatMap((n) => nodeLines(n, inner)),
+    ...edgeLines(node.body.nodes, node.body.edges).map((l) => inner + l.trimStart()),
+    `${indent}end`,
+  ];
+}
+
+function edgeLines(nodes: readonly NodeDef[], edges: WorkflowDefinition['edges']): string[] {
+  const ids = new Set(nodes.map((n) => n.id));
+  const lines: string[] = [];
+  for (const edge of edges) {
+    if (!ids.has(edge.from) || !ids.has(edge.to)) continue;
     const tag = edge.default ? 'default' : edge.when !== undefined ? `when ${JSON.stringify(edge.when)}` : undefined;
     lines.push(tag === undefined ? `  ${mid(edge.from)} --> ${mid(edge.to)}` : `  ${mid(edge.from)} -- "${label(tag)}" --> ${mid(edge.to)}`);
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }

@@ -13,6 +13,7 @@ export const EXECUTOR_ERROR_NAMES = {
   transient: ERROR_NAMES.transient,
   bindingFailed: ERROR_NAMES.bindingFailed,
   outputTooLarge: ERROR_NAMES.outputTooLarge,
+  mapFailed: ERROR_NAMES.mapFailed,
 } as const;
 
 /** Base of every executor error: a `BraidError` whose `name` is an ASL error name. */
@@ -58,6 +59,14 @@ export class OutputTooLargeError extends ExecutorError {
   constructor(bytes: number, limitBytes: number, options?: { cause?: unknown }) {
     super('output_too_large', `output is ${bytes} bytes, over the ${limitBytes}-byte limit`, { bytes, limitBytes }, options);
     this.name = EXECUTOR_ERROR_NAMES.outputTooLarge;
+  }
+}
+
+/** More items of a map failed than it tolerates, or its `timeoutSeconds` passed (not retried). */
+export class MapFailedError extends ExecutorError {
+  constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super('map_failed', message, details, options);
+    this.name = EXECUTOR_ERROR_NAMES.mapFailed;
   }
 }
 

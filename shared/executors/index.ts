@@ -18,6 +18,7 @@ export {
   TransientError,
   BindingFailedError,
   OutputTooLargeError,
+  MapFailedError,
   NotExecutableError,
   toErrorInfo,
 } from './errors';

@@ -129,6 +129,8 @@ export interface NodeRun {
   output?: unknown;
   error?: ErrorInfo;
   cost?: Cost;
+  /** A map node's item counts (counted atomically as items start and finish). */
+  progress?: { total: number; succeeded: number; failed: number; running: number };
 }
 
 /** Status of a human gate. */
@@ -154,7 +156,7 @@ export interface Gate {
 /** Types of events in a run's event log. */
 export const EVENT_TYPES = [
   'run.started', 'node.started', 'node.retrying', 'node.succeeded', 'node.failed', 'node.skipped',
-  'node.waiting', 'gate.approved', 'gate.rejected', 'node.cancelled',
+  'node.waiting', 'gate.approved', 'gate.rejected', 'node.cancelled', 'item.succeeded', 'item.failed',
   'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out',
   // Fills a seq whose transition turned out to be recorded already (two writers raced); clients skip it.
   'log.filler',
@@ -168,6 +170,10 @@ export interface RunEvent {
   seq: number;
   type: RunEventType;
   nodeId?: string;
+  /** On events of a map body's nodes and of map items: the item's index. */
+  item?: number;
+  /** With `item`, inside nested maps: the full item path (`"3.5"`: item 5 of the inner map in item 3 of the outer). */
+  itemPath?: string;
   at: string;
   /** Small: a large node output is fetched from the nodes route, not pushed. */
   data: Record<string, unknown>;

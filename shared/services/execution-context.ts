@@ -11,9 +11,11 @@ import { withEventMetrics } from '../observability/event-metrics';
 import type { MetricSink } from '../observability/metrics';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
+import { MapItemRepository } from '../store/map-items';
 import { NodeClaimRepository } from '../store/node-claims';
 import { NodeRunRepository } from '../store/node-runs';
 import type { Store } from '../store/store';
+import { buildScopeIndex, type ScopeIndex } from './map-scope';
 
 /** The repositories and clock the run services use, built once per function. */
 export interface RunStores {
@@ -23,6 +25,8 @@ export interface RunStores {
   claims: NodeClaimRepository;
   gates: GateRepository;
   events: EventLogRepository;
+  /** Map items and progress. */
+  items: MapItemRepository;
   /** @default () => new Date() */
   clock?: () => Date;
 }
@@ -35,7 +39,7 @@ export function createRunStores(store: Store, clock?: () => Date, metrics?: Metr
   const events = createEventLogRepository(store.table);
   return {
     store, nodeRuns: new NodeRunRepository(store.table), claims: new NodeClaimRepository(store.table), gates: new GateRepository(store.table),
-    events: metrics ? withEventMetrics(events, metrics) : events, ...(clock ? { clock } : {}),
+    events: metrics ? withEventMetrics(events, metrics) : events, items: new MapItemRepository(store.table), ...(clock ? { clock } : {}),
   };
 }
 
@@ -47,6 +51,8 @@ export interface LoadedRun {
   nodes: ReadonlyMap<string, NodeDef>;
   /** What the compiler decided for each node; the executor's only source of policy. */
   contract: WorkflowContract;
+  /** Every scope (the top level and map bodies) and where each node sits. */
+  scopes: ScopeIndex;
 }
 
 /** The run's workflow version is missing: the store is inconsistent (a programming or data error). */
@@ -57,7 +63,7 @@ export class RunDefinitionMissingError extends BraidError {
   }
 }
 
-const definitions = new Map<string, { definition: WorkflowDefinition; nodes: ReadonlyMap<string, NodeDef>; contract: WorkflowContract }>();
+const definitions = new Map<string, { definition: WorkflowDefinition; nodes: ReadonlyMap<string, NodeDef>; contract: WorkflowContract; scopes: ScopeIndex }>();
 
 /** Loads a run and its definition; `NotFoundError` when the run does not exist. */
 export async function loadRun(stores: RunStores, runId: string): Promise<LoadedRun> {
@@ -71,7 +77,7 @@ export async function loadRun(stores: RunStores, runId: string): Promise<LoadedR
     if (!version) throw new RunDefinitionMissingError(runId);
     // A version stored before contracts existed gets its contract from the same (pure) compiler code.
     const contract = version.contract ?? contractOfStoredDefinition(version.definition);
-    cached = { definition: version.definition, nodes: new Map(version.definition.nodes.map((n) => [n.id, n])), contract };
+    cached = { definition: version.definition, nodes: new Map(version.definition.nodes.map((n) => [n.id, n])), contract, scopes: buildScopeIndex(version.definition) };
     if (definitions.size > 500) definitions.clear();
     definitions.set(cacheKey, cached);
   }

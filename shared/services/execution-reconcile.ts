@@ -81,9 +81,12 @@ export function createReconciler(stores: RunStores, orchestrator?: Pick<Orchestr
       ? { name: ended.error ?? (ended.status === 'TIMED_OUT' ? STATES_ERRORS.timeout : ERROR_NAMES.runFailed), message: ended.cause ?? `the execution ${ended.status.toLowerCase()}` }
       : undefined;
     const alreadyFinal = isRunTerminal(loaded.run.status);
+    // A cancelled run's execution may still end FAILED (tasks still in flight, such as a map's items, find the run
+    // final and fail): what was outstanding was cancelled, not failed.
+    const cancelled = loaded.run.status === 'cancelled';
     const nodeRuns = await closeOutstanding(stores, loaded, {
       pending: alreadyFinal && loaded.run.status === 'succeeded' ? 'skipped' : 'cancelled',
-      active: error ? 'failed' : 'cancelled',
+      active: error && !cancelled ? 'failed' : 'cancelled',
       ...(error ? { error } : {}),
       gate: ended.status === 'TIMED_OUT' ? 'timed_out' : 'cancelled',
     });

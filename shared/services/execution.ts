@@ -10,13 +10,17 @@ import { isVirtualContract, type NodeContract } from '../contract/node-contract'
 import { willRetry } from '../contract/retriers';
 import type { NodeDef } from '../definition/schema';
 import { BraidError } from '../errors';
-import { executeNode, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
+import { executeNode, MapFailedError, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
 import type { ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
 import { admitAttempt, releaseClaim, SupersededAttemptError } from './execution-claim';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
-import { bindingOutputs, deadNodes, virtualOutput } from './execution-graph';
+import { deadNodes, virtualAncestors, virtualOutput } from './scope-graph';
+import { frameOf, frameOutputs, keyOf, recordAt, type Frame } from './execution-frame';
+import { itemIndex, parentPath } from './map-scope';
+import { partitionRunId } from '../store/map-items';
+import { createMapExecution } from './map-execution';
 import { NODE_ENTERED_FROM } from './run-status';
 import { isRunTerminal } from './run-status';
 
@@ -56,26 +60,42 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   }
 
   /** Records `parallel`/`join` ancestors of a node about to start as succeeded, with their derived outputs. */
-  async function settleVirtualAncestors(loaded: LoadedRun, nodeId: string, runs: Map<string, NodeRun>): Promise<void> {
-    for (const id of contractOf(loaded, nodeId).settles) {
+  async function settleVirtualAncestors(f: Frame, nodeId: string, runs: Map<string, NodeRun>): Promise<void> {
+    for (const id of virtualAncestors(f.graph, nodeId)) {
       if ((runs.get(id)?.status ?? 'pending') !== 'pending') continue;
       const at = nowIso(stores);
-      const output = virtualOutput(loaded.contract, runs, id);
-      const updated = await stores.nodeRuns.transition(loaded.run.runId, id, 'succeeded', { startedAt: at, endedAt: at, output }, ['pending']);
+      const output = virtualOutput(f.graph, runs, id);
+      const updated = await stores.nodeRuns.transition(f.rk, id, 'succeeded', { startedAt: at, endedAt: at, output }, ['pending']);
       if (updated) runs.set(id, { ...updated, attempts: [] });
-      if (await landed(loaded.run.runId, id, updated, 'succeeded')) await record(stores, loaded.run.runId, `node.succeeded:${id}`, { type: 'node.succeeded', nodeId: id, at, data: {} });
+      if (await landed(f.rk, id, updated, 'succeeded')) await recordAt(stores, f, `node.succeeded:${keyOf(f, id)}`, { type: 'node.succeeded', nodeId: id, at, data: {} });
     }
   }
 
   /** Marks nodes that the recorded decisions made unreachable as skipped. */
-  async function skipUnreachable(loaded: LoadedRun, runs: Map<string, NodeRun>): Promise<void> {
-    for (const id of deadNodes(loaded.contract, runs)) {
+  async function skipUnreachable(f: Frame, runs: Map<string, NodeRun>): Promise<void> {
+    for (const id of deadNodes(f.graph, runs)) {
       if ((runs.get(id)?.status ?? 'pending') !== 'pending') continue;
       const at = nowIso(stores);
-      const updated = await stores.nodeRuns.transition(loaded.run.runId, id, 'skipped', { endedAt: at }, NODE_ENTERED_FROM.skipped);
+      const updated = await stores.nodeRuns.transition(f.rk, id, 'skipped', { endedAt: at }, NODE_ENTERED_FROM.skipped);
       if (updated) runs.set(id, { ...updated, attempts: [] });
-      if (await landed(loaded.run.runId, id, updated, 'skipped')) await record(stores, loaded.run.runId, `node.skipped:${id}`, { type: 'node.skipped', nodeId: id, at, data: {} });
+      if (await landed(f.rk, id, updated, 'skipped')) await recordAt(stores, f, `node.skipped:${keyOf(f, id)}`, { type: 'node.skipped', nodeId: id, at, data: {} });
     }
+  }
+
+  /** A body root starting is its item starting: count it once (the first root to start wins). */
+  async function startItem(loaded: LoadedRun, f: Frame, nodeId: string, at: string): Promise<void> {
+    if (f.item === undefined || (f.graph.inEdges.get(nodeId)?.length ?? 0) > 0) return;
+    const mapId = loaded.scopes.nodes.get(nodeId)?.mapId as string;
+    const parentRk = partitionRunId(f.runId, parentPath(f.item));
+    const map = loaded.scopes.nodes.get(mapId)?.node;
+    // A map's own timeout: no item starts after it (running items finish within their nodes' timeouts).
+    if (map?.type === 'map' && map.timeoutSeconds !== undefined) {
+      const startedAt = (await stores.nodeRuns.get(parentRk, mapId))?.startedAt;
+      if (startedAt !== undefined && Date.parse(at) > Date.parse(startedAt) + map.timeoutSeconds * 1000) {
+        throw new MapFailedError(`map ${mapId} passed its timeoutSeconds (${map.timeoutSeconds} s) before item ${f.item} started`);
+      }
+    }
+    await stores.items.start(parentRk, mapId, itemIndex(f.item), at);
   }
 
   /**
@@ -100,80 +120,79 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     return (await stores.nodeRuns.get(runId, nodeId))?.status === status;
   }
 
-  function nodeOf(loaded: LoadedRun, nodeId: string): NodeDef {
-    const node = loaded.nodes.get(nodeId);
-    if (!node) throw new BraidError('unknown_node', `run ${loaded.run.runId} has no node ${nodeId}`);
-    return node;
-  }
-
-  /** The node's compiled contract: its retriers and timeout come from here, never from the definition. */
+    /** The node's compiled contract: its retriers and timeout come from here, never from the definition. */
   function contractOf(loaded: LoadedRun, nodeId: string): NodeContract {
     const node = loaded.contract.nodes[nodeId];
     if (!node || isVirtualContract(node)) throw new BraidError('unknown_node', `run ${loaded.run.runId} has no executable node ${nodeId}`);
     return node;
   }
 
+  const maps = createMapExecution(stores, { load, errorInfo: stateErrorInfo });
+
   /** Runs one admitted attempt: records it, calls the node, records the outcome and the node's transition. */
-  async function runAttempt(loaded: LoadedRun, node: NodeDef, policy: NodeContract, attempt: number): Promise<TaskResult> {
+  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number): Promise<TaskResult> {
     const runId = loaded.run.runId;
+    const rk = f.rk;
     const nodeId = node.id;
+    const nk = keyOf(f, nodeId);
     const startedAt = nowIso(stores);
-    const started = await stores.nodeRuns.startAttempt(runId, nodeId, attempt, startedAt);
+    const started = await stores.nodeRuns.startAttempt(rk, nodeId, attempt, startedAt);
     const raced = !started.created && replay(started.record);
     if (raced) return raced;
     const [runs] = await Promise.all([
-      stores.nodeRuns.list(runId),
+      stores.nodeRuns.list(rk),
       // The previous attempt may have ended without reporting: close it with the error the state machine saw.
-      attempt > 0 ? closeUnreported(runId, nodeId, attempt - 1, policy, startedAt) : undefined,
+      attempt > 0 ? closeUnreported(rk, nodeId, attempt - 1, policy, startedAt) : undefined,
+      startItem(loaded, f, nodeId, startedAt),
     ]);
-    await settleVirtualAncestors(loaded, nodeId, runs);
-    const running = await stores.nodeRuns.transition(runId, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
-    if (!(await landed(runId, nodeId, running, 'running'))) {
+    await settleVirtualAncestors(f, nodeId, runs);
+    const running = await stores.nodeRuns.transition(rk, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
+    if (!(await landed(rk, nodeId, running, 'running'))) {
       // An earlier attempt succeeded but a fault stopped it from reporting: finish its bookkeeping and report
       // the recorded route instead of running the node again. Any other closed node (the run was cancelled
       // meanwhile) does not run.
-      const done = await stores.nodeRuns.get(runId, nodeId);
+      const done = await stores.nodeRuns.get(rk, nodeId);
       if (done?.status === 'failed' && done.error) {
         // An earlier attempt recorded the node's failure, yet the state machine retried once more (its retry
         // counts and ours can differ): report the same failure, so its Retry/Catch decide as they would have.
-        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: done.error });
+        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: done.error });
         throw new RecordedFailureError(done.error);
       }
       if (done?.status !== 'succeeded') {
         // The node was closed (the run was cancelled or finished meanwhile): this attempt ends here, recorded.
-        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: { name: ERROR_NAMES.runFinished, message: `run ${runId} has already finished` } });
+        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: { name: ERROR_NAMES.runFinished, message: `run ${runId} has already finished` } });
         throw new RunFinishedError(runId);
       }
       const route = (done as NodeRun & { route?: string }).route ?? 'ok';
       const endedAt = done.endedAt ?? startedAt;
-      await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data: node.type === 'condition' ? { attempt, route } : { attempt } });
+      await recordAt(stores, f, `node.succeeded:${nk}`, { type: 'node.succeeded', nodeId, at: endedAt, data: node.type === 'condition' ? { attempt, route } : { attempt } });
       if (node.type === 'condition') {
         runs.set(nodeId, done);
-        await skipUnreachable(loaded, runs);
+        await skipUnreachable(f, runs);
       }
-      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route });
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route });
       return { route };
     }
-    await record(stores, runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
+    await recordAt(stores, f, `node.started:${nk}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
 
     const deadline = Date.now() + policy.timeoutSeconds * 1000;
-    const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.contract, runs) };
     try {
+      const scope = { context: loaded.run.input, outputs: await frameOutputs(stores, loaded, nodeId, f, runs) };
       const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope, { deadline });
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [], ownerId: loaded.run.ownerId, workflowId: loaded.run.workflowId }, executorDeps);
       const route = result.route ?? 'ok';
       const endedAt = nowIso(stores);
-      const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
+      const updated = await stores.nodeRuns.transition(rk, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
       const data: Record<string, unknown> = { attempt };
       if (result.cost) data.cost = result.cost;
       if (node.type === 'condition') data.route = route;
-      if (await landed(runId, nodeId, updated, 'succeeded')) await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
+      if (await landed(rk, nodeId, updated, 'succeeded')) await recordAt(stores, f, `node.succeeded:${nk}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
       if (node.type === 'condition' && updated) {
         runs.set(nodeId, { ...updated, attempts: [] });
-        await skipUnreachable(loaded, runs);
+        await skipUnreachable(f, runs);
       }
-      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route });
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route });
       return { route };
     } catch (error) {
       if (error instanceof RunFinishedError) {
@@ -183,18 +202,18 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const info = error instanceof BraidError && error.name === ERROR_NAMES.transient ? { name: error.name, message: error.message } : toErrorInfo(error);
       const endedAt = nowIso(stores);
       // Superseded: a later attempt arrived while this one ran, so the state machine has already retried it.
-      const supersededAt = (await stores.claims.get(runId, nodeId))?.supersededAt;
-      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt, error: info, ...(supersededAt ? { supersededAt } : {}) });
+      const supersededAt = (await stores.claims.get(rk, nodeId))?.supersededAt;
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt, error: info, ...(supersededAt ? { supersededAt } : {}) });
       const earlier = priorErrors(runs.get(nodeId)?.attempts ?? [], attempt, policy.timeoutSeconds, Date.parse(startedAt));
       if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
-        const retrying = await stores.nodeRuns.transition(runId, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
-        if (await landed(runId, nodeId, retrying, 'retrying')) await record(stores, runId, `node.retrying:${nodeId}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
+        const retrying = await stores.nodeRuns.transition(rk, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
+        if (await landed(rk, nodeId, retrying, 'retrying')) await recordAt(stores, f, `node.retrying:${nk}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
       } else {
-        const updated = await stores.nodeRuns.transition(runId, nodeId, 'failed', { endedAt, error: info }, NODE_ENTERED_FROM.failed);
-        if (await landed(runId, nodeId, updated, 'failed')) await record(stores, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
+        const updated = await stores.nodeRuns.transition(rk, nodeId, 'failed', { endedAt, error: info }, NODE_ENTERED_FROM.failed);
+        if (await landed(rk, nodeId, updated, 'failed')) await recordAt(stores, f, `node.failed:${nk}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
         if (updated && node.type === 'condition') {
           runs.set(nodeId, { ...updated, attempts: [] });
-          await skipUnreachable(loaded, runs);
+          await skipUnreachable(f, runs);
         }
       }
       throw new RecordedFailureError(info);
@@ -202,11 +221,19 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   }
 
   return {
+    /** `map-items`: evaluates a map's items, stores them, returns their paths. */
+    mapItems: maps.items,
+    /** `map-item`: closes one item of a map. */
+    mapItem: maps.item,
+    /** `map-collect`: the map node's output from its items. */
+    mapCollect: maps.collect,
+
     /** Runs attempt `attempt` of `nodeId` and returns its route; throws an error named per the ASL contract. */
-    async execute(runId: string, nodeId: string, attempt: number): Promise<TaskResult> {
+    async execute(runId: string, nodeId: string, attempt: number, item?: string): Promise<TaskResult> {
+      const rk = partitionRunId(runId, item);
       // Read both at once; a finished attempt's recorded result wins over the run's state.
       const [previous, loading] = await Promise.all([
-        stores.nodeRuns.getAttempt(runId, nodeId, attempt),
+        stores.nodeRuns.getAttempt(rk, nodeId, attempt),
         load(runId).then((value) => ({ value }), (error: unknown) => ({ error })),
       ]);
       // A late delivery of an attempt that a later attempt closed (its own delivery was still evaluating, say) is
@@ -217,42 +244,46 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       if (recorded) return recorded;
       if ('error' in loading) throw loading.error;
       const loaded = loading.value;
-      const node = nodeOf(loaded, nodeId);
+      const { frame: f, node } = frameOf(loaded, nodeId, item);
       const policy = contractOf(loaded, nodeId);
       // No side effect before the node's claim: twins and overlapping attempts wait here (execution-claim.ts).
-      const admission = await admitAttempt(stores, runId, nodeId, attempt, policy);
+      const admission = await admitAttempt(stores, rk, nodeId, attempt, policy);
       if (admission.kind === 'replay') return replay(admission.record) ?? { route: 'ok' };
       try {
-        return await runAttempt(loaded, node, policy, attempt);
+        return await runAttempt(loaded, f, node, policy, attempt);
       } finally {
-        await releaseClaim(stores, runId, nodeId, admission.owner);
+        await releaseClaim(stores, rk, nodeId, admission.owner);
       }
     },
 
     /** Opens the gate of `nodeId`, keeping its task token server-side; the node and the run wait. */
-    async gate(runId: string, nodeId: string, attempt: number, taskToken: string): Promise<TaskResult> {
+    async gate(runId: string, nodeId: string, attempt: number, taskToken: string, item?: string): Promise<TaskResult> {
       const loaded = await load(runId);
-      const node = nodeOf(loaded, nodeId);
+      const { frame: f, node } = frameOf(loaded, nodeId, item);
+      const rk = f.rk;
       if (node.type !== 'human_gate') throw new BraidError('not_a_gate', `node ${nodeId} is not a human gate`);
       const openedAt = nowIso(stores);
-      await stores.nodeRuns.startAttempt(runId, nodeId, attempt, openedAt);
-      const runs = await stores.nodeRuns.list(runId);
-      await settleVirtualAncestors(loaded, nodeId, runs);
-      const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.contract, runs) };
+      await stores.nodeRuns.startAttempt(rk, nodeId, attempt, openedAt);
+      const [runs] = await Promise.all([stores.nodeRuns.list(rk), startItem(loaded, f, nodeId, openedAt)]);
+      await settleVirtualAncestors(f, nodeId, runs);
+      const scope = { context: loaded.run.input, outputs: await frameOutputs(stores, loaded, nodeId, f, runs) };
       const inputs = await resolveInputs(node.inputs, scope);
       const timeoutAt = new Date(Date.parse(openedAt) + contractOf(loaded, nodeId).timeoutSeconds * 1000).toISOString();
       const { gate } = await stores.gates.open({
-        runId, nodeId, status: 'waiting', prompt: node.prompt, approvers: node.approvers ?? [], openedAt, timeoutAt, taskToken,
+        runId: rk, nodeId, status: 'waiting', prompt: node.prompt, approvers: node.approvers ?? [], openedAt, timeoutAt, taskToken,
         ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
       }, attempt);
-      const waiting = await stores.nodeRuns.transition(runId, nodeId, 'waiting', { startedAt: openedAt }, NODE_ENTERED_FROM.waiting);
-      if (!(await landed(runId, nodeId, waiting, 'waiting'))) return { route: 'waiting' };
-      try {
-        await stores.store.runs.update(runId, { status: 'waiting' }, ['running']);
-      } catch (error) {
-        if (!(error instanceof BraidError && error.code === 'conflict')) throw error;
+      const waiting = await stores.nodeRuns.transition(rk, nodeId, 'waiting', { startedAt: openedAt }, NODE_ENTERED_FROM.waiting);
+      if (!(await landed(rk, nodeId, waiting, 'waiting'))) return { route: 'waiting' };
+      // A gate inside a map item leaves the run running: the map's other items go on.
+      if (item === undefined) {
+        try {
+          await stores.store.runs.update(runId, { status: 'waiting' }, ['running']);
+        } catch (error) {
+          if (!(error instanceof BraidError && error.code === 'conflict')) throw error;
+        }
       }
-      await record(stores, runId, `node.waiting:${nodeId}`, {
+      await recordAt(stores, f, `node.waiting:${keyOf(f, nodeId)}`, {
         type: 'node.waiting', nodeId, at: openedAt, data: { prompt: gate.prompt, approvers: gate.approvers, timeoutAt: gate.timeoutAt },
       });
       return { route: 'waiting' };

@@ -7,7 +7,10 @@ import * as z from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Gate, NodeStatus, Run } from '../model/types';
 import { TaskClosedError, type Orchestrator } from '../ports/orchestrator';
-import { nowIso, record, type RunStores } from './execution-context';
+import { nowIso, type RunStores } from './execution-context';
+import { keyOf, recordAt } from './execution-keys';
+import { ITEM_PATH_PATTERN } from './map-scope';
+import { partitionRunId } from '../store/map-items';
 import { roleAtLeast, type Caller, type PermissionService } from './permissions';
 import { NODE_ENTERED_FROM, RUN_ENTERED_FROM, isRunTerminal } from './run-status';
 import { gateView, type GateView } from './run-views';
@@ -47,16 +50,22 @@ export function createGateService(deps: GateServiceDeps) {
 
   return {
     /** Approves or rejects the gate of `nodeId` in `runId`; returns the decided gate (never its token). */
-    async decide(caller: Caller, runId: string, nodeId: string, decision: string, body: unknown): Promise<GateView> {
+    async decide(caller: Caller, runId: string, nodeId: string, decision: string, body: unknown, item?: string): Promise<GateView> {
       if (!(GATE_DECISIONS as readonly string[]).includes(decision)) {
         throw new ValidationError([{ code: 'invalid_enum_value', path: '/path/decision', message: 'must be approve or reject' }]);
       }
+      if (item !== undefined && !ITEM_PATH_PATTERN.test(item)) {
+        throw new ValidationError([{ code: 'invalid_value', path: '/query/item', message: 'must be an item path such as 3 or 3.5' }]);
+      }
+      // A gate inside a map item lives in the item's partition (ARCHITECTURE.md, "Map").
+      const rk = partitionRunId(runId, item);
       const parsed = GateDecisionRequestSchema.safeParse(body ?? {});
       if (!parsed.success) throw new ValidationError(zodIssues(parsed.error));
       const { comment, data } = parsed.data;
       const run = await deps.store.runs.get(runId);
       if (!run) throw new NotFoundError('run', runId);
-      const gate = await deps.gates.get(runId, nodeId);
+      const stored = await deps.gates.get(rk, nodeId);
+      const gate = stored && { ...stored, runId };
       await authorize(caller, run, nodeId, gate);
       if (gate?.status === 'waiting' && isRunTerminal(run.status)) {
         throw new ConflictError('run_finished', `run ${runId} has already ${run.status}`);
@@ -65,7 +74,7 @@ export function createGateService(deps: GateServiceDeps) {
       const approved = decision === 'approve';
       let decided: Gate;
       try {
-        decided = await deps.gates.decide(runId, nodeId, {
+        decided = await deps.gates.decide(rk, nodeId, {
           status: approved ? 'approved' : 'rejected', decidedBy: caller.userId, decidedAt,
           ...(comment !== undefined ? { comment } : {}), ...(data !== undefined ? { data } : {}),
         });
@@ -73,13 +82,13 @@ export function createGateService(deps: GateServiceDeps) {
         // The gate was decided before. If that decision's follow-up was cut short (a fault after the gate write,
         // before the task result reached the orchestrator), finish it now; this caller still gets the 409.
         if (error instanceof ConflictError && error.reason === 'already_decided') {
-          const stored = await deps.gates.get(runId, nodeId);
-          if (stored && !(await deps.gates.isDelivered(runId, nodeId))) await followUp(stored);
+          const again = await deps.gates.get(rk, nodeId);
+          if (again && !(await deps.gates.isDelivered(rk, nodeId))) await followUp(again, runId, item);
         }
         throw error;
       }
-      await followUp(decided);
-      return gateView(decided);
+      await followUp(decided, runId, item);
+      return gateView({ ...decided, runId });
     },
   };
 
@@ -87,8 +96,11 @@ export function createGateService(deps: GateServiceDeps) {
    * Everything a decision implies after the gate write, each step idempotent: the node's outcome and events,
    * the gate's attempt, the run back to `running`, and the task result to the orchestrator (once).
    */
-  async function followUp(gate: Gate): Promise<void> {
-    const { runId, nodeId, comment, data } = gate;
+  async function followUp(gate: Gate, runId: string, item: string | undefined): Promise<void> {
+    const { nodeId, comment, data } = gate;
+    const rk = partitionRunId(runId, item);
+    const at = { runId, item };
+    const nk = keyOf(at, nodeId);
     if (gate.status !== 'approved' && gate.status !== 'rejected') return;
     const by = gate.decidedBy ?? 'unknown';
     const decidedAt = gate.decidedAt ?? nowIso(deps);
@@ -97,26 +109,26 @@ export function createGateService(deps: GateServiceDeps) {
     const eventData: Record<string, unknown> = { by, openedAt: gate.openedAt, ...(comment !== undefined ? { comment } : {}) };
     if (approved) {
       const output = { approved: true, by, comment: comment ?? null, data: data ?? null };
-      const moved = await deps.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt: decidedAt, output }, NODE_ENTERED_FROM.succeeded);
-      await record(deps, runId, `gate.approved:${nodeId}`, { type: 'gate.approved', nodeId, at: decidedAt, data: eventData });
+      const moved = await deps.nodeRuns.transition(rk, nodeId, 'succeeded', { endedAt: decidedAt, output }, NODE_ENTERED_FROM.succeeded);
+      await recordAt(deps, at, `gate.approved:${nk}`, { type: 'gate.approved', nodeId, at: decidedAt, data: eventData });
       // A concurrent cancel or timeout may have closed the node first: then its event, not ours, ends the node.
-      if (await landed(runId, nodeId, moved, 'succeeded')) await record(deps, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: decidedAt, data: {} });
+      if (await landed(rk, nodeId, moved, 'succeeded')) await recordAt(deps, at, `node.succeeded:${nk}`, { type: 'node.succeeded', nodeId, at: decidedAt, data: {} });
     } else {
       const error = { name: GATE_REJECTED_ERROR, message: comment ? `rejected by ${by}: ${comment}` : `rejected by ${by}` };
-      const moved = await deps.nodeRuns.transition(runId, nodeId, 'failed', { endedAt: decidedAt, error }, NODE_ENTERED_FROM.failed);
-      await record(deps, runId, `gate.rejected:${nodeId}`, { type: 'gate.rejected', nodeId, at: decidedAt, data: eventData });
-      if (await landed(runId, nodeId, moved, 'failed')) await record(deps, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: decidedAt, data: { error } });
+      const moved = await deps.nodeRuns.transition(rk, nodeId, 'failed', { endedAt: decidedAt, error }, NODE_ENTERED_FROM.failed);
+      await recordAt(deps, at, `gate.rejected:${nk}`, { type: 'gate.rejected', nodeId, at: decidedAt, data: eventData });
+      if (await landed(rk, nodeId, moved, 'failed')) await recordAt(deps, at, `node.failed:${nk}`, { type: 'node.failed', nodeId, at: decidedAt, data: { error } });
     }
-    const attempts = (await deps.nodeRuns.list(runId)).get(nodeId)?.attempts ?? [];
+    const attempts = (await deps.nodeRuns.list(rk)).get(nodeId)?.attempts ?? [];
     for (const a of attempts.filter((x) => x.status === 'running')) {
-      await deps.nodeRuns.finishAttempt(runId, nodeId, a.attempt, approved
+      await deps.nodeRuns.finishAttempt(rk, nodeId, a.attempt, approved
         ? { status: 'succeeded', endedAt: decidedAt, route: 'ok' }
         : { status: 'failed', endedAt: decidedAt, error: { name: GATE_REJECTED_ERROR, message: 'rejected' } });
     }
-    await resumeRun(runId);
+    if (item === undefined) await resumeRun(runId);
     let sent: string | undefined;
     for (let tries = 0; tries < 3; tries += 1) {
-      const taskToken = await deps.gates.getToken(runId, nodeId);
+      const taskToken = await deps.gates.getToken(rk, nodeId);
       if (!taskToken || taskToken === sent) break;
       sent = taskToken;
       try {
@@ -130,7 +142,7 @@ export function createGateService(deps: GateServiceDeps) {
         if (!(error instanceof TaskClosedError)) throw error;
       }
     }
-    await deps.gates.markDelivered(runId, nodeId, nowIso(deps));
+    await deps.gates.markDelivered(rk, nodeId, nowIso(deps));
   }
 
   /** True when the node is in `status`: this call moved it there, or an earlier writer did. */

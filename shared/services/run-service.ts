@@ -18,6 +18,7 @@ import { isRunTerminal } from './run-status';
 import { gateView, NODE_PAGE_LIMITS, nodeRunView, pageOfNodes, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
 import { InvalidCursorError } from '../store/errors';
 import { zodIssues } from './zod-issues';
+import { listMapItems, type MapItemView } from './map-items-view';
 import type { RunEvent } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
 
@@ -207,6 +208,11 @@ export function createRunService(deps: RunServiceDeps) {
       const node = await deps.nodeRuns.get(runId, nodeId);
       if (!node || node.output === undefined) throw new NotFoundError('output of node', `${nodeId} in run ${runId}`);
       return { runId, nodeId, output: node.output };
+    },
+
+    /** `GET /api/v1/workflows/runs/{runId}/nodes/{nodeId}/items?limit=&cursor=&item=`: a map's items, a page at a time. */
+    async items(caller: Caller, runId: string, nodeId: string, query: Record<string, string | undefined>): Promise<Page<MapItemView>> {
+      return listMapItems(deps, await authorizedRun(caller, runId, 'view'), nodeId, query, caller.userId);
     },
 
     /** `GET /api/v1/workflows/runs/{runId}/events?after=N&limit=M`: the ordered event log after `after`. */

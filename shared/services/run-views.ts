@@ -101,6 +101,7 @@ export function nodeRunView(nodeId: string, type: string, node: NodeRun | undefi
   if (node?.output !== undefined) view.output = node.output;
   if (node?.error !== undefined) view.error = node.error;
   if (node?.cost !== undefined) view.cost = node.cost;
+  if (node?.progress !== undefined) view.progress = node.progress;
   if (gate) view.gate = gateView(gate);
   return view;
 }

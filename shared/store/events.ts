@@ -294,6 +294,7 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
       await settleAll(runId, head);
       return head.lastSeq;
     },
+
   };
 }
 
@@ -310,6 +311,8 @@ async function guard<T>(call: Promise<T>): Promise<T> {
 function toRunEvent(runId: string, seq: number, event: NewRunEvent): RunEvent {
   const out: RunEvent = { runId, seq, type: event.type, at: event.at, data: event.data ?? {} };
   if (event.nodeId !== undefined) out.nodeId = event.nodeId;
+  if (event.item !== undefined) out.item = event.item;
+  if (event.itemPath !== undefined) out.itemPath = event.itemPath;
   return out;
 }
 
@@ -323,5 +326,7 @@ export function fromItem(item: Record<string, unknown>): RunEvent {
     data: (item.data ?? {}) as Record<string, unknown>,
   };
   if (typeof item.nodeId === 'string') out.nodeId = item.nodeId;
+  if (typeof item.item === 'number') out.item = item.item;
+  if (typeof item.itemPath === 'string') out.itemPath = item.itemPath;
   return out;
 }

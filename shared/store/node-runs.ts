@@ -30,6 +30,8 @@ export interface NodeFields {
   cost?: Cost;
   /** The route a succeeded node's task returned, kept so a retried task can report it again. */
   route?: string;
+  /** A map node's item counters, set when its items are stored. */
+  progress?: { total: number; succeeded: number; failed: number; running: number };
 }
 
 const ATTEMPT_PREFIX = sortPrefixes.attempt;

@@ -66,6 +66,11 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   listNodeRuns: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: readOthersRun },
   getNodeOutput: { prepare: (ctx) => prepareNodeOutput(ctx.stack, ctx.params.id!), expect: readOthersRun },
   listRunEvents: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: readOthersRun },
+  // No map in this run (and no node id): every caller who may read the run gets the 404 of the map lookup.
+  listMapItems: {
+    prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!),
+    expect: { owner: 404, stranger: 404, anonymous: 401, viewer: 404, runner: 404, approver: 404, editor: 404, expired: 404, publicStranger: 404 },
+  },
   // The run is the owner's: runners cancel only their own runs; editors and the owner cancel anyone's.
   cancelRun: {
     prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!),

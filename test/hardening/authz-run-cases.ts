@@ -39,6 +39,9 @@ export const RUN_ROUTE_CASES: Partial<Record<RouteSpec['name'], RunRouteCase>> =
   listNodeRuns: { expect: read },
   getNodeOutput: { nodeId: 'seeded', seedNodeOutput: true, expect: read },
   listRunEvents: { expect: read },
+  // The matrix's run has no map: whoever may read the run gets past authorization to "ask is not a map" (404);
+  // test/map/map-gates.test.ts checks the 200 and the stranger's 404 on a real map.
+  listMapItems: { expect: { ...read, owner: 404, viewer: 404, runner: 404, approver: 404, editor: 404, nonApprover: 404 } },
   cancelRun: {
     ownRun: true,
     // The owner started the run: only the owner, an editor, or the user who started it may cancel it.

@@ -129,6 +129,18 @@ describe('IAM', () => {
     expect(byAction['states:DescribeExecution']).toContain(':execution:Braid_*');
   });
 
+  it('lets the state machines start, describe and stop only their own <prefix>_* executions (Distributed Map)', () => {
+    // Prepare
+    const machine = statementsOfRole(stateMachineRoleId()).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
+    // Act
+    const byAction = Object.fromEntries(machine.flatMap((st) => actionsOf(st).map((a) => [a, JSON.stringify(st.Resource)])));
+    // Assess
+    expect(Object.keys(byAction).sort()).toEqual(['states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(byAction['states:StartExecution']).toContain(':stateMachine:Braid_*');
+    expect(byAction['states:StopExecution']).toContain(':execution:Braid_*');
+    expect(byAction['states:DescribeExecution']).toContain(':execution:Braid_*');
+  });
+
   it('gives SendTaskSuccess/Failure to the gate function alone', () => {
     // Prepare
     const gateRole = roleOf('gate');
