@@ -56,7 +56,7 @@ export interface LocalStack {
   orchestrator: Orchestrator;
   signingKey: LocalSigningKey;
   /** Signs a token the stack accepts for `userId`. */
-  token(userId: string, options?: { expiresIn?: string }): Promise<string>;
+  token(userId: string, options?: { expiresIn?: string; groups?: string[] }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -99,7 +99,10 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       table,
       orchestrator: runs.orchestrator,
       signingKey,
-      token: (userId, tokenOptions) => signLocalToken(signingKey, userId, tokenOptions),
+      token: (userId, tokenOptions) => signLocalToken(signingKey, userId, {
+        ...(tokenOptions?.expiresIn ? { expiresIn: tokenOptions.expiresIn } : {}),
+        ...(tokenOptions?.groups ? { claims: { [process.env.BRAID_GROUPS_CLAIM || 'cognito:groups']: tokenOptions.groups } } : {}),
+      }),
       close: closeAll,
     };
   } catch (error) {

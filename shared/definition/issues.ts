@@ -18,7 +18,7 @@ export const ISSUE_CODES = [
   // bindings
   'invalid_binding', 'invalid_expression', 'unknown_reference', 'reference_not_upstream', 'reference_without_output',
   // gates
-  'gate_timeout_required',
+  'gate_timeout_required', 'quorum_unreachable', 'invalid_data_schema', 'escalation_after_timeout',
   // warnings
   'binding_may_be_skipped',
 ] as const;

@@ -9,6 +9,7 @@ import { LIMITS, WorkflowDefinitionSchema, type WorkflowDefinition } from './sch
 import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';
 import { fromZodIssues, issue, type IssueCode } from './issues';
+import { gatePolicyIssues } from './gate-policy-rules';
 
 /** The outcome of validating a definition. */
 export interface ValidationResult {
@@ -175,9 +176,11 @@ function checkEdgeRoute(e: LooseEdge, sourceType: unknown, defaults: Set<string>
 
 function checkGates(nodes: LooseNode[], errors: ValidationIssue[]): void {
   for (const n of nodes) {
-    if (n.type === 'human_gate' && n.raw.timeoutSeconds === undefined) {
+    if (n.type !== 'human_gate') continue;
+    if (n.raw.timeoutSeconds === undefined) {
       errors.push(issue('gate_timeout_required', ['nodes', n.index, 'timeoutSeconds'], `gate "${n.id}" must set its own timeoutSeconds`));
     }
+    errors.push(...gatePolicyIssues(n.raw, ['nodes', n.index]));
   }
 }
 

@@ -87,6 +87,18 @@ export interface Cost {
   outputTokens?: number;
 }
 
+/** A spending cap (see the workflow's `budget`). */
+export interface BudgetLimit {
+  usd?: number;
+  tokens?: number;
+}
+
+/** What a run has spent so far: every attempt's reported cost, failed attempts included. */
+export interface Spent {
+  usd: number;
+  tokens: number;
+}
+
 /** A run of one workflow version. */
 export interface Run {
   runId: string;
@@ -103,6 +115,10 @@ export interface Run {
   endedAt?: string;
   cost: Cost;
   idempotencyKey?: string;
+  /** The run's budget (the workflow's, or the one asked for at start, raised by an approved budget gate). */
+  budget?: BudgetLimit;
+  /** Spend counted atomically per attempt. */
+  spent?: Spent;
 }
 
 /** One attempt of a node. */
@@ -130,6 +146,17 @@ export interface NodeRun {
 /** Status of a human gate. */
 export type GateStatus = 'waiting' | 'approved' | 'rejected' | 'cancelled' | 'timed_out';
 
+/** One person's vote on a gate: immutable once written, and none is written after the decision. */
+export interface GateVote {
+  by: string;
+  decision: 'approve' | 'reject';
+  at: string;
+  comment?: string;
+  data?: unknown;
+  /** The rule that made the voter eligible: `user:<id>`, `group:<name>`, `role:<role>`, each prefixed `escalation:` when it came from the escalation list. */
+  as: string;
+}
+
 /** A human gate opened in a run. The task token is server-only and never leaves the store. */
 export interface Gate {
   runId: string;
@@ -143,6 +170,28 @@ export interface Gate {
   decidedAt?: string;
   comment?: string;
   data?: unknown;
+  /** The workflow of the run (for the inbox and notifications). */
+  workflowId?: string;
+  /** Who started the run. */
+  requester?: string;
+  /** Distinct approvals needed. @default 1 */
+  quorum?: number;
+  /** Distinct rejections needed. @default 1 */
+  rejectQuorum?: number;
+  /** The requester may not approve. */
+  forbidRequester?: boolean;
+  /** Weakest role that may vote when no approvers are listed. @default "approver" (the budget gate: "editor") */
+  minRole?: 'approver' | 'editor';
+  /** Escalation approvers and when they become eligible. */
+  escalation?: { afterSeconds: number; approvers: string[] };
+  /** When the escalation happened. */
+  escalatedAt?: string;
+  /** Votes by voter id. */
+  votes?: Record<string, GateVote>;
+  approvals?: number;
+  rejections?: number;
+  /** Sequence number of the reminder currently scheduled. */
+  reminderSeq?: number;
   /** Server-only. */
   taskToken?: string;
 }
@@ -150,8 +199,8 @@ export interface Gate {
 /** Types of events in a run's event log. */
 export const EVENT_TYPES = [
   'run.started', 'node.started', 'node.retrying', 'node.succeeded', 'node.failed', 'node.skipped',
-  'node.waiting', 'gate.approved', 'gate.rejected', 'node.cancelled',
-  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out',
+  'node.waiting', 'gate.voted', 'gate.approved', 'gate.rejected', 'gate.escalated', 'node.cancelled',
+  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'run.budget_warning', 'run.budget_exceeded',
 ] as const;
 /** An event type. */
 export type RunEventType = (typeof EVENT_TYPES)[number];

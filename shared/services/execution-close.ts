@@ -8,6 +8,7 @@ import { ConflictError } from '../errors';
 import { deadNodes, isVirtual, virtualOutput } from './execution-graph';
 import { nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { NODE_ENTERED_FROM, RUN_ENTERED_FROM } from './run-status';
+import { gateClosed, notify } from './gate-lifecycle';
 
 /** Where outstanding nodes go. */
 export interface ClosePolicy {
@@ -43,7 +44,7 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
     } else if (current === 'waiting') {
       const gate = gates.get(id);
       const gateStatus = gate !== undefined && gate.timeoutAt <= now ? 'timed_out' : policy.gate;
-      if (gate?.status === 'waiting') await stores.gates.close(run.runId, id, gateStatus, now);
+      if (gate?.status === 'waiting' && (await stores.gates.close(run.runId, id, gateStatus, now))) await gateClosed(stores, { ...gate, status: gateStatus });
       to = gateStatus === 'timed_out' ? 'failed' : policy.active;
       if (to === 'failed') fields = { error: gateStatus === 'timed_out' ? GATE_TIMEOUT : policy.error };
     } else if (current === 'running' || current === 'retrying') {
@@ -82,6 +83,7 @@ export async function finishRun(
   if (fields.error) data.error = fields.error;
   if (fields.cost) data.cost = fields.cost;
   await record(stores, run.runId, `run.${status}`, { type: `run.${status}`, at: endedAt, data });
+  await notify(stores, { type: 'run.finished', workflowId: run.workflowId, runId: run.runId, at: endedAt, data });
   return updated;
 }
 

@@ -8,6 +8,9 @@ import type { Run } from '../model/types';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
 import { NodeRunRepository } from '../store/node-runs';
+import { InboxRepository } from '../store/inbox';
+import type { Notifier } from '../ports/notifier';
+import type { GateTimers } from '../ports/gate-timers';
 import type { Store } from '../store/store';
 import { buildGraph, type Graph } from './execution-graph';
 
@@ -17,15 +20,27 @@ export interface RunStores {
   nodeRuns: NodeRunRepository;
   gates: GateRepository;
   events: EventLogRepository;
+  inbox: InboxRepository;
+  /** Where gate and run notifications go. @default none */
+  notifier?: Notifier;
+  /** Reminder and escalation timers of gates. @default none (no reminders, no escalation) */
+  timers?: GateTimers;
   /** @default () => new Date() */
   clock?: () => Date;
 }
 
+/** Notification and timer ports of the run services. */
+export interface GovernancePorts {
+  notifier?: Notifier;
+  timers?: GateTimers;
+}
+
 /** Builds the run-side repositories over the store's table. */
-export function createRunStores(store: Store, clock?: () => Date): RunStores {
+export function createRunStores(store: Store, clock?: () => Date, ports: GovernancePorts = {}): RunStores {
   return {
     store, nodeRuns: new NodeRunRepository(store.table), gates: new GateRepository(store.table),
-    events: createEventLogRepository(store.table), ...(clock ? { clock } : {}),
+    events: createEventLogRepository(store.table), inbox: new InboxRepository(store.table), ...(clock ? { clock } : {}),
+    ...(ports.notifier ? { notifier: ports.notifier } : {}), ...(ports.timers ? { timers: ports.timers } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execu
 import { bindingOutputs, deadNodes, terminalNodes, virtualAncestors, virtualOutput } from './execution-graph';
 import { NODE_ENTERED_FROM } from './run-status';
 import { isRunTerminal } from './run-status';
+import { gateOpened } from './gate-lifecycle';
+import { gatePolicyRecord } from './gate-policy';
 
 /** What every task returns: the route the compiled Choice states read. */
 export interface TaskResult {
@@ -201,10 +203,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.graph, runs) };
       const inputs = await resolveInputs(node.inputs, scope);
       const timeoutAt = new Date(Date.parse(openedAt) + timeoutSeconds(loaded, node) * 1000).toISOString();
-      const { gate } = await stores.gates.open({
-        runId, nodeId, status: 'waiting', prompt: node.prompt, approvers: node.approvers ?? [], openedAt, timeoutAt, taskToken,
-        ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
-      }, attempt);
+      const opening = { ...gatePolicyRecord(node, loaded.run), runId, nodeId, openedAt, timeoutAt, taskToken, ...(Object.keys(inputs).length > 0 ? { inputs } : {}) };
+      const { gate, created } = await stores.gates.open(opening, attempt);
+      // A redelivered open finds the gate there: the inboxes, timers and notification happen again (idempotent).
+      if (created || gate.status === 'waiting') await gateOpened(stores, created ? opening : gate, { everySeconds: node.reminders?.everySeconds });
       const waiting = await stores.nodeRuns.transition(runId, nodeId, 'waiting', { startedAt: openedAt }, NODE_ENTERED_FROM.waiting);
       if (!(await landed(runId, nodeId, waiting, 'waiting'))) return { route: 'waiting' };
       try {

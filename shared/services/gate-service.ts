@@ -5,16 +5,19 @@
  */
 import * as z from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
-import type { Gate, NodeStatus, Run } from '../model/types';
+import type { Gate, GateVote, NodeStatus, Run } from '../model/types';
 import { TaskClosedError, type Orchestrator } from '../ports/orchestrator';
-import { nowIso, record, type RunStores } from './execution-context';
-import { roleAtLeast, type Caller, type PermissionService } from './permissions';
+import { loadRun, nowIso, record, type RunStores } from './execution-context';
+import { gateClosed } from './gate-lifecycle';
+import { decidingVote, eligibility, tally, votesInOrder } from './gate-policy';
+import { checkRunInput } from './run-input';
+import type { Caller, PermissionService } from './permissions';
 import { NODE_ENTERED_FROM, RUN_ENTERED_FROM, isRunTerminal } from './run-status';
 import { gateView, type GateView } from './run-views';
 import { zodIssues } from './zod-issues';
 import { ConflictError } from '../errors';
 
-/** Body of `POST …/gates/{nodeId}/{decision}`. */
+/** Body of `POST …/gates/{nodeId}/{decision}` (one vote). */
 export const GateDecisionRequestSchema = z.strictObject({
   comment: z.string().max(4_096).optional(),
   /** Any JSON the decider attaches; part of the gate's output on approve. */
@@ -35,17 +38,33 @@ export interface GateServiceDeps extends RunStores {
 
 /** Builds the gate service. */
 export function createGateService(deps: GateServiceDeps) {
-  /** Checks that the caller may decide: a listed approver, or (none listed) the owner and approver/editor grantees. */
-  async function authorize(caller: Caller, run: Run, nodeId: string, gate: Gate | undefined): Promise<void> {
-    if (gate && gate.approvers.length > 0 && gate.approvers.includes(caller.userId)) return;
+  /**
+   * The rule that lets the caller vote (see `eligibility`). A listed approver needs no role on the workflow;
+   * anyone else must see the run (else 404) and be eligible (else 403).
+   */
+  async function authorize(caller: Caller, run: Run, nodeId: string, gate: Gate | undefined): Promise<string> {
+    const listed = gate ? eligibility(caller, gate, undefined) : undefined;
+    if (listed) return listed;
     const { role } = await deps.permissions.authorizeRun(caller, run, 'view');
     if (!gate) throw new NotFoundError('gate', `${run.runId}/${nodeId}`);
-    if (gate.approvers.length > 0) throw new ForbiddenError('only the approvers listed on this gate may decide it');
-    if (!roleAtLeast(role, 'approver')) throw new ForbiddenError(`deciding a gate needs the approver role; you have ${role}`);
+    const rule = eligibility(caller, gate, role);
+    if (rule) return rule;
+    if (gate.approvers.length > 0) throw new ForbiddenError('only the approvers listed on this gate may vote on it');
+    throw new ForbiddenError(`voting on this gate needs the ${gate.minRole ?? 'approver'} role; you have ${role}`);
+  }
+
+  /** The gate node's `dataSchema` (versions are immutable: the rule the gate opened under). */
+  async function dataSchemaOf(run: Run, nodeId: string): Promise<Record<string, unknown> | undefined> {
+    const node = (await loadRun(deps, run.runId)).graph.nodes.get(nodeId);
+    return node?.type === 'human_gate' ? node.dataSchema : undefined;
   }
 
   return {
-    /** Approves or rejects the gate of `nodeId` in `runId`; returns the decided gate (never its token). */
+    /**
+     * Casts the caller's vote (`approve` or `reject`) on the gate of `nodeId` in `runId`. The vote that reaches
+     * the quorum (or the reject quorum) decides the gate; exactly one decision wins and reaches the orchestrator.
+     * Returns the gate with every vote (never its token).
+     */
     async decide(caller: Caller, runId: string, nodeId: string, decision: string, body: unknown): Promise<GateView> {
       if (!(GATE_DECISIONS as readonly string[]).includes(decision)) {
         throw new ValidationError([{ code: 'invalid_enum_value', path: '/path/decision', message: 'must be approve or reject' }]);
@@ -56,31 +75,71 @@ export function createGateService(deps: GateServiceDeps) {
       const run = await deps.store.runs.get(runId);
       if (!run) throw new NotFoundError('run', runId);
       const gate = await deps.gates.get(runId, nodeId);
-      await authorize(caller, run, nodeId, gate);
+      const rule = await authorize(caller, run, nodeId, gate);
       if (gate?.status === 'waiting' && isRunTerminal(run.status)) {
         throw new ConflictError('run_finished', `run ${runId} has already ${run.status}`);
       }
-      const decidedAt = nowIso(deps);
-      const approved = decision === 'approve';
-      let decided: Gate;
+      const approve = decision === 'approve';
+      if (approve && gate?.forbidRequester && gate.requester === caller.userId) {
+        throw new ForbiddenError(`${caller.userId} started this run and may not approve its gate ${nodeId}`, { code: 'requester_forbidden' });
+      }
+      if (approve && gate?.status === 'waiting') {
+        const schema = await dataSchemaOf(run, nodeId);
+        if (schema) checkRunInput(`gate#${run.workflowId}#${run.version}#${nodeId}`, schema, data ?? null, '/data');
+      }
+      const vote: GateVote = {
+        by: caller.userId, decision: approve ? 'approve' : 'reject', at: nowIso(deps), as: rule,
+        ...(comment !== undefined ? { comment } : {}), ...(data !== undefined ? { data } : {}),
+      };
+      let voted: Gate;
       try {
-        decided = await deps.gates.decide(runId, nodeId, {
-          status: approved ? 'approved' : 'rejected', decidedBy: caller.userId, decidedAt,
-          ...(comment !== undefined ? { comment } : {}), ...(data !== undefined ? { data } : {}),
-        });
+        voted = await deps.gates.vote(runId, nodeId, vote);
       } catch (error) {
-        // The gate was decided before. If that decision's follow-up was cut short (a fault after the gate write,
-        // before the task result reached the orchestrator), finish it now; this caller still gets the 409.
-        if (error instanceof ConflictError && error.reason === 'already_decided') {
+        // The gate was decided (or the vote counted) before. If that decision's follow-up was cut short (a fault
+        // after the vote or the gate write, before the task result reached the orchestrator), finish it now;
+        // this caller still gets the 409.
+        if (error instanceof ConflictError && (error.reason === 'already_decided' || error.reason === 'already_voted')) {
           const stored = await deps.gates.get(runId, nodeId);
-          if (stored && !(await deps.gates.isDelivered(runId, nodeId))) await followUp(stored);
+          if (stored) await settle(stored);
         }
         throw error;
       }
-      await followUp(decided);
-      return gateView(decided);
+      await record(deps, runId, `gate.voted:${nodeId}:${caller.userId}`, {
+        type: 'gate.voted', nodeId, at: vote.at,
+        data: { by: vote.by, decision: vote.decision, as: vote.as, approvals: voted.approvals ?? 0, rejections: voted.rejections ?? 0, ...(comment !== undefined ? { comment } : {}) },
+      });
+      const settled = await settle(voted);
+      return gateView(settled);
     },
   };
+
+  /**
+   * Decides a waiting gate whose counted votes reach a quorum (one conditional write: exactly one decision wins
+   * across concurrent votes), then runs the decision's follow-up. A decided gate whose follow-up did not finish
+   * is followed up. Returns the gate as it now stands.
+   */
+  async function settle(gate: Gate): Promise<Gate> {
+    if (gate.status === 'waiting') {
+      const outcome = tally(gate);
+      if (outcome === 'waiting') return gate;
+      const deciding = decidingVote(gate, outcome);
+      try {
+        const decided = await deps.gates.decide(gate.runId, gate.nodeId, {
+          status: outcome, decidedBy: deciding?.by ?? 'unknown', decidedAt: nowIso(deps),
+          ...(deciding?.comment !== undefined ? { comment: deciding.comment } : {}), ...(deciding?.data !== undefined ? { data: deciding.data } : {}),
+        });
+        await followUp(decided);
+        return decided;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        const stored = await deps.gates.get(gate.runId, gate.nodeId);
+        if (!stored) throw error;
+        gate = stored;
+      }
+    }
+    if ((gate.status === 'approved' || gate.status === 'rejected') && !(await deps.gates.isDelivered(gate.runId, gate.nodeId))) await followUp(gate);
+    return gate;
+  }
 
   /**
    * Everything a decision implies after the gate write, each step idempotent: the node's outcome and events,
@@ -92,9 +151,10 @@ export function createGateService(deps: GateServiceDeps) {
     const by = gate.decidedBy ?? 'unknown';
     const decidedAt = gate.decidedAt ?? nowIso(deps);
     const approved = gate.status === 'approved';
-    const eventData: Record<string, unknown> = { by, ...(comment !== undefined ? { comment } : {}) };
+    const eventData: Record<string, unknown> = { by, approvals: gate.approvals ?? 0, rejections: gate.rejections ?? 0, quorum: gate.quorum ?? 1, ...(comment !== undefined ? { comment } : {}) };
     if (approved) {
-      const output = { approved: true, by, comment: comment ?? null, data: data ?? null };
+      const votes = votesInOrder(gate);
+      const output = { approved: true, by, comment: comment ?? null, data: data ?? null, votes };
       const moved = await deps.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt: decidedAt, output }, NODE_ENTERED_FROM.succeeded);
       await record(deps, runId, `gate.approved:${nodeId}`, { type: 'gate.approved', nodeId, at: decidedAt, data: eventData });
       // A concurrent cancel or timeout may have closed the node first: then its event, not ours, ends the node.
@@ -129,6 +189,7 @@ export function createGateService(deps: GateServiceDeps) {
       }
     }
     await deps.gates.markDelivered(runId, nodeId, nowIso(deps));
+    await gateClosed(deps, gate);
   }
 
   /** True when the node is in `status`: this call moved it there, or an earlier writer did. */

@@ -32,6 +32,12 @@ export const keys = {
   connection: (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'META' }),
   subscription: (runId: string, connectionId: string) => ({ PK: `RUN#${runId}`, SK: `SUB#${connectionId}` }),
   connectionSubscription: (connectionId: string, runId: string) => ({ PK: `CONN#${connectionId}`, SK: `SUB#${runId}` }),
+  /** An open gate in the inbox of one principal (`user:<id>`, `group:<name>`, `wf:<workflowId>` for its grantees). */
+  inboxEntry: (principal: string, openedAt: string, runId: string, nodeId: string) => ({ PK: `INBOX#${principal}`, SK: `${openedAt}#${runId}#${nodeId}` }),
+  /** A workflow's webhook signing secret. */
+  webhookSecret: (workflowId: string) => ({ PK: `WF#${workflowId}`, SK: 'WEBHOOK' }),
+  /** One webhook delivery of a workflow, newest last. */
+  webhookDelivery: (workflowId: string, at: string, id: string) => ({ PK: `WF#${workflowId}`, SK: `DELIVERY#${at}#${id}` }),
   /** Where the scheduled reconciliation's sweep of the active-runs index resumes. */
   reconcileCursor: () => ({ PK: 'RECONCILE', SK: 'ACTIVE_RUNS' }),
 } as const;
