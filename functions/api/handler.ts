@@ -21,7 +21,11 @@ import { workflowReadRoutes } from '../http/workflow-routes';
 import { runRoutes } from '../http/run-routes';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
-import { createRunStores } from '../../shared/services/execution-context';
+import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
+import { createInboxService } from '../../shared/services/inbox-service';
+import { createWebhookService } from '../../shared/services/webhook-service';
+import { governanceRoutes } from '../http/governance-routes';
+import { portsFromEnv } from '../http/governance-ports';
 import { createRunService } from '../../shared/services/run-service';
 
 /** What the api function is built from. */
@@ -34,6 +38,8 @@ export interface ApiDeps {
   clock?: () => Date;
   /** Extra route handlers (run routes) merged over the workflow routes. */
   routes?: RouteHandlers;
+  /** Notifications and gate timers. @default none */
+  ports?: GovernancePorts;
 }
 
 /** An HTTP API (payload v2) Lambda handler. */
@@ -44,10 +50,12 @@ export function createHandler(deps: ApiDeps): HttpHandler {
   const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
   const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock });
   const grants = createGrantService({ store: deps.store, permissions, clock: deps.clock });
+  const stores = createRunStores(deps.store, deps.clock, deps.ports);
   const runs = deps.orchestrator
-    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator }))
+    ? runRoutes(createRunService({ ...stores, permissions, orchestrator: deps.orchestrator }))
     : {};
-  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...deps.routes };
+  const governance = governanceRoutes(createInboxService(stores), createWebhookService({ store: deps.store, permissions, clock: deps.clock }));
+  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...governance, ...deps.routes };
   const app = createHttpApp({ owner: 'api', handlers, logger: deps.logger });
   return handle(app) as HttpHandler;
 }
@@ -58,7 +66,7 @@ function depsFromEnv(): ApiDeps {
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The api function starts and stops executions only: `register`'s role and prefix are never read here.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator, ports: portsFromEnv() };
 }
 
 /** The Lambda entry point. */

@@ -9,7 +9,8 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
-import { createRunStores } from '../../shared/services/execution-context';
+import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
+import { portsFromEnv } from '../http/governance-ports';
 import { createExecutionService, type TaskResult } from '../../shared/services/execution';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
@@ -46,6 +47,8 @@ export interface ExecutorFunctionDeps {
   executors?: ExecutorDeps;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Notifications and gate timers. @default none */
+  ports?: GovernancePorts;
 }
 
 /** The executor handler: any event in, `{ route }` out. */
@@ -53,7 +56,7 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 
 /** Builds the executor handler from its dependencies. */
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
-  const service = createExecutionService(createRunStores(deps.store, deps.clock), deps.executors ?? {});
+  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.ports), deps.executors ?? {});
   return async (raw) => {
     const parsed = ExecutorEventSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
@@ -78,7 +81,7 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
 function depsFromEnv(): ExecutorFunctionDeps {
   const config = readConfig(BaseConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-executor'), executors: { lambda: new LambdaClient({}) } };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-executor'), executors: { lambda: new LambdaClient({}) }, ports: portsFromEnv() };
 }
 
 /** The Lambda entry. */

@@ -10,7 +10,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
-import { createRunStores } from '../../shared/services/execution-context';
+import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
+import { portsFromEnv } from '../http/governance-ports';
 import { createReconciler, type ReconcileOutcome, type SweepOptions, type SweepSummary } from '../../shared/services/execution-reconcile';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
@@ -49,6 +50,8 @@ export interface FinalizerDeps {
   sweep?: Omit<SweepOptions, 'onCheckFailed'>;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Notifications and gate timers. @default none */
+  ports?: GovernancePorts;
 }
 
 /** What one finalizer invocation did. */
@@ -56,7 +59,7 @@ export type FinalizerResult = { outcome: ReconcileOutcome } | { outcome: 'swept'
 
 /** Builds the finalizer handler. */
 export function createHandler(deps: FinalizerDeps): (event: unknown, context?: unknown) => Promise<FinalizerResult> {
-  const reconciler = createReconciler(createRunStores(deps.store, deps.clock), deps.orchestrator);
+  const reconciler = createReconciler(createRunStores(deps.store, deps.clock, deps.ports), deps.orchestrator);
   return async (raw) => {
     if (ScheduledEventSchema.safeParse(raw).success) {
       if (!deps.orchestrator) {
@@ -101,7 +104,7 @@ function depsFromEnv(): FinalizerDeps {
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The finalizer only describes executions: `register`'s role and prefix are never read here.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-finalizer'), orchestrator };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-finalizer'), orchestrator, ports: portsFromEnv() };
 }
 
 /** The Lambda entry. */

@@ -38,6 +38,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}/events', owner: 'api', name: 'listRunEvents' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/cancel', owner: 'api', name: 'cancelRun' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/gates/{nodeId}/{decision}', owner: 'gate', name: 'decideGate' },
+  { method: 'GET', path: '/api/v1/gates', owner: 'api', name: 'listGateInbox' },
+  { method: 'GET', path: '/api/v1/workflows/{id}/webhook', owner: 'api', name: 'getWebhook' },
+  { method: 'POST', path: '/api/v1/workflows/{id}/webhook/rotate', owner: 'api', name: 'rotateWebhookSecret' },
 ];
 
 /** The WebSocket API's route keys (API Gateway WebSocket API). */

@@ -11,6 +11,7 @@ import { createLogger, type LogLevel } from '../../functions/http/logger';
 import { LocalOrchestrator } from './local-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Store } from '../../shared/store/store';
+import type { GovernancePorts } from '../../shared/services/execution-context';
 import type { LocalHttpHandler } from './http-server';
 
 /** What the stack gives the runs wiring. */
@@ -25,6 +26,8 @@ export interface RunsWiringContext {
   dataDir?: string;
   /** Log level of the run functions. @default POWERTOOLS_LOG_LEVEL, else INFO */
   logLevel?: LogLevel;
+  /** Notifications and gate timers. */
+  ports?: GovernancePorts;
 }
 
 /** What the runs wiring adds to the stack. */
@@ -40,9 +43,9 @@ export interface RunsWiring {
 /** Builds the runs side of the local stack: the local orchestrator on the executor's and finalizer's real handlers, and the gate function. */
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
-  const executor = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock });
+  const executor = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports });
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
-  const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, orchestrator: { describe: (input) => orchestrator.describe(input) } });
+  const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, orchestrator: { describe: (input) => orchestrator.describe(input) } });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({
     executor: (event) => executor(event),
     finalizer: (event) => finalizer(event),
@@ -50,7 +53,7 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
     onFinalizerError: (error) => logger.error('finalizer failed', { error: error as Error }),
   });
   const orchestrator = ctx.orchestrator ?? local!;
-  const gate = createGateHandler({ store: ctx.store, orchestrator, logger: createLogger('braid-gate', ctx.logLevel), clock: ctx.clock });
+  const gate = createGateHandler({ store: ctx.store, orchestrator, logger: createLogger('braid-gate', ctx.logLevel), clock: ctx.clock, ports: ctx.ports });
   return {
     orchestrator,
     functions: { gate },

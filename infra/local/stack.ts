@@ -17,6 +17,9 @@ import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer } from './http-server';
 import { wireLive } from './live-wiring';
 import { wireRuns } from './runs-wiring';
+import { createHandler as createNotifyHandler } from '../../functions/notify/handler';
+import { LocalGateTimers } from './local-gate-timers';
+import { LocalNotifier } from './local-notifier';
 
 /** Default data folder of `npm run dev`. */
 export const DEFAULT_DATA_DIR = '.braid';
@@ -43,6 +46,10 @@ export interface LocalStackOptions {
   tableName?: string;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Divides gate reminder and escalation delays (tests). @default 1 */
+  timerSpeedup?: number;
+  /** Webhook retry policy. @default 4 attempts from 1 s, doubling */
+  webhookRetry?: { attempts?: number; baseDelayMs?: number };
 }
 
 /** A running local stack. */
@@ -55,6 +62,10 @@ export interface LocalStack {
   table: LocalDynamo;
   orchestrator: Orchestrator;
   signingKey: LocalSigningKey;
+  /** The in-process notifier (what the EventBridge bus does in AWS). */
+  notifier: LocalNotifier;
+  /** The in-process gate timers (what EventBridge Scheduler does in AWS). */
+  gateTimers: LocalGateTimers;
   /** Signs a token the stack accepts for `userId`. */
   token(userId: string, options?: { expiresIn?: string; groups?: string[] }): Promise<string>;
   close(): Promise<void>;
@@ -78,12 +89,20 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     const store = createStore(table);
     const logger = (name: string): Logger => createLogger(name, options.logLevel);
 
+    const notifier = new LocalNotifier();
+    const gateTimers = new LocalGateTimers({ speedup: options.timerSpeedup ?? 1, ...(options.clock ? { clock: options.clock } : {}) });
+    closers.push(async () => { await gateTimers.close(); await notifier.idle(); });
+    const ports = { notifier, timers: gateTimers };
+    const notify = createNotifyHandler({ store, logger: logger('braid-notify'), ports, clock: options.clock, ...(options.webhookRetry ? { retry: options.webhookRetry } : {}) });
+    notifier.bind(notify);
+    gateTimers.bind(notify);
+
     const runs = await wireRuns({
-      store, orchestrator: options.orchestrator, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
+      store, orchestrator: options.orchestrator, ports, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
     if (runs.close) closers.push(runs.close);
-    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes });
+    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, ports });
     const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock });
 
     const http = await startHttpServer({ port: options.port ?? 0, verifyToken, jwks: signingKey.jwks, functions: { ...runs.functions, api, compile } });
@@ -99,6 +118,8 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       table,
       orchestrator: runs.orchestrator,
       signingKey,
+      notifier,
+      gateTimers,
       token: (userId, tokenOptions) => signLocalToken(signingKey, userId, {
         ...(tokenOptions?.expiresIn ? { expiresIn: tokenOptions.expiresIn } : {}),
         ...(tokenOptions?.groups ? { claims: { [process.env.BRAID_GROUPS_CLAIM || 'cognito:groups']: tokenOptions.groups } } : {}),

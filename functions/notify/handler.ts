@@ -1,0 +1,75 @@
+/**
+ * The notify function: invoked by EventBridge Scheduler for a gate timer (`{ kind: "gate-timer", ... }`:
+ * reminder or escalation) and by the Braid bus's rule for each notification (an EventBridge event whose
+ * `detail` is the notification: the workflow's signed webhook is delivered, with retries, and recorded).
+ * `createHandler(deps)` is the seam for the local stack and tests; `handler` is the Lambda entry.
+ */
+import * as z from 'zod';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { NOTIFICATION_TYPES, type Notification } from '../../shared/ports/notifier';
+import { createWebhookDeliverer } from '../../shared/notify/webhook-delivery';
+import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
+import { createGateTimerService } from '../../shared/services/gate-timer-service';
+import { createStore, type Store } from '../../shared/store/store';
+import { createDocumentClient } from '../../shared/store/table';
+import { WebhookRepository } from '../../shared/store/webhooks';
+import { BaseConfigSchema, readConfig } from '../http/config';
+import { lazyHandler } from '../http/lazy-handler';
+import { createLogger } from '../http/logger';
+import { portsFromEnv } from '../http/governance-ports';
+
+const id = z.string().min(1).max(128);
+
+/** A fired gate timer. */
+export const GateTimerEventSchema = z.object({
+  kind: z.literal('gate-timer'), action: z.enum(['remind', 'escalate']), runId: id, nodeId: id, seq: z.number().int().min(0),
+});
+
+/** A notification as the bus rule delivers it. */
+export const BusEventSchema = z.object({
+  source: z.literal('braid'),
+  detail: z.object({
+    type: z.enum(NOTIFICATION_TYPES), workflowId: id, runId: id, nodeId: id.optional(), at: z.string(), data: z.record(z.string(), z.unknown()),
+  }),
+});
+
+/** What the notify function is built from. */
+export interface NotifyFunctionDeps {
+  store: Store;
+  logger: Logger;
+  ports?: GovernancePorts;
+  clock?: () => Date;
+  /** Webhook retry policy. */
+  retry?: { attempts?: number; baseDelayMs?: number };
+}
+
+/** Builds the notify handler. */
+export function createHandler(deps: NotifyFunctionDeps): (event: unknown) => Promise<void> {
+  const stores = createRunStores(deps.store, deps.clock, deps.ports);
+  const timers = createGateTimerService(stores);
+  const deliver = createWebhookDeliverer({ stores, webhooks: new WebhookRepository(deps.store.table), ...(deps.retry ? { retry: deps.retry } : {}) });
+  return async (event) => {
+    const timer = GateTimerEventSchema.safeParse(event);
+    if (timer.success) {
+      await timers.fire(timer.data);
+      deps.logger.info('gate timer fired', { action: timer.data.action, runId: timer.data.runId, nodeId: timer.data.nodeId, seq: timer.data.seq });
+      return;
+    }
+    const bus = BusEventSchema.safeParse(event);
+    if (!bus.success) {
+      deps.logger.warn('unknown notify event dropped');
+      return;
+    }
+    const delivery = await deliver(bus.data.detail as Notification);
+    if (delivery) deps.logger.info('webhook delivered', { runId: delivery.runId, type: delivery.type, outcome: delivery.outcome, attempts: delivery.attempts.length });
+  };
+}
+
+function depsFromEnv(): NotifyFunctionDeps {
+  const config = readConfig(BaseConfigSchema);
+  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-notify'), ports: portsFromEnv() };
+}
+
+/** The Lambda entry. */
+export const handler = lazyHandler(() => createHandler(depsFromEnv()));
