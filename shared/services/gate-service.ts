@@ -27,6 +27,9 @@ export const GateDecisionRequestSchema = z.strictObject({
 /** The decisions a person can take. */
 export const GATE_DECISIONS = ['approve', 'reject'] as const;
 
+/** How long a decision's sender holds its claim before anyone else may finish the send. */
+export const DELIVERY_CLAIM_MS = 30_000;
+
 /** The ASL error name of a rejected gate. */
 export const GATE_REJECTED_ERROR = 'Braid.GateRejected';
 
@@ -100,7 +103,7 @@ export function createGateService(deps: GateServiceDeps) {
         // this caller still gets the 409.
         if (error instanceof ConflictError && (error.reason === 'already_decided' || error.reason === 'already_voted')) {
           const stored = await deps.gates.get(runId, nodeId);
-          if (stored) await settle(stored);
+          if (stored) await settle(stored, caller.userId);
         }
         throw error;
       }
@@ -108,7 +111,7 @@ export function createGateService(deps: GateServiceDeps) {
         type: 'gate.voted', nodeId, at: vote.at,
         data: { by: vote.by, decision: vote.decision, as: vote.as, approvals: voted.approvals ?? 0, rejections: voted.rejections ?? 0, ...(comment !== undefined ? { comment } : {}) },
       });
-      const settled = await settle(voted);
+      const settled = await settle(voted, caller.userId);
       return gateView(settled);
     },
   };
@@ -118,7 +121,7 @@ export function createGateService(deps: GateServiceDeps) {
    * across concurrent votes), then runs the decision's follow-up. A decided gate whose follow-up did not finish
    * is followed up. Returns the gate as it now stands.
    */
-  async function settle(gate: Gate): Promise<Gate> {
+  async function settle(gate: Gate, caller: string): Promise<Gate> {
     if (gate.status === 'waiting') {
       const outcome = tally(gate);
       if (outcome === 'waiting') return gate;
@@ -128,7 +131,7 @@ export function createGateService(deps: GateServiceDeps) {
           status: outcome, decidedBy: deciding?.by ?? 'unknown', decidedAt: nowIso(deps),
           ...(deciding?.comment !== undefined ? { comment: deciding.comment } : {}), ...(deciding?.data !== undefined ? { data: deciding.data } : {}),
         });
-        await followUp(decided);
+        await followUp(decided, caller);
         return decided;
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
@@ -137,7 +140,7 @@ export function createGateService(deps: GateServiceDeps) {
         gate = stored;
       }
     }
-    if ((gate.status === 'approved' || gate.status === 'rejected') && !(await deps.gates.isDelivered(gate.runId, gate.nodeId))) await followUp(gate);
+    if ((gate.status === 'approved' || gate.status === 'rejected') && !(await deps.gates.isDelivered(gate.runId, gate.nodeId))) await followUp(gate, caller);
     return gate;
   }
 
@@ -145,7 +148,7 @@ export function createGateService(deps: GateServiceDeps) {
    * Everything a decision implies after the gate write, each step idempotent: the node's outcome and events,
    * the gate's attempt, the run back to `running`, and the task result to the orchestrator (once).
    */
-  async function followUp(gate: Gate): Promise<void> {
+  async function followUp(gate: Gate, caller: string): Promise<void> {
     const { runId, nodeId, comment, data } = gate;
     if (gate.status !== 'approved' && gate.status !== 'rejected') return;
     const by = gate.decidedBy ?? 'unknown';
@@ -172,6 +175,9 @@ export function createGateService(deps: GateServiceDeps) {
         : { status: 'failed', endedAt: decidedAt, error: { name: GATE_REJECTED_ERROR, message: 'rejected' } });
     }
     await resumeRun(runId);
+    // One sender per decision: other voters racing the decision leave the send (and the closing) to the claimer.
+    const now = deps.clock?.() ?? new Date();
+    if (!(await deps.gates.claimDelivery(runId, nodeId, caller, now.toISOString(), new Date(now.getTime() + DELIVERY_CLAIM_MS).toISOString()))) return;
     let sent: string | undefined;
     for (let tries = 0; tries < 3; tries += 1) {
       const taskToken = await deps.gates.getToken(runId, nodeId);

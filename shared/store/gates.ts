@@ -29,7 +29,7 @@ export type OpenGate = Gate & { taskToken: string; inputs?: Record<string, unkno
 export type GateWithPrincipals = Gate & { inboxPrincipals?: string[] };
 
 function toGate(item: Record<string, unknown>): Gate {
-  const { taskToken: _t, tokenAttempt: _a, ...rest } = stripKeys(item);
+  const { taskToken: _t, tokenAttempt: _a, deliveringBy: _b, deliveringUntil: _u, ...rest } = stripKeys(item);
   return rest as unknown as Gate;
 }
 
@@ -194,6 +194,30 @@ export class GateRepository {
           ConditionExpression: 'attribute_exists(PK) AND #st = :waiting AND reminderSeq = :prev',
           ExpressionAttributeNames: { '#st': 'status' },
           ExpressionAttributeValues: { ':seq': seq, ':prev': seq - 1, ':waiting': 'waiting' },
+        })),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Claims the sending of a decided gate's task result for `by` until `until`: granted when nothing was
+   * delivered and no one else holds an unexpired claim (the same person may take their own claim over, as a
+   * retried request does). So concurrent voters send the decision once; a follow-up cut short is finished by
+   * its own retry at once, or by anyone after the claim expires.
+   */
+  async claimDelivery(runId: string, nodeId: string, by: string, now: string, until: string): Promise<boolean> {
+    try {
+      await storeCall(() =>
+        this.table.client.send(new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.gate(runId, nodeId),
+          UpdateExpression: 'SET deliveringBy = :by, deliveringUntil = :until',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deliveredAt) AND (attribute_not_exists(deliveringBy) OR deliveringBy = :by OR deliveringUntil < :now)',
+          ExpressionAttributeValues: { ':by': by, ':until': until, ':now': now },
         })),
       );
       return true;

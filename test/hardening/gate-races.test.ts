@@ -32,7 +32,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 /** Conflict reasons a losing decision may carry. */
-const LOSER_REASONS = new Set(['already_decided', 'gate_closed', 'gate_timed_out', 'run_finished', 'task_closed', 'task_timed_out']);
+const LOSER_REASONS = new Set(['already_decided', 'already_voted', 'gate_closed', 'gate_timed_out', 'run_finished', 'task_closed', 'task_timed_out']);
 
 let h: RunHarness;
 beforeAll(async () => { h = await startRunHarness(); });
