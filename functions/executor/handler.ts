@@ -6,6 +6,9 @@
  */
 import * as z from 'zod';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
@@ -24,6 +27,7 @@ const id = z.string().min(1).max(128);
 export const ExecutorEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0) }),
   z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), taskToken: z.string().min(1).max(4_096) }),
+  z.object({ action: z.literal('budget'), runId: id, nodeId: id, taskToken: z.string().min(1).max(4_096) }),
   z.object({
     action: z.literal('finalize'),
     runId: id,
@@ -49,6 +53,8 @@ export interface ExecutorFunctionDeps {
   clock?: () => Date;
   /** Notifications and gate timers. @default none */
   ports?: GovernancePorts;
+  /** Completes budget-check task tokens (workflows with `onBudgetExceeded: "gate"`). */
+  orchestrator?: Pick<Orchestrator, 'sendTaskSuccess' | 'sendTaskFailure'>;
 }
 
 /** The executor handler: any event in, `{ route }` out. */
@@ -56,19 +62,21 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 
 /** Builds the executor handler from its dependencies. */
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
-  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.ports), deps.executors ?? {});
+  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.ports), deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator } : {});
   return async (raw) => {
     const parsed = ExecutorEventSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
     const event = parsed.data;
     // Never log the event itself: a gate event carries the task token.
-    const keys = { action: event.action, runId: event.runId, ...('nodeId' in event ? { nodeId: event.nodeId, attempt: event.attempt } : {}) };
+    const keys = { action: event.action, runId: event.runId, ...('nodeId' in event ? { nodeId: event.nodeId } : {}), ...('attempt' in event ? { attempt: event.attempt } : {}) };
     try {
       const result = event.action === 'execute'
         ? await service.execute(event.runId, event.nodeId, event.attempt)
         : event.action === 'gate'
           ? await service.gate(event.runId, event.nodeId, event.attempt, event.taskToken)
-          : await service.finalize(event.runId, event.error);
+          : event.action === 'budget'
+            ? await service.budget(event.runId, event.nodeId, event.taskToken)
+            : await service.finalize(event.runId, event.error);
       deps.logger.info('task done', { ...keys, route: result.route });
       return result;
     } catch (error) {
@@ -81,7 +89,9 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
 function depsFromEnv(): ExecutorFunctionDeps {
   const config = readConfig(BaseConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-executor'), executors: { lambda: new LambdaClient({}) }, ports: portsFromEnv() };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-executor'), executors: { lambda: new LambdaClient({}) }, ports: portsFromEnv(),
+    // Only budget checks send task results from here (their own token, or none).
+    orchestrator: new SfnOrchestrator({ client: new SFNClient({}) }) };
 }
 
 /** The Lambda entry. */

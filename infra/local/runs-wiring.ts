@@ -43,7 +43,11 @@ export interface RunsWiring {
 /** Builds the runs side of the local stack: the local orchestrator on the executor's and finalizer's real handlers, and the gate function. */
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
-  const executor = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports });
+  const executor = createExecutorHandler({
+    store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports,
+    // Budget checks complete their tokens through the orchestrator built below.
+    orchestrator: { sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input) },
+  });
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
   const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, orchestrator: { describe: (input) => orchestrator.describe(input) } });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({

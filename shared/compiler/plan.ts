@@ -4,6 +4,7 @@
  * routing record, and when each node is live. Rendering ASL from a plan is `render.ts`; a strategy
  * only changes the tree (`levels`, or `critical-path` nesting: `plan-cp-strategy.ts`).
  */
+import { budgetModeOf } from './budget-states';
 import { routeKey } from '../definition/route-key';
 import {
   DEFAULT_TIMEOUT_SECONDS,
@@ -42,6 +43,8 @@ export interface PlannedNode {
   /** The node's own retry policy, if it retries (`maxAttempts` > 1). */
   retry?: Required<Pick<RetryPolicy, 'maxAttempts' | 'intervalSeconds' | 'backoffRate'>> & Pick<RetryPolicy, 'maxDelaySeconds' | 'jitter'>;
   onError: 'fail' | 'continue';
+  /** For an `agent_call` of a workflow with a budget policy: what running over budget does. */
+  budget?: 'fail' | 'gate';
 }
 
 /** A step of a plan: one node, or a block of branches that run at the same time. */
@@ -98,6 +101,7 @@ export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = '
       tracked: tracked.has(n.id),
       live: tests === undefined || tests === 'always' ? 'always' : dedupeTests(tests),
       ...settings(n, def),
+      ...budgetModeOf(n.type, def),
     });
   }
   const graph = buildGraph(nodes.keys(), contracted.edges);

@@ -11,6 +11,7 @@ export const EXECUTOR_ERROR_NAMES = {
   transient: 'Braid.Transient',
   bindingFailed: 'Braid.BindingFailed',
   outputTooLarge: 'Braid.OutputTooLarge',
+  budgetExceeded: 'Braid.BudgetExceeded',
 } as const;
 
 /** Base of every executor error: a `BraidError` whose `name` is an ASL error name. */
@@ -56,6 +57,14 @@ export class OutputTooLargeError extends ExecutorError {
   constructor(bytes: number, limitBytes: number, options?: { cause?: unknown }) {
     super('output_too_large', `output is ${bytes} bytes, over the ${limitBytes}-byte limit`, { bytes, limitBytes }, options);
     this.name = EXECUTOR_ERROR_NAMES.outputTooLarge;
+  }
+}
+
+/** The run has spent its budget: the `agent_call` about to start does not (not retried; fails the run). */
+export class BudgetExceededError extends ExecutorError {
+  constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super('budget_exceeded', message, details, options);
+    this.name = EXECUTOR_ERROR_NAMES.budgetExceeded;
   }
 }
 

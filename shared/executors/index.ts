@@ -20,5 +20,6 @@ export {
   OutputTooLargeError,
   NotExecutableError,
   toErrorInfo,
+  BudgetExceededError,
 } from './errors';
 export type { ExecutionContext, ExecutionResult, ExecutorDeps, BindingScope } from './types';

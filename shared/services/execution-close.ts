@@ -58,6 +58,12 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
     const data = fields.error ? { error: fields.error } : {};
     await record(stores, run.runId, `node.${to}:${id}`, { type: `node.${to}` as 'node.skipped', nodeId: id, at: now, data });
   }
+  // Gates outside the graph (the built-in budget gate) close with the run.
+  for (const gate of gates.values()) {
+    if (graph.nodes.has(gate.nodeId) || gate.status !== 'waiting') continue;
+    const status = gate.timeoutAt <= now ? 'timed_out' : policy.gate;
+    if (await stores.gates.close(run.runId, gate.nodeId, status, now)) await gateClosed(stores, { ...gate, status });
+  }
   return runs;
 }
 

@@ -8,7 +8,7 @@ import type { NodeDef, RetryPolicy } from '../definition/schema';
 import { DEFAULT_TIMEOUT_SECONDS } from '../definition/schema';
 import { BraidError } from '../errors';
 import { executeNode, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
-import type { ErrorInfo, NodeRun } from '../model/types';
+import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
@@ -17,6 +17,7 @@ import { NODE_ENTERED_FROM } from './run-status';
 import { isRunTerminal } from './run-status';
 import { gateOpened } from './gate-lifecycle';
 import { gatePolicyRecord } from './gate-policy';
+import { createBudgetService, type BudgetServiceDeps } from './budget';
 
 /** What every task returns: the route the compiled Choice states read. */
 export interface TaskResult {
@@ -49,7 +50,8 @@ export class RecordedFailureError extends BraidError {
 }
 
 /** Builds the executor service. */
-export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}) {
+export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, budgetDeps: BudgetServiceDeps = {}) {
+  const budget = createBudgetService(stores, budgetDeps);
   async function load(runId: string): Promise<LoadedRun> {
     const loaded = await loadRun(stores, runId);
     if (isRunTerminal(loaded.run.status)) throw new RunFinishedError(runId);
@@ -156,9 +158,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const outEdges = loaded.graph.outEdges.get(nodeId) ?? [];
       try {
         const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope);
+        if (node.type === 'agent_call') await budget.beforeAgentCall(loaded, nodeId);
         const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
         const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, outEdges }, executorDeps);
         const route = result.route ?? 'ok';
+        await budget.charge(runId, nodeId, attempt, result.cost);
         const endedAt = nowIso(stores);
         const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
         const data: Record<string, unknown> = { attempt };
@@ -174,6 +178,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       } catch (error) {
         if (error instanceof RunFinishedError) throw error;
         const info = error instanceof BraidError && error.name === 'Braid.Transient' ? { name: error.name, message: error.message } : toErrorInfo(error);
+        await budget.charge(runId, nodeId, attempt, costOfFailure(info));
         const endedAt = nowIso(stores);
         await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt, error: info });
         if (willRetry(loaded, node, attempt, info)) {
@@ -220,6 +225,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       return { route: 'waiting' };
     },
 
+    /** The `<node>:budget` check state of a `gate`-mode run (`budget.ts`). */
+    async budget(runId: string, forNode: string, taskToken: string): Promise<TaskResult> {
+      await load(runId);
+      return budget.check(runId, forNode, taskToken);
+    },
+
     /** Closes the run: `succeeded` with its terminal nodes' outputs, or `failed` with the caught error. */
     async finalize(runId: string, error?: StateError): Promise<TaskResult> {
       const loaded = await loadRun(stores, runId);
@@ -255,6 +266,12 @@ function replay(record: AttemptRecord): TaskResult | undefined {
   if (record.status === 'succeeded') return { route: record.route ?? 'ok' };
   if (record.status === 'failed' && record.error) throw new RecordedFailureError(record.error);
   return undefined;
+}
+
+/** The usage a failed attempt reported (`details.cost`), if any. */
+function costOfFailure(info: ErrorInfo): Cost | undefined {
+  const cost = info.details?.cost as Cost | undefined;
+  return cost && typeof cost.usd === 'number' ? cost : undefined;
 }
 
 /** Largest run output stored on the run item (a DynamoDB item holds 400 KB); larger outputs are left to the nodes route. */

@@ -11,6 +11,7 @@ import { loadRun, nowIso, record, type RunStores } from './execution-context';
 import { gateClosed } from './gate-lifecycle';
 import { decidingVote, eligibility, tally, votesInOrder } from './gate-policy';
 import { checkRunInput } from './run-input';
+import { BUDGET_DATA_SCHEMA, BUDGET_GATE_ID, createBudgetService } from './budget';
 import type { Caller, PermissionService } from './permissions';
 import { NODE_ENTERED_FROM, RUN_ENTERED_FROM, isRunTerminal } from './run-status';
 import { gateView, type GateView } from './run-views';
@@ -41,6 +42,7 @@ export interface GateServiceDeps extends RunStores {
 
 /** Builds the gate service. */
 export function createGateService(deps: GateServiceDeps) {
+  const budget = createBudgetService(deps, { orchestrator: deps.orchestrator });
   /**
    * The rule that lets the caller vote (see `eligibility`). A listed approver needs no role on the workflow;
    * anyone else must see the run (else 404) and be eligible (else 403).
@@ -87,7 +89,7 @@ export function createGateService(deps: GateServiceDeps) {
         throw new ForbiddenError(`${caller.userId} started this run and may not approve its gate ${nodeId}`, { code: 'requester_forbidden' });
       }
       if (approve && gate?.status === 'waiting') {
-        const schema = await dataSchemaOf(run, nodeId);
+        const schema = nodeId === BUDGET_GATE_ID ? BUDGET_DATA_SCHEMA : await dataSchemaOf(run, nodeId);
         if (schema) checkRunInput(`gate#${run.workflowId}#${run.version}#${nodeId}`, schema, data ?? null, '/data');
       }
       const vote: GateVote = {
@@ -151,6 +153,15 @@ export function createGateService(deps: GateServiceDeps) {
   async function followUp(gate: Gate, caller: string): Promise<void> {
     const { runId, nodeId, comment, data } = gate;
     if (gate.status !== 'approved' && gate.status !== 'rejected') return;
+    if (nodeId === BUDGET_GATE_ID) {
+      await resumeRun(runId);
+      const now = deps.clock?.() ?? new Date();
+      if (!(await deps.gates.claimDelivery(runId, nodeId, caller, now.toISOString(), new Date(now.getTime() + DELIVERY_CLAIM_MS).toISOString()))) return;
+      await budget.settleGate(gate);
+      await deps.gates.markDelivered(runId, nodeId, nowIso(deps));
+      await gateClosed(deps, gate);
+      return;
+    }
     const by = gate.decidedBy ?? 'unknown';
     const decidedAt = gate.decidedAt ?? nowIso(deps);
     const approved = gate.status === 'approved';

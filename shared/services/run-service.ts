@@ -14,8 +14,10 @@ import { loadRun, record, type RunStores } from './execution-context';
 import { roleAtLeast, type Caller, type EffectiveRole, type PermissionService, type WorkflowAction } from './permissions';
 import { checkRunInput } from './run-input';
 import { isRunTerminal } from './run-status';
-import { nodeRunView, runSummary, runView, type NodeRunView, type RunSummary, type RunView } from './run-views';
+import { builtInGateView, nodeRunView, runSummary, runView, type NodeRunView, type RunSummary, type RunView } from './run-views';
 import { zodIssues } from './zod-issues';
+import { BudgetSchema } from '../definition/schema';
+import { runBudget } from './budget';
 import type { RunEvent } from '../model/types';
 
 /** Body of `POST /api/v1/workflows/{id}/run`. */
@@ -24,6 +26,8 @@ export const StartRunRequestSchema = z.strictObject({
   input: z.unknown().optional(),
   /** The same key (per workflow and user, for 24 hours) returns the same run. */
   idempotencyKey: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only').optional(),
+  /** The run's budget: at most the workflow's unless the caller is the owner. @default the workflow's */
+  budget: BudgetSchema.optional(),
 });
 
 const PageQuerySchema = z.object({
@@ -108,12 +112,13 @@ export function createRunService(deps: RunServiceDeps) {
     /** `POST /api/v1/workflows/{id}/run`: starts a run of the latest version (202 `{ runId, status }`). */
     async start(caller: Caller, workflowId: string, body: unknown): Promise<{ runId: string; status: Run['status'] }> {
       const request = parse(StartRunRequestSchema, body ?? {}, '');
-      const { workflow } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'run');
+      const { workflow, role } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'run');
       const version = await store.workflows.getVersion(workflow, workflow.latestVersion);
       if (!version) throw new NotFoundError('workflow version', `${workflowId}@${workflow.latestVersion}`);
       const input = request.input ?? {};
       checkRunInput(`${workflowId}#${version.version}`, version.definition.inputSchema, input);
       if (!version.stateMachineVersionArn) throw new BraidError('not_registered', `version ${version.version} of ${workflowId} has no state machine`);
+      const budget = runBudget(request.budget, version.definition.budget, role === 'owner');
       const now = deps.clock?.() ?? new Date();
       let runId = newId();
       if (request.idempotencyKey) {
@@ -124,6 +129,7 @@ export function createRunService(deps: RunServiceDeps) {
       const run: Run = {
         runId, workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId, status: 'running',
         input, startedAt: now.toISOString(), cost: { usd: 0 }, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+        ...(budget ? { budget } : {}),
       };
       try {
         await store.runs.create(run);
@@ -163,7 +169,10 @@ export function createRunService(deps: RunServiceDeps) {
       const loaded = await loadRun(deps, runId);
       const [runs, gates] = await Promise.all([deps.nodeRuns.list(runId), deps.gates.list(runId)]);
       const byNode = new Map(gates.map((g) => [g.nodeId, g] as const));
-      return { items: loaded.graph.order.map((id) => nodeRunView(id, loaded.graph.nodes.get(id)?.type ?? 'unknown', runs.get(id), byNode.get(id))) };
+      const items = loaded.graph.order.map((id) => nodeRunView(id, loaded.graph.nodes.get(id)?.type ?? 'unknown', runs.get(id), byNode.get(id)));
+      // The built-in budget gate (and the earlier ones it replaced) follow the workflow's nodes.
+      for (const gate of gates) if (!loaded.graph.nodes.has(gate.nodeId)) items.push(builtInGateView(gate));
+      return { items };
     },
 
     /** `GET /api/v1/workflows/runs/{runId}/events?after=N&limit=M`: the ordered event log after `after`. */

@@ -4,6 +4,12 @@
  */
 import type { Gate, GateVote, NodeRun, Run } from '../model/types';
 import { votesInOrder } from './gate-policy';
+import { spentOf } from './budget';
+
+function hasSpent(run: Run): boolean {
+  const spent = spentOf(run);
+  return spent.usd > 0 || spent.tokens > 0;
+}
 
 /** A run as the API returns it. */
 export type RunView = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'input' | 'startedAt' | 'cost'> &
@@ -30,7 +36,7 @@ export function runView(run: Run): RunView {
     ...(run.endedAt !== undefined ? { endedAt: run.endedAt } : {}),
     ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
     ...(run.budget !== undefined ? { budget: run.budget } : {}),
-    ...(run.spent !== undefined ? { spent: run.spent } : {}),
+    ...(run.budget !== undefined || hasSpent(run) ? { spent: spentOf(run) } : {}),
   };
 }
 
@@ -59,6 +65,17 @@ export function gateView(gate: Gate & { inputs?: Record<string, unknown> }): Gat
   if (gate.comment !== undefined) view.comment = gate.comment;
   if (gate.data !== undefined) view.data = gate.data;
   if (gate.inputs !== undefined) view.inputs = gate.inputs;
+  return view;
+}
+
+const BUILT_IN_GATE_STATUS: Record<Gate['status'], NodeRun['status']> = {
+  waiting: 'waiting', approved: 'succeeded', rejected: 'failed', cancelled: 'cancelled', timed_out: 'failed',
+};
+
+/** The view of a built-in gate (the budget gate), listed as a node of type `budget_gate`. */
+export function builtInGateView(gate: Gate): NodeRunView {
+  const view: NodeRunView = { nodeId: gate.nodeId, type: 'budget_gate', status: BUILT_IN_GATE_STATUS[gate.status], attempts: [], startedAt: gate.openedAt, gate: gateView(gate) };
+  if (gate.decidedAt !== undefined) view.endedAt = gate.decidedAt;
   return view;
 }
 
