@@ -9,6 +9,7 @@ import { Auth } from './auth';
 import type { BraidConfig } from './config';
 import { Data } from './data';
 import { Functions } from './functions';
+import { Governance } from './governance';
 import { BraidHttpApi } from './http-api';
 import { LiveStream } from './live-stream';
 import { Orchestration } from './orchestration';
@@ -31,6 +32,8 @@ export class BraidStack extends Stack {
   readonly httpApi: BraidHttpApi;
   /** The WebSocket API. */
   readonly webSocketApi: BraidWebSocketApi;
+  /** Notifications bus and gate timers. */
+  readonly governance: Governance;
 
   constructor(scope: Construct, id: string, props: BraidStackProps) {
     super(scope, id, { ...props, stackName: props.config.stackName });
@@ -62,6 +65,7 @@ export class BraidStack extends Stack {
       this.webSocketApi.stage.node.addDependency(account.account);
     }
     new LiveStream(this, 'LiveStream', { table: this.data.table, fanout: fns['ws-fanout'] });
+    this.governance = new Governance(this, 'Governance', { functions: fns, prefix: config.stackName, deadLetterQueue: this.functions.finalizerDlq });
 
     new CfnOutput(this, 'HttpUrl', { value: this.httpApi.url, description: 'BRAID_URL: base URL of the HTTP API' });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketApi.url, description: 'BRAID_WS_URL: WebSocket URL for live progress' });

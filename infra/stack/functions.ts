@@ -1,5 +1,5 @@
 /**
- * The ten functions, one per role (ARCHITECTURE.md "Functions"), with the configuration every one reads.
+ * The eleven functions, one per role (ARCHITECTURE.md "Functions"), with the configuration every one reads.
  * Grants and resource-specific variables are added by the constructs that own those resources.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -22,6 +22,8 @@ const SIZING: Record<FunctionName, { memorySize: number; timeout: Duration }> = 
   'ws-disconnect': { memorySize: 512, timeout: Duration.seconds(10) },
   'ws-message': { memorySize: 512, timeout: Duration.seconds(29) },
   'ws-fanout': { memorySize: 512, timeout: Duration.minutes(1) },
+  // Webhook delivery retries with backoff within one invocation (4 attempts of at most 10 s each).
+  notify: { memorySize: 512, timeout: Duration.minutes(2) },
 };
 
 /** Every function name, in a stable order. */
@@ -41,7 +43,7 @@ export interface FunctionsProps {
 export class Functions extends Construct {
   /** Each function by its entry folder name. */
   readonly byName: Record<FunctionName, BraidFunction>;
-  /** Dead letters of the finalizer, the one asynchronously invoked function (EventBridge). */
+  /** Dead letters of the asynchronously invoked functions (EventBridge, Scheduler): the finalizer and notify. */
   readonly finalizerDlq: Queue;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
@@ -70,13 +72,13 @@ export class Functions extends Construct {
         environment,
         logRetention: props.logRetention,
         destroyLogs: props.destroyLogs,
-        deadLetterQueue: name === 'finalizer' ? this.finalizerDlq : undefined,
+        deadLetterQueue: name === 'finalizer' || name === 'notify' ? this.finalizerDlq : undefined,
       });
       return [name, fn] as const;
     });
     this.byName = Object.fromEntries(entries) as Record<FunctionName, BraidFunction>;
 
-    const rw: FunctionName[] = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'];
+    const rw: FunctionName[] = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout', 'notify'];
     const indexes = `AwsSolutions-IAM5[Resource::<${logicalId(props.table)}.Arn>/index/*]`;
     for (const name of rw) {
       const role = this.byName[name].role;

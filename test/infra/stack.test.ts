@@ -80,7 +80,7 @@ describe('IAM', () => {
     // Act
     const withManaged = Object.entries(roles).filter(([, r]) => r['Properties'].ManagedPolicyArns !== undefined);
     // Assess
-    expect(Object.keys(roles)).toHaveLength(10);
+    expect(Object.keys(roles)).toHaveLength(11);
     expect(withManaged.map(([id]) => id)).toEqual([]);
   });
 
@@ -113,16 +113,18 @@ describe('IAM', () => {
     expect(byAction['states:DescribeExecution']).toContain(':execution:Braid-*');
   });
 
-  it('gives SendTaskSuccess/Failure to the gate function alone', () => {
+  it('gives SendTaskSuccess/Failure to the gate function, and SendTaskSuccess alone to the executor (budget checks)', () => {
     // Prepare
     const gateRole = roleOf('gate');
+    const executorRole = roleOf('executor');
     // Act
     const holders = all.filter((e) => actionsOf(e.statement).some((a) => a.startsWith('states:SendTask')));
     // Assess
-    expect(holders).toHaveLength(1);
-    expect(holders[0]?.roles).toEqual([{ Ref: gateRole }]);
-    expect(actionsOf(holders[0]!.statement).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
-    expect(JSON.stringify(holders[0]?.statement.Resource)).toContain(':stateMachine:Braid-*');
+    expect(holders).toHaveLength(2);
+    const byRole = new Map(holders.map((h) => [JSON.stringify(h.roles), h.statement] as const));
+    expect(actionsOf(byRole.get(JSON.stringify([{ Ref: gateRole }]))!).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+    expect(actionsOf(byRole.get(JSON.stringify([{ Ref: executorRole }]))!)).toEqual(['states:SendTaskSuccess']);
+    for (const h of holders) expect(JSON.stringify(h.statement.Resource)).toContain(':stateMachine:Braid-*');
   });
 
   it('lets the state machine role invoke the executor function and nothing else', () => {
@@ -223,8 +225,8 @@ describe('logs', () => {
     const groups = s.template.findResources('AWS::Logs::LogGroup') as Resources;
     // Act
     const without = Object.entries(groups).filter(([, g]) => typeof g.Properties['RetentionInDays'] !== 'number');
-    // Assess: 10 functions, HTTP and WebSocket access logs, state machines.
-    expect(Object.keys(groups)).toHaveLength(13);
+    // Assess: 11 functions, HTTP and WebSocket access logs, state machines.
+    expect(Object.keys(groups)).toHaveLength(14);
     expect(without.map(([id]) => id)).toEqual([]);
   });
 });
@@ -240,7 +242,7 @@ describe('functions', () => {
       envKeys: Object.keys((f.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables),
     }));
     // Assess
-    expect(summary).toHaveLength(10);
+    expect(summary).toHaveLength(11);
     for (const fn of summary) {
       expect(fn).toMatchObject({ runtime: 'nodejs22.x', arch: ['arm64'], tracing: { Mode: 'Active' }, logGroup: true });
       expect(fn.envKeys.filter((k) => /SECRET|PASSWORD|PRIVATE|API_KEY/i.test(k))).toEqual([]);
