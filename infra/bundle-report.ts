@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FUNCTION_TAG } from './stack/braid-function';
 
-/** The minified-bundle budget per function, in bytes. */
-export const BUNDLE_LIMIT_BYTES = 600 * 1024;
+/**
+ * The minified-bundle budget per function, in bytes. 640 KB since governance (budget checks, gate policies,
+ * notifications and gate timers) added about 25 KB of Braid's own code to the executor, the largest bundle.
+ */
+export const BUNDLE_LIMIT_BYTES = 640 * 1024;
 
 /** Packages no Lambda bundle should contain: build tools, local engines, test tools, the v2 SDK. */
 export const FORBIDDEN_PACKAGES = [
@@ -24,8 +27,9 @@ export const FORBIDDEN_PACKAGES = [
 export const HEAVY_PACKAGES: Record<string, readonly string[]> = {
   '@a2a-js/sdk': ['executor'],
   '@modelcontextprotocol/sdk': ['executor'],
-  // ajv: MCP tool schemas (executor) and run-input validation against the workflow's input schema (api).
-  ajv: ['executor', 'api'],
+  // ajv: MCP tool schemas (executor), run-input validation against the workflow's input schema (api), a gate
+  // vote's data against its dataSchema (gate), and checking that a gate's dataSchema compiles (compile, api).
+  ajv: ['executor', 'api', 'gate', 'compile'],
   // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile).
   jsonata: ['executor', 'api', 'compile'],
   hono: ['api', 'compile', 'gate'],
