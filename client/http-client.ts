@@ -2,7 +2,12 @@
  * A small typed client for Braid's HTTP API (the routes in `functions/http/routes.ts`): workflows, runs,
  * node runs, the event log and gate decisions, with the bearer token on every request.
  */
-import type { NodeRun, Run, RunEvent, ValidationIssue, Workflow } from '../shared/model/types';
+import type { BudgetLimit, NodeRun, Run, RunEvent, ValidationIssue, Workflow } from '../shared/model/types';
+import type { InboxItem } from '../shared/services/inbox-service';
+import type { GateView } from '../shared/services/run-views';
+import type { WebhookView } from '../shared/services/webhook-service';
+
+export type { GateView, InboxItem, WebhookView };
 
 /** Options of `BraidHttpClient`. */
 export interface HttpClientOptions {
@@ -17,12 +22,15 @@ export interface HttpClientOptions {
 export class BraidHttpError extends Error {
   readonly status: number;
   readonly code: string | undefined;
+  /** A 409's stable reason (`already_voted`, `already_decided`, `run_finished`, ...). */
+  readonly reason: string | undefined;
   readonly body: unknown;
-  constructor(status: number, code: string | undefined, message: string, body: unknown) {
+  constructor(status: number, code: string | undefined, message: string, body: unknown, reason?: string) {
     super(message);
     this.name = 'BraidHttpError';
     this.status = status;
     this.code = code;
+    this.reason = reason;
     this.body = body;
   }
 }
@@ -59,9 +67,9 @@ export class BraidHttpClient {
     return this.request('GET', `/api/v1/workflows/${enc(workflowId)}`);
   }
 
-  /** `POST /api/v1/workflows/{id}/run`: starts a run (202). */
-  startRun(workflowId: string, input: unknown, idempotencyKey?: string): Promise<StartedRun> {
-    return this.request('POST', `/api/v1/workflows/${enc(workflowId)}/run`, { input, ...(idempotencyKey ? { idempotencyKey } : {}) });
+  /** `POST /api/v1/workflows/{id}/run`: starts a run (202), optionally with its own budget. */
+  startRun(workflowId: string, input: unknown, idempotencyKey?: string, budget?: BudgetLimit): Promise<StartedRun> {
+    return this.request('POST', `/api/v1/workflows/${enc(workflowId)}/run`, { input, ...(idempotencyKey ? { idempotencyKey } : {}), ...(budget ? { budget } : {}) });
   }
 
   /** `GET /api/v1/workflows/runs/{runId}`. */
@@ -85,9 +93,33 @@ export class BraidHttpClient {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/cancel`, {});
   }
 
-  /** `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}`. */
-  decideGate(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}): Promise<unknown> {
+  /**
+   * `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}`: casts the caller's vote; returns the
+   * gate with every vote (decided once the quorum is reached). 409 `already_voted` / `already_decided`.
+   */
+  decideGate(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}): Promise<GateView> {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}/${decision}`, body);
+  }
+
+  /** Same as `decideGate`: one vote. */
+  vote(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}): Promise<GateView> {
+    return this.decideGate(runId, nodeId, decision, body);
+  }
+
+  /** `GET /api/v1/gates?status=waiting`: one page of the caller's approvals inbox, oldest first. */
+  listGateInbox(options: { limit?: number; cursor?: string } = {}): Promise<{ items: InboxItem[]; nextCursor?: string }> {
+    const query = new URLSearchParams({ status: 'waiting', ...(options.limit !== undefined ? { limit: String(options.limit) } : {}), ...(options.cursor ? { cursor: options.cursor } : {}) });
+    return this.request('GET', `/api/v1/gates?${query}`);
+  }
+
+  /** `GET /api/v1/workflows/{id}/webhook` (owner): URL, signing secret and recent deliveries. */
+  getWebhook(workflowId: string): Promise<WebhookView> {
+    return this.request('GET', `/api/v1/workflows/${enc(workflowId)}/webhook`);
+  }
+
+  /** `POST /api/v1/workflows/{id}/webhook/rotate` (owner): a new signing secret. */
+  rotateWebhookSecret(workflowId: string): Promise<{ workflowId: string; secret: string }> {
+    return this.request('POST', `/api/v1/workflows/${enc(workflowId)}/webhook/rotate`, {});
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -102,10 +134,10 @@ export class BraidHttpClient {
       json = text;
     }
     if (!res.ok) {
-      const err = (json as { error?: { code?: string; message?: string }; code?: string; message?: string } | undefined) ?? {};
+      const err = (json as { error?: { code?: string; message?: string; reason?: string }; code?: string; message?: string } | undefined) ?? {};
       const code = err.error?.code ?? err.code;
       const message = err.error?.message ?? err.message ?? `HTTP ${res.status}`;
-      throw new BraidHttpError(res.status, code, `${method} ${path}: ${res.status} ${message}`, json);
+      throw new BraidHttpError(res.status, code, `${method} ${path}: ${res.status} ${message}`, json, err.error?.reason);
     }
     return json as T;
   }
