@@ -4,12 +4,13 @@
  * `Error` whose `name` is the ASL error name, which Lambda reports as `errorType`.
  * `createHandler(deps)` is the seam for the local orchestrator and tests; `handler` is the Lambda entry.
  */
-import * as z from 'zod';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { ERROR_NAMES } from '../../shared/contract/error-names';
+import { TaskPayloadSchema } from '../../shared/contract/task-payload';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
 import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
@@ -21,25 +22,11 @@ import { BaseConfigSchema, readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';
 import { createLogger } from '../http/logger';
 
-const id = z.string().min(1).max(128);
-
-/** The executor's event (the compiled Task's `Payload`). */
-export const ExecutorEventSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0) }),
-  z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), taskToken: z.string().min(1).max(4_096) }),
-  z.object({ action: z.literal('budget'), runId: id, nodeId: id, taskToken: z.string().min(1).max(4_096) }),
-  z.object({
-    action: z.literal('finalize'),
-    runId: id,
-    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-  }),
-]);
-
 /** The executor received an event it does not understand (not retried). */
 export class InvalidExecutorEventError extends BraidError {
   constructor(options?: { cause?: unknown }) {
     super('invalid_executor_event', 'the executor event is malformed', options);
-    this.name = 'Braid.InvalidEvent';
+    this.name = ERROR_NAMES.invalidEvent;
   }
 }
 
@@ -64,7 +51,7 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
   const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.ports), deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator } : {});
   return async (raw) => {
-    const parsed = ExecutorEventSchema.safeParse(raw);
+    const parsed = TaskPayloadSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
     const event = parsed.data;
     // Never log the event itself: a gate event carries the task token.

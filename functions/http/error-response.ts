@@ -8,6 +8,7 @@ import {
 } from '../../shared/errors';
 import { StoreUnavailableError } from '../../shared/store/errors';
 import { NotImplementedError, UnsupportedMediaTypeError } from './errors';
+import { ERROR_NAMES } from '../../shared/contract/error-names';
 
 /** An HTTP error response: status, JSON body and extra headers. */
 export interface ErrorResponse {
@@ -30,7 +31,7 @@ export function toErrorResponse(error: unknown, logger?: Logger): ErrorResponse 
     if (error instanceof NotImplementedError) return { status: 501, body: { error: base } };
     // Any error named `Braid.Transient` (the store throttled, an event log too contended, a throttled
     // dependency) is worth retrying: 503 with Retry-After, never a 500.
-    if (error instanceof StoreUnavailableError || error.name === 'Braid.Transient') {
+    if (error instanceof StoreUnavailableError || error.name === ERROR_NAMES.transient) {
       logger?.warn('store unavailable', { error });
       return { status: 503, body: { error: base }, headers: { 'retry-after': '1' } };
     }

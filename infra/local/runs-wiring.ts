@@ -28,6 +28,8 @@ export interface RunsWiringContext {
   logLevel?: LogLevel;
   /** Notifications and gate timers. */
   ports?: GovernancePorts;
+  /** Milliseconds before each retry, by state name (tests). @default the ASL's intervals */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 /** What the runs wiring adds to the stack. */
@@ -54,6 +56,7 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
     executor: (event) => executor(event),
     finalizer: (event) => finalizer(event),
     ...(ctx.dataDir ? { dataDir: ctx.dataDir } : {}),
+    ...(ctx.retryIntervalOverrides ? { retryIntervalOverrides: ctx.retryIntervalOverrides } : {}),
     onFinalizerError: (error) => logger.error('finalizer failed', { error: error as Error }),
   });
   const orchestrator = ctx.orchestrator ?? local!;

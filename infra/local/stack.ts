@@ -50,6 +50,8 @@ export interface LocalStackOptions {
   timerSpeedup?: number;
   /** Webhook retry policy. @default 4 attempts from 1 s, doubling */
   webhookRetry?: { attempts?: number; baseDelayMs?: number };
+  /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 /** A running local stack. */
@@ -99,6 +101,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
 
     const runs = await wireRuns({
       store, orchestrator: options.orchestrator, ports, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
+      ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
     if (runs.close) closers.push(runs.close);

@@ -25,6 +25,7 @@ import {
   type Orchestrator,
   type RegisteredMachine,
 } from '../ports/orchestrator';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** Options of `SfnOrchestrator`. */
 export interface SfnOrchestratorOptions {
@@ -64,7 +65,7 @@ const CLOSED_TASK_ERRORS: Record<string, 'task_timed_out' | 'task_closed'> = {
 export class OrchestratorUnavailableError extends BraidError {
   constructor(sdkError: string, options?: { cause?: unknown }) {
     super('orchestrator_unavailable', `Step Functions is unavailable or throttling (${sdkError})`, options);
-    this.name = 'Braid.Transient';
+    this.name = ERROR_NAMES.transient;
   }
 }
 

@@ -11,9 +11,11 @@ import type { WorkflowDefinition } from '../definition/schema';
 import type { AslCatcher, AslFailState, AslTaskState } from './asl-types';
 import type { PlannedNode } from './plan';
 import { LAMBDA_INVOKE_WAIT, serviceRetrier } from './task-state';
+import { ERROR_NAMES } from '../contract/error-names';
+import { budgetPayloadTemplate } from '../contract/task-payload';
 
 /** The ASL error of an `agent_call` refused by the budget (and of a rejected budget gate). */
-export const BUDGET_EXCEEDED_ERROR = 'Braid.BudgetExceeded';
+export const BUDGET_EXCEEDED_ERROR = ERROR_NAMES.budgetExceeded;
 
 /** How long a check state (and so the budget gate) may wait: one day. */
 export const BUDGET_CHECK_TIMEOUT_SECONDS = 86_400;
@@ -41,7 +43,7 @@ export function budgetCheckState(node: PlannedNode, executorArn: string, catchTo
     Resource: LAMBDA_INVOKE_WAIT,
     Parameters: {
       FunctionName: executorArn,
-      Payload: { action: 'budget', 'runId.$': '$$.Execution.Input.runId', nodeId: node.id, 'taskToken.$': '$$.Task.Token' },
+      Payload: budgetPayloadTemplate(node.id),
     },
     TimeoutSeconds: BUDGET_CHECK_TIMEOUT_SECONDS,
     ResultPath: null,

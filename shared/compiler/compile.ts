@@ -5,7 +5,9 @@
  */
 import type { WorkflowDefinition } from '../definition/schema';
 import { validateDefinition } from '../definition/validate';
+import type { WorkflowContract } from '../contract/node-contract';
 import type { AslStateMachine } from './asl-types';
+import { buildContract } from './contract';
 import { CompileError } from './errors';
 import { estimate, SFN_LIMITS, type CompileEstimates } from './estimate';
 import { planWorkflow, type PlanStrategy } from './plan';
@@ -23,6 +25,8 @@ export interface CompileOptions {
 export interface CompiledWorkflow {
   /** The ASL state machine (JSONPath query language). */
   asl: AslStateMachine;
+  /** What the ASL was rendered from, per node: stored with the version, interpreted by the executor. */
+  contract: WorkflowContract;
   /** Levels of executable nodes (parallel/join contracted), as the ASL runs them. */
   levels: string[][];
   /** Worst-case size of a run. */
@@ -30,7 +34,7 @@ export interface CompiledWorkflow {
 }
 
 /**
- * Compiles a definition. Throws `CompileError` when the definition is invalid or cannot fit
+ * Compiles a definition to its ASL and its contract. Throws `CompileError` when the definition is invalid or cannot fit
  * Step Functions' history (25,000 events) or definition (1 MB) limits.
  * @example
  * const { asl } = compileWorkflow(def, { executorArn: 'arn:aws:lambda:eu-west-1:123456789012:function:executor' });
@@ -57,5 +61,15 @@ export function compileWorkflow(def: WorkflowDefinition, options: CompileOptions
     });
   }
   if (issues.length > 0) throw new CompileError(issues);
-  return { asl, levels: plan.levels, estimates };
+  return { asl, contract: buildContract(validation.definition, plan), levels: plan.levels, estimates };
+}
+
+/**
+ * The contract alone (no ASL): for a stored version that predates contracts. The contract does not depend on
+ * the strategy, so it equals the one `compileWorkflow` returns. Throws `CompileError` on an invalid definition.
+ */
+export function compileContract(def: WorkflowDefinition): WorkflowContract {
+  const validation = validateDefinition(def);
+  if (!validation.valid || !validation.definition) throw new CompileError(validation.errors);
+  return buildContract(validation.definition, planWorkflow(validation.definition, 'levels'));
 }

@@ -3,6 +3,7 @@
  * definition bytes, with the service limits they must fit.
  */
 import type { AslStateMachine } from './asl-types';
+import { maxTotalAttempts, serviceRetrier } from '../contract/retriers';
 import type { ExecutionPlan, PlanStep, PlannedNode } from './plan';
 
 /** Step Functions' limits a compiled workflow must fit. */
@@ -23,8 +24,8 @@ export interface CompileEstimates {
   definitionBytes: number;
 }
 
-/** Attempts of the service retrier (`MaxAttempts`), on top of the first call. */
-const SERVICE_RETRIES = 3;
+/** Retries of the service retrier (`MaxAttempts`), on top of the first call. */
+const SERVICE_RETRIES = serviceRetrier().maxAttempts;
 /** Finalize (success) or finalize-failed then the Fail state, whichever is larger. */
 const FINALIZE = { transitions: 1 + SERVICE_RETRIES + 1, events: 2 + 3 * (1 + SERVICE_RETRIES) + 1 };
 /** ExecutionStarted and ExecutionSucceeded/Failed. */
@@ -56,7 +57,7 @@ export function estimate(plan: ExecutionPlan, asl: AslStateMachine): CompileEsti
 
 function nodeCost(node: PlannedNode | undefined): { transitions: number; events: number } {
   if (!node) return { transitions: 0, events: 0 };
-  const attempts = 1 + SERVICE_RETRIES + (node.retry ? node.retry.maxAttempts - 1 : 0);
+  const attempts = maxTotalAttempts(node.retriers);
   // Per attempt: TaskScheduled, TaskStarted, TaskSucceeded|Failed|TimedOut (+ TaskSubmitted for a gate).
   const perAttempt = node.type === 'human_gate' ? 4 : 3;
   let transitions = attempts;

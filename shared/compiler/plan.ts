@@ -14,6 +14,9 @@ import {
   type WorkflowDefinition,
 } from '../definition/schema';
 import { buildGraph, contract, descendants, kahnLevels } from '../definition/graph';
+import type { LiveTest, Liveness } from '../contract/node-contract';
+import { nodeRetrier, serviceRetrier, type RetrierContract } from '../contract/retriers';
+import { livenessOf } from './liveness';
 import { carriedRoutes } from './plan-carry';
 import { criticalPathSteps } from './plan-cp-strategy';
 import type { DurationHistory } from './plan-weights';
@@ -24,12 +27,7 @@ import type { DurationHistory } from './plan-weights';
  */
 export type PlanStrategy = 'levels' | 'critical-path';
 
-/** What makes an incoming edge of a tracked node live. */
-export type LiveTest =
-  /** The condition `node` chose the route `key` (`w:<json>` or `default`). */
-  | { kind: 'route'; node: string; key: string }
-  /** The tracked node `node` was not skipped. */
-  | { kind: 'notSkipped'; node: string };
+export type { LiveTest, Liveness };
 
 /** One executable node, with its settings resolved against the workflow defaults. */
 export interface PlannedNode {
@@ -38,10 +36,10 @@ export interface PlannedNode {
   /** Writes its route into `r` (conditions and everything downstream of a condition). */
   tracked: boolean;
   /** `always`, or the tests of which at least one must hold for the node to run (else it is skipped). */
-  live: 'always' | LiveTest[];
+  live: Liveness;
   timeoutSeconds: number;
-  /** The node's own retry policy, if it retries (`maxAttempts` > 1). */
-  retry?: Required<Pick<RetryPolicy, 'maxAttempts' | 'intervalSeconds' | 'backoffRate'>> & Pick<RetryPolicy, 'maxDelaySeconds' | 'jitter'>;
+  /** The Task's retriers in ASL order: the service retrier, then the node's own when it retries (`maxAttempts` > 1). */
+  retriers: RetrierContract[];
   onError: 'fail' | 'continue';
   /** For an `agent_call` of a workflow with a budget policy: what running over budget does. */
   budget?: 'fail' | 'gate';
@@ -55,6 +53,8 @@ export interface ExecutionPlan {
   strategy: PlanStrategy;
   /** The executable nodes by id. */
   nodes: Map<string, PlannedNode>;
+  /** Liveness of every node, `parallel`/`join` included (`liveness.ts`). */
+  liveness: Map<string, Liveness>;
   /** Levels of the contracted graph (executable node ids, sorted within a level). */
   levels: string[][];
   /** The top-level sequence of steps. */
@@ -76,30 +76,16 @@ export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = '
   const conditionIds = def.nodes.filter((n) => n.type === 'condition').map((n) => n.id);
   const downstreamOfCondition = descendants(fullGraph, conditionIds);
   const tracked = new Set([...conditionIds, ...downstreamOfCondition].filter((id) => !virtual.has(id)));
-  const typeOf = new Map(def.nodes.map((n) => [n.id, n.type]));
-
+  const liveness = livenessOf(def, tracked, virtual);
   const contracted = contract(def.edges, virtual);
-  const incoming = new Map<string, LiveTest[] | 'always'>();
-  for (const id of contracted.alwaysLive) incoming.set(id, 'always');
-  for (const e of contracted.edges) {
-    if (incoming.get(e.to) === 'always') continue;
-    const via = def.edges[e.via] as WorkflowDefinition['edges'][number];
-    let test: LiveTest | 'always';
-    if (typeOf.get(e.from) === 'condition') test = { kind: 'route', node: e.from, key: routeKey(via) };
-    else if (tracked.has(e.from)) test = { kind: 'notSkipped', node: e.from };
-    else test = 'always';
-    if (test === 'always') incoming.set(e.to, 'always');
-    else incoming.set(e.to, [...((incoming.get(e.to) as LiveTest[] | undefined) ?? []), test]);
-  }
 
   const nodes = new Map<string, PlannedNode>();
   for (const n of executable) {
-    const tests = incoming.get(n.id);
     nodes.set(n.id, {
       id: n.id,
       type: n.type as PlannedNode['type'],
       tracked: tracked.has(n.id),
-      live: tests === undefined || tests === 'always' ? 'always' : dedupeTests(tests),
+      live: liveness.get(n.id) ?? 'always',
       ...settings(n, def),
       ...budgetModeOf(n.type, def),
     });
@@ -109,9 +95,9 @@ export function planWorkflow(def: WorkflowDefinition, strategy: PlanStrategy = '
   if (strategy === 'critical-path') {
     const steps = criticalPathSteps(def, graph, levelSteps(levels), history).steps;
     const carry = carriedRoutes({ nodes, steps });
-    return { strategy, nodes, levels, steps, ...(carry ? { carry } : {}) };
+    return { strategy, nodes, liveness, levels, steps, ...(carry ? { carry } : {}) };
   }
-  return { strategy, nodes, levels, steps: levelSteps(levels) };
+  return { strategy, nodes, liveness, levels, steps: levelSteps(levels) };
 }
 
 /** The `levels` strategy: a level of one node is that node; a level of several is a Parallel. */
@@ -123,28 +109,19 @@ function levelSteps(levels: string[][]): PlanStep[] {
   );
 }
 
-function dedupeTests(tests: LiveTest[]): LiveTest[] {
-  const byKey = new Map(tests.map((t) => [JSON.stringify([t.node, t.kind, t.kind === 'route' ? t.key : '']), t]));
-  return [...byKey.keys()].sort().map((k) => byKey.get(k) as LiveTest);
-}
-
-function settings(n: NodeDef, def: WorkflowDefinition): Pick<PlannedNode, 'timeoutSeconds' | 'retry' | 'onError'> {
+function settings(n: NodeDef, def: WorkflowDefinition): Pick<PlannedNode, 'timeoutSeconds' | 'retriers' | 'onError'> {
   const d = def.defaults ?? {};
   const own = n as { timeoutSeconds?: number; retry?: RetryPolicy; onError?: 'fail' | 'continue' };
   const timeoutSeconds =
     n.type === 'human_gate' ? (own.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) : (own.timeoutSeconds ?? d.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
   const policy = n.type === 'human_gate' ? undefined : (own.retry ?? d.retry);
   const onError = own.onError ?? d.onError ?? 'fail';
-  if (!policy || (policy.maxAttempts ?? 1) <= 1) return { timeoutSeconds, onError };
-  return {
-    timeoutSeconds,
-    onError,
-    retry: {
-      maxAttempts: policy.maxAttempts ?? 1,
-      intervalSeconds: policy.intervalSeconds ?? 1,
-      backoffRate: policy.backoffRate ?? 2,
-      ...(policy.maxDelaySeconds !== undefined ? { maxDelaySeconds: policy.maxDelaySeconds } : {}),
-      ...(policy.jitter !== undefined ? { jitter: policy.jitter } : {}),
-    },
-  };
+  const nodeOwn = policy && nodeRetrier({
+    maxAttempts: policy.maxAttempts ?? 1,
+    intervalSeconds: policy.intervalSeconds ?? 1,
+    backoffRate: policy.backoffRate ?? 2,
+    ...(policy.maxDelaySeconds !== undefined ? { maxDelaySeconds: policy.maxDelaySeconds } : {}),
+    ...(policy.jitter !== undefined ? { jitter: policy.jitter } : {}),
+  });
+  return { timeoutSeconds, onError, retriers: nodeOwn ? [serviceRetrier(), nodeOwn] : [serviceRetrier()] };
 }

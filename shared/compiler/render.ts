@@ -7,6 +7,7 @@ import { budgetCheckName, budgetCheckState, budgetExceededCatch, taskEntry } fro
 import type { AslChoiceTest, AslState, AslStateMachine, AslTransition, Json } from './asl-types';
 import type { ExecutionPlan, LiveTest, PlanStep, PlannedNode } from './plan';
 import { finalizeFailedState, finalizeState, nodeTaskState } from './task-state';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** The state names the compiler reserves (no node id can take them: ids have no `:`). */
 export const STATE_NAMES = {
@@ -16,7 +17,7 @@ export const STATE_NAMES = {
 } as const;
 
 /** The ASL error of the run's terminal Fail state. */
-export const RUN_FAILED_ERROR = 'Braid.RunFailed';
+export const RUN_FAILED_ERROR = ERROR_NAMES.runFailed;
 
 /** Options of the render step. */
 export interface RenderOptions {

@@ -1,34 +1,22 @@
 /**
  * Task states of a compiled workflow: node tasks (execute and gate) and the finalize tasks, with
- * the Retry blocks in contract order (Lambda service errors first, then the node's own policy).
+ * the Retry blocks rendered from the node's retriers (`shared/contract/retriers.ts`) in contract order.
  */
 import type { AslCatcher, AslRetrier, AslTaskState, Json } from './asl-types';
 import type { PlannedNode } from './plan';
 import { DEFAULT_TIMEOUT_SECONDS } from '../definition/schema';
+import { serviceRetrier as serviceRetrierContract, toAslRetrier } from '../contract/retriers';
+import { executePayloadTemplate, finalizePayloadTemplate, gatePayloadTemplate } from '../contract/task-payload';
 
 /** The Lambda invoke integration. */
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 /** The Lambda invoke integration that waits for a task token. */
 export const LAMBDA_INVOKE_WAIT = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 
-/** Errors retried by the service retrier (Lambda's own failures and `Braid.Transient`). */
-export const SERVICE_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'Braid.Transient',
-] as const;
-
-/** Errors retried by a node's own retry policy. */
-export const NODE_RETRY_ERRORS = ['Braid.NodeFailed', 'States.Timeout'] as const;
-
-/** The service retrier (a fresh object each call): 1 s, x2, 3 attempts, full jitter. */
+/** The service retrier as an ASL `Retry` entry (a fresh object each call). */
 export function serviceRetrier(): AslRetrier {
-  return { ErrorEquals: [...SERVICE_ERRORS], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' };
+  return toAslRetrier(serviceRetrierContract());
 }
-
-const RUN_ID = { 'runId.$': '$$.Execution.Input.runId' } as const;
 
 /** Where a node task goes next and where it catches to. */
 export interface TaskWiring {
@@ -44,20 +32,8 @@ export interface TaskWiring {
 /** The Task state of an executable node. */
 export function nodeTaskState(node: PlannedNode, wiring: TaskWiring): AslTaskState {
   const gate = node.type === 'human_gate';
-  const payload: Record<string, Json> = gate
-    ? { action: 'gate', ...RUN_ID, nodeId: node.id, 'attempt.$': '$$.State.RetryCount', 'taskToken.$': '$$.Task.Token' }
-    : { action: 'execute', ...RUN_ID, nodeId: node.id, 'attempt.$': '$$.State.RetryCount' };
-  const retry: AslRetrier[] = [serviceRetrier()];
-  if (node.retry) {
-    retry.push({
-      ErrorEquals: [...NODE_RETRY_ERRORS],
-      IntervalSeconds: node.retry.intervalSeconds,
-      MaxAttempts: node.retry.maxAttempts - 1,
-      BackoffRate: node.retry.backoffRate,
-      ...(node.retry.maxDelaySeconds !== undefined ? { MaxDelaySeconds: node.retry.maxDelaySeconds } : {}),
-      ...(node.retry.jitter !== undefined ? { JitterStrategy: node.retry.jitter } : {}),
-    });
-  }
+  const payload: Record<string, Json> = gate ? gatePayloadTemplate(node.id) : executePayloadTemplate(node.id);
+  const retry: AslRetrier[] = node.retriers.map(toAslRetrier);
   const catchers: AslCatcher[] =
     wiring.catchTo === undefined ? [] : [{ ErrorEquals: ['States.ALL'], ResultPath: wiring.catchResultPath, Next: wiring.catchTo }];
   return {
@@ -78,7 +54,7 @@ export function finalizeState(executorArn: string): AslTaskState {
   return {
     Type: 'Task',
     Resource: LAMBDA_INVOKE,
-    Parameters: { FunctionName: executorArn, Payload: { action: 'finalize', ...RUN_ID } },
+    Parameters: { FunctionName: executorArn, Payload: finalizePayloadTemplate(false) },
     TimeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
     ResultPath: null,
     Retry: [serviceRetrier()],
@@ -91,7 +67,7 @@ export function finalizeFailedState(executorArn: string, failState: string): Asl
   return {
     Type: 'Task',
     Resource: LAMBDA_INVOKE,
-    Parameters: { FunctionName: executorArn, Payload: { action: 'finalize', ...RUN_ID, 'error.$': '$.error' } },
+    Parameters: { FunctionName: executorArn, Payload: finalizePayloadTemplate(true) },
     TimeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
     ResultPath: null,
     Retry: [serviceRetrier()],

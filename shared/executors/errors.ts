@@ -4,14 +4,15 @@
  */
 import { BraidError } from '../errors';
 import type { ErrorInfo } from '../model/types';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** The stable error names an executor throws. */
 export const EXECUTOR_ERROR_NAMES = {
-  nodeFailed: 'Braid.NodeFailed',
-  transient: 'Braid.Transient',
-  bindingFailed: 'Braid.BindingFailed',
-  outputTooLarge: 'Braid.OutputTooLarge',
-  budgetExceeded: 'Braid.BudgetExceeded',
+  nodeFailed: ERROR_NAMES.nodeFailed,
+  transient: ERROR_NAMES.transient,
+  bindingFailed: ERROR_NAMES.bindingFailed,
+  outputTooLarge: ERROR_NAMES.outputTooLarge,
+  budgetExceeded: ERROR_NAMES.budgetExceeded,
 } as const;
 
 /** Base of every executor error: a `BraidError` whose `name` is an ASL error name. */

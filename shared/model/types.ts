@@ -3,6 +3,7 @@
  * Plain data; the store (`shared/store/`) maps them to DynamoDB items.
  */
 import type { WorkflowDefinition } from '../definition/schema';
+import type { WorkflowContract } from '../contract/node-contract';
 
 /** A role granted on a workflow, weakest first. */
 export const ROLES = ['viewer', 'runner', 'approver', 'editor'] as const;
@@ -36,6 +37,8 @@ export interface WorkflowVersion {
   stateMachineArn?: string;
   /** Server-only: the published state machine version this workflow version runs on. */
   stateMachineVersionArn?: string;
+  /** Server-only: the compiled contract the executor interprets (absent on versions stored before contracts). */
+  contract?: WorkflowContract;
 }
 
 /** A role granted to a user on a workflow, optionally until a time. */

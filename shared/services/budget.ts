@@ -8,6 +8,7 @@
  * whose approval raises the budget and resumes every paused call, and whose rejection fails them.
  */
 import { ForbiddenError } from '../errors';
+import { ERROR_NAMES } from '../contract/error-names';
 import { BudgetExceededError } from '../executors/errors';
 import type { BudgetLimit, Cost, Gate, Run, Spent } from '../model/types';
 import { TaskClosedError, type Orchestrator } from '../ports/orchestrator';
@@ -175,7 +176,7 @@ export function createBudgetService(stores: RunStores, deps: BudgetServiceDeps =
       for (const taskToken of Object.values(stored.waiters ?? {})) {
         try {
           if (approved) await orchestrator().sendTaskSuccess({ taskToken, output: { route: 'ok' } });
-          else await orchestrator().sendTaskFailure({ taskToken, error: 'Braid.BudgetExceeded', cause: `the budget gate was rejected by ${by}` });
+          else await orchestrator().sendTaskFailure({ taskToken, error: ERROR_NAMES.budgetExceeded, cause: `the budget gate was rejected by ${by}` });
         } catch (error) {
           if (!(error instanceof TaskClosedError)) throw error;
         }

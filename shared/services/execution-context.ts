@@ -2,6 +2,8 @@
  * What every run-side service shares: the repositories it writes through, the clock, and loading a run with
  * the definition of the version it runs (versions are immutable, so definitions are cached per process).
  */
+import { compileContract } from '../compiler/compile';
+import type { WorkflowContract } from '../contract/node-contract';
 import type { WorkflowDefinition } from '../definition/schema';
 import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
@@ -44,11 +46,13 @@ export function createRunStores(store: Store, clock?: () => Date, ports: Governa
   };
 }
 
-/** A run together with its version's definition and graph. */
+/** A run together with its version's definition, graph and compiled contract. */
 export interface LoadedRun {
   run: Run;
   definition: WorkflowDefinition;
   graph: Graph;
+  /** What the compiler decided for each node; the executor's only source of policy. */
+  contract: WorkflowContract;
 }
 
 /** The run's workflow version is missing: the store is inconsistent (a programming or data error). */
@@ -59,7 +63,7 @@ export class RunDefinitionMissingError extends BraidError {
   }
 }
 
-const definitions = new Map<string, { definition: WorkflowDefinition; graph: Graph }>();
+const definitions = new Map<string, { definition: WorkflowDefinition; graph: Graph; contract: WorkflowContract }>();
 
 /** Loads a run and its definition; `NotFoundError` when the run does not exist. */
 export async function loadRun(stores: RunStores, runId: string): Promise<LoadedRun> {
@@ -71,7 +75,9 @@ export async function loadRun(stores: RunStores, runId: string): Promise<LoadedR
     const head = await stores.store.workflows.get(run.workflowId);
     const version = head ? await stores.store.workflows.getVersion(head, run.version) : undefined;
     if (!version) throw new RunDefinitionMissingError(runId);
-    cached = { definition: version.definition, graph: buildGraph(version.definition) };
+    // A version stored before contracts existed gets its contract from the same (pure) compiler.
+    const contract = version.contract ?? compileContract(version.definition);
+    cached = { definition: version.definition, graph: buildGraph(version.definition), contract };
     if (definitions.size > 500) definitions.clear();
     definitions.set(cacheKey, cached);
   }

@@ -15,6 +15,7 @@ import type { ActiveRun } from '../store/runs';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, type RunStores } from './execution-context';
 import { isRunTerminal } from './run-status';
+import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
 
 /** What the finalizer learns from the event's `detail`. */
 export interface ExecutionEnded {
@@ -55,9 +56,9 @@ export interface SweepSummary {
 }
 
 /** The error of a run whose start never reached the orchestrator. */
-export const START_LOST = 'Braid.StartLost';
+export const START_LOST = ERROR_NAMES.startLost;
 /** The error of a run whose recorded execution the orchestrator no longer knows (a local restart). */
-export const EXECUTION_LOST = 'Braid.ExecutionLost';
+export const EXECUTION_LOST = ERROR_NAMES.executionLost;
 
 const DEFAULTS = { minAgeMs: 15 * 60_000, maxRuns: 200, concurrency: 8 } as const;
 const PAGE_SIZE = 50;
@@ -77,7 +78,7 @@ export function createReconciler(stores: RunStores, orchestrator?: Pick<Orchestr
       throw error;
     }
     const error: ErrorInfo | undefined = ended.status === 'FAILED' || ended.status === 'TIMED_OUT'
-      ? { name: ended.error ?? (ended.status === 'TIMED_OUT' ? 'States.Timeout' : 'Braid.RunFailed'), message: ended.cause ?? `the execution ${ended.status.toLowerCase()}` }
+      ? { name: ended.error ?? (ended.status === 'TIMED_OUT' ? STATES_ERRORS.timeout : ERROR_NAMES.runFailed), message: ended.cause ?? `the execution ${ended.status.toLowerCase()}` }
       : undefined;
     const alreadyFinal = isRunTerminal(loaded.run.status);
     const nodeRuns = await closeOutstanding(stores, loaded, {

@@ -4,8 +4,11 @@
  * the run. Idempotent per (run, node, attempt): a repeated delivery of a finished attempt returns the recorded
  * route (or error) and repeats no side effect.
  */
-import type { NodeDef, RetryPolicy } from '../definition/schema';
-import { DEFAULT_TIMEOUT_SECONDS } from '../definition/schema';
+import { priorErrors, unfinishedAttemptError } from '../contract/attempts';
+import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
+import { isVirtualContract, type NodeContract } from '../contract/node-contract';
+import { willRetry } from '../contract/retriers';
+import type { NodeDef } from '../definition/schema';
 import { BraidError } from '../errors';
 import { executeNode, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
 import type { Cost, ErrorInfo, NodeRun } from '../model/types';
@@ -30,14 +33,11 @@ export interface StateError {
   Cause?: string;
 }
 
-/** Attempts of the service retry (ARCHITECTURE.md, "Retry"): `Braid.Transient` is retried this many times. */
-const SERVICE_RETRY_ATTEMPTS = 3;
-
 /** The run is already final; the task does nothing (the execution is being stopped). Not retried. */
 export class RunFinishedError extends BraidError {
   constructor(runId: string, options?: { cause?: unknown }) {
     super('run_finished', `run ${runId} has already finished`, options);
-    this.name = 'Braid.RunFinished';
+    this.name = ERROR_NAMES.runFinished;
   }
 }
 
@@ -81,6 +81,17 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     }
   }
 
+  /**
+   * Closes attempt `attempt` if it is still running past its deadline: the Task timed out without reporting.
+   * One still within its deadline may yet finish (its invocation failed around it): it records its own outcome.
+   */
+  async function closeUnreported(runId: string, nodeId: string, attempt: number, policy: NodeContract, laterStartedAt: string): Promise<void> {
+    const previous = await stores.nodeRuns.getAttempt(runId, nodeId, attempt);
+    if (previous?.status !== 'running') return;
+    if (unfinishedAttemptError(previous.startedAt, policy.timeoutSeconds, Date.parse(laterStartedAt)) !== STATES_ERRORS.timeout) return;
+    await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: laterStartedAt, error: { name: STATES_ERRORS.timeout, message: 'the attempt timed out' } });
+  }
+
   /** True when the node is in `status`: this call moved it there, or an earlier delivery did. */
   async function landed(runId: string, nodeId: string, updated: NodeRun | undefined, status: NodeRun['status']): Promise<boolean> {
     if (updated) return true;
@@ -93,16 +104,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     return node;
   }
 
-  function timeoutSeconds(loaded: LoadedRun, node: NodeDef): number {
-    const own = 'timeoutSeconds' in node ? node.timeoutSeconds : undefined;
-    return own ?? loaded.definition.defaults?.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-  }
-
-  function willRetry(loaded: LoadedRun, node: NodeDef, attempt: number, error: ErrorInfo): boolean {
-    if (error.name === 'Braid.Transient') return attempt + 1 < SERVICE_RETRY_ATTEMPTS;
-    if (error.name !== 'Braid.NodeFailed') return false;
-    const policy: RetryPolicy | undefined = ('retry' in node ? node.retry : undefined) ?? loaded.definition.defaults?.retry;
-    return attempt + 1 < (policy?.maxAttempts ?? 1);
+  /** The node's compiled contract: its retriers and timeout come from here, never from the definition. */
+  function contractOf(loaded: LoadedRun, nodeId: string): NodeContract {
+    const node = loaded.contract.nodes[nodeId];
+    if (!node || isVirtualContract(node)) throw new BraidError('unknown_node', `run ${loaded.run.runId} has no executable node ${nodeId}`);
+    return node;
   }
 
   return {
@@ -118,14 +124,15 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       if ('error' in loading) throw loading.error;
       const loaded = loading.value;
       const node = nodeOf(loaded, nodeId);
+      const policy = contractOf(loaded, nodeId);
       const startedAt = nowIso(stores);
       const started = await stores.nodeRuns.startAttempt(runId, nodeId, attempt, startedAt);
       const raced = !started.created && replay(started.record);
       if (raced) return raced;
       const [runs] = await Promise.all([
         stores.nodeRuns.list(runId),
-        // The previous attempt may have timed out without reporting: close it.
-        attempt > 0 ? stores.nodeRuns.finishAttempt(runId, nodeId, attempt - 1, { status: 'failed', endedAt: startedAt, error: { name: 'States.Timeout', message: 'the attempt timed out' } }) : undefined,
+        // The previous attempt may have ended without reporting: close it with the error the state machine saw.
+        attempt > 0 ? closeUnreported(runId, nodeId, attempt - 1, policy, startedAt) : undefined,
       ]);
       await settleVirtualAncestors(loaded, nodeId, runs);
       const running = await stores.nodeRuns.transition(runId, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
@@ -153,7 +160,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       }
       await record(stores, runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
 
-      const deadline = Date.now() + timeoutSeconds(loaded, node) * 1000;
+      const deadline = Date.now() + policy.timeoutSeconds * 1000;
       const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.graph, runs) };
       const outEdges = loaded.graph.outEdges.get(nodeId) ?? [];
       try {
@@ -177,11 +184,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         return { route };
       } catch (error) {
         if (error instanceof RunFinishedError) throw error;
-        const info = error instanceof BraidError && error.name === 'Braid.Transient' ? { name: error.name, message: error.message } : toErrorInfo(error);
+        const info = error instanceof BraidError && error.name === ERROR_NAMES.transient ? { name: error.name, message: error.message } : toErrorInfo(error);
         await budget.charge(runId, nodeId, attempt, costOfFailure(info));
         const endedAt = nowIso(stores);
         await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt, error: info });
-        if (willRetry(loaded, node, attempt, info)) {
+        const earlier = priorErrors(runs.get(nodeId)?.attempts ?? [], attempt, policy.timeoutSeconds, Date.parse(startedAt));
+        if (willRetry(policy, earlier, info.name)) {
           const retrying = await stores.nodeRuns.transition(runId, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
           if (await landed(runId, nodeId, retrying, 'retrying')) await record(stores, runId, `node.retrying:${nodeId}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
         } else {
@@ -207,7 +215,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       await settleVirtualAncestors(loaded, nodeId, runs);
       const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.graph, runs) };
       const inputs = await resolveInputs(node.inputs, scope);
-      const timeoutAt = new Date(Date.parse(openedAt) + timeoutSeconds(loaded, node) * 1000).toISOString();
+      const timeoutAt = new Date(Date.parse(openedAt) + contractOf(loaded, nodeId).timeoutSeconds * 1000).toISOString();
       const opening = { ...gatePolicyRecord(node, loaded.run), runId, nodeId, openedAt, timeoutAt, taskToken, ...(Object.keys(inputs).length > 0 ? { inputs } : {}) };
       const { gate, created } = await stores.gates.open(opening, attempt);
       // A redelivered open finds the gate there: the inboxes, timers and notification happen again (idempotent).
@@ -237,10 +245,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       if (isRunTerminal(loaded.run.status)) return { route: 'ok' };
       const info = error ? stateErrorInfo(error) : undefined;
       // A node still running here timed out (its task never reported); after another failure it was stopped.
-      const timedOut = !info || info.name === 'States.Timeout';
+      const timedOut = !info || info.name === STATES_ERRORS.timeout;
       const runs = await closeOutstanding(stores, loaded, {
-        pending: 'skipped', active: timedOut ? 'failed' : 'cancelled', error: { name: 'States.Timeout', message: 'the node timed out' },
-        gate: info?.name === 'States.Timeout' ? 'timed_out' : 'cancelled',
+        pending: 'skipped', active: timedOut ? 'failed' : 'cancelled', error: { name: STATES_ERRORS.timeout, message: 'the node timed out' },
+        gate: info?.name === STATES_ERRORS.timeout ? 'timed_out' : 'cancelled',
       });
       const cost = totalCost(runs);
       if (info) {
@@ -285,7 +293,7 @@ function boundedOutput(output: Record<string, unknown>): Record<string, unknown>
 
 /** Reads the ASL error (`Cause` is often the Lambda error as JSON) into an `ErrorInfo`. */
 export function stateErrorInfo(error: StateError): ErrorInfo {
-  const name = error.Error ?? 'Braid.RunFailed';
+  const name = error.Error ?? ERROR_NAMES.runFailed;
   let message = error.Cause ?? name;
   try {
     const parsed = JSON.parse(message) as { errorMessage?: unknown };

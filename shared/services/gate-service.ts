@@ -17,6 +17,7 @@ import { NODE_ENTERED_FROM, RUN_ENTERED_FROM, isRunTerminal } from './run-status
 import { gateView, type GateView } from './run-views';
 import { zodIssues } from './zod-issues';
 import { ConflictError } from '../errors';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** Body of `POST …/gates/{nodeId}/{decision}` (one vote). */
 export const GateDecisionRequestSchema = z.strictObject({
@@ -32,7 +33,7 @@ export const GATE_DECISIONS = ['approve', 'reject'] as const;
 export const DELIVERY_CLAIM_MS = 30_000;
 
 /** The ASL error name of a rejected gate. */
-export const GATE_REJECTED_ERROR = 'Braid.GateRejected';
+export const GATE_REJECTED_ERROR = ERROR_NAMES.gateRejected;
 
 /** What the gate service needs. */
 export interface GateServiceDeps extends RunStores {

@@ -19,6 +19,7 @@ import { zodIssues } from './zod-issues';
 import { BudgetSchema } from '../definition/schema';
 import { runBudget } from './budget';
 import type { RunEvent } from '../model/types';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** Body of `POST /api/v1/workflows/{id}/run`. */
 export const StartRunRequestSchema = z.strictObject({
@@ -88,9 +89,9 @@ export function createRunService(deps: RunServiceDeps) {
     } catch (error) {
       // With an idempotency key a transient failure (throttled, or timed out after the execution may have
       // started) is left to the client's retry, which resumes the launch below instead of failing the run.
-      if (run.idempotencyKey && error instanceof Error && error.name === 'Braid.Transient') throw error;
+      if (run.idempotencyKey && error instanceof Error && error.name === ERROR_NAMES.transient) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      await finishRun(deps, run, 'failed', { error: { name: 'Braid.StartFailed', message: `the execution did not start: ${message}` } });
+      await finishRun(deps, run, 'failed', { error: { name: ERROR_NAMES.startFailed, message: `the execution did not start: ${message}` } });
       throw error;
     }
   }
@@ -195,7 +196,7 @@ export function createRunService(deps: RunServiceDeps) {
       const cancelled = await finishRun(deps, run, 'cancelled', {});
       if (!cancelled) throw new ConflictError('run_finished', `run ${runId} has already finished`);
       const executionArn = await store.runs.getExecutionArn(runId);
-      if (executionArn) await deps.orchestrator.stop({ executionArn, error: 'Braid.Cancelled', cause: `cancelled by ${caller.userId}` });
+      if (executionArn) await deps.orchestrator.stop({ executionArn, error: ERROR_NAMES.cancelled, cause: `cancelled by ${caller.userId}` });
       await closeOutstanding(deps, await loadRun(deps, runId), { pending: 'cancelled', active: 'cancelled', gate: 'cancelled' });
       return runView(cancelled);
     },

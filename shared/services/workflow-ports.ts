@@ -2,6 +2,7 @@
  * The definition checker and compiler as the workflow service sees them (the core module's signatures),
  * injected by each function's composition root so the service stays testable and the core stays pure.
  */
+import type { WorkflowContract } from '../contract/node-contract';
 import type { WorkflowDefinition } from '../definition/schema';
 import type { ValidationIssue } from '../model/types';
 
@@ -20,7 +21,7 @@ export interface DefinitionCheck {
 export type ValidateDefinition = (input: unknown) => DefinitionCheck;
 
 /** `compileWorkflow` from `shared/compiler/compile.ts`: throws a `CompileError` with `issues` on failure. */
-export type CompileWorkflow = (definition: WorkflowDefinition, options: { executorArn: string }) => { asl: object };
+export type CompileWorkflow = (definition: WorkflowDefinition, options: { executorArn: string }) => { asl: object; contract: WorkflowContract };
 
 /** Reads `issues` off a thrown `CompileError`, or `undefined` if the error is something else. */
 export function compileIssues(error: unknown): ValidationIssue[] | undefined {

@@ -4,6 +4,7 @@
  * port, then stores the version (version item first, head bump second).
  */
 import { randomUUID } from 'node:crypto';
+import type { WorkflowContract } from '../contract/node-contract';
 import type { WorkflowDefinition } from '../definition/schema';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Workflow, WorkflowVersion } from '../model/types';
@@ -43,12 +44,12 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
   const newId = deps.newId ?? randomUUID;
 
   /** Validates and compiles; throws a 400 with the validator's (or compiler's) issues. */
-  function check(body: unknown): { definition: WorkflowDefinition; warnings: WorkflowVersion['warnings']; asl: object } {
+  function check(body: unknown): { definition: WorkflowDefinition; warnings: WorkflowVersion['warnings']; asl: object; contract: WorkflowContract } {
     const result = deps.validate(body);
     if (!result.valid || !result.definition) throw new ValidationError(result.errors, { message: 'the definition is invalid' });
     try {
-      const { asl } = deps.compile(result.definition, { executorArn: deps.executorArn });
-      return { definition: result.definition, warnings: result.warnings, asl };
+      const { asl, contract } = deps.compile(result.definition, { executorArn: deps.executorArn });
+      return { definition: result.definition, warnings: result.warnings, asl, contract };
     } catch (error) {
       const issues = compileIssues(error);
       if (issues) throw new ValidationError(issues, { cause: error, message: 'the definition does not compile' });
@@ -75,7 +76,7 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
       const instantiate = asInstantiateRequest(body);
       if (!instantiate) rejectReadOnlyFields(body);
       const input = instantiate ? await templateDefinition(caller, instantiate.templateId, instantiate.name) : body;
-      const { definition, warnings, asl } = check(input);
+      const { definition, warnings, asl, contract } = check(input);
       const id = newId();
       const now = clock().toISOString();
       const machine = await deps.orchestrator.register({ workflowId: id, version: 1, definition: asl });
@@ -87,7 +88,7 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
       };
       const version: WorkflowVersion = {
         workflowId: id, version: 1, definition, warnings, createdAt: now, createdBy: caller.userId,
-        stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn,
+        stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn, contract,
       };
       await deps.store.workflows.create(head, version);
       return workflowView(head, version, 'owner');
@@ -96,13 +97,13 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
     async update(caller, workflowId, body) {
       const { workflow, role } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'edit');
       rejectReadOnlyFields(body);
-      const { definition, warnings, asl } = check(body);
+      const { definition, warnings, asl, contract } = check(body);
       const next = workflow.latestVersion + 1;
       const now = clock().toISOString();
       const machine = await deps.orchestrator.register({ workflowId, version: next, definition: asl });
       const version: WorkflowVersion = {
         workflowId, version: next, definition, warnings, createdAt: now, createdBy: caller.userId,
-        stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn,
+        stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn, contract,
       };
       // Omitted visibility/isTemplate keep the workflow's current values: a PUT never silently unpublishes.
       const head = await deps.store.workflows.addVersion(workflow, version, {

@@ -3,6 +3,7 @@
  * Repositories call `translateStoreError` in their catch blocks and rethrow what it returns.
  */
 import { BraidError, ConflictError, ValidationError, VersionConflictError } from '../errors';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /**
  * The store was throttled or unavailable; retrying later may succeed (HTTP 503).
@@ -14,7 +15,7 @@ export class StoreUnavailableError extends BraidError {
   readonly sdkError: string;
   constructor(sdkError: string, options?: { cause?: unknown }) {
     super('store_unavailable', `the store is temporarily unavailable (${sdkError})`, options);
-    this.name = 'Braid.Transient';
+    this.name = ERROR_NAMES.transient;
     this.sdkError = sdkError;
   }
 }

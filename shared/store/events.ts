@@ -15,6 +15,7 @@ import { BraidError } from '../errors';
 import type { RunEvent } from '../model/types';
 import { translateStoreError } from './errors';
 import { keys, type TableRef } from './table';
+import { ERROR_NAMES } from '../contract/error-names';
 
 /** An event to append: everything but `runId` and `seq`, which the log assigns. */
 export type NewRunEvent = Omit<RunEvent, 'runId' | 'seq'>;
@@ -52,7 +53,7 @@ export class EventLogContentionError extends BraidError {
   readonly runId: string;
   constructor(runId: string, options?: { cause?: unknown }) {
     super('event_log_contention', `event log of run ${runId} is too contended`, options);
-    this.name = 'Braid.Transient';
+    this.name = ERROR_NAMES.transient;
     this.runId = runId;
   }
 }

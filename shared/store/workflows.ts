@@ -5,6 +5,8 @@
  * the head) and may be overwritten by the next writer once it is stale.
  */
 import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { WorkflowContract } from '../contract/node-contract';
 import type { Workflow, WorkflowVersion } from '../model/types';
 import { NotFoundError } from '../errors';
 import { keys, type TableRef } from './table';
@@ -38,7 +40,21 @@ export function toWorkflow(item: Record<string, unknown>): Workflow {
 
 /** Maps a version item to a `WorkflowVersion` (server-only fields included: callers strip them). */
 export function toVersion(item: Record<string, unknown>): WorkflowVersion {
-  return stripKeys(item) as unknown as WorkflowVersion;
+  const { contractGz, ...rest } = stripKeys(item) as Record<string, unknown> & { contractGz?: Uint8Array };
+  const version = rest as unknown as WorkflowVersion;
+  return contractGz ? { ...version, contract: decodeContract(contractGz) } : version;
+}
+
+/**
+ * The contract is stored gzipped (a binary attribute): as JSON it can reach hundreds of KB for a 500-node
+ * workflow, and the version item (definition included) must stay under DynamoDB's 400 KB.
+ */
+function encodeContract(contract: WorkflowContract): Uint8Array {
+  return gzipSync(Buffer.from(JSON.stringify(contract)));
+}
+
+function decodeContract(bytes: Uint8Array): WorkflowContract {
+  return JSON.parse(gunzipSync(bytes).toString('utf8')) as WorkflowContract;
 }
 
 /** Creates, reads, versions, lists and soft-deletes workflows. */
@@ -172,12 +188,13 @@ export class WorkflowRepository {
   }
 
   private async putVersion(v: WorkflowVersion): Promise<void> {
+    const versionItem = ({ contract, ...rest }: WorkflowVersion) => ({ ...rest, ...(contract ? { contractGz: encodeContract(contract) } : {}) });
     const stale = new Date(Date.now() - ORPHAN_VERSION_STALE_MS).toISOString();
     await storeCall(() =>
       this.table.client.send(
         new PutCommand({
           TableName: this.table.tableName,
-          Item: { ...keys.workflowVersion(v.workflowId, v.version), entity: 'version', ...v },
+          Item: { ...keys.workflowVersion(v.workflowId, v.version), entity: 'version', ...versionItem(v) },
           // A version item older than the head that nobody references is a crash leftover: reuse its number.
           ConditionExpression: 'attribute_not_exists(PK) OR createdAt < :stale',
           ExpressionAttributeValues: { ':stale': stale },

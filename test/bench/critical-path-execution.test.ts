@@ -7,7 +7,7 @@ import type { WorkflowDefinition } from '../../shared/definition/schema';
 import { aslErrors, cond, recorder, tool, withDeadline, workflow, TEST_EXECUTOR, type Behaviour, type Call } from '../support/asl-harness';
 
 const SERVICE_RETRY = {
-  ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Braid.Transient'],
+  ErrorEquals: ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Braid.Transient'],
   IntervalSeconds: 1,
   MaxAttempts: 3,
   BackoffRate: 2,

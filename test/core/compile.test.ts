@@ -6,7 +6,7 @@ import { aslErrors, cond, gate, tool, workflow } from '../support/asl-harness';
 const FN = 'executor';
 const RUN_ID = '$$.Execution.Input.runId';
 const SERVICE_RETRY = {
-  ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Braid.Transient'],
+  ErrorEquals: ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Braid.Transient'],
   IntervalSeconds: 1,
   MaxAttempts: 3,
   BackoffRate: 2,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileWorkflow } from '../../shared/compiler/compile';
+import type { NodeContract } from '../../shared/contract/node-contract';
+import { willRetry } from '../../shared/contract/retriers';
 import type { WorkflowDefinition } from '../../shared/definition/schema';
 import { createAslRunner, type AslRunOptions } from '../../infra/local/asl-runner';
 import { braidError, cond, gate, pollUntil, recorder, tool, withDeadline, workflow, TEST_EXECUTOR, type Behaviour, type Call } from '../support/asl-harness';
@@ -96,25 +98,34 @@ describe('executing compiled ASL on the local engine', () => {
     ]);
   });
 
-  it('waits the real backoff between retries (1 s, then 1.5 s)', async () => {
+  it.each([
+    // [retry.maxAttempts, the error of each attempt until one succeeds ('ok')]
+    [2, ['Braid.Transient', 'Braid.NodeFailed', 'ok']],
+    [2, ['Braid.NodeFailed', 'Braid.Transient', 'Braid.NodeFailed']],
+    [1, ['Braid.Transient', 'Braid.Transient', 'Braid.Transient', 'Braid.Transient']],
+    [3, ['States.Timeout', 'Braid.Transient', 'Braid.NodeFailed', 'Braid.Transient', 'Braid.NodeFailed']],
+    [3, ['Braid.NodeFailed', 'Braid.BindingFailed']],
+  ] as const)('counts retries as willRetry predicts (maxAttempts %i, %j)', async (maxAttempts, errors) => {
     // Prepare
-    const def = workflow([tool('flaky', { retry: { maxAttempts: 3, intervalSeconds: 1, backoffRate: 1.5 } })], []);
-    const behaviour: Behaviour = (_p, meta) => {
-      if (meta.attempt < 2) throw braidError('Braid.NodeFailed');
-      return { route: 'ok' };
-    };
-    const { rec, exec } = start(def, { flaky: behaviour }, { delayMs: 0 });
+    const def = workflow([tool('n', { retry: { maxAttempts } })], []);
+    const { contract } = compileWorkflow(def, { executorArn: 'executor' });
+    const node = contract.nodes.n as NodeContract;
+    const { rec, exec } = start(def, {
+      n: (_p, m) => {
+        const error = errors[m.attempt];
+        if (error === undefined || error === 'ok') return { route: 'ok' };
+        throw braidError(error);
+      },
+    }, { retryIntervalOverrides: { n: 1 } });
     // Act
-    const outcome = await withDeadline(exec.outcome, 6_000, 'run');
-    // Assess
-    expect(outcome.status).toBe('SUCCEEDED');
-    const calls = rec.calls.filter((c) => c.nodeId === 'flaky');
-    const gaps = [calls[1]!.start - calls[0]!.end!, calls[2]!.start - calls[1]!.end!];
-    expect(gaps[0]).toBeGreaterThanOrEqual(990);
-    expect(gaps[0]).toBeLessThan(1_300);
-    expect(gaps[1]).toBeGreaterThanOrEqual(1_490);
-    expect(gaps[1]).toBeLessThan(1_800);
-  }, 10_000);
+    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    // Assess: the engine made exactly the attempts willRetry predicts, attempt by attempt
+    const made = rec.calls.filter((c) => c.nodeId === 'n').length;
+    let predicted = 1;
+    while (predicted < errors.length && errors[predicted - 1] !== 'ok' && willRetry(node, errors.slice(0, predicted - 1), errors[predicted - 1] as string)) predicted += 1;
+    expect(made).toBe(predicted);
+    expect(outcome.status).toBe(errors[made - 1] === 'ok' ? 'SUCCEEDED' : 'FAILED');
+  });
 
   it('does not retry Braid.BindingFailed, and fails the run through finalize-failed', async () => {
     // Prepare

@@ -92,6 +92,27 @@ describe('builtin tools', () => {
     expect(result.output).toStrictEqual({ times: 2, v: 'x' });
   });
 
+  it('fail with inputs.errors fails attempt i as errors[i] says, then succeeds', async () => {
+    // Act
+    const outcomes = await Promise.all([0, 1, 2, 3].map((attempt) =>
+      executeNode(builtin('fail'), { errors: ['transient', 'node', 'transient'] }, ctx({ attempt })).then((r) => r.output, (e: Error) => e.name)));
+    // Assess
+    expect(outcomes).toStrictEqual(['Braid.Transient', 'Braid.NodeFailed', 'Braid.Transient', { errors: ['transient', 'node', 'transient'] }]);
+  });
+
+  it.each([
+    [{ errors: ['oops'] }, 'errors'],
+    [{ errors: 'node' }, 'errors'],
+    [{ errors: ['node'], times: 1 }, 'errors'],
+    [{ times: -1 }, 'times'],
+  ])('fail refuses bad inputs %j', async (inputs, input) => {
+    // Act
+    const error = await failure(executeNode(builtin('fail'), inputs, ctx({ attempt: 5 })));
+    // Assess
+    expect(error).toBeInstanceOf(NodeFailedError);
+    expect((error as NodeFailedError).details).toStrictEqual({ input });
+  });
+
   it('fail without times fails every attempt', async () => {
     // Act
     const error = await failure(executeNode(builtin('fail'), {}, ctx({ attempt: 9 })));

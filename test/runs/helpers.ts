@@ -8,9 +8,9 @@ import type { RunStatus } from '../../shared/model/types';
 
 export type { TestStack };
 
-/** Starts the stack used by the run tests. */
-export function startRunStack(): Promise<TestStack> {
-  return startTestStack();
+/** Starts the stack used by the run tests (`retryIntervalOverrides`: ms before each retry, by state name). */
+export function startRunStack(options: { retryIntervalOverrides?: Record<string, number | number[]> } = {}): Promise<TestStack> {
+  return startTestStack(options);
 }
 
 /** Creates a workflow owned by `as` and returns its id. */
