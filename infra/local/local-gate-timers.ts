@@ -12,6 +12,8 @@ export interface LocalGateTimersOptions {
   /** @default () => new Date() */
   clock?: () => Date;
   onError?: (error: unknown) => void;
+  /** Timers whose event matches are held, not timed, until `releaseHeld()` (deterministic tests). @default none */
+  hold?: (event: GateTimerEvent) => boolean;
 }
 
 /** In-process gate timers. */
@@ -19,6 +21,7 @@ export class LocalGateTimers implements GateTimers {
   private target?: (event: GateTimerEvent) => Promise<void>;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly held = new Map<string, GateTimerEvent>();
 
   constructor(private readonly options: LocalGateTimersOptions = {}) {}
 
@@ -28,7 +31,11 @@ export class LocalGateTimers implements GateTimers {
   }
 
   async schedule(name: string, at: Date, event: GateTimerEvent): Promise<void> {
-    if (this.timers.has(name)) return;
+    if (this.timers.has(name) || this.held.has(name)) return;
+    if (this.options.hold?.(event)) {
+      this.held.set(name, event);
+      return;
+    }
     const now = (this.options.clock?.() ?? new Date()).getTime();
     const delay = Math.max(0, (at.getTime() - now) / (this.options.speedup ?? 1));
     const timer = setTimeout(() => {
@@ -46,18 +53,28 @@ export class LocalGateTimers implements GateTimers {
     for (const name of names) {
       clearTimeout(this.timers.get(name));
       this.timers.delete(name);
+      this.held.delete(name);
     }
+  }
+
+  /** Fires every held timer now, in the order they were scheduled; resolves when their handlers finished. */
+  async releaseHeld(): Promise<number> {
+    const due = [...this.held];
+    this.held.clear();
+    for (const [, event] of due) await this.target?.(event);
+    return due.length;
   }
 
   /** Names of the timers still pending. */
   pending(): string[] {
-    return [...this.timers.keys()];
+    return [...this.timers.keys(), ...this.held.keys()];
   }
 
   /** Clears every timer and waits for fired ones to finish. */
   async close(): Promise<void> {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.held.clear();
     await Promise.all([...this.inFlight]);
   }
 }

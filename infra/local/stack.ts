@@ -19,6 +19,7 @@ import { wireLive } from './live-wiring';
 import { wireRuns } from './runs-wiring';
 import { createHandler as createNotifyHandler } from '../../functions/notify/handler';
 import { LocalGateTimers } from './local-gate-timers';
+import type { GateTimerEvent } from '../../shared/ports/gate-timers';
 import { LocalNotifier } from './local-notifier';
 
 /** Default data folder of `npm run dev`. */
@@ -48,6 +49,8 @@ export interface LocalStackOptions {
   clock?: () => Date;
   /** Divides gate reminder and escalation delays (tests). @default 1 */
   timerSpeedup?: number;
+  /** Gate timers held until `gateTimers.releaseHeld()` (tests). @default none */
+  holdGateTimers?: (event: GateTimerEvent) => boolean;
   /** Webhook retry policy. @default 4 attempts from 1 s, doubling */
   webhookRetry?: { attempts?: number; baseDelayMs?: number };
   /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
@@ -92,7 +95,9 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     const logger = (name: string): Logger => createLogger(name, options.logLevel);
 
     const notifier = new LocalNotifier();
-    const gateTimers = new LocalGateTimers({ speedup: options.timerSpeedup ?? 1, ...(options.clock ? { clock: options.clock } : {}) });
+    const gateTimers = new LocalGateTimers({
+      speedup: options.timerSpeedup ?? 1, ...(options.clock ? { clock: options.clock } : {}), ...(options.holdGateTimers ? { hold: options.holdGateTimers } : {}),
+    });
     closers.push(async () => { await gateTimers.close(); await notifier.idle(); });
     const ports = { notifier, timers: gateTimers };
     const notify = createNotifyHandler({ store, logger: logger('braid-notify'), ports, clock: options.clock, ...(options.webhookRetry ? { retry: options.webhookRetry } : {}) });

@@ -7,13 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { compileWorkflow } from '../../shared/compiler/compile';
 import type { WorkflowDefinition } from '../../shared/definition/schema';
 import { aslErrors } from '../support/asl-harness';
+import { serviceRetrier } from '../../shared/compiler/task-state';
 
 const FN = 'executor';
 const agent = (id: string, extra: object = {}) => ({ id, type: 'agent_call' as const, agent: { url: 'https://agent.example' }, ...extra });
-const SERVICE_RETRY = {
-  ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Braid.Transient'],
-  IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL',
-};
+// The service retrier comes from the contract (`shared/contract/retriers.ts`): the same object on every Task.
+const SERVICE_RETRY = serviceRetrier();
 
 describe('compileWorkflow: budgets', () => {
   it('puts a check state before each agent_call in gate mode', () => {

@@ -135,6 +135,7 @@ describe('gate approval policies', () => {
 
     // Act
     const early = await vote('erin', ['leads'], runId, 'approve');
+    const released = await stack.gateTimers.releaseHeld();
     await waitFor(async () => ((await getEvents(stack, 'owner6', runId)).some((e) => e.type === 'gate.escalated') ? true : undefined), 'gate.escalated');
     await waitFor(async () => (stack.notifier.published.filter((n) => n.runId === runId && n.type === 'gate.reminded').length >= 2 ? true : undefined), 'two reminders');
     const late = await vote('erin', ['leads'], runId, 'approve');
@@ -142,6 +143,7 @@ describe('gate approval policies', () => {
 
     // Assess
     expect(early.status).toBe(404);
+    expect(released).toBeGreaterThanOrEqual(1);
     expect(late.body).toMatchObject({ status: 'approved', votes: [{ by: 'erin', as: 'escalation:group:leads' }] });
     expect(late.body.escalatedAt).toEqual(expect.any(String));
     const types = await waitFor(async () => {

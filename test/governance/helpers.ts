@@ -6,9 +6,13 @@ import { startTestStack, type ApiResponse, type TestStack } from '../support/loc
 
 export type { TestStack };
 
-/** The stack of the governance tests: timers 1000x faster, webhook retries 10 ms apart. */
+/**
+ * The stack of the governance tests: reminders 1000x faster, escalations held until the test releases them
+ * (`gateTimers.releaseHeld()`, so "before" and "after" the escalation do not depend on timing), webhook retries
+ * 10 ms apart.
+ */
 export function startGovernanceStack(): Promise<TestStack> {
-  return startTestStack({ timerSpeedup: 1_000, webhookRetry: { attempts: 3, baseDelayMs: 10 } });
+  return startTestStack({ timerSpeedup: 1_000, holdGateTimers: (e) => e.action === 'escalate', webhookRetry: { attempts: 3, baseDelayMs: 10 } });
 }
 
 /** Calls as `user` with `groups` in the token's `cognito:groups` claim. */
