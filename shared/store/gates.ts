@@ -33,6 +33,11 @@ function toGate(item: Record<string, unknown>): Gate {
   return rest as unknown as Gate;
 }
 
+/** True for DynamoDB's refusal to write into a map that does not exist. */
+function isMissingPath(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationException' && /document path/i.test(error.message);
+}
+
 /** Opens, reads, decides and closes gates. */
 export class GateRepository {
   constructor(private readonly table: TableRef) {}
@@ -138,28 +143,53 @@ export class GateRepository {
    * count change in the same write, so concurrent votes are each counted once. Returns the gate after the vote.
    */
   async vote(runId: string, nodeId: string, vote: GateVote): Promise<Gate> {
-    const counter = vote.decision === 'approve' ? 'approvals' : 'rejections';
     let lost: unknown;
     try {
-      const out = await storeCall(() =>
-        this.table.client.send(new UpdateCommand({
-          TableName: this.table.tableName,
-          Key: keys.gate(runId, nodeId),
-          UpdateExpression: `SET votes.#voter = :vote ADD ${counter} :one`,
-          ConditionExpression: 'attribute_exists(PK) AND #st = :waiting AND timeoutAt > :now AND attribute_not_exists(votes.#voter)',
-          ExpressionAttributeNames: { '#st': 'status', '#voter': vote.by },
-          ExpressionAttributeValues: { ':vote': vote, ':one': 1, ':waiting': 'waiting', ':now': vote.at },
-          ReturnValues: 'ALL_NEW',
-        })),
-      );
-      return toGate(out.Attributes ?? {});
+      return await this.writeVote(runId, nodeId, vote);
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      lost = error;
+      if (isMissingPath(error)) {
+        // A gate opened before votes existed has no `votes` map to write into: give it one, then vote.
+        await this.ensureVotesMap(runId, nodeId);
+        try {
+          return await this.writeVote(runId, nodeId, vote);
+        } catch (retryError) {
+          if (!(retryError instanceof ConflictError)) throw retryError;
+          lost = retryError;
+        }
+      } else if (!(error instanceof ConflictError)) throw error;
+      else lost = error;
     }
     const gate = await this.get(runId, nodeId);
     if (gate?.status === 'waiting' && gate.votes?.[vote.by]) throw new ConflictError('already_voted', `${vote.by} has already voted on gate ${nodeId}`, { cause: lost });
     throw await this.whyNotDecidable(runId, nodeId, vote.at, lost);
+  }
+
+  private async writeVote(runId: string, nodeId: string, vote: GateVote): Promise<Gate> {
+    const counter = vote.decision === 'approve' ? 'approvals' : 'rejections';
+    const out = await storeCall(() =>
+      this.table.client.send(new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.gate(runId, nodeId),
+        UpdateExpression: `SET votes.#voter = :vote ADD ${counter} :one`,
+        ConditionExpression: 'attribute_exists(PK) AND #st = :waiting AND timeoutAt > :now AND attribute_not_exists(votes.#voter)',
+        ExpressionAttributeNames: { '#st': 'status', '#voter': vote.by },
+        ExpressionAttributeValues: { ':vote': vote, ':one': 1, ':waiting': 'waiting', ':now': vote.at },
+        ReturnValues: 'ALL_NEW',
+      })),
+    );
+    return toGate(out.Attributes ?? {});
+  }
+
+  private async ensureVotesMap(runId: string, nodeId: string): Promise<void> {
+    try {
+      await storeCall(() => this.table.client.send(new UpdateCommand({
+        TableName: this.table.tableName, Key: keys.gate(runId, nodeId),
+        UpdateExpression: 'SET votes = :empty', ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(votes)',
+        ExpressionAttributeValues: { ':empty': {} },
+      })));
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
   }
 
   /** Marks a waiting gate escalated (once); returns the gate, or `undefined` when it no longer waits or was escalated. */
