@@ -30,7 +30,14 @@ export interface RunsWiringContext {
   ports?: GovernancePorts;
   /** Milliseconds before each retry, by state name (tests). @default the ASL's intervals */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /** Wraps the executor handler as the local orchestrator calls it (tests). @default none */
+  wrapExecutor?: ExecutorWrapper;
 }
+
+/** The executor handler as the local orchestrator calls it. */
+export type LocalExecutor = (event: unknown) => Promise<unknown>;
+/** A test seam around the executor: deliver an event twice, fail an invocation while it runs on, … */
+export type ExecutorWrapper = (executor: LocalExecutor) => LocalExecutor;
 
 /** What the runs wiring adds to the stack. */
 export interface RunsWiring {
@@ -45,11 +52,12 @@ export interface RunsWiring {
 /** Builds the runs side of the local stack: the local orchestrator on the executor's and finalizer's real handlers, and the gate function. */
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
-  const executor = createExecutorHandler({
+  const handler = createExecutorHandler({
     store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports,
     // Budget checks complete their tokens through the orchestrator built below.
     orchestrator: { sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input) },
   });
+  const executor: LocalExecutor = ctx.wrapExecutor ? ctx.wrapExecutor((event) => handler(event)) : (event) => handler(event);
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
   const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, orchestrator: { describe: (input) => orchestrator.describe(input) } });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({

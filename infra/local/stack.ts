@@ -16,7 +16,7 @@ import { createStore, type Store } from '../../shared/store/store';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer } from './http-server';
 import { wireLive } from './live-wiring';
-import { wireRuns } from './runs-wiring';
+import { wireRuns, type ExecutorWrapper } from './runs-wiring';
 import { createHandler as createNotifyHandler } from '../../functions/notify/handler';
 import { LocalGateTimers } from './local-gate-timers';
 import type { GateTimerEvent } from '../../shared/ports/gate-timers';
@@ -55,6 +55,8 @@ export interface LocalStackOptions {
   webhookRetry?: { attempts?: number; baseDelayMs?: number };
   /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /** Wraps the executor as the local orchestrator invokes it (tests: duplicate or overlapping deliveries). */
+  wrapExecutor?: ExecutorWrapper;
 }
 
 /** A running local stack. */
@@ -107,6 +109,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     const runs = await wireRuns({
       store, orchestrator: options.orchestrator, ports, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
+      ...(options.wrapExecutor ? { wrapExecutor: options.wrapExecutor } : {}),
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
     if (runs.close) closers.push(runs.close);

@@ -19,6 +19,8 @@ export interface AttemptOutcome {
   /** ISO time the attempt started. */
   startedAt: string;
   error?: { name: string };
+  /** When a later attempt arrived while this one still ran: the state machine saw it fail then, not its own outcome. */
+  supersededAt?: string;
 }
 
 /**
@@ -31,15 +33,18 @@ export function unfinishedAttemptError(startedAt: string, timeoutSeconds: number
 }
 
 /**
- * The errors attempts `0 … upTo-1` failed with, as the state machine saw them: a failed attempt's recorded
- * name; a missing record `UNREPORTED_ATTEMPT_ERROR`; a still-running one as `unfinishedAttemptError` says.
+ * The errors attempts `0 … upTo-1` failed with, as the state machine saw them: a superseded attempt (a later
+ * one arrived while it ran) as `unfinishedAttemptError` says at that moment, whatever it recorded later; a failed
+ * attempt's recorded name; a missing record `UNREPORTED_ATTEMPT_ERROR`; a still-running one as
+ * `unfinishedAttemptError` says at `laterStartMs`.
  */
 export function priorErrors(attempts: readonly AttemptOutcome[], upTo: number, timeoutSeconds: number, laterStartMs: number): string[] {
   const byNumber = new Map(attempts.map((a) => [a.attempt, a]));
   const out: string[] = [];
   for (let i = 0; i < upTo; i += 1) {
     const a = byNumber.get(i);
-    if (a?.status === 'failed' && a.error) out.push(a.error.name);
+    if (a?.supersededAt !== undefined) out.push(unfinishedAttemptError(a.startedAt, timeoutSeconds, Date.parse(a.supersededAt)));
+    else if (a?.status === 'failed' && a.error) out.push(a.error.name);
     else if (a?.status === 'running') out.push(unfinishedAttemptError(a.startedAt, timeoutSeconds, laterStartMs));
     else out.push(UNREPORTED_ATTEMPT_ERROR);
   }

@@ -131,6 +131,8 @@ export interface NodeAttempt {
   startedAt: string;
   endedAt?: string;
   error?: ErrorInfo;
+  /** When a later attempt arrived while this one still ran (the state machine had already retried it). */
+  supersededAt?: string;
 }
 
 /** A node's record within a run. */

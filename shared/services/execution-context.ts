@@ -9,6 +9,7 @@ import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
+import { NodeClaimRepository } from '../store/node-claims';
 import { NodeRunRepository } from '../store/node-runs';
 import { InboxRepository } from '../store/inbox';
 import type { Notifier } from '../ports/notifier';
@@ -20,6 +21,8 @@ import { buildGraph, type Graph } from './execution-graph';
 export interface RunStores {
   store: Store;
   nodeRuns: NodeRunRepository;
+  /** The per-node claims attempts take before their side effect. */
+  claims: NodeClaimRepository;
   gates: GateRepository;
   events: EventLogRepository;
   inbox: InboxRepository;
@@ -40,7 +43,7 @@ export interface GovernancePorts {
 /** Builds the run-side repositories over the store's table. */
 export function createRunStores(store: Store, clock?: () => Date, ports: GovernancePorts = {}): RunStores {
   return {
-    store, nodeRuns: new NodeRunRepository(store.table), gates: new GateRepository(store.table),
+    store, nodeRuns: new NodeRunRepository(store.table), claims: new NodeClaimRepository(store.table), gates: new GateRepository(store.table),
     events: createEventLogRepository(store.table), inbox: new InboxRepository(store.table), ...(clock ? { clock } : {}),
     ...(ports.notifier ? { notifier: ports.notifier } : {}), ...(ports.timers ? { timers: ports.timers } : {}),
   };

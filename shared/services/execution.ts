@@ -13,6 +13,7 @@ import { BraidError } from '../errors';
 import { executeNode, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
 import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
+import { admitAttempt, releaseClaim } from './execution-claim';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { bindingOutputs, deadNodes, terminalNodes, virtualAncestors, virtualOutput } from './execution-graph';
@@ -82,14 +83,18 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   }
 
   /**
-   * Closes attempt `attempt` if it is still running past its deadline: the Task timed out without reporting.
-   * One still within its deadline may yet finish (its invocation failed around it): it records its own outcome.
+   * Closes attempt `attempt` if its record is still `running`. This delivery holds the node's claim, so that
+   * attempt has ended: past its deadline the Task timed out (`States.Timeout`); before it, its delivery stopped
+   * without recording an outcome (it threw `Braid.Transient`, which the state machine's service retrier took).
    */
   async function closeUnreported(runId: string, nodeId: string, attempt: number, policy: NodeContract, laterStartedAt: string): Promise<void> {
     const previous = await stores.nodeRuns.getAttempt(runId, nodeId, attempt);
     if (previous?.status !== 'running') return;
-    if (unfinishedAttemptError(previous.startedAt, policy.timeoutSeconds, Date.parse(laterStartedAt)) !== STATES_ERRORS.timeout) return;
-    await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: laterStartedAt, error: { name: STATES_ERRORS.timeout, message: 'the attempt timed out' } });
+    const timedOut = unfinishedAttemptError(previous.startedAt, policy.timeoutSeconds, Date.parse(laterStartedAt)) === STATES_ERRORS.timeout;
+    const error = timedOut
+      ? { name: STATES_ERRORS.timeout, message: 'the attempt timed out' }
+      : { name: ERROR_NAMES.transient, message: 'the attempt ended without recording its outcome' };
+    await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: laterStartedAt, error });
   }
 
   /** True when the node is in `status`: this call moved it there, or an earlier delivery did. */
@@ -111,6 +116,91 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     return node;
   }
 
+  /** Runs one admitted attempt: records it, calls the node, records the outcome and the node's transition. */
+  async function runAttempt(loaded: LoadedRun, node: NodeDef, policy: NodeContract, attempt: number): Promise<TaskResult> {
+    const runId = loaded.run.runId;
+    const nodeId = node.id;
+    const startedAt = nowIso(stores);
+    const started = await stores.nodeRuns.startAttempt(runId, nodeId, attempt, startedAt);
+    const raced = !started.created && replay(started.record);
+    if (raced) return raced;
+    const [runs] = await Promise.all([
+      stores.nodeRuns.list(runId),
+      // The previous attempt may have ended without reporting: close it with the error the state machine saw.
+      attempt > 0 ? closeUnreported(runId, nodeId, attempt - 1, policy, startedAt) : undefined,
+    ]);
+    await settleVirtualAncestors(loaded, nodeId, runs);
+    const running = await stores.nodeRuns.transition(runId, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
+    if (!(await landed(runId, nodeId, running, 'running'))) {
+      // An earlier attempt succeeded but a fault stopped it from reporting: finish its bookkeeping and report
+      // the recorded route instead of running the node again. Any other closed node (the run was cancelled
+      // meanwhile) does not run.
+      const done = await stores.nodeRuns.get(runId, nodeId);
+      if (done?.status === 'failed' && done.error) {
+        // An earlier attempt recorded the node's failure, yet the state machine retried once more (its retry
+        // counts and ours can differ): report the same failure, so its Retry/Catch decide as they would have.
+        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: done.error });
+        throw new RecordedFailureError(done.error);
+      }
+      if (done?.status !== 'succeeded') throw new RunFinishedError(runId);
+      const route = (done as NodeRun & { route?: string }).route ?? 'ok';
+      const endedAt = done.endedAt ?? startedAt;
+      await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data: node.type === 'condition' ? { attempt, route } : { attempt } });
+      if (node.type === 'condition') {
+        runs.set(nodeId, done);
+        await skipUnreachable(loaded, runs);
+      }
+      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route });
+      return { route };
+    }
+    await record(stores, runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
+
+    const deadline = Date.now() + policy.timeoutSeconds * 1000;
+    const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.graph, runs) };
+    const outEdges = loaded.graph.outEdges.get(nodeId) ?? [];
+    try {
+      const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope);
+      if (node.type === 'agent_call') await budget.beforeAgentCall(loaded, nodeId);
+      const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+      const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, outEdges }, executorDeps);
+      const route = result.route ?? 'ok';
+      await budget.charge(runId, nodeId, attempt, result.cost);
+      const endedAt = nowIso(stores);
+      const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
+      const data: Record<string, unknown> = { attempt };
+      if (result.cost) data.cost = result.cost;
+      if (node.type === 'condition') data.route = route;
+      if (await landed(runId, nodeId, updated, 'succeeded')) await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
+      if (node.type === 'condition' && updated) {
+        runs.set(nodeId, { ...updated, attempts: [] });
+        await skipUnreachable(loaded, runs);
+      }
+      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route });
+      return { route };
+    } catch (error) {
+      if (error instanceof RunFinishedError) throw error;
+      const info = error instanceof BraidError && error.name === ERROR_NAMES.transient ? { name: error.name, message: error.message } : toErrorInfo(error);
+      await budget.charge(runId, nodeId, attempt, costOfFailure(info));
+      const endedAt = nowIso(stores);
+      // Superseded: a later attempt arrived while this one ran, so the state machine has already retried it.
+      const supersededAt = (await stores.claims.get(runId, nodeId))?.supersededAt;
+      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt, error: info, ...(supersededAt ? { supersededAt } : {}) });
+      const earlier = priorErrors(runs.get(nodeId)?.attempts ?? [], attempt, policy.timeoutSeconds, Date.parse(startedAt));
+      if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
+        const retrying = await stores.nodeRuns.transition(runId, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
+        if (await landed(runId, nodeId, retrying, 'retrying')) await record(stores, runId, `node.retrying:${nodeId}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
+      } else {
+        const updated = await stores.nodeRuns.transition(runId, nodeId, 'failed', { endedAt, error: info }, NODE_ENTERED_FROM.failed);
+        if (await landed(runId, nodeId, updated, 'failed')) await record(stores, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
+        if (updated && node.type === 'condition') {
+          runs.set(nodeId, { ...updated, attempts: [] });
+          await skipUnreachable(loaded, runs);
+        }
+      }
+      throw new RecordedFailureError(info);
+    }
+  }
+
   return {
     /** Runs attempt `attempt` of `nodeId` and returns its route; throws an error named per the ASL contract. */
     async execute(runId: string, nodeId: string, attempt: number): Promise<TaskResult> {
@@ -125,82 +215,13 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const loaded = loading.value;
       const node = nodeOf(loaded, nodeId);
       const policy = contractOf(loaded, nodeId);
-      const startedAt = nowIso(stores);
-      const started = await stores.nodeRuns.startAttempt(runId, nodeId, attempt, startedAt);
-      const raced = !started.created && replay(started.record);
-      if (raced) return raced;
-      const [runs] = await Promise.all([
-        stores.nodeRuns.list(runId),
-        // The previous attempt may have ended without reporting: close it with the error the state machine saw.
-        attempt > 0 ? closeUnreported(runId, nodeId, attempt - 1, policy, startedAt) : undefined,
-      ]);
-      await settleVirtualAncestors(loaded, nodeId, runs);
-      const running = await stores.nodeRuns.transition(runId, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
-      if (!(await landed(runId, nodeId, running, 'running'))) {
-        // An earlier attempt succeeded but a fault stopped it from reporting: finish its bookkeeping and report
-        // the recorded route instead of running the node again. Any other closed node (the run was cancelled
-        // meanwhile) does not run.
-        const done = await stores.nodeRuns.get(runId, nodeId);
-        if (done?.status === 'failed' && done.error) {
-          // An earlier attempt recorded the node's failure, yet the state machine retried once more (its retry
-          // counts and ours can differ): report the same failure, so its Retry/Catch decide as they would have.
-          await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: done.error });
-          throw new RecordedFailureError(done.error);
-        }
-        if (done?.status !== 'succeeded') throw new RunFinishedError(runId);
-        const route = (done as NodeRun & { route?: string }).route ?? 'ok';
-        const endedAt = done.endedAt ?? startedAt;
-        await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data: node.type === 'condition' ? { attempt, route } : { attempt } });
-        if (node.type === 'condition') {
-          runs.set(nodeId, done);
-          await skipUnreachable(loaded, runs);
-        }
-        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route });
-        return { route };
-      }
-      await record(stores, runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
-
-      const deadline = Date.now() + policy.timeoutSeconds * 1000;
-      const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.graph, runs) };
-      const outEdges = loaded.graph.outEdges.get(nodeId) ?? [];
+      // No side effect before the node's claim: twins and overlapping attempts wait here (execution-claim.ts).
+      const admission = await admitAttempt(stores, runId, nodeId, attempt, policy);
+      if (admission.kind === 'replay') return replay(admission.record) ?? { route: 'ok' };
       try {
-        const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope);
-        if (node.type === 'agent_call') await budget.beforeAgentCall(loaded, nodeId);
-        const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-        const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, outEdges }, executorDeps);
-        const route = result.route ?? 'ok';
-        await budget.charge(runId, nodeId, attempt, result.cost);
-        const endedAt = nowIso(stores);
-        const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
-        const data: Record<string, unknown> = { attempt };
-        if (result.cost) data.cost = result.cost;
-        if (node.type === 'condition') data.route = route;
-        if (await landed(runId, nodeId, updated, 'succeeded')) await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
-        if (node.type === 'condition' && updated) {
-          runs.set(nodeId, { ...updated, attempts: [] });
-          await skipUnreachable(loaded, runs);
-        }
-        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route });
-        return { route };
-      } catch (error) {
-        if (error instanceof RunFinishedError) throw error;
-        const info = error instanceof BraidError && error.name === ERROR_NAMES.transient ? { name: error.name, message: error.message } : toErrorInfo(error);
-        await budget.charge(runId, nodeId, attempt, costOfFailure(info));
-        const endedAt = nowIso(stores);
-        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt, error: info });
-        const earlier = priorErrors(runs.get(nodeId)?.attempts ?? [], attempt, policy.timeoutSeconds, Date.parse(startedAt));
-        if (willRetry(policy, earlier, info.name)) {
-          const retrying = await stores.nodeRuns.transition(runId, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
-          if (await landed(runId, nodeId, retrying, 'retrying')) await record(stores, runId, `node.retrying:${nodeId}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
-        } else {
-          const updated = await stores.nodeRuns.transition(runId, nodeId, 'failed', { endedAt, error: info }, NODE_ENTERED_FROM.failed);
-          if (await landed(runId, nodeId, updated, 'failed')) await record(stores, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
-          if (updated && node.type === 'condition') {
-            runs.set(nodeId, { ...updated, attempts: [] });
-            await skipUnreachable(loaded, runs);
-          }
-        }
-        throw new RecordedFailureError(info);
+        return await runAttempt(loaded, node, policy, attempt);
+      } finally {
+        await releaseClaim(stores, runId, nodeId, admission.owner);
       }
     },
 

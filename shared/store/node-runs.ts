@@ -73,9 +73,9 @@ export class NodeRunRepository {
     runId: string,
     nodeId: string,
     attempt: number,
-    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string },
+    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string },
   ): Promise<boolean> {
-    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error, route: result.route });
+    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error, route: result.route, supersededAt: result.supersededAt });
     values[':running'] = 'running';
     try {
       await storeCall(() =>

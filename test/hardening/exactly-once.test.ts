@@ -33,7 +33,7 @@ const delivery: fc.Arbitrary<Delivery> = fc.oneof(
 );
 
 /** Error names a delivery may end with (the ASL contract plus the run-finished signal). */
-const EXPECTED_ERRORS = new Set(['Braid.NodeFailed', 'Braid.BindingFailed', 'Braid.RunFinished', 'States.Timeout']);
+const EXPECTED_ERRORS = new Set(['Braid.NodeFailed', 'Braid.BindingFailed', 'Braid.RunFinished', 'Braid.Superseded', 'States.Timeout']);
 const TERMINAL = new Set<string>([...TERMINAL_NODE_STATUSES]);
 
 let h: RunHarness;

@@ -4,12 +4,13 @@
  */
 import { expect } from 'vitest';
 import { startTestStack, type TestStack } from '../support/local-stack';
+import type { LocalStackOptions } from '../../infra/local/stack';
 import type { RunStatus } from '../../shared/model/types';
 
 export type { TestStack };
 
-/** Starts the stack used by the run tests (`retryIntervalOverrides`: ms before each retry, by state name). */
-export function startRunStack(options: { retryIntervalOverrides?: Record<string, number | number[]> } = {}): Promise<TestStack> {
+/** Starts the stack used by the run tests (`retryIntervalOverrides`: ms before each retry, by state name; `wrapExecutor`: a delivery seam). */
+export function startRunStack(options: Pick<LocalStackOptions, 'retryIntervalOverrides' | 'wrapExecutor'> = {}): Promise<TestStack> {
   return startTestStack(options);
 }
 
