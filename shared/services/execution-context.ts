@@ -2,7 +2,8 @@
  * What every run-side service shares: the repositories it writes through, the clock, and loading a run with
  * the definition of the version it runs (versions are immutable, so definitions are cached per process).
  */
-import { compileContract } from '../compiler/compile';
+import { buildContract } from '../compiler/contract';
+import { planWorkflow } from '../compiler/plan';
 import type { WorkflowContract } from '../contract/node-contract';
 import type { WorkflowDefinition } from '../definition/schema';
 import { BraidError, NotFoundError } from '../errors';
@@ -78,8 +79,10 @@ export async function loadRun(stores: RunStores, runId: string): Promise<LoadedR
     const head = await stores.store.workflows.get(run.workflowId);
     const version = head ? await stores.store.workflows.getVersion(head, run.version) : undefined;
     if (!version) throw new RunDefinitionMissingError(runId);
-    // A version stored before contracts existed gets its contract from the same (pure) compiler.
-    const contract = version.contract ?? compileContract(version.definition);
+    // A version stored before contracts existed gets its contract from the same (pure) compiler steps. Its
+    // definition was validated when it was published, so the validator (and its jsonata/ajv) stays out of the
+    // functions that only run workflows.
+    const contract = version.contract ?? buildContract(version.definition, planWorkflow(version.definition, 'levels'));
     cached = { definition: version.definition, graph: buildGraph(version.definition), contract };
     if (definitions.size > 500) definitions.clear();
     definitions.set(cacheKey, cached);

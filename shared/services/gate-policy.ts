@@ -68,10 +68,15 @@ export function votesInOrder(gate: Pick<Gate, 'votes'>): GateVote[] {
   return Object.values(gate.votes ?? {}).sort((a, b) => (a.at === b.at ? a.by.localeCompare(b.by) : a.at.localeCompare(b.at)));
 }
 
-/** The vote that decided a gate that reached `outcome`: the last vote of that kind. */
-export function decidingVote(gate: Pick<Gate, 'votes'>, outcome: 'approved' | 'rejected'): GateVote | undefined {
+/**
+ * The vote that decided a gate that reached `outcome`: the `quorum`-th approval (or `rejectQuorum`-th rejection)
+ * in the order votes were cast, so every racing voter names the same decider.
+ */
+export function decidingVote(gate: Pick<Gate, 'votes' | 'quorum' | 'rejectQuorum'>, outcome: 'approved' | 'rejected'): GateVote | undefined {
   const kind = outcome === 'approved' ? 'approve' : 'reject';
-  return votesInOrder(gate).filter((v) => v.decision === kind).at(-1);
+  const needed = outcome === 'approved' ? (gate.quorum ?? 1) : (gate.rejectQuorum ?? 1);
+  const votes = votesInOrder(gate).filter((v) => v.decision === kind);
+  return votes[needed - 1] ?? votes.at(-1);
 }
 
 /** The policy fields of a gate opened for `node` in `run` (everything but its times, token and inputs). */
