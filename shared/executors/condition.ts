@@ -3,7 +3,6 @@
  * read (ARCHITECTURE.md, "`r`, the routing record").
  */
 import { whenRouteKey } from '../definition/route-key';
-import type { EdgeDef } from '../definition/schema';
 import { BindingFailedError, NotExecutableError } from './errors';
 import { evaluateExpression } from './expression';
 import type { BindingScope, ExecutionContext, ExecutionResult } from './types';
@@ -11,14 +10,15 @@ import type { BindingScope, ExecutionContext, ExecutionResult } from './types';
 export { whenRouteKey };
 
 /**
- * Picks the route for `value` among a condition's out-edges: the key of the `when` edges equal to it,
- * else `default` if a default edge exists, else `none`. `when` literals are JSON scalars, so deep equality
- * is strict equality (an object or array value matches no `when`).
+ * Picks the route for `value` among a condition's route keys (its out-edges', from the contract): the `when`
+ * key equal to it, else `default` if a default edge exists, else `none`. `when` literals are JSON scalars, so
+ * only a scalar value (a finite number, a string, a boolean, `null`) can match one.
  */
-export function pickRoute(value: unknown, outEdges: readonly EdgeDef[]): string {
-  const matched = outEdges.find((edge) => edge.when !== undefined && edge.when === (value ?? null));
-  if (matched) return whenRouteKey(matched.when);
-  if (outEdges.some((edge) => edge.default === true)) return 'default';
+export function pickRoute(value: unknown, routeKeys: readonly string[]): string {
+  const scalar = value ?? null;
+  const matchable = scalar === null || typeof scalar === 'string' || typeof scalar === 'boolean' || (typeof scalar === 'number' && Number.isFinite(scalar));
+  if (matchable && routeKeys.includes(whenRouteKey(scalar))) return whenRouteKey(scalar);
+  if (routeKeys.includes('default')) return 'default';
   return 'none';
 }
 
@@ -33,17 +33,17 @@ export interface ConditionNode {
  * when the expression selects nothing); a failed expression throws `Braid.BindingFailed` (`expression`).
  */
 export async function executeCondition(node: ConditionNode, ctx: ExecutionContext): Promise<ExecutionResult> {
-  if (!ctx.scope || !ctx.outEdges) {
-    throw new NotExecutableError(`condition ${node.id} needs ctx.scope and ctx.outEdges`);
+  if (!ctx.scope || !ctx.routeKeys) {
+    throw new NotExecutableError(`condition ${node.id} needs ctx.scope and ctx.routeKeys`);
   }
-  return evaluateCondition(node, ctx.scope, ctx.outEdges);
+  return evaluateCondition(node, ctx.scope, ctx.routeKeys);
 }
 
 /** The pure core of `executeCondition`: evaluate, then route. */
 export async function evaluateCondition(
   node: ConditionNode,
   scope: BindingScope,
-  outEdges: readonly EdgeDef[],
+  routeKeys: readonly string[],
 ): Promise<ExecutionResult> {
   let value: unknown;
   try {
@@ -52,6 +52,6 @@ export async function evaluateCondition(
     const message = error instanceof Error ? error.message : String(error);
     throw new BindingFailedError('expression', message, { cause: error });
   }
-  const route = pickRoute(value, outEdges);
+  const route = pickRoute(value, routeKeys);
   return { output: { value: value ?? null, route }, route };
 }

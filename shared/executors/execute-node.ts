@@ -16,7 +16,7 @@ import type { ExecutionContext, ExecutionResult, ExecutorDeps } from './types';
 
 /**
  * Executes one attempt of `node` with its resolved inputs. `condition` nodes read `ctx.scope` and
- * `ctx.outEdges` instead of inputs. `human_gate`, `parallel` and `join` are not executed here
+ * `ctx.routeKeys` instead of inputs. `human_gate`, `parallel` and `join` are not executed here
  * (`NotExecutableError`). Every failure is an `ExecutorError` whose `name` is an ASL error name; an
  * unexpected error becomes `Braid.NodeFailed`.
  *

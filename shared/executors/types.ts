@@ -3,7 +3,6 @@
  * and the clients it may use.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { EdgeDef } from '../definition/schema';
 import type { Cost } from '../model/types';
 
 /** What one attempt of a node knows about itself. */
@@ -18,8 +17,8 @@ export interface ExecutionContext {
   deadline: number;
   /** The run's binding scope; required by `condition` nodes. */
   scope?: BindingScope;
-  /** The node's outgoing edges; required by `condition` nodes to pick a route. */
-  outEdges?: readonly EdgeDef[];
+  /** The route keys of the node's outgoing edges (its contract's `routeKeys`); required by `condition` nodes. */
+  routeKeys?: readonly string[];
 }
 
 /** What a binding or a condition may read: the run input and the outputs of finished nodes. */

@@ -17,7 +17,7 @@ import { nowIso, type RunStores } from './execution-context';
 /** How long after the node's deadline a claim stays valid: time for the holder to record its outcome. */
 export const CLAIM_LEASE_MARGIN_MS = 30_000;
 /** Polling of a held claim: first and largest interval. */
-const POLL = { firstMs: 25, maxMs: 1_000 } as const;
+const POLL = { firstMs: 25, maxMs: 500 } as const;
 /** Tries of a claim write that failed with `Braid.Transient` (it may have applied: every claim write is idempotent for its owner). */
 const CLAIM_WRITE_TRIES = 4;
 
@@ -37,9 +37,32 @@ export async function claimWrite<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Waiters in this process, by `runId#nodeId`: a release wakes them at once instead of at their next poll (twin
+ * deliveries often land in the same process; across processes, polling alone finds the release).
+ */
+const localWaiters = new Map<string, Set<() => void>>();
+
+/** Resolves at the next release of the node's claim in this process, or after `ms`. */
+function releasedOrAfter(key: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const waiters = localWaiters.get(key) ?? new Set<() => void>();
+    localWaiters.set(key, waiters);
+    const done = () => {
+      clearTimeout(timer);
+      waiters.delete(done);
+      if (waiters.size === 0 && localWaiters.get(key) === waiters) localWaiters.delete(key);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    waiters.add(done);
+  });
+}
+
 /** Releases this owner's claim, trying again on transient failures; a release still lost expires with its lease. */
 export async function releaseClaim(stores: RunStores, runId: string, nodeId: string, owner: string): Promise<void> {
   await claimWrite(() => stores.claims.release(runId, nodeId, owner)).catch(() => undefined);
+  for (const wake of [...(localWaiters.get(`${runId}#${nodeId}`) ?? [])]) wake();
 }
 
 /** What the delivery may do. */
@@ -96,7 +119,7 @@ async function waitForChange(stores: RunStores, runId: string, nodeId: string, h
   let interval: number = POLL.firstMs;
   for (;;) {
     if (Date.now() >= Math.min(held.leaseUntil, giveUpAt)) return;
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await releasedOrAfter(`${runId}#${nodeId}`, interval);
     interval = Math.min(POLL.maxMs, Math.round(interval * 1.5));
     const now = await stores.claims.get(runId, nodeId);
     if (!now || now.state !== 'running' || now.owner !== held.owner || now.attempt !== held.attempt) return;

@@ -5,7 +5,9 @@
  */
 import type { ErrorInfo, NodeRun, NodeStatus, Run, RunStatus } from '../model/types';
 import { ConflictError } from '../errors';
-import { deadNodes, isVirtual, virtualOutput } from './execution-graph';
+import { STATES_ERRORS } from '../contract/error-names';
+import { isVirtualContract } from '../contract/node-contract';
+import { deadNodes, virtualOutput } from './execution-graph';
 import { nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { NODE_ENTERED_FROM, RUN_ENTERED_FROM } from './run-status';
 import { gateClosed, notify } from './gate-lifecycle';
@@ -22,22 +24,22 @@ export interface ClosePolicy {
   gate: 'cancelled' | 'timed_out';
 }
 
-const GATE_TIMEOUT: ErrorInfo = { name: 'States.Timeout', message: 'the gate timed out before anyone decided' };
+const GATE_TIMEOUT: ErrorInfo = { name: STATES_ERRORS.timeout, message: 'the gate timed out before anyone decided' };
 
 /** Moves every outstanding node and open gate of the run to a final status and records the events. */
 export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, policy: ClosePolicy): Promise<Map<string, NodeRun>> {
-  const { run, graph } = loaded;
+  const { run, contract } = loaded;
   const runs = await stores.nodeRuns.list(run.runId);
   const gates = new Map((await stores.gates.list(run.runId)).map((g) => [g.nodeId, g] as const));
   const now = nowIso(stores);
-  const dead = deadNodes(graph, runs);
-  for (const id of graph.order) {
+  const dead = deadNodes(contract, runs);
+  for (const id of contract.order) {
     const current = runs.get(id)?.status ?? 'pending';
     let to: NodeStatus | undefined;
     let fields: { output?: unknown; error?: ErrorInfo } = {};
     if (current === 'pending') {
-      if (isVirtual(graph.nodes.get(id)) && !dead.has(id) && policy.pending === 'skipped') {
-        const output = virtualOutput(graph, runs, id);
+      if (isVirtualContract(contract.nodes[id]) && !dead.has(id) && policy.pending === 'skipped') {
+        const output = virtualOutput(contract, runs, id);
         to = Object.keys(output).length > 0 ? 'succeeded' : 'skipped';
         if (to === 'succeeded') fields = { output };
       } else to = dead.has(id) ? 'skipped' : policy.pending;
@@ -60,7 +62,7 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
   }
   // Gates outside the graph (the built-in budget gate) close with the run.
   for (const gate of gates.values()) {
-    if (graph.nodes.has(gate.nodeId) || gate.status !== 'waiting') continue;
+    if (loaded.nodes.has(gate.nodeId) || gate.status !== 'waiting') continue;
     const status = gate.timeoutAt <= now ? 'timed_out' : policy.gate;
     if (await stores.gates.close(run.runId, gate.nodeId, status, now)) await gateClosed(stores, { ...gate, status });
   }

@@ -5,7 +5,7 @@
 import { buildContract } from '../compiler/contract';
 import { planWorkflow } from '../compiler/plan';
 import type { WorkflowContract } from '../contract/node-contract';
-import type { WorkflowDefinition } from '../definition/schema';
+import type { NodeDef, WorkflowDefinition } from '../definition/schema';
 import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
@@ -16,7 +16,6 @@ import { InboxRepository } from '../store/inbox';
 import type { Notifier } from '../ports/notifier';
 import type { GateTimers } from '../ports/gate-timers';
 import type { Store } from '../store/store';
-import { buildGraph, type Graph } from './execution-graph';
 
 /** The repositories and clock the run services use, built once per function. */
 export interface RunStores {
@@ -50,11 +49,12 @@ export function createRunStores(store: Store, clock?: () => Date, ports: Governa
   };
 }
 
-/** A run together with its version's definition, graph and compiled contract. */
+/** A run together with its version's definition (node configuration) and compiled contract (everything else). */
 export interface LoadedRun {
   run: Run;
   definition: WorkflowDefinition;
-  graph: Graph;
+  /** The definition's nodes by id (inputs, tool, prompt, expression). */
+  nodes: ReadonlyMap<string, NodeDef>;
   /** What the compiler decided for each node; the executor's only source of policy. */
   contract: WorkflowContract;
 }
@@ -67,7 +67,7 @@ export class RunDefinitionMissingError extends BraidError {
   }
 }
 
-const definitions = new Map<string, { definition: WorkflowDefinition; graph: Graph; contract: WorkflowContract }>();
+const definitions = new Map<string, { definition: WorkflowDefinition; nodes: ReadonlyMap<string, NodeDef>; contract: WorkflowContract }>();
 
 /** Loads a run and its definition; `NotFoundError` when the run does not exist. */
 export async function loadRun(stores: RunStores, runId: string): Promise<LoadedRun> {
@@ -83,7 +83,7 @@ export async function loadRun(stores: RunStores, runId: string): Promise<LoadedR
     // definition was validated when it was published, so the validator (and its jsonata/ajv) stays out of the
     // functions that only run workflows.
     const contract = version.contract ?? buildContract(version.definition, planWorkflow(version.definition, 'levels'));
-    cached = { definition: version.definition, graph: buildGraph(version.definition), contract };
+    cached = { definition: version.definition, nodes: new Map(version.definition.nodes.map((n) => [n.id, n])), contract };
     if (definitions.size > 500) definitions.clear();
     definitions.set(cacheKey, cached);
   }

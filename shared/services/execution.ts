@@ -16,7 +16,7 @@ import type { AttemptRecord } from '../store/node-runs';
 import { admitAttempt, releaseClaim } from './execution-claim';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
-import { bindingOutputs, deadNodes, terminalNodes, virtualAncestors, virtualOutput } from './execution-graph';
+import { bindingOutputs, deadNodes, virtualOutput } from './execution-graph';
 import { NODE_ENTERED_FROM } from './run-status';
 import { isRunTerminal } from './run-status';
 import { gateOpened } from './gate-lifecycle';
@@ -61,10 +61,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
 
   /** Records `parallel`/`join` ancestors of a node about to start as succeeded, with their derived outputs. */
   async function settleVirtualAncestors(loaded: LoadedRun, nodeId: string, runs: Map<string, NodeRun>): Promise<void> {
-    for (const id of virtualAncestors(loaded.graph, nodeId)) {
+    for (const id of contractOf(loaded, nodeId).settles) {
       if ((runs.get(id)?.status ?? 'pending') !== 'pending') continue;
       const at = nowIso(stores);
-      const output = virtualOutput(loaded.graph, runs, id);
+      const output = virtualOutput(loaded.contract, runs, id);
       const updated = await stores.nodeRuns.transition(loaded.run.runId, id, 'succeeded', { startedAt: at, endedAt: at, output }, ['pending']);
       if (updated) runs.set(id, { ...updated, attempts: [] });
       if (await landed(loaded.run.runId, id, updated, 'succeeded')) await record(stores, loaded.run.runId, `node.succeeded:${id}`, { type: 'node.succeeded', nodeId: id, at, data: {} });
@@ -73,7 +73,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
 
   /** Marks nodes that the recorded decisions made unreachable as skipped. */
   async function skipUnreachable(loaded: LoadedRun, runs: Map<string, NodeRun>): Promise<void> {
-    for (const id of deadNodes(loaded.graph, runs)) {
+    for (const id of deadNodes(loaded.contract, runs)) {
       if ((runs.get(id)?.status ?? 'pending') !== 'pending') continue;
       const at = nowIso(stores);
       const updated = await stores.nodeRuns.transition(loaded.run.runId, id, 'skipped', { endedAt: at }, NODE_ENTERED_FROM.skipped);
@@ -104,7 +104,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   }
 
   function nodeOf(loaded: LoadedRun, nodeId: string): NodeDef {
-    const node = loaded.graph.nodes.get(nodeId);
+    const node = loaded.nodes.get(nodeId);
     if (!node) throw new BraidError('unknown_node', `run ${loaded.run.runId} has no node ${nodeId}`);
     return node;
   }
@@ -156,13 +156,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     await record(stores, runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
 
     const deadline = Date.now() + policy.timeoutSeconds * 1000;
-    const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.graph, runs) };
-    const outEdges = loaded.graph.outEdges.get(nodeId) ?? [];
+    const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.contract, runs) };
     try {
       const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope);
       if (node.type === 'agent_call') await budget.beforeAgentCall(loaded, nodeId);
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-      const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, outEdges }, executorDeps);
+      const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [] }, executorDeps);
       const route = result.route ?? 'ok';
       await budget.charge(runId, nodeId, attempt, result.cost);
       const endedAt = nowIso(stores);
@@ -234,7 +233,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       await stores.nodeRuns.startAttempt(runId, nodeId, attempt, openedAt);
       const runs = await stores.nodeRuns.list(runId);
       await settleVirtualAncestors(loaded, nodeId, runs);
-      const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.graph, runs) };
+      const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.contract, runs) };
       const inputs = await resolveInputs(node.inputs, scope);
       const timeoutAt = new Date(Date.parse(openedAt) + contractOf(loaded, nodeId).timeoutSeconds * 1000).toISOString();
       const opening = { ...gatePolicyRecord(node, loaded.run), runId, nodeId, openedAt, timeoutAt, taskToken, ...(Object.keys(inputs).length > 0 ? { inputs } : {}) };
@@ -277,7 +276,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         return { route: 'ok' };
       }
       const output: Record<string, unknown> = {};
-      for (const id of terminalNodes(loaded.graph)) {
+      for (const id of loaded.contract.terminal) {
         const node = runs.get(id);
         if (node?.status === 'succeeded') output[id] = node.output ?? null;
       }

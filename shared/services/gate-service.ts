@@ -61,7 +61,7 @@ export function createGateService(deps: GateServiceDeps) {
 
   /** The gate node's `dataSchema` (versions are immutable: the rule the gate opened under). */
   async function dataSchemaOf(run: Run, nodeId: string): Promise<Record<string, unknown> | undefined> {
-    const node = (await loadRun(deps, run.runId)).graph.nodes.get(nodeId);
+    const node = (await loadRun(deps, run.runId)).nodes.get(nodeId);
     return node?.type === 'human_gate' ? node.dataSchema : undefined;
   }
 

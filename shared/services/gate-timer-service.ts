@@ -15,7 +15,7 @@ export function createGateTimerService(stores: RunStores) {
     const { runId, nodeId, seq } = event;
     const gate = await stores.gates.get(runId, nodeId);
     if (!gate || gate.status !== 'waiting' || gate.reminderSeq !== seq) return;
-    const node = (await loadRun(stores, runId)).graph.nodes.get(nodeId);
+    const node = (await loadRun(stores, runId)).nodes.get(nodeId);
     const every = node?.type === 'human_gate' ? node.reminders?.everySeconds : undefined;
     const now = stores.clock?.() ?? new Date();
     if (every !== undefined && stores.timers) {

@@ -170,9 +170,9 @@ export function createRunService(deps: RunServiceDeps) {
       const loaded = await loadRun(deps, runId);
       const [runs, gates] = await Promise.all([deps.nodeRuns.list(runId), deps.gates.list(runId)]);
       const byNode = new Map(gates.map((g) => [g.nodeId, g] as const));
-      const items = loaded.graph.order.map((id) => nodeRunView(id, loaded.graph.nodes.get(id)?.type ?? 'unknown', runs.get(id), byNode.get(id)));
+      const items = loaded.contract.order.map((id) => nodeRunView(id, loaded.contract.nodes[id]?.type ?? 'unknown', runs.get(id), byNode.get(id)));
       // The built-in budget gate (and the earlier ones it replaced) follow the workflow's nodes.
-      for (const gate of gates) if (!loaded.graph.nodes.has(gate.nodeId)) items.push(builtInGateView(gate));
+      for (const gate of gates) if (!loaded.contract.nodes[gate.nodeId]) items.push(builtInGateView(gate));
       return { items };
     },
 

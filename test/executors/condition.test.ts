@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { routeKey } from '../../shared/definition/route-key';
 import type { EdgeDef, NodeDef } from '../../shared/definition/schema';
 import { BindingFailedError, executeNode, NotExecutableError, pickRoute } from '../../shared/executors';
 
@@ -8,8 +9,9 @@ const boolEdges: EdgeDef[] = [
   { from: 'pricey', to: 'book', when: false },
 ];
 
+/** The attempt context, with the route keys the contract holds for these out-edges. */
 function ctx(outEdges: readonly EdgeDef[]) {
-  return { runId: 'r1', nodeId: 'pricey', attempt: 0, signal: new AbortController().signal, deadline: Date.now() + 5_000, scope, outEdges };
+  return { runId: 'r1', nodeId: 'pricey', attempt: 0, signal: new AbortController().signal, deadline: Date.now() + 5_000, scope, routeKeys: outEdges.map(routeKey) };
 }
 
 function condition(expression: string): NodeDef {
@@ -76,7 +78,7 @@ describe('condition nodes', () => {
     const edges: EdgeDef[] = [{ from: 'c', to: 'x', when: null }];
 
     // Act
-    const route = pickRoute(undefined, edges);
+    const route = pickRoute(undefined, edges.map(routeKey));
 
     // Assess
     expect(route).toBe('w:null');
@@ -84,10 +86,18 @@ describe('condition nodes', () => {
 
   it('never matches an object value against a when literal', () => {
     // Act
-    const route = pickRoute({ price: 240 }, [{ from: 'c', to: 'x', when: 'x' }]);
+    const route = pickRoute({ price: 240 }, [routeKey({ when: 'x' })]);
 
     // Assess
     expect(route).toBe('none');
+  });
+
+  it('never matches a number JSON cannot write (NaN, Infinity) against when: null', () => {
+    // Act
+    const routes = [NaN, Infinity, -Infinity].map((v) => pickRoute(v, [routeKey({ when: null }), 'default']));
+
+    // Assess
+    expect(routes).toStrictEqual(['default', 'default', 'default']);
   });
 
   it('fails with Braid.BindingFailed when the expression fails', async () => {

@@ -1,3 +1,4 @@
+import { routeKey } from '../../shared/definition/route-key';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EdgeDef, NodeDef, WorkflowDefinition } from '../../shared/definition/schema';
 import { WorkflowDefinitionSchema } from '../../shared/definition/schema';
@@ -39,7 +40,7 @@ async function run(id: string, scope: BindingScope): Promise<ExecutionResult> {
     signal: new AbortController().signal,
     deadline: Date.now() + 10_000,
     scope,
-    outEdges,
+    routeKeys: outEdges.map(routeKey),
   });
   scope.outputs[id] = result.output;
   return result;

@@ -41,7 +41,8 @@ beforeAll(async () => { h = await startRunHarness(); });
 afterAll(async () => { await h?.close(); });
 
 describe('exactly-once transitions', () => {
-  it('duplicate, concurrent, out-of-order and late deliveries leave one consistent history', { timeout: fuzzTimeout() }, async () => {
+  // The scheduler serializes every store call, and each delivery also takes and releases its node's claim: allow 90 s.
+  it('duplicate, concurrent, out-of-order and late deliveries leave one consistent history', { timeout: fuzzTimeout(90_000) }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),
