@@ -110,7 +110,7 @@ export function createGateService(deps: GateServiceDeps) {
         }
         throw error;
       }
-      await record(deps, runId, `gate.voted:${nodeId}:${caller.userId}`, {
+      await record(deps, runId, `gate.voted:${nodeId}:${voted.openedAt}:${caller.userId}`, {
         type: 'gate.voted', nodeId, at: vote.at,
         data: { by: vote.by, decision: vote.decision, as: vote.as, approvals: voted.approvals ?? 0, rejections: voted.rejections ?? 0, ...(comment !== undefined ? { comment } : {}) },
       });
