@@ -37,10 +37,14 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}/nodes', owner: 'api', name: 'listNodeRuns' },
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}/events', owner: 'api', name: 'listRunEvents' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/cancel', owner: 'api', name: 'cancelRun' },
+  { method: 'GET', path: '/api/v1/workflows/runs/{runId}/gates/{nodeId}', owner: 'api', name: 'getGate' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/gates/{nodeId}/{decision}', owner: 'gate', name: 'decideGate' },
   { method: 'GET', path: '/api/v1/gates', owner: 'api', name: 'listGateInbox' },
   { method: 'GET', path: '/api/v1/workflows/{id}/webhook', owner: 'api', name: 'getWebhook' },
   { method: 'POST', path: '/api/v1/workflows/{id}/webhook/rotate', owner: 'api', name: 'rotateWebhookSecret' },
+  { method: 'GET', path: '/api/v1/secrets', owner: 'api', name: 'listSecrets' },
+  { method: 'PUT', path: '/api/v1/secrets/{name}', owner: 'api', name: 'putSecret' },
+  { method: 'DELETE', path: '/api/v1/secrets/{name}', owner: 'api', name: 'deleteSecret' },
 ];
 
 /** The WebSocket API's route keys (API Gateway WebSocket API). */

@@ -31,6 +31,7 @@ export function runRoutes(runs: RunService): RouteHandlers {
     listNodeRuns: async (c) => c.json(await runs.nodes(callerOf(c), pathParam(c, 'runId', 'run')), 200),
     listRunEvents: async (c) => c.json(await runs.events(callerOf(c), pathParam(c, 'runId', 'run'), queryOf(c)), 200),
     cancelRun: async (c) => c.json(await runs.cancel(callerOf(c), pathParam(c, 'runId', 'run')), 200),
+    getGate: async (c) => c.json(await runs.gate(callerOf(c), pathParam(c, 'runId', 'run'), pathParam(c, 'nodeId', 'gate')), 200),
   };
 }
 

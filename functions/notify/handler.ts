@@ -13,6 +13,7 @@ import { createGateTimerService } from '../../shared/services/gate-timer-service
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
 import { WebhookRepository } from '../../shared/store/webhooks';
+import { createEgressGuard, type EgressGuard } from '../../shared/egress';
 import { BaseConfigSchema, readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';
 import { createLogger } from '../http/logger';
@@ -41,13 +42,15 @@ export interface NotifyFunctionDeps {
   clock?: () => Date;
   /** Webhook retry policy. */
   retry?: { attempts?: number; baseDelayMs?: number };
+  /** The egress guard webhooks go through. */
+  egress: Pick<EgressGuard, 'fetch'>;
 }
 
 /** Builds the notify handler. */
 export function createHandler(deps: NotifyFunctionDeps): (event: unknown) => Promise<void> {
   const stores = createRunStores(deps.store, deps.clock, deps.ports);
   const timers = createGateTimerService(stores);
-  const deliver = createWebhookDeliverer({ stores, webhooks: new WebhookRepository(deps.store.table), ...(deps.retry ? { retry: deps.retry } : {}) });
+  const deliver = createWebhookDeliverer({ stores, webhooks: new WebhookRepository(deps.store.table), egress: deps.egress, ...(deps.retry ? { retry: deps.retry } : {}) });
   return async (event) => {
     const timer = GateTimerEventSchema.safeParse(event);
     if (timer.success) {
@@ -68,7 +71,11 @@ export function createHandler(deps: NotifyFunctionDeps): (event: unknown) => Pro
 function depsFromEnv(): NotifyFunctionDeps {
   const config = readConfig(BaseConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-notify'), ports: portsFromEnv() };
+  const { BRAID_EGRESS_ALLOW: allow } = readConfig(z.object({ BRAID_EGRESS_ALLOW: z.string().max(4_096).optional() }));
+  return {
+    store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-notify'), ports: portsFromEnv(),
+    egress: createEgressGuard({ ...(allow ? { allow } : {}) }),
+  };
 }
 
 /** The Lambda entry. */

@@ -12,6 +12,7 @@ import { LocalOrchestrator } from './local-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Store } from '../../shared/store/store';
 import type { GovernancePorts } from '../../shared/services/execution-context';
+import type { ExecutorDeps } from '../../shared/executors';
 import type { LocalHttpHandler } from './http-server';
 
 /** What the stack gives the runs wiring. */
@@ -28,6 +29,8 @@ export interface RunsWiringContext {
   logLevel?: LogLevel;
   /** Notifications and gate timers. */
   ports?: GovernancePorts;
+  /** The executor's clients: the egress guard and the secrets reader of the stack. */
+  executors?: ExecutorDeps;
   /** Milliseconds before each retry, by state name (tests). @default the ASL's intervals */
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Wraps the executor handler as the local orchestrator calls it (tests). @default none */
@@ -53,7 +56,7 @@ export interface RunsWiring {
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
   const handler = createExecutorHandler({
-    store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports,
+    store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, ...(ctx.executors ? { executors: ctx.executors } : {}),
     // Budget checks complete their tokens through the orchestrator built below.
     orchestrator: { sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input) },
   });

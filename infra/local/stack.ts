@@ -13,6 +13,10 @@ import { BRAID_AUDIENCE, LOCAL_ISSUER, signLocalToken } from '../../shared/auth/
 import { createTokenVerifier } from '../../shared/auth/verify-token';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createStore, type Store } from '../../shared/store/store';
+import { createEgressGuard, type EgressAllowlist, type EgressGuard } from '../../shared/egress';
+import { createLocalVault, loadOrCreateSecretsKey } from '../../shared/secrets/local-vault';
+import { setCursorKey } from '../../shared/store/cursor';
+import { hkdfSync } from 'node:crypto';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer } from './http-server';
 import { wireLive } from './live-wiring';
@@ -53,6 +57,11 @@ export interface LocalStackOptions {
   holdGateTimers?: (event: GateTimerEvent) => boolean;
   /** Webhook retry policy. @default 4 attempts from 1 s, doubling */
   webhookRetry?: { attempts?: number; baseDelayMs?: number };
+  /**
+   * What the executor may reach besides public addresses (`BRAID_EGRESS_ALLOW` syntax, or a parsed list the
+   * caller keeps adding to). @default nothing: loopback and private addresses are refused
+   */
+  egressAllow?: EgressAllowlist | string | readonly string[];
   /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Wraps the executor as the local orchestrator invokes it (tests: duplicate or overlapping deliveries). */
@@ -73,6 +82,8 @@ export interface LocalStack {
   notifier: LocalNotifier;
   /** The in-process gate timers (what EventBridge Scheduler does in AWS). */
   gateTimers: LocalGateTimers;
+  /** The executor's egress guard; `egress.allowlist.add(...)` lets it reach more (the dev command adds its demo servers). */
+  egress: EgressGuard;
   /** Signs a token the stack accepts for `userId`. */
   token(userId: string, options?: { expiresIn?: string; groups?: string[] }): Promise<string>;
   close(): Promise<void>;
@@ -95,6 +106,13 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     const verifyToken = createTokenVerifier({ issuer: LOCAL_ISSUER, audience: BRAID_AUDIENCE, jwks: signingKey.jwks });
     const store = createStore(table);
     const logger = (name: string): Logger => createLogger(name, options.logLevel);
+    // Secrets: sealed in the table with a key under the data directory (in memory for in-memory stacks).
+    const secretsKey = options.inMemory ? undefined : await loadOrCreateSecretsKey(dataDir);
+    const vault = createLocalVault(table, secretsKey);
+    // Cursors signed with a key derived from the data directory's stay valid across restarts of `npm run dev`.
+    if (secretsKey) setCursorKey(Buffer.from(hkdfSync('sha256', secretsKey, '', 'braid-cursor-key', 32)));
+    const egress = createEgressGuard({ ...(options.egressAllow !== undefined ? { allow: options.egressAllow } : {}) });
+    closers.push(() => egress.close());
 
     const notifier = new LocalNotifier();
     const gateTimers = new LocalGateTimers({
@@ -102,18 +120,19 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     });
     closers.push(async () => { await gateTimers.close(); await notifier.idle(); });
     const ports = { notifier, timers: gateTimers };
-    const notify = createNotifyHandler({ store, logger: logger('braid-notify'), ports, clock: options.clock, ...(options.webhookRetry ? { retry: options.webhookRetry } : {}) });
+    const notify = createNotifyHandler({ store, logger: logger('braid-notify'), ports, egress, clock: options.clock, ...(options.webhookRetry ? { retry: options.webhookRetry } : {}) });
     notifier.bind(notify);
     gateTimers.bind(notify);
 
     const runs = await wireRuns({
       store, orchestrator: options.orchestrator, ports, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
+      executors: { egress, secrets: (ownerId, name) => vault.get(ownerId, name) },
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
       ...(options.wrapExecutor ? { wrapExecutor: options.wrapExecutor } : {}),
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
     if (runs.close) closers.push(runs.close);
-    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, ports });
+    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, vault, ports });
     const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock });
 
     const http = await startHttpServer({ port: options.port ?? 0, verifyToken, jwks: signingKey.jwks, functions: { ...runs.functions, api, compile } });
@@ -129,6 +148,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       table,
       orchestrator: runs.orchestrator,
       signingKey,
+      egress,
       notifier,
       gateTimers,
       token: (userId, tokenOptions) => signLocalToken(signingKey, userId, {

@@ -14,6 +14,7 @@ import { BraidHttpApi } from './http-api';
 import { LiveStream } from './live-stream';
 import { Orchestration } from './orchestration';
 import { BraidWebSocketApi } from './websocket-api';
+import { TenantSecurity } from './tenant-security';
 
 /** Props of {@link BraidStack}. */
 export interface BraidStackProps extends StackProps {
@@ -53,6 +54,10 @@ export class BraidStack extends Stack {
     this.orchestration = new Orchestration(this, 'Orchestration', {
       functions: fns, finalizerDlq: this.functions.finalizerDlq, prefix: config.stackName, logRetention, destroyLogs, toolFunctionPattern: config.toolFunctionPattern,
     });
+    new TenantSecurity(this, 'TenantSecurity', {
+      functions: fns, stackName: config.stackName, toolFunctionPattern: config.toolFunctionPattern,
+      egressAllow: config.egressAllow, lambdaToolOwners: config.lambdaToolOwners, destroyData: config.destroyData,
+    });
     this.httpApi = new BraidHttpApi(this, 'Http', {
       owners: { api: fns.api, compile: fns.compile, gate: fns.gate },
       jwt, corsOrigins: config.corsOrigins, throttle, logRetention, destroyLogs,
@@ -65,7 +70,7 @@ export class BraidStack extends Stack {
       this.webSocketApi.stage.node.addDependency(account.account);
     }
     new LiveStream(this, 'LiveStream', { table: this.data.table, fanout: fns['ws-fanout'] });
-    this.governance = new Governance(this, 'Governance', { functions: fns, prefix: config.stackName, deadLetterQueue: this.functions.finalizerDlq });
+    this.governance = new Governance(this, 'Governance', { functions: fns, prefix: config.stackName, deadLetterQueue: this.functions.finalizerDlq, egressAllow: config.egressAllow });
 
     new CfnOutput(this, 'HttpUrl', { value: this.httpApi.url, description: 'BRAID_URL: base URL of the HTTP API' });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketApi.url, description: 'BRAID_WS_URL: WebSocket URL for live progress' });

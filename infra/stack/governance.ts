@@ -28,6 +28,8 @@ export interface GovernanceProps {
   prefix: string;
   /** Dead letters of the bus rule's target. */
   deadLetterQueue: IQueue;
+  /** `BRAID_EGRESS_ALLOW` for webhooks (the executor's, `braid:egressAllow`). @default none */
+  egressAllow?: string;
 }
 
 /** The notifications bus and the gate timers. */
@@ -45,6 +47,7 @@ export class Governance extends Construct {
     const fns = props.functions;
     const notify = fns.notify;
 
+    if (props.egressAllow) notify.fn.addEnvironment('BRAID_EGRESS_ALLOW', props.egressAllow);
     this.bus = new EventBus(this, 'Bus', { eventBusName: `${props.prefix}-notifications`, description: 'Braid notifications: gates and finished runs' });
     new Rule(this, 'Webhooks', {
       description: 'Deliver each Braid notification to its workflow\'s webhook',

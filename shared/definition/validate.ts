@@ -10,6 +10,7 @@ import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';
 import { fromZodIssues, issue, type IssueCode } from './issues';
 import { gatePolicyIssues } from './gate-policy-rules';
+import { checkSecurity } from './security-checks';
 
 /** The outcome of validating a definition. */
 export interface ValidationResult {
@@ -73,6 +74,7 @@ function validate(input: unknown): ValidationResult {
   const graph = checkGraph(nodes, edges, errors);
   checkGates(nodes, errors);
   checkBindings(nodes, graph, errors, warnings);
+  checkSecurity(nodes, errors, warnings);
 
   const valid = errors.length === 0 && parsed.success;
   return {

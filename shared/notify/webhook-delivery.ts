@@ -5,9 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Notification } from '../ports/notifier';
+import { ERROR_NAMES } from '../contract/error-names';
 import { loadRun, type RunStores } from '../services/execution-context';
 import type { DeliveryAttempt, WebhookDelivery, WebhookRepository } from '../store/webhooks';
 import { postWebhook } from './webhook-post';
+import type { EgressGuard } from '../egress';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature';
 
 /** Retry policy of a delivery. */
@@ -23,8 +25,8 @@ export interface WebhookDelivererDeps {
   stores: RunStores;
   webhooks: WebhookRepository;
   retry?: DeliveryRetry;
-  /** @default postWebhook */
-  post?: typeof postWebhook;
+  /** The egress guard every webhook call goes through. */
+  egress: Pick<EgressGuard, 'fetch'>;
   /** @default setTimeout-based sleep */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -37,7 +39,7 @@ function retryable(status: number): boolean {
 export function createWebhookDeliverer(deps: WebhookDelivererDeps) {
   const attempts = deps.retry?.attempts ?? 4;
   const baseDelayMs = deps.retry?.baseDelayMs ?? 1_000;
-  const post = deps.post ?? postWebhook;
+  const post = (url: string, body: string, headers: Record<string, string>) => postWebhook(deps.egress, url, body, headers);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = () => (deps.stores.clock?.() ?? new Date());
 
@@ -64,6 +66,8 @@ export function createWebhookDeliverer(deps: WebhookDelivererDeps) {
         else if (!retryable(status)) break;
       } catch (error) {
         tries.push({ at: at.toISOString(), error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        // A refused destination stays refused: no retry.
+        if (error instanceof Error && error.name === ERROR_NAMES.egressDenied) break;
       }
     }
     const delivery: WebhookDelivery = {

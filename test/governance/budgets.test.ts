@@ -27,6 +27,7 @@ describe('budgets', () => {
   beforeAll(async () => {
     stack = await startGovernanceStack();
     agent = await startA2AAgent({ reply: { text: 'done', usage: { inputTokens: 100, outputTokens: 20, costUsd: 0.6 } } });
+    stack.egress.allowlist.add(new URL(agent.url).host);
   });
   afterAll(async () => {
     await stack?.close();

@@ -32,6 +32,8 @@ describe('webhooks', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    // Webhooks go through the egress guard: the loopback receiver must be allowlisted, as an operator would.
+    stack.egress.allowlist.add(new URL(url).host);
   });
   afterAll(async () => {
     await stack?.close();
@@ -69,6 +71,24 @@ describe('webhooks', () => {
     expect(retried).toMatchObject({ outcome: 'delivered', attempts: [{ status: 503 }, { status: 204 }] });
     expect(view.body.deliveries.every((d: any) => d.outcome === 'delivered')).toBe(true);
     expect(stranger.status).toBe(404);
+  });
+
+  it('refuses a webhook to a loopback address the operator did not allow, once, and records why', async () => {
+    // Prepare
+    const denied = 'http://127.0.0.2:9/hooks';
+    const wf = await createWorkflow(stack, 'jon', gatedWorkflow({}, { notify: { webhookUrl: denied } }));
+    const runId = await startRun(stack, 'jon', wf);
+    await waitForNode(stack, 'jon', runId, 'ask', 'waiting');
+
+    // Act
+    await stack.notifier.idle();
+    const view = await waitFor(async () => {
+      const res = await stack.call('GET', `/api/v1/workflows/${wf}/webhook`, { as: 'jon' });
+      return res.body.deliveries?.length >= 1 ? res : undefined;
+    }, 'the refused delivery recorded');
+
+    // Assess
+    expect(view.body.deliveries[0]).toMatchObject({ type: 'gate.opened', outcome: 'failed', attempts: [{ error: expect.stringMatching(/^Braid\.EgressDenied/) }] });
   });
 
   it('lets the owner rotate the secret; an editor may not read it', async () => {
