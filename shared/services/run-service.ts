@@ -18,6 +18,7 @@ import { builtInGateView, gateView, nodeRunView, runSummary, runView, type GateV
 import { zodIssues } from './zod-issues';
 import { BudgetSchema } from '../definition/schema';
 import { runBudget } from './budget';
+import { eligibility } from './gate-policy';
 import type { RunEvent } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
 
@@ -168,7 +169,8 @@ export function createRunService(deps: RunServiceDeps) {
     async gate(caller: Caller, runId: string, nodeId: string): Promise<GateView> {
       const run = await store.runs.get(runId);
       const gate = run ? await deps.gates.get(runId, nodeId) : undefined;
-      if (!run || !gate || !gate.approvers.includes(caller.userId)) {
+      // Whoever the gate's lists make eligible (a named user, a group member, an escalation approver) may read it.
+      if (!run || !gate || !eligibility(caller, gate, undefined)) {
         if (!run) throw new NotFoundError('run', runId);
         await deps.permissions.authorizeRun(caller, run, 'view');
       }
