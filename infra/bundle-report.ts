@@ -9,10 +9,11 @@ import { pathToFileURL } from 'node:url';
 import { FUNCTION_TAG } from './stack/braid-function';
 
 /**
- * The minified-bundle budget per function, in bytes. 640 KB since governance (budget checks, gate policies,
- * notifications and gate timers) added about 25 KB of Braid's own code to the executor, the largest bundle.
+ * The minified-bundle budget per function, in bytes. 700 KB: the executor, the largest bundle, measured 667 KB on
+ * main at 4dffaee (egress guard, secrets, contract) and 679 KB with governance (budget checks, gate policies,
+ * notifications, gate timers: about 12 KB). Lower it again when the executor sheds weight.
  */
-export const BUNDLE_LIMIT_BYTES = 640 * 1024;
+export const BUNDLE_LIMIT_BYTES = 700 * 1024;
 
 /** Packages no Lambda bundle should contain: build tools, local engines, test tools, the v2 SDK. */
 export const FORBIDDEN_PACKAGES = [
