@@ -9,11 +9,13 @@ import { pathToFileURL } from 'node:url';
 import { FUNCTION_TAG } from './stack/braid-function';
 
 /**
- * The minified-bundle budget per function, in bytes. 700 KB: the executor, the largest bundle, measured 667 KB on
- * main at 4dffaee (egress guard, secrets, contract) and 679 KB with governance (budget checks, gate policies,
- * notifications, gate timers: about 12 KB). Lower it again when the executor sheds weight.
+ * The minified-bundle budget per function, in bytes. 600 KB until the executor gained Powertools Metrics
+ * (EMF, +10.3 KB) and the trace bridge (+4 KB) and measured 601 KB; 640 KB keeps the check a tripwire for a
+ * heavy package pulled in by mistake (the smallest such, the MCP SDK, is 69 KB). The tenant-security merge (egress
+ * guard, outbound auth, oauth4webapi) has since taken the executor to 683 KB (667 KB without metrics): over budget,
+ * pending a decision on trimming or a new budget.
  */
-export const BUNDLE_LIMIT_BYTES = 700 * 1024;
+export const BUNDLE_LIMIT_BYTES = 640 * 1024;
 
 /** Packages no Lambda bundle should contain: build tools, local engines, test tools, the v2 SDK. */
 export const FORBIDDEN_PACKAGES = [
@@ -28,9 +30,8 @@ export const FORBIDDEN_PACKAGES = [
 export const HEAVY_PACKAGES: Record<string, readonly string[]> = {
   '@a2a-js/sdk': ['executor'],
   '@modelcontextprotocol/sdk': ['executor'],
-  // ajv: MCP tool schemas (executor), run-input validation against the workflow's input schema (api), a gate
-  // vote's data against its dataSchema (gate), and checking that a gate's dataSchema compiles (compile, api).
-  ajv: ['executor', 'api', 'gate', 'compile'],
+  // ajv: MCP tool schemas (executor) and run-input validation against the workflow's input schema (api).
+  ajv: ['executor', 'api'],
   // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile).
   jsonata: ['executor', 'api', 'compile'],
   hono: ['api', 'compile', 'gate'],

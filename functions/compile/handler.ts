@@ -7,20 +7,18 @@ import * as z from 'zod';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { handle } from 'hono/aws-lambda';
+import { arnScopeOf } from '../../shared/adapters/sfn-names';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import { compileWorkflow } from '../../shared/compiler/compile';
 import { validateDefinition } from '../../shared/definition/validate';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createPermissionService } from '../../shared/services/permissions';
 import { createWorkflowWriteService } from '../../shared/services/workflow-write';
-import { createStore, type Store } from '../../shared/store/store';
-import { createDocumentClient } from '../../shared/store/table';
-import type { HttpHandler } from '../api/handler';
+import type { Store } from '../../shared/store/store';
+import type { HttpHandler } from '../http/handler-types';
 import { createHttpApp } from '../http/app';
-import { BaseConfigSchema, readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import { createLogger } from '../http/logger';
 import { workflowWriteRoutes } from '../http/workflow-routes';
+import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
 
 /** What the compile function is built from. */
 export interface CompileDeps {
@@ -39,7 +37,8 @@ export interface CompileDeps {
 export const CompileConfigSchema = BaseConfigSchema.extend({
   EXECUTOR_ARN: z.string().startsWith('arn:'),
   STATE_MACHINE_ROLE_ARN: z.string().startsWith('arn:'),
-  STATE_MACHINE_PREFIX: z.string().min(1).max(40).default('braid'),
+  /** The stack name: machines are `<prefix>_<workflowId>` (`shared/adapters/sfn-names.ts`). */
+  STATE_MACHINE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/),
   /** Log group (ARN ending in `:*`) that every state machine logs to; absent: no execution logs. */
   STATE_MACHINE_LOG_GROUP_ARN: z.string().startsWith('arn:').optional(),
 });
@@ -56,17 +55,18 @@ export function createHandler(deps: CompileDeps): HttpHandler {
 
 function depsFromEnv(): CompileDeps {
   const config = readConfig(CompileConfigSchema);
-  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   const orchestrator = new SfnOrchestrator({
     client: new SFNClient({}),
     roleArn: config.STATE_MACHINE_ROLE_ARN,
     namePrefix: config.STATE_MACHINE_PREFIX,
+    // Machines live beside the executor they invoke: same partition, region and account.
+    scope: arnScopeOf(config.EXECUTOR_ARN),
     tracingConfiguration: { enabled: true },
     ...(config.STATE_MACHINE_LOG_GROUP_ARN
       ? { loggingConfiguration: { level: 'ERROR', includeExecutionData: false, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: config.STATE_MACHINE_LOG_GROUP_ARN } }] } }
       : {}),
   });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), orchestrator, logger: createLogger('braid-compile'), executorArn: config.EXECUTOR_ARN };
+  return { store: storeFromConfig(config), orchestrator, logger: createLogger('braid-compile'), executorArn: config.EXECUTOR_ARN };
 }
 
 /** The Lambda entry point. */

@@ -16,16 +16,15 @@ import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
 import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
 import { portsFromEnv } from '../http/governance-ports';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createExecutionService, type TaskResult } from '../../shared/services/execution';
-import { createStore, type Store } from '../../shared/store/store';
-import { createDocumentClient } from '../../shared/store/table';
-import { BaseConfigSchema, readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import { createLogger } from '../http/logger';
+import type { Store } from '../../shared/store/store';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createEgressGuard } from '../../shared/egress/guard';
 import { createAwsVault } from '../../shared/secrets/aws-vault';
 import { cachedReader } from '../../shared/secrets/vault';
+import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
 
 /** How long the executor keeps a secret value it read from Secrets Manager (a change is seen within this). */
 const SECRET_CACHE_MS = 30_000;
@@ -64,6 +63,8 @@ export class InvalidExecutorEventError extends BraidError {
 export interface ExecutorFunctionDeps {
   store: Store;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** Clients the node executors use. */
   executors?: ExecutorDeps;
   /** @default () => new Date() */
@@ -79,13 +80,15 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 
 /** Builds the executor handler from its dependencies. */
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
-  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.ports), deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator } : {});
+  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.metrics, deps.ports), deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator } : {});
   return async (raw) => {
     const parsed = TaskPayloadSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
     const event = parsed.data;
     // Never log the event itself: a gate event carries the task token.
     const keys = { action: event.action, runId: event.runId, ...('nodeId' in event ? { nodeId: event.nodeId } : {}), ...('attempt' in event ? { attempt: event.attempt } : {}) };
+    // Every line logged during this task carries the run, node and attempt (removed again: the logger outlives it).
+    deps.logger.appendKeys(keys);
     try {
       const result = event.action === 'execute'
         ? await service.execute(event.runId, event.nodeId, event.attempt)
@@ -99,17 +102,19 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
     } catch (error) {
       deps.logger.warn('task failed', { ...keys, errorName: error instanceof Error ? error.name : 'unknown', errorMessage: error instanceof Error ? error.message : String(error) });
       throw error;
+    } finally {
+      deps.logger.removeKeys(Object.keys(keys));
     }
   };
 }
 
 function depsFromEnv(): ExecutorFunctionDeps {
   const config = readConfig(ExecutorConfigSchema);
-  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   const vault = createAwsVault({ client: new SecretsManagerClient({}), prefix: config.VAULT_PREFIX });
   return {
-    store: createStore({ client, tableName: config.TABLE_NAME }),
+    store: storeFromConfig(config),
     logger: createLogger('braid-executor'),
+    metrics: metricSinkFromEnv(),
     executors: {
       lambda: new LambdaClient({}),
       egress: createEgressGuard({ allow: config.BRAID_EGRESS_ALLOW }),

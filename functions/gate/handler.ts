@@ -11,22 +11,23 @@ import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
 import { portsFromEnv } from '../http/governance-ports';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createGateService } from '../../shared/services/gate-service';
 import { createPermissionService } from '../../shared/services/permissions';
-import { createStore, type Store } from '../../shared/store/store';
-import { createDocumentClient } from '../../shared/store/table';
-import type { HttpHandler } from '../api/handler';
+import type { Store } from '../../shared/store/store';
+import type { HttpHandler } from '../http/handler-types';
 import { createHttpApp } from '../http/app';
-import { BaseConfigSchema, readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import { createLogger } from '../http/logger';
 import { gateRoutes } from '../http/run-routes';
+import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
 
 /** What the gate function is built from. */
 export interface GateDeps {
   store: Store;
   orchestrator: Orchestrator;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** @default () => new Date() */
   clock?: () => Date;
   /** Notifications and gate timers. @default none */
@@ -36,16 +37,15 @@ export interface GateDeps {
 /** Builds the gate function's handler from its dependencies. */
 export function createHandler(deps: GateDeps): HttpHandler {
   const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
-  const service = createGateService({ ...createRunStores(deps.store, deps.clock, deps.ports), permissions, orchestrator: deps.orchestrator });
+  const service = createGateService({ ...createRunStores(deps.store, deps.clock, deps.metrics, deps.ports), permissions, orchestrator: deps.orchestrator });
   return handle(createHttpApp({ owner: 'gate', handlers: gateRoutes(service), logger: deps.logger })) as HttpHandler;
 }
 
 function depsFromEnv(): GateDeps {
   const config = readConfig(BaseConfigSchema);
-  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The gate function only sends task results: the role and prefix (used by `register`) are never read.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), orchestrator, logger: createLogger('braid-gate'), ports: portsFromEnv() };
+  return { store: storeFromConfig(config), orchestrator, logger: createLogger('braid-gate'), metrics: metricSinkFromEnv(), ports: portsFromEnv() };
 }
 
 /** The Lambda entry point. */

@@ -10,14 +10,13 @@ import { NOTIFICATION_TYPES, type Notification } from '../../shared/ports/notifi
 import { createWebhookDeliverer } from '../../shared/notify/webhook-delivery';
 import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
 import { createGateTimerService } from '../../shared/services/gate-timer-service';
-import { createStore, type Store } from '../../shared/store/store';
-import { createDocumentClient } from '../../shared/store/table';
+import type { Store } from '../../shared/store/store';
 import { WebhookRepository } from '../../shared/store/webhooks';
 import { createEgressGuard, type EgressGuard } from '../../shared/egress';
-import { BaseConfigSchema, readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import { createLogger } from '../http/logger';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { portsFromEnv } from '../http/governance-ports';
+import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
 
 const id = z.string().min(1).max(128);
 
@@ -38,6 +37,8 @@ export const BusEventSchema = z.object({
 export interface NotifyFunctionDeps {
   store: Store;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   ports?: GovernancePorts;
   clock?: () => Date;
   /** Webhook retry policy. */
@@ -48,7 +49,7 @@ export interface NotifyFunctionDeps {
 
 /** Builds the notify handler. */
 export function createHandler(deps: NotifyFunctionDeps): (event: unknown) => Promise<void> {
-  const stores = createRunStores(deps.store, deps.clock, deps.ports);
+  const stores = createRunStores(deps.store, deps.clock, deps.metrics, deps.ports);
   const timers = createGateTimerService(stores);
   const deliver = createWebhookDeliverer({ stores, webhooks: new WebhookRepository(deps.store.table), egress: deps.egress, ...(deps.retry ? { retry: deps.retry } : {}) });
   return async (event) => {
@@ -70,10 +71,9 @@ export function createHandler(deps: NotifyFunctionDeps): (event: unknown) => Pro
 
 function depsFromEnv(): NotifyFunctionDeps {
   const config = readConfig(BaseConfigSchema);
-  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   const { BRAID_EGRESS_ALLOW: allow } = readConfig(z.object({ BRAID_EGRESS_ALLOW: z.string().max(4_096).optional() }));
   return {
-    store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-notify'), ports: portsFromEnv(),
+    store: storeFromConfig(config), logger: createLogger('braid-notify'), metrics: metricSinkFromEnv(), ports: portsFromEnv(),
     egress: createEgressGuard({ ...(allow ? { allow } : {}) }),
   };
 }

@@ -15,6 +15,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BraidFunction, FunctionName } from './braid-function';
 import { suppress } from './nag';
+import { stateMachineName } from '../../shared/adapters/sfn-names';
 
 /** Functions that publish notifications (they open, decide or close gates, or finish runs). */
 export const PUBLISHERS: readonly FunctionName[] = ['api', 'gate', 'executor', 'finalizer', 'notify'];
@@ -93,10 +94,10 @@ export class Governance extends Construct {
     // Budget checks complete their own task token: the executor may send success (never failure).
     fns.executor.role.addToPolicy(new PolicyStatement({
       sid: 'CompleteBudgetChecks', actions: ['states:SendTaskSuccess'],
-      resources: [stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: `${props.prefix}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      resources: [stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName(props.prefix, '*'), arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
     }));
     suppress(fns.executor.role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${stateMachineName(props.prefix, '*')}]`]:
         'Budget-check tokens belong to state machines created at run time; the pattern is the stack prefix.',
     });
   }

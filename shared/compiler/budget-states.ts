@@ -7,7 +7,6 @@
  *   its `States.ALL` sends it to the failure finalizer (top level) or to a Fail state `X:budget-exceeded` that
  *   fails the branch, and so the enclosing Parallel.
  */
-import type { WorkflowDefinition } from '../definition/schema';
 import type { AslCatcher, AslFailState, AslTaskState } from './asl-types';
 import type { PlannedNode } from './plan';
 import { LAMBDA_INVOKE_WAIT, serviceRetrier } from './task-state';
@@ -20,11 +19,7 @@ export const BUDGET_EXCEEDED_ERROR = ERROR_NAMES.budgetExceeded;
 /** How long a check state (and so the budget gate) may wait: one day. */
 export const BUDGET_CHECK_TIMEOUT_SECONDS = 86_400;
 
-/** The budget mode of a node: set on `agent_call` nodes of workflows that declare a budget policy. */
-export function budgetModeOf(type: string, def: WorkflowDefinition): Pick<PlannedNode, 'budget'> {
-  if (type !== 'agent_call' || (def.budget === undefined && def.onBudgetExceeded === undefined)) return {};
-  return { budget: def.onBudgetExceeded ?? 'fail' };
-}
+export { budgetModeOf } from './plan-nodes';
 
 /** The name of node X's check state. */
 export function budgetCheckName(nodeId: string): string {

@@ -2,7 +2,7 @@
  * Validation issues: JSON pointers, stable codes, and the mapping of zod issues to both.
  */
 import type * as z from 'zod';
-import type { ValidationIssue } from '../model/types';
+import type { FieldIssue as ValidationIssue } from '../errors';
 
 /** The stable codes a validation issue can carry (documented in the README). */
 export const ISSUE_CODES = [
@@ -19,6 +19,8 @@ export const ISSUE_CODES = [
   'invalid_binding', 'invalid_expression', 'unknown_reference', 'reference_not_upstream', 'reference_without_output',
   // gates
   'gate_timeout_required', 'quorum_unreachable', 'invalid_data_schema', 'escalation_after_timeout',
+  // execution limits
+  'timeout_exceeds_executor',
   // security
   'plaintext_credential',
   // warnings

@@ -4,10 +4,11 @@
  * graph and binding rules run on whatever part of the input is well-formed enough, so a schema
  * error does not hide a cycle.
  */
-import type { ValidationIssue } from '../model/types';
+import type { FieldIssue as ValidationIssue } from '../errors';
 import { LIMITS, WorkflowDefinitionSchema, type WorkflowDefinition } from './schema';
 import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';
+import { checkExecutionTimeouts } from './execution-limits';
 import { fromZodIssues, issue, type IssueCode } from './issues';
 import { gatePolicyIssues } from './gate-policy-rules';
 import { checkSecurity } from './security-checks';
@@ -73,6 +74,10 @@ function validate(input: unknown): ValidationResult {
   const edges = looseEdges(input);
   const graph = checkGraph(nodes, edges, errors);
   checkGates(nodes, errors);
+  errors.push(...checkExecutionTimeouts(
+    nodes.map((n) => ({ index: n.index, id: n.id, type: n.type, timeoutSeconds: n.raw.timeoutSeconds })),
+    (input as { defaults?: { timeoutSeconds?: unknown } } | null)?.defaults?.timeoutSeconds,
+  ));
   checkBindings(nodes, graph, errors, warnings);
   checkSecurity(nodes, errors, warnings);
 

@@ -2,12 +2,13 @@
  * What every run-side service shares: the repositories it writes through, the clock, and loading a run with
  * the definition of the version it runs (versions are immutable, so definitions are cached per process).
  */
-import { buildContract } from '../compiler/contract';
-import { planWorkflow } from '../compiler/plan';
+import { contractOfStoredDefinition } from '../compiler/contract';
 import type { WorkflowContract } from '../contract/node-contract';
 import type { NodeDef, WorkflowDefinition } from '../definition/schema';
 import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
+import { withEventMetrics } from '../observability/event-metrics';
+import type { MetricSink } from '../observability/metrics';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
 import { NodeClaimRepository } from '../store/node-claims';
@@ -40,11 +41,15 @@ export interface GovernancePorts {
   timers?: GateTimers;
 }
 
-/** Builds the run-side repositories over the store's table. */
-export function createRunStores(store: Store, clock?: () => Date, ports: GovernancePorts = {}): RunStores {
+/**
+ * Builds the run-side repositories over the store's table. With a metric sink, every event recorded for the
+ * first time is also measured (`shared/observability/event-metrics.ts`).
+ */
+export function createRunStores(store: Store, clock?: () => Date, metrics?: MetricSink, ports: GovernancePorts = {}): RunStores {
+  const events = createEventLogRepository(store.table);
   return {
     store, nodeRuns: new NodeRunRepository(store.table), claims: new NodeClaimRepository(store.table), gates: new GateRepository(store.table),
-    events: createEventLogRepository(store.table), inbox: new InboxRepository(store.table), ...(clock ? { clock } : {}),
+    events: metrics ? withEventMetrics(events, metrics) : events, inbox: new InboxRepository(store.table), ...(clock ? { clock } : {}),
     ...(ports.notifier ? { notifier: ports.notifier } : {}), ...(ports.timers ? { timers: ports.timers } : {}),
   };
 }
@@ -79,10 +84,8 @@ export async function loadRun(stores: RunStores, runId: string): Promise<LoadedR
     const head = await stores.store.workflows.get(run.workflowId);
     const version = head ? await stores.store.workflows.getVersion(head, run.version) : undefined;
     if (!version) throw new RunDefinitionMissingError(runId);
-    // A version stored before contracts existed gets its contract from the same (pure) compiler steps. Its
-    // definition was validated when it was published, so the validator (and its jsonata/ajv) stays out of the
-    // functions that only run workflows.
-    const contract = version.contract ?? buildContract(version.definition, planWorkflow(version.definition, 'levels'));
+    // A version stored before contracts existed gets its contract from the same (pure) compiler code.
+    const contract = version.contract ?? contractOfStoredDefinition(version.definition);
     cached = { definition: version.definition, nodes: new Map(version.definition.nodes.map((n) => [n.id, n])), contract };
     if (definitions.size > 500) definitions.clear();
     definitions.set(cacheKey, cached);

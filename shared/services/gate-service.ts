@@ -166,7 +166,8 @@ export function createGateService(deps: GateServiceDeps) {
     const by = gate.decidedBy ?? 'unknown';
     const decidedAt = gate.decidedAt ?? nowIso(deps);
     const approved = gate.status === 'approved';
-    const eventData: Record<string, unknown> = { by, approvals: gate.approvals ?? 0, rejections: gate.rejections ?? 0, quorum: gate.quorum ?? 1, ...(comment !== undefined ? { comment } : {}) };
+    // openedAt: how long the gate waited (the GateWait metric, and any client) without another read.
+    const eventData: Record<string, unknown> = { by, openedAt: gate.openedAt, approvals: gate.approvals ?? 0, rejections: gate.rejections ?? 0, quorum: gate.quorum ?? 1, ...(comment !== undefined ? { comment } : {}) };
     if (approved) {
       const votes = votesInOrder(gate);
       const output = { approved: true, by, comment: comment ?? null, data: data ?? null, votes };

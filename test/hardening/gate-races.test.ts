@@ -41,7 +41,7 @@ afterAll(async () => { await h?.close(); });
 // Each vote now writes its vote, event, decision claim and inbox clean-up: every store call is a scheduler step, so
 // 40 cases take ~14 s alone and ~25-35 s under the full suite's load; the budget leaves room for that.
 describe('gate races', () => {
-  it('exactly one decision wins, the token is used at most once, losers get 409', { timeout: fuzzTimeout(90_000) }, async () => {
+  it('exactly one decision wins, the token is used at most once, losers get 409', { timeout: fuzzTimeout(180_000) }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), fc.array(command, { minLength: 2, maxLength: 5 }), async (s, commands) => {
         // Prepare
