@@ -30,8 +30,9 @@ export const FORBIDDEN_PACKAGES = [
 export const HEAVY_PACKAGES: Record<string, readonly string[]> = {
   '@a2a-js/sdk': ['executor'],
   '@modelcontextprotocol/sdk': ['executor'],
-  // ajv: MCP tool schemas (executor) and run-input validation against the workflow's input schema (api).
-  ajv: ['executor', 'api'],
+  // ajv: MCP tool schemas (executor), run-input validation against the workflow's input schema (api), a gate
+  // vote's data against its dataSchema (gate), and checking that a gate's dataSchema compiles (compile, api).
+  ajv: ['executor', 'api', 'gate', 'compile'],
   // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile).
   jsonata: ['executor', 'api', 'compile'],
   hono: ['api', 'compile', 'gate'],

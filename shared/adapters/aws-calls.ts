@@ -125,6 +125,7 @@ export const AWS_CALLS: readonly AwsCall[] = [
   ...(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'] as const).map((action): AwsCall => (
     { caller: 'ws-fanout', action, resource: 'fanout-failures', via: 'Lambda event source mapping (on-failure destination)' })),
   { caller: 'finalizer', action: 'sqs:SendMessage', resource: 'finalizer-dlq', via: 'Lambda asynchronous invocation (dead-letter queue)' },
+  { caller: 'notify', action: 'sqs:SendMessage', resource: 'finalizer-dlq', via: 'Lambda asynchronous invocation (dead-letter queue)' },
   { caller: 'state-machine', action: 'lambda:InvokeFunction', resource: 'executor-function', via: 'every Task (`lambda:invoke`)' },
   ...(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'] as const).map((action): AwsCall => (
     { caller: 'state-machine', action, resource: 'unscoped', via: 'Step Functions X-Ray tracing' })),
