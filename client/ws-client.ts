@@ -1,7 +1,8 @@
 /**
  * A typed client for Braid's WebSocket API that stays subscribed across dropped connections: it reconnects
- * with backoff and resubscribes each run with `after` = the last seq it delivered, drops duplicates, and
- * resynchronises on a gap, so its callbacks see every event once, in order.
+ * with backoff and resubscribes each run with `after` = the last seq it delivered, drops duplicates, holds
+ * events that arrive ahead of a missing one until it comes (catch-up and live pushes may interleave), and
+ * resubscribes when a gap outlasts `gapTimeoutMs`, so its callbacks see every event once, in order.
  */
 import WebSocket from 'ws';
 import type { ErrorMessage, ServerMessage } from '../shared/live/messages';
@@ -23,6 +24,8 @@ export interface LiveClientOptions {
   minReconnectMs?: number;
   /** Longest reconnect delay. @default 5000 */
   maxReconnectMs?: number;
+  /** How long an event ahead of a missing one waits for it before the client resubscribes from what it holds. @default 2000 */
+  gapTimeoutMs?: number;
   /** Connection status changes. */
   onStatus?: (status: LiveStatus, detail?: string) => void;
   /** The server refused the connection (401/403): the client stops. */
@@ -59,9 +62,15 @@ export class LiveClientError extends Error {
 interface SubState {
   runId: string;
   lastSeq: number;
-  resyncing: boolean;
+  /** Events received ahead of `lastSeq + 1`, by seq. */
+  ahead: Map<number, RunEvent>;
+  /** Fires when a gap has lasted `gapTimeoutMs`. */
+  gapTimer: NodeJS.Timeout | undefined;
   options: RunSubscriptionOptions;
 }
+
+/** Most events held ahead of a gap per subscription; beyond it the client resubscribes at once. */
+const MAX_AHEAD = 1_000;
 
 /** One WebSocket connection carrying any number of run subscriptions. */
 export class LiveClient {
@@ -70,6 +79,11 @@ export class LiveClient {
   private closed = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
+  private resubscribeTimer: NodeJS.Timeout | undefined;
+  /** Backs resubscribing after internal server errors off; reset by an acknowledged subscribe. */
+  private backoffStep = 0;
+  /** "Internal server error" replies received (each makes the client resubscribe its runs). */
+  internalErrors = 0;
   /** Times the client has reconnected after a drop. */
   reconnects = 0;
 
@@ -79,7 +93,7 @@ export class LiveClient {
 
   /** Subscribes to a run; events with `seq > after` arrive in order, once each. */
   subscribe(runId: string, options: RunSubscriptionOptions): RunSubscription {
-    const state: SubState = { runId, lastSeq: options.after ?? 0, resyncing: false, options };
+    const state: SubState = { runId, lastSeq: options.after ?? 0, ahead: new Map(), gapTimer: undefined, options };
     this.subs.set(runId, state);
     this.sendSubscribe(state);
     const client = this;
@@ -89,6 +103,7 @@ export class LiveClient {
         return state.lastSeq;
       },
       unsubscribe() {
+        clearTimeout(state.gapTimer);
         if (client.subs.get(runId) === state) client.subs.delete(runId);
         client.send({ action: 'unsubscribe', runId });
       },
@@ -99,6 +114,8 @@ export class LiveClient {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.resubscribeTimer);
+    for (const state of this.subs.values()) clearTimeout(state.gapTimer);
     this.socket?.close(1000);
     this.options.onStatus?.('closed');
   }
@@ -145,6 +162,17 @@ export class LiveClient {
     this.timer = setTimeout(() => this.connect(), Math.max(min, Math.floor(Math.random() * ceiling)));
   }
 
+  private scheduleResubscribe(): void {
+    if (this.resubscribeTimer) return;
+    this.internalErrors += 1;
+    const delay = Math.min(this.options.maxReconnectMs ?? 5_000, (this.options.minReconnectMs ?? 100) * 2 ** Math.min(this.backoffStep, 6));
+    this.backoffStep += 1;
+    this.resubscribeTimer = setTimeout(() => {
+      this.resubscribeTimer = undefined;
+      for (const state of this.subs.values()) this.sendSubscribe(state);
+    }, Math.floor(delay / 2 + Math.random() * (delay / 2)));
+  }
+
   private send(message: object): void {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
@@ -160,29 +188,55 @@ export class LiveClient {
     } catch {
       return;
     }
-    if (typeof message?.type !== 'string') return;
+    if (typeof message?.type !== 'string') {
+      // API Gateway's reply when a route's integration failed ({"message":"Internal server error",...}): it does
+      // not say which request. A failed subscribe or catch-up may have left a run short, so ask again for every
+      // run from what we hold (repeats are dropped by seq).
+      if ((message as { message?: unknown } | null)?.message === 'Internal server error') this.scheduleResubscribe();
+      return;
+    }
     if (message.type === 'error') return this.onServerError(message);
+    if (message.type === 'subscribed') this.backoffStep = 0;
     if (message.type === 'subscribed' || message.type === 'unsubscribed') return;
     const event = message as RunEvent;
     const state = this.subs.get(event.runId);
     if (!state || event.seq <= state.lastSeq) return;
     if (event.seq > state.lastSeq + 1) {
-      // A hole: ask again from what we hold; duplicates of the replay are dropped above.
-      if (!state.resyncing) {
-        state.resyncing = true;
-        this.sendSubscribe(state);
-      }
+      // Ahead of a missing event (a catch-up and live pushes interleaving, or a lost push): hold it.
+      state.ahead.set(event.seq, event);
+      if (state.ahead.size > MAX_AHEAD) this.resync(state);
+      else if (!state.gapTimer) state.gapTimer = setTimeout(() => this.resync(state), this.options.gapTimeoutMs ?? 2_000);
       return;
     }
+    this.deliver(state, event);
+    for (let next = state.ahead.get(state.lastSeq + 1); next; next = state.ahead.get(state.lastSeq + 1)) {
+      state.ahead.delete(next.seq);
+      this.deliver(state, next);
+    }
+    if (state.ahead.size === 0) {
+      clearTimeout(state.gapTimer);
+      state.gapTimer = undefined;
+    }
+  }
+
+  private deliver(state: SubState, event: RunEvent): void {
     state.lastSeq = event.seq;
-    state.resyncing = false;
     state.options.onEvent(event);
+  }
+
+  /** The gap did not fill: ask the server again from what we hold; what was held ahead arrives again. */
+  private resync(state: SubState): void {
+    clearTimeout(state.gapTimer);
+    state.gapTimer = undefined;
+    state.ahead.clear();
+    if (this.subs.get(state.runId) === state) this.sendSubscribe(state);
   }
 
   private onServerError(message: ErrorMessage): void {
     const error = new LiveClientError(message.code, message.message);
     const state = message.runId !== undefined ? this.subs.get(message.runId) : undefined;
     if (!state) return;
+    clearTimeout(state.gapTimer);
     this.subs.delete(state.runId);
     state.options.onError?.(error);
   }

@@ -33,8 +33,9 @@ export const HEAVY_PACKAGES: Record<string, readonly string[]> = {
   // ajv: MCP tool schemas (executor), run-input validation against the workflow's input schema (api), a gate
   // vote's data against its dataSchema (gate), and checking that a gate's dataSchema compiles (compile, api).
   ajv: ['executor', 'api', 'gate', 'compile'],
-  // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile).
-  jsonata: ['executor', 'api', 'compile'],
+  // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile),
+  // and re-planning a version with learned durations, which compiles it again (finalizer).
+  jsonata: ['executor', 'api', 'compile', 'finalizer'],
   hono: ['api', 'compile', 'gate'],
   jose: ['ws-authorizer'],
 };

@@ -9,6 +9,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { handle } from 'hono/aws-lambda';
 import { arnScopeOf } from '../../shared/adapters/sfn-names';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import { createDurationStatsRepository } from '../../shared/store/duration-stats';
 import { compileWorkflow } from '../../shared/compiler/compile';
 import { validateDefinition } from '../../shared/definition/validate';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
@@ -49,6 +50,7 @@ export function createHandler(deps: CompileDeps): HttpHandler {
   const service = createWorkflowWriteService({
     store: deps.store, permissions, orchestrator: deps.orchestrator, validate: validateDefinition,
     compile: compileWorkflow, executorArn: deps.executorArn, clock: deps.clock, newId: deps.newId,
+    stats: createDurationStatsRepository(deps.store.table),
   });
   return handle(createHttpApp({ owner: 'compile', handlers: workflowWriteRoutes(service), logger: deps.logger })) as HttpHandler;
 }

@@ -9,9 +9,14 @@ import * as z from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import { arnScopeOf } from '../../shared/adapters/sfn-names';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
 import { portsFromEnv } from '../http/governance-ports';
+import { createPlanLearner, type PlanLearner } from '../../shared/services/plan-learning';
+import { createDurationStatsRepository } from '../../shared/store/duration-stats';
+import { NodeRunRepository } from '../../shared/store/node-runs';
+import { createVersionPlanRepository } from '../../shared/store/version-plans';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { createReconciler, type ReconcileOutcome, type SweepOptions, type SweepSummary } from '../../shared/services/execution-reconcile';
@@ -53,6 +58,8 @@ export interface FinalizerDeps {
   clock?: () => Date;
   /** Notifications and gate timers. @default none */
   ports?: GovernancePorts;
+  /** Learns node durations from succeeded runs and re-plans their versions (`shared/services/plan-learning.ts`). @default none */
+  learner?: PlanLearner;
 }
 
 /** What one finalizer invocation did. */
@@ -89,6 +96,15 @@ export function createHandler(deps: FinalizerDeps): (event: unknown, context?: u
     });
     deps.logger.info('execution reconciled', { runId, executionArn: detail.executionArn, status: detail.status, outcome });
     if (outcome === 'finished') deps.metrics?.put([{ name: 'RunsReconciled', value: 1 }]);
+    if (detail.status === 'SUCCEEDED' && deps.learner) {
+      // Learning is an optimisation: its failure is logged, never a reason to redeliver the status change.
+      try {
+        const learned = await deps.learner.learn(runId);
+        if (learned !== 'ignored') deps.logger.info('durations learned', { runId, learned });
+      } catch (error) {
+        deps.logger.error('learning durations failed', { runId, error: error as Error });
+      }
+    }
     return { outcome };
   };
 }
@@ -104,11 +120,44 @@ function runIdOf(input: string | null | undefined): string | undefined {
   }
 }
 
+/** Environment of the finalizer: re-planning registers state machine versions like the compile function. */
+export const FinalizerConfigSchema = BaseConfigSchema.extend({
+  EXECUTOR_ARN: z.string().startsWith('arn:'),
+  STATE_MACHINE_ROLE_ARN: z.string().startsWith('arn:'),
+  /** The stack name: machines are `<prefix>_<workflowId>` (`shared/adapters/sfn-names.ts`). */
+  STATE_MACHINE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/),
+  STATE_MACHINE_LOG_GROUP_ARN: z.string().startsWith('arn:').optional(),
+});
+
 function depsFromEnv(): FinalizerDeps {
-  const config = readConfig(BaseConfigSchema);
-  // The finalizer only describes executions: `register`'s role and prefix are never read here.
-  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: storeFromConfig(config), logger: createLogger('braid-finalizer'), metrics: metricSinkFromEnv(), orchestrator, ports: portsFromEnv() };
+  const config = readConfig(FinalizerConfigSchema);
+  const store = storeFromConfig(config);
+  const orchestrator = new SfnOrchestrator({
+    client: new SFNClient({}),
+    roleArn: config.STATE_MACHINE_ROLE_ARN,
+    namePrefix: config.STATE_MACHINE_PREFIX,
+    // Re-planned versions live beside the executor they invoke: same partition, region and account.
+    scope: arnScopeOf(config.EXECUTOR_ARN),
+    tracingConfiguration: { enabled: true },
+    ...(config.STATE_MACHINE_LOG_GROUP_ARN
+      ? { loggingConfiguration: { level: 'ERROR', includeExecutionData: false, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: config.STATE_MACHINE_LOG_GROUP_ARN } }] } }
+      : {}),
+  });
+  return {
+    store, logger: createLogger('braid-finalizer'), metrics: metricSinkFromEnv(), orchestrator,
+    learner: planLearnerOnStore(store, { orchestrator, executorArn: config.EXECUTOR_ARN }), ports: portsFromEnv(),
+  };
+}
+
+/** The plan learner on a store (the finalizer's, locally and on AWS). */
+export function planLearnerOnStore(store: Store, replan?: { orchestrator: Pick<Orchestrator, 'register'>; executorArn: string }): PlanLearner {
+  return createPlanLearner({
+    store,
+    nodeRuns: new NodeRunRepository(store.table),
+    stats: createDurationStatsRepository(store.table),
+    plans: createVersionPlanRepository(store.table),
+    ...(replan ?? {}),
+  });
 }
 
 /** The Lambda entry. */

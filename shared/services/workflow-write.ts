@@ -9,6 +9,8 @@ import type { WorkflowDefinition } from '../definition/schema';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Workflow, WorkflowVersion } from '../model/types';
 import type { Orchestrator } from '../ports/orchestrator';
+import { historyOf } from '../compiler/plan-weights';
+import { medianSeconds, type DurationStatsRepository } from '../store/duration-stats';
 import type { Store } from '../store/store';
 import type { Caller, PermissionService } from './permissions';
 import { compileIssues, type CompileWorkflow, type ValidateDefinition } from './workflow-ports';
@@ -24,6 +26,8 @@ export interface WorkflowWriteDeps {
   compile: CompileWorkflow;
   /** ARN of the executor Lambda the compiled tasks invoke. */
   executorArn: string;
+  /** Learned node durations: a new version of a workflow that has run is planned with them. @default none */
+  stats?: Pick<DurationStatsRepository, 'get'>;
   /** @default () => new Date() */
   clock?: () => Date;
   /** @default crypto.randomUUID */
@@ -44,11 +48,11 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
   const newId = deps.newId ?? randomUUID;
 
   /** Validates and compiles; throws a 400 with the validator's (or compiler's) issues. */
-  function check(body: unknown): { definition: WorkflowDefinition; warnings: WorkflowVersion['warnings']; asl: object; contract: WorkflowContract } {
+  function check(body: unknown, learned?: Record<string, number>): { definition: WorkflowDefinition; warnings: WorkflowVersion['warnings']; asl: object; contract: WorkflowContract } {
     const result = deps.validate(body);
     if (!result.valid || !result.definition) throw new ValidationError(result.errors, { message: 'the definition is invalid' });
     try {
-      const { asl, contract } = deps.compile(result.definition, { executorArn: deps.executorArn });
+      const { asl, contract } = deps.compile(result.definition, { executorArn: deps.executorArn, ...(learned ? { history: historyOf(learned) } : {}) });
       return { definition: result.definition, warnings: result.warnings, asl, contract };
     } catch (error) {
       const issues = compileIssues(error);
@@ -97,13 +101,17 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
     async update(caller, workflowId, body) {
       const { workflow, role } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'edit');
       rejectReadOnlyFields(body);
-      const { definition, warnings, asl, contract } = check(body);
+      // Nodes the workflow has run before keep their learned durations as the planner's weights.
+      const stats = await deps.stats?.get(workflowId);
+      const learned = stats && stats.runs > 0 ? medianSeconds(stats) : undefined;
+      const { definition, warnings, asl, contract } = check(body, learned);
       const next = workflow.latestVersion + 1;
       const now = clock().toISOString();
       const machine = await deps.orchestrator.register({ workflowId, version: next, definition: asl });
       const version: WorkflowVersion = {
         workflowId, version: next, definition, warnings, createdAt: now, createdBy: caller.userId,
         stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn, contract,
+        ...(learned && stats ? { planWeights: learned, plannedAtRuns: stats.runs } : {}),
       };
       // Omitted visibility/isTemplate keep the workflow's current values: a PUT never silently unpublishes.
       const head = await deps.store.workflows.addVersion(workflow, version, {

@@ -22,6 +22,8 @@ export const keys = {
   workflow: (id: string) => ({ PK: `WF#${id}`, SK: 'META' }),
   workflowVersion: (id: string, version: number) => ({ PK: `WF#${id}`, SK: `V#${String(version).padStart(8, '0')}` }),
   grant: (workflowId: string, userId: string) => ({ PK: `WF#${workflowId}`, SK: `GRANT#${userId}` }),
+  /** Recent successful durations of a workflow's nodes (the critical-path planner's learned weights). */
+  durationStats: (workflowId: string) => ({ PK: `WF#${workflowId}`, SK: 'STATS' }),
   run: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'META' }),
   runIdempotency: (workflowId: string, userId: string, key: string) => ({ PK: `RUNKEY#${workflowId}#${userId}#${key}`, SK: 'META' }),
   nodeRun: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `NODE#${nodeId}` }),
@@ -42,6 +44,8 @@ export const keys = {
   webhookSecret: (workflowId: string) => ({ PK: `WF#${workflowId}`, SK: 'WEBHOOK' }),
   /** One webhook delivery of a workflow, newest last. */
   webhookDelivery: (workflowId: string, at: string, id: string) => ({ PK: `WF#${workflowId}`, SK: `DELIVERY#${at}#${id}` }),
+  /** The last seq the live fan-out has pushed to a run's subscribers. */
+  fanOutMark: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'FANOUT' }),
   /** Where the scheduled reconciliation's sweep of the active-runs index resumes. */
   reconcileCursor: () => ({ PK: 'RECONCILE', SK: 'ACTIVE_RUNS' }),
 } as const;

@@ -84,18 +84,19 @@ describe('IAM', () => {
     expect(withManaged.map(([id]) => id)).toEqual([]);
   });
 
-  it('lets compile register only <prefix>_* state machines and pass only the state machine role', () => {
-    // Prepare
-    const compile = statementsOfRole(roleOf('compile'));
+  it.each(['compile', 'finalizer'] as const)('lets %s register only <prefix>_* state machines and pass only the state machine role', (name) => {
+    // Prepare: compile publishes versions, the finalizer re-plans them with learned durations
+    const compile = statementsOfRole(roleOf(name));
     // Act
     const states = compile.filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
     const pass = compile.filter((st) => actionsOf(st).includes('iam:PassRole'));
     // Assess
-    expect(states).toHaveLength(1);
-    expect(actionsOf(states[0] as Statement)).toEqual(expect.arrayContaining([
+    expect(states).toHaveLength(name === 'finalizer' ? 2 : 1);
+    const register = states.find((st) => actionsOf(st).includes('states:CreateStateMachine')) as Statement;
+    expect(actionsOf(register)).toEqual(expect.arrayContaining([
       'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
     ]));
-    expect(JSON.stringify(states[0]?.Resource)).toContain(':stateMachine:Braid_*');
+    expect(JSON.stringify(register.Resource)).toContain(':stateMachine:Braid_*');
     expect(pass).toHaveLength(1);
     expect(pass[0]?.Resource).toEqual({ 'Fn::GetAtt': [stateMachineRoleId(), 'Arn'] });
     expect(pass[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } });
@@ -262,9 +263,9 @@ describe('functions', () => {
     }
   });
 
-  it('gives compile what it needs to register state machines', () => {
+  it.each(['compile', 'finalizer'] as const)('gives %s what it needs to register state machines', (name) => {
     // Prepare
-    const id = functionId('compile');
+    const id = functionId(name);
     // Act
     const fn = (s.template.findResources('AWS::Lambda::Function') as Resources)[id];
     const env = (fn?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
