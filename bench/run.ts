@@ -14,6 +14,7 @@ import { unneededHeavyPackages, BUNDLE_LIMIT_BYTES } from '../infra/bundle-repor
 import { bundleFunctions } from './bundles';
 import { compileDirect, compileTime, largestFitting, nominalCost, sizedWorkflow } from './cost';
 import { liveCapacity, liveLatency, startStack, statusReads } from './live-api';
+import { hostileExpressions, hostileSection } from './hostile-expressions';
 import { learnedRatio, materialize, measuredRatio, simulatedRatio, suite, VARIANTS, type SuiteCase, type Variant } from './scheduling';
 import { dagWorkflow } from './dags';
 import { eventLogCost } from './event-log-cost';
@@ -279,6 +280,17 @@ async function liveAndApi(): Promise<string> {
   }
 }
 
+async function hostile(): Promise<string> {
+  log('another user\'s latency while hostile expressions evaluate');
+  const stack = await startStack();
+  const durationMs = QUICK ? 4_000 : 10_000;
+  try {
+    return hostileSection(await hostileExpressions(stack, durationMs), durationMs);
+  } finally {
+    await stack.close();
+  }
+}
+
 /** Event-log cost per append at transition 10 and 10,000 (1,000 with --quick), with the previous layout's figures. */
 async function eventLog(): Promise<string> {
   const last = QUICK ? 1_000 : 10_000;
@@ -311,6 +323,7 @@ async function main(): Promise<void> {
     ['bundles', () => bundles()],
     ['live', () => liveAndApi()],
     ['event-log', () => eventLog()],
+    ['hostile', () => hostile()],
   ];
   const sections: string[] = [];
   for (const [name, section] of all) if (!ONLY || ONLY.has(name)) sections.push(await section());

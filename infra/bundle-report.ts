@@ -37,6 +37,9 @@ export const HEAVY_PACKAGES: Record<string, readonly string[]> = {
   // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile),
   // and re-planning a version with learned durations, which compiles it again (finalizer).
   jsonata: ['executor', 'api', 'compile', 'finalizer'],
+  // re2js: never in a main bundle: the executor's expression worker and the api's re2.cjs are bundled on their own,
+  // and validation finds what RE2 lacks with a scan (shared/definition/bindings.ts).
+  re2js: [],
   hono: ['api', 'compile', 'gate'],
   jose: ['ws-authorizer'],
 };

@@ -20,6 +20,9 @@ import type { HttpHandler } from '../http/handler-types';
 import { createHttpApp } from '../http/app';
 import { workflowWriteRoutes } from '../http/workflow-routes';
 import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
+import { quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
+import { createQuotaService } from '../../shared/services/quota-service';
+import { createMachineCleanup } from '../../shared/services/machine-cleanup';
 
 /** What the compile function is built from. */
 export interface CompileDeps {
@@ -32,6 +35,8 @@ export interface CompileDeps {
   clock?: () => Date;
   /** @default crypto.randomUUID */
   newId?: () => string;
+  /** @default quotasFromEnv() (the `BRAID_QUOTA_*` variables, else the deployed defaults) */
+  quotas?: QuotaLimits;
 }
 
 /** Environment of the compile function. */
@@ -51,6 +56,8 @@ export function createHandler(deps: CompileDeps): HttpHandler {
     store: deps.store, permissions, orchestrator: deps.orchestrator, validate: validateDefinition,
     compile: compileWorkflow, executorArn: deps.executorArn, clock: deps.clock, newId: deps.newId,
     stats: createDurationStatsRepository(deps.store.table),
+    quotas: createQuotaService({ store: deps.store, limits: deps.quotas ?? quotasFromEnv(), clock: deps.clock }),
+    cleanup: createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }),
   });
   return handle(createHttpApp({ owner: 'compile', handlers: workflowWriteRoutes(service), logger: deps.logger })) as HttpHandler;
 }

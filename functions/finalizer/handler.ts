@@ -5,6 +5,7 @@
  * runs whose status event never came, or whose start never reached Step Functions.
  * `createHandler(deps)` is the seam for the local orchestrator and tests.
  */
+import { createMachineCleanup } from '../../shared/services/machine-cleanup';
 import * as z from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -51,7 +52,7 @@ export interface FinalizerDeps {
   /** Where run, node and gate metrics go. @default none */
   metrics?: MetricSink;
   /** Describes executions for the scheduled sweep. @default none: the scheduled event is ignored (logged) */
-  orchestrator?: Pick<Orchestrator, 'describe'>;
+  orchestrator?: Pick<Orchestrator, 'describe' | 'deleteMachine'>;
   /** Limits of the scheduled sweep. @default 15 minutes, 200 runs, 8 at a time */
   sweep?: Omit<SweepOptions, 'onCheckFailed'>;
   /** @default () => new Date() */
@@ -68,6 +69,7 @@ export type FinalizerResult = { outcome: ReconcileOutcome } | { outcome: 'swept'
 /** Builds the finalizer handler. */
 export function createHandler(deps: FinalizerDeps): (event: unknown, context?: unknown) => Promise<FinalizerResult> {
   const reconciler = createReconciler(createRunStores(deps.store, deps.clock, deps.metrics, deps.ports), deps.orchestrator);
+  const cleanup = deps.orchestrator?.deleteMachine ? createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }) : undefined;
   return async (raw) => {
     if (ScheduledEventSchema.safeParse(raw).success) {
       if (!deps.orchestrator) {
@@ -104,6 +106,11 @@ export function createHandler(deps: FinalizerDeps): (event: unknown, context?: u
       } catch (error) {
         deps.logger.error('learning durations failed', { runId, error: error as Error });
       }
+    }
+    // The last run of a deleted workflow has ended: its state machine can go (no-op while runs remain).
+    if (cleanup) {
+      const run = await deps.store.runs.get(runId);
+      if (run) await cleanup.deleteIfUnused(run.workflowId).catch((error: unknown) => deps.logger.warn('machine cleanup failed', { workflowId: run.workflowId, error: error as Error }));
     }
     return { outcome };
   };

@@ -68,7 +68,7 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
   // It also learns node durations from succeeded runs and re-plans their versions (registering on the same orchestrator).
   const finalizer = createFinalizerHandler({
-    store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, ...metrics, orchestrator: { describe: (input) => orchestrator.describe(input) },
+    store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, ...metrics, orchestrator: { describe: (input) => orchestrator.describe(input), deleteMachine: async (input: { stateMachineArn: string }) => orchestrator.deleteMachine?.(input) },
     learner: planLearnerOnStore(ctx.store, { orchestrator: { register: (input) => orchestrator.register(input) }, executorArn: ctx.executorArn }),
   });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({

@@ -140,16 +140,22 @@ export function attachStreamEmulation(client: HasMiddlewareStack, consume: Strea
   };
 }
 
-/** Items a PutItem or BatchWriteItem input writes. */
-function writtenItems(input: Item): Item[] {
+/**
+ * Items a PutItem or BatchWriteItem input writes. Other commands carry `RequestItems` too (BatchGetItem's is a
+ * map of `{ Keys }`, not a list of write requests): anything that is not a list of write requests writes nothing.
+ */
+export function writtenItems(input: Item): Item[] {
   if (input.Item && typeof input.Item === 'object') return [input.Item as Item];
-  const requests = input.RequestItems as Record<string, { PutRequest?: { Item?: Item } }[]> | undefined;
+  const requests = input.RequestItems as Record<string, unknown> | undefined;
   if (!requests || typeof requests !== 'object') return [];
-  return Object.values(requests).flatMap((list) => list.flatMap((r) => (r.PutRequest?.Item ? [r.PutRequest.Item] : [])));
+  return Object.values(requests).flatMap((list) => {
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((r: { PutRequest?: { Item?: Item } } | null) => (r?.PutRequest?.Item && typeof r.PutRequest.Item === 'object' ? [r.PutRequest.Item] : []));
+  });
 }
 
 /** At `initialize`, a document-client input is still plain JS (a string `PK`), a low-level input is not. */
 function toAttributeValues(item: Item): Record<string, AttributeValue> {
-  if (typeof item.PK === 'string') return marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+  if (typeof item.PK === 'string') return marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true, allowImpreciseNumbers: true });
   return item as Record<string, AttributeValue>;
 }

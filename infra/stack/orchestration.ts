@@ -104,6 +104,10 @@ export class Orchestration extends Construct {
         'AwsSolutions-IAM5[Resource::*]': 'CloudWatch Logs vended log delivery actions (set up by CreateStateMachine with logging) support no resource-level permissions.',
       });
     }
+    // compile also prunes old versions no run in flight is pinned to (Step Functions keeps at most 1,000 per machine).
+    fns.compile.role.addToPolicy(new PolicyStatement({
+      sid: 'PruneStateMachineVersions', actions: ['states:DeleteStateMachineVersion'], resources: [this.stateMachineArnPattern],
+    }));
 
     // api: start runs on published versions, stop and describe their executions.
     const api = fns.api;
@@ -112,6 +116,10 @@ export class Orchestration extends Construct {
     }));
     api.role.addToPolicy(new PolicyStatement({
       sid: 'ManageRuns', actions: ['states:StopExecution', 'states:DescribeExecution'], resources: [this.executionArnPattern],
+    }));
+    api.role.addToPolicy(new PolicyStatement({
+      // A deleted workflow's machine goes once no run of it is in flight.
+      sid: 'DeleteStateMachines', actions: ['states:DeleteStateMachine'], resources: [this.stateMachineArnPattern],
     }));
     suppress(api.role, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
@@ -150,9 +158,15 @@ export class Orchestration extends Construct {
     finalizer.role.addToPolicy(new PolicyStatement({
       sid: 'ReadRuns', actions: ['states:DescribeExecution'], resources: [this.executionArnPattern],
     }));
+    finalizer.role.addToPolicy(new PolicyStatement({
+      // When the last run of a deleted workflow ends, its machine goes.
+      sid: 'DeleteStateMachines', actions: ['states:DeleteStateMachine'], resources: [this.stateMachineArnPattern],
+    }));
     suppress(finalizer.role, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
         'Executions are named after run ids at run time; the pattern is the stack prefix.',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
+        'State machines are created per workflow at run time; the pattern is the stack prefix.',
     });
     const target = new LambdaFunction(finalizer.fn, { deadLetterQueue: props.finalizerDlq, retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new Rule(this, 'ExecutionEnded', {

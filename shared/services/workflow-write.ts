@@ -13,6 +13,8 @@ import { historyOf } from '../compiler/plan-weights';
 import { medianSeconds, type DurationStatsRepository } from '../store/duration-stats';
 import type { Store } from '../store/store';
 import type { Caller, PermissionService } from './permissions';
+import type { QuotaService } from './quota-service';
+import type { MachineCleanup } from './machine-cleanup';
 import { compileIssues, type CompileWorkflow, type ValidateDefinition } from './workflow-ports';
 import { asInstantiateRequest, rejectReadOnlyFields } from './workflow-input';
 import { workflowView, type WorkflowView } from './workflow-views';
@@ -32,6 +34,10 @@ export interface WorkflowWriteDeps {
   clock?: () => Date;
   /** @default crypto.randomUUID */
   newId?: () => string;
+  /** Per-user workflow quota and per-run parallel width; absent: none enforced (unit tests). */
+  quotas?: QuotaService;
+  /** Prunes old state machine versions after a publish; absent: versions are kept. */
+  cleanup?: Pick<MachineCleanup, 'pruneVersions'>;
 }
 
 /** Creates workflows and publishes versions. */
@@ -51,6 +57,7 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
   function check(body: unknown, learned?: Record<string, number>): { definition: WorkflowDefinition; warnings: WorkflowVersion['warnings']; asl: object; contract: WorkflowContract } {
     const result = deps.validate(body);
     if (!result.valid || !result.definition) throw new ValidationError(result.errors, { message: 'the definition is invalid' });
+    deps.quotas?.checkParallelWidth(result.levels);
     try {
       const { asl, contract } = deps.compile(result.definition, { executorArn: deps.executorArn, ...(learned ? { history: historyOf(learned) } : {}) });
       return { definition: result.definition, warnings: result.warnings, asl, contract };
@@ -75,6 +82,24 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
     return { ...rest, name };
   }
 
+  /** Registers and stores version 1 of a new workflow. */
+  async function publishFirst(caller: Caller, id: string, now: string, checked: ReturnType<typeof check>): Promise<WorkflowView> {
+    const { definition, warnings, asl, contract } = checked;
+    const machine = await deps.orchestrator.register({ workflowId: id, version: 1, definition: asl });
+    const head: Workflow = {
+      id, ownerId: caller.userId, name: definition.name,
+      ...(definition.description !== undefined ? { description: definition.description } : {}),
+      visibility: definition.visibility ?? 'private', isTemplate: definition.isTemplate ?? false,
+      latestVersion: 1, createdAt: now, updatedAt: now,
+    };
+    const version: WorkflowVersion = {
+      workflowId: id, version: 1, definition, warnings, createdAt: now, createdBy: caller.userId,
+      stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn, contract,
+    };
+    await deps.store.workflows.create(head, version);
+    return workflowView(head, version, 'owner');
+  }
+
   return {
     async create(caller, body) {
       const instantiate = asInstantiateRequest(body);
@@ -83,19 +108,13 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
       const { definition, warnings, asl, contract } = check(input);
       const id = newId();
       const now = clock().toISOString();
-      const machine = await deps.orchestrator.register({ workflowId: id, version: 1, definition: asl });
-      const head: Workflow = {
-        id, ownerId: caller.userId, name: definition.name,
-        ...(definition.description !== undefined ? { description: definition.description } : {}),
-        visibility: definition.visibility ?? 'private', isTemplate: definition.isTemplate ?? false,
-        latestVersion: 1, createdAt: now, updatedAt: now,
-      };
-      const version: WorkflowVersion = {
-        workflowId: id, version: 1, definition, warnings, createdAt: now, createdBy: caller.userId,
-        stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn, contract,
-      };
-      await deps.store.workflows.create(head, version);
-      return workflowView(head, version, 'owner');
+      await deps.quotas?.admitWorkflow(caller.userId);
+      try {
+        return await publishFirst(caller, id, now, { definition, warnings, asl, contract });
+      } catch (error) {
+        await deps.quotas?.releaseWorkflow(caller.userId).catch(() => undefined);
+        throw error;
+      }
     },
 
     async update(caller, workflowId, body) {
@@ -121,6 +140,8 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
         isTemplate: definition.isTemplate ?? workflow.isTemplate,
         updatedAt: now,
       });
+      // Best effort: a failed prune is retried by the next publish (what was pruned is marked on each version).
+      await deps.cleanup?.pruneVersions(workflowId).catch(() => undefined);
       return workflowView(head, version, role);
     },
   };

@@ -20,7 +20,8 @@ let s: Synthesized;
 let all: { policy: string; roles: unknown; statement: Statement }[];
 
 beforeAll(() => {
-  s = synthBraid({ bundle: false });
+  // The API stack alone: the console's hosting (and CDK's BucketDeployment function) is asserted in console.test.ts.
+  s = synthBraid({ bundle: false, context: { 'braid:console': 'false' } });
   all = statements(s.template);
 });
 
@@ -92,7 +93,8 @@ describe('IAM', () => {
     // (The finalizer also passes the gate-timer scheduler role, only to the scheduler: test/infra/governance.test.ts.)
     const pass = compile.filter((st) => actionsOf(st).includes('iam:PassRole') && !JSON.stringify(st.Condition).includes('scheduler.amazonaws.com'));
     // Assess
-    expect(states).toHaveLength(name === 'finalizer' ? 2 : 1);
+    // compile: register + prune old versions; finalizer: register + describe executions + delete a deleted workflow's machine
+    expect(states).toHaveLength(name === 'finalizer' ? 3 : 2);
     const register = states.find((st) => actionsOf(st).includes('states:CreateStateMachine')) as Statement;
     expect(actionsOf(register)).toEqual(expect.arrayContaining([
       'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
@@ -115,14 +117,15 @@ describe('IAM', () => {
     ]));
   });
 
-  it('lets api start, stop and describe only <prefix>_* executions', () => {
+  it('lets api start, stop and describe only <prefix>_* executions, and delete only <prefix>_* machines', () => {
     // Prepare
     const api = statementsOfRole(roleOf('api')).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
     // Act
     const byAction = Object.fromEntries(api.flatMap((st) => actionsOf(st).map((a) => [a, JSON.stringify(st.Resource)])));
     // Assess
-    expect(Object.keys(byAction).sort()).toEqual(['states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(Object.keys(byAction).sort()).toEqual(['states:DeleteStateMachine', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
     expect(byAction['states:StartExecution']).toContain(':stateMachine:Braid_*');
+    expect(byAction['states:DeleteStateMachine']).toContain(':stateMachine:Braid_*');
     expect(byAction['states:StopExecution']).toContain(':execution:Braid_*');
     expect(byAction['states:DescribeExecution']).toContain(':execution:Braid_*');
   });
@@ -261,6 +264,18 @@ describe('functions', () => {
       expect(fn).toMatchObject({ runtime: 'nodejs22.x', arch: ['arm64'], tracing: { Mode: 'Active' }, logGroup: true });
       expect(fn.envKeys.filter((k) => /SECRET|PASSWORD|PRIVATE|API_KEY/i.test(k))).toEqual([]);
       expect(fn.envKeys).toEqual(expect.arrayContaining(['TABLE_NAME', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL']));
+    }
+  });
+
+  it('reserves the executor\'s concurrency and gives the API and compile functions the quotas', () => {
+    // Act
+    const fns = s.template.findResources('AWS::Lambda::Function') as Resources;
+    const env = (name: string) => (fns[functionId(name)]?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    // Assess
+    expect(fns[functionId('executor')]?.Properties['ReservedConcurrentExecutions']).toBe(200);
+    expect(fns[functionId('api')]?.Properties['ReservedConcurrentExecutions']).toBeUndefined();
+    for (const name of ['api', 'compile']) {
+      expect(env(name)).toMatchObject({ BRAID_QUOTA_ACTIVE_RUNS: '20', BRAID_QUOTA_RUN_STARTS_PER_MINUTE: '60', BRAID_QUOTA_WORKFLOWS: '200', BRAID_QUOTA_CREDENTIALS: '100', BRAID_QUOTA_PARALLEL_WIDTH: '100' });
     }
   });
 

@@ -120,8 +120,9 @@ describe('fan-out', () => {
     await table.client.send(new (await import('@aws-sdk/lib-dynamodb')).UpdateCommand({
       TableName: table.tableName,
       Key: keys.eventLog('hole'),
-      UpdateExpression: 'SET lastSeq = :two, #keys.#tk = :two, #pending.#tk = :event',
-      ExpressionAttributeNames: { '#keys': 'keys', '#pending': 'pending', '#tk': 'slow' },
+      // The head's in-flight layout (shared/store/events.ts): the claimed seq in `pseq`, the event in `pending`.
+      UpdateExpression: 'SET lastSeq = :two, #pseq.#tk = :two, #pending.#tk = :event',
+      ExpressionAttributeNames: { '#pseq': 'pseq', '#pending': 'pending', '#tk': 'slow' },
       ExpressionAttributeValues: { ':two': 2, ':event': { type: 'node.started', nodeId: 'slow', at, data: {} } },
     }));
     const third = (await createEventLogRepository(table).append('hole', 'k3', { type: 'node.started', nodeId: 'n3', at, data: {} })).event;
