@@ -3,7 +3,11 @@
  * runs, node runs, the event log, gates, node replies and secrets, with the bearer token on every request.
  * It runs in Node and in the browser (the CLI and the web console both use it).
  */
-import type { Cost, ErrorInfo, Gate, NodeRun, Run, RunEvent, ValidationIssue, Workflow } from '../shared/model/types';
+import type { BudgetLimit, Cost, ErrorInfo, Gate, NodeRun, Run, RunEvent, ValidationIssue, Workflow } from '../shared/model/types';
+import type { InboxItem } from '../shared/services/inbox-service';
+import type { WebhookView } from '../shared/services/webhook-service';
+
+export type { InboxItem, WebhookView };
 
 /** Options of `BraidHttpClient`. */
 export interface HttpClientOptions {
@@ -18,12 +22,15 @@ export interface HttpClientOptions {
 export class BraidHttpError extends Error {
   readonly status: number;
   readonly code: string | undefined;
+  /** A 409's stable reason (`already_voted`, `already_decided`, `run_finished`, ...). */
+  readonly reason: string | undefined;
   readonly body: unknown;
-  constructor(status: number, code: string | undefined, message: string, body: unknown) {
+  constructor(status: number, code: string | undefined, message: string, body: unknown, reason?: string) {
     super(message);
     this.name = 'BraidHttpError';
     this.status = status;
     this.code = code;
+    this.reason = reason;
     this.body = body;
   }
 }
@@ -184,9 +191,9 @@ export class BraidHttpClient {
     return this.request('GET', `/api/v1/workflows/${enc(workflowId)}/diagram${query({ version })}`);
   }
 
-  /** `POST /api/v1/workflows/{id}/run`: starts a run (202). */
-  startRun(workflowId: string, input: unknown, idempotencyKey?: string): Promise<StartedRun> {
-    return this.request('POST', `/api/v1/workflows/${enc(workflowId)}/run`, { input, ...(idempotencyKey ? { idempotencyKey } : {}) });
+  /** `POST /api/v1/workflows/{id}/run`: starts a run (202), optionally with its own budget. */
+  startRun(workflowId: string, input: unknown, idempotencyKey?: string, budget?: BudgetLimit): Promise<StartedRun> {
+    return this.request('POST', `/api/v1/workflows/${enc(workflowId)}/run`, { input, ...(idempotencyKey ? { idempotencyKey } : {}), ...(budget ? { budget } : {}) });
   }
 
   /** `GET /api/v1/workflows/{id}/runs`: the workflow's runs, newest first. */
@@ -250,6 +257,27 @@ export class BraidHttpClient {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/cancel`, {});
   }
 
+  /** Same as `decideGate`: one vote. */
+  vote(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}): Promise<GateView> {
+    return this.decideGate(runId, nodeId, decision, body);
+  }
+
+  /** `GET /api/v1/gates?status=waiting`: one page of the caller's approvals inbox, oldest first. */
+  listGateInbox(options: { limit?: number; cursor?: string } = {}): Promise<{ items: InboxItem[]; nextCursor?: string }> {
+    const query = new URLSearchParams({ status: 'waiting', ...(options.limit !== undefined ? { limit: String(options.limit) } : {}), ...(options.cursor ? { cursor: options.cursor } : {}) });
+    return this.request('GET', `/api/v1/gates?${query}`);
+  }
+
+  /** `GET /api/v1/workflows/{id}/webhook` (owner): URL, signing secret and recent deliveries. */
+  getWebhook(workflowId: string): Promise<WebhookView> {
+    return this.request('GET', `/api/v1/workflows/${enc(workflowId)}/webhook`);
+  }
+
+  /** `POST /api/v1/workflows/{id}/webhook/rotate` (owner): a new signing secret. */
+  rotateWebhookSecret(workflowId: string): Promise<{ workflowId: string; secret: string }> {
+    return this.request('POST', `/api/v1/workflows/${enc(workflowId)}/webhook/rotate`, {});
+  }
+
   /** `POST /api/v1/workflows/runs/{runId}/redrive`: continues a failed or timed-out run. */
   redriveRun(runId: string): Promise<RunDetail> {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/redrive`, {});
@@ -260,8 +288,12 @@ export class BraidHttpClient {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/rerun`, request);
   }
 
-  /** `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}[?item=<path>]` (`item`: a gate inside a map item). */
-  decideGate(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}, item?: string): Promise<unknown> {
+  /**
+   * `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}[?item=<path>]`: casts the caller's vote
+   * (`item`: a gate inside a map item); returns the gate with every vote (decided once the quorum is reached).
+   * 409 `already_voted` / `already_decided`.
+   */
+  decideGate(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}, item?: string): Promise<GateView> {
     const query = item === undefined ? '' : `?item=${enc(item)}`;
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}/${decision}${query}`, body);
   }
@@ -322,7 +354,7 @@ export class BraidHttpClient {
       const issues = Array.isArray(err.errors) ? err.errors : [];
       const code = err.error?.code ?? issues[0]?.code ?? err.code;
       const message = err.error?.message ?? (issues.length > 0 ? issues.map((i) => `${i.path || '/'}: ${i.message} (${i.code})`).join('; ') : undefined) ?? err.message ?? `HTTP ${res.status}`;
-      throw new BraidHttpError(res.status, code, `${method} ${path}: ${res.status} ${message}`, json);
+      throw new BraidHttpError(res.status, code, `${method} ${path}: ${res.status} ${message}`, json, err.error?.reason);
     }
     return json as T;
   }

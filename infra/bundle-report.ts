@@ -30,8 +30,10 @@ export const FORBIDDEN_PACKAGES = [
 export const HEAVY_PACKAGES: Record<string, readonly string[]> = {
   '@a2a-js/sdk': ['executor'],
   '@modelcontextprotocol/sdk': ['executor'],
-  // ajv: MCP tool schemas (executor) and run-input validation against the workflow's input schema (api).
-  ajv: ['executor', 'api'],
+  // ajv: MCP tool schemas (executor), run-input validation against the workflow's input schema (api), a gate
+  // vote's data against its dataSchema (gate), and checking that a gate's dataSchema compiles (compile, api, and
+  // the finalizer, whose re-planning compiles, and so validates, a version again).
+  ajv: ['executor', 'api', 'gate', 'compile', 'finalizer'],
   // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile),
   // and re-planning a version with learned durations, which compiles it again (finalizer).
   jsonata: ['executor', 'api', 'compile', 'finalizer'],

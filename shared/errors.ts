@@ -53,8 +53,9 @@ export class UnauthenticatedError extends BraidError {
 
 /** The caller can see the object but may not do this to it (HTTP 403). */
 export class ForbiddenError extends BraidError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('forbidden', message, options);
+  /** `options.code` names a specific refusal (e.g. `requester_forbidden`). @default "forbidden" */
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'forbidden', message, options);
     this.name = 'ForbiddenError';
   }
 }

@@ -17,7 +17,11 @@ import { workflowReadRoutes } from '../http/workflow-routes';
 import { runRoutes } from '../http/run-routes';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
-import { createRunStores } from '../../shared/services/execution-context';
+import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
+import { createInboxService } from '../../shared/services/inbox-service';
+import { createWebhookService } from '../../shared/services/webhook-service';
+import { governanceRoutes } from '../http/governance-routes';
+import { portsFromEnv } from '../http/governance-ports';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { createRunService } from '../../shared/services/run-service';
@@ -45,6 +49,8 @@ export interface ApiDeps {
   clock?: () => Date;
   /** Extra route handlers (run routes) merged over the workflow routes. */
   routes?: RouteHandlers;
+  /** Notifications and gate timers. @default none */
+  ports?: GovernancePorts;
   /** @default quotasFromEnv() (the `BRAID_QUOTA_*` variables, else the deployed defaults) */
   quotas?: QuotaLimits;
   /** Where secret values live (the secrets routes are served only with one). */
@@ -62,11 +68,13 @@ export function createHandler(deps: ApiDeps): HttpHandler {
   const cleanup = deps.orchestrator ? createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }) : undefined;
   const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock, quotas, ...(cleanup ? { cleanup } : {}) });
   const grants = createGrantService({ store: deps.store, permissions, clock: deps.clock });
+  const stores = createRunStores(deps.store, deps.clock, deps.metrics, deps.ports);
   const runs = deps.orchestrator
-    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock, deps.metrics), permissions, orchestrator: deps.orchestrator, quotas }))
+    ? runRoutes(createRunService({ ...stores, permissions, orchestrator: deps.orchestrator, quotas }))
     : {};
+  const governance = governanceRoutes(createInboxService(stores), createWebhookService({ store: deps.store, permissions, clock: deps.clock }));
   const secrets = deps.vault ? secretRoutes(createSecretService({ table: deps.store.table, vault: deps.vault, clock: deps.clock, quotas })) : {};
-  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...secrets, ...deps.routes };
+  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...secrets, ...governance, ...deps.routes };
   const app = createHttpApp({ owner: 'api', handlers, logger: deps.logger });
   const inner = handle(app) as HttpHandler;
   const loadKey = deps.cursorKey;
@@ -93,7 +101,7 @@ function depsFromEnv(): ApiDeps {
     const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: config.CURSOR_KEY_ARN }));
     return Buffer.from(out.SecretString ?? '', 'utf8');
   };
-  return { store: storeFromConfig(config), logger: createLogger('braid-api'), metrics: metricSinkFromEnv(), orchestrator, vault, cursorKey };
+  return { store: storeFromConfig(config), logger: createLogger('braid-api'), metrics: metricSinkFromEnv(), orchestrator, vault, cursorKey, ports: portsFromEnv() };
 }
 
 /** The Lambda entry point. */

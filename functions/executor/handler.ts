@@ -6,12 +6,16 @@
  */
 import * as z from 'zod';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ERROR_NAMES } from '../../shared/contract/error-names';
 import { TaskPayloadSchema, type TaskPayload } from '../../shared/contract/task-payload';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
-import { createRunStores } from '../../shared/services/execution-context';
+import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
+import { portsFromEnv } from '../http/governance-ports';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { createExecutionService, type ExecutionService, type TaskResult } from '../../shared/services/execution';
@@ -65,6 +69,10 @@ export interface ExecutorFunctionDeps {
   executors?: ExecutorDeps;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Notifications and gate timers. @default none */
+  ports?: GovernancePorts;
+  /** Completes budget-check task tokens (workflows with `onBudgetExceeded: "gate"`). */
+  orchestrator?: Pick<Orchestrator, 'sendTaskSuccess' | 'sendTaskFailure'>;
 }
 
 /** The executor handler: any event in, `{ route }` out. */
@@ -72,7 +80,7 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 
 /** Builds the executor handler from its dependencies. */
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
-  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.metrics), deps.executors ?? {});
+  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.metrics, deps.ports), deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator } : {});
   return async (raw) => {
     const parsed = TaskPayloadSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
@@ -104,6 +112,7 @@ function dispatch(service: ExecutionService, event: TaskPayload): Promise<TaskRe
     case 'map-items': return service.mapItems(event.runId, event.nodeId, event.attempt, event.item);
     case 'map-item': return service.mapItem(event.runId, event.nodeId, event.item, event.error);
     case 'map-collect': return service.mapCollect(event.runId, event.nodeId, event.item);
+    case 'budget': return service.budget(event.runId, event.nodeId, event.taskToken);
     case 'finalize': return service.finalize(event.runId, event.error);
   }
 }
@@ -124,6 +133,9 @@ function depsFromEnv(): ExecutorFunctionDeps {
         ...(config.LAMBDA_TOOL_OWNERS ? { ownerAllow: config.LAMBDA_TOOL_OWNERS } : {}),
       },
     },
+    ports: portsFromEnv(),
+    // Only budget checks send task results from here (their own token, or none).
+    orchestrator: new SfnOrchestrator({ client: new SFNClient({}) }),
   };
 }
 

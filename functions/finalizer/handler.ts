@@ -12,7 +12,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import { arnScopeOf } from '../../shared/adapters/sfn-names';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
-import { createRunStores } from '../../shared/services/execution-context';
+import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
+import { portsFromEnv } from '../http/governance-ports';
 import { createPlanLearner, type PlanLearner } from '../../shared/services/plan-learning';
 import { createDurationStatsRepository } from '../../shared/store/duration-stats';
 import { NodeRunRepository } from '../../shared/store/node-runs';
@@ -56,6 +57,8 @@ export interface FinalizerDeps {
   sweep?: Omit<SweepOptions, 'onCheckFailed'>;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Notifications and gate timers. @default none */
+  ports?: GovernancePorts;
   /** Learns node durations from succeeded runs and re-plans their versions (`shared/services/plan-learning.ts`). @default none */
   learner?: PlanLearner;
 }
@@ -65,7 +68,7 @@ export type FinalizerResult = { outcome: ReconcileOutcome } | { outcome: 'swept'
 
 /** Builds the finalizer handler. */
 export function createHandler(deps: FinalizerDeps): (event: unknown, context?: unknown) => Promise<FinalizerResult> {
-  const reconciler = createReconciler(createRunStores(deps.store, deps.clock, deps.metrics), deps.orchestrator);
+  const reconciler = createReconciler(createRunStores(deps.store, deps.clock, deps.metrics, deps.ports), deps.orchestrator);
   const cleanup = deps.orchestrator?.deleteMachine ? createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }) : undefined;
   return async (raw) => {
     if (ScheduledEventSchema.safeParse(raw).success) {
@@ -149,7 +152,7 @@ function depsFromEnv(): FinalizerDeps {
   });
   return {
     store, logger: createLogger('braid-finalizer'), metrics: metricSinkFromEnv(), orchestrator,
-    learner: planLearnerOnStore(store, { orchestrator, executorArn: config.EXECUTOR_ARN }),
+    learner: planLearnerOnStore(store, { orchestrator, executorArn: config.EXECUTOR_ARN }), ports: portsFromEnv(),
   };
 }
 

@@ -9,7 +9,8 @@ import { handle } from 'hono/aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
-import { createRunStores } from '../../shared/services/execution-context';
+import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
+import { portsFromEnv } from '../http/governance-ports';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { createGateService } from '../../shared/services/gate-service';
@@ -29,12 +30,14 @@ export interface GateDeps {
   metrics?: MetricSink;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Notifications and gate timers. @default none */
+  ports?: GovernancePorts;
 }
 
 /** Builds the gate function's handler from its dependencies. */
 export function createHandler(deps: GateDeps): HttpHandler {
   const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
-  const service = createGateService({ ...createRunStores(deps.store, deps.clock, deps.metrics), permissions, orchestrator: deps.orchestrator });
+  const service = createGateService({ ...createRunStores(deps.store, deps.clock, deps.metrics, deps.ports), permissions, orchestrator: deps.orchestrator });
   return handle(createHttpApp({ owner: 'gate', handlers: gateRoutes(service), logger: deps.logger })) as HttpHandler;
 }
 
@@ -42,7 +45,7 @@ function depsFromEnv(): GateDeps {
   const config = readConfig(BaseConfigSchema);
   // The gate function only sends task results: the role and prefix (used by `register`) are never read.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: storeFromConfig(config), orchestrator, logger: createLogger('braid-gate'), metrics: metricSinkFromEnv() };
+  return { store: storeFromConfig(config), orchestrator, logger: createLogger('braid-gate'), metrics: metricSinkFromEnv(), ports: portsFromEnv() };
 }
 
 /** The Lambda entry point. */

@@ -8,6 +8,7 @@ import { LIMITS } from '../../shared/definition/schema';
 import { NotFoundError, PayloadTooLargeError, UnauthenticatedError, ValidationError, type FieldIssue } from '../../shared/errors';
 import type { Caller } from '../../shared/services/permissions';
 import { UnsupportedMediaTypeError } from './errors';
+import { GROUPS_CLAIM, parseGroupsClaim } from './groups-claim';
 
 /** Hono bindings of a Lambda behind an HTTP API (payload v2) with a JWT authorizer. */
 export interface LambdaBindings {
@@ -24,11 +25,13 @@ export type RouteContext = Context<HttpEnv>;
 /** Default body limit of JSON routes: the largest definition (256 KiB). */
 export const DEFAULT_BODY_LIMIT_BYTES = LIMITS.maxDefinitionBytes;
 
-/** The caller (`sub` claim put there by the JWT authorizer); 401 when there is none. */
+/** The caller (`sub` claim put there by the JWT authorizer, groups from the groups claim); 401 when there is none. */
 export function callerOf(c: RouteContext): Caller {
-  const sub = c.env?.event?.requestContext?.authorizer?.jwt?.claims?.sub;
+  const claims = c.env?.event?.requestContext?.authorizer?.jwt?.claims;
+  const sub = claims?.sub;
   if (typeof sub !== 'string' || sub === '') throw new UnauthenticatedError();
-  return { userId: sub };
+  const groups = parseGroupsClaim(claims?.[GROUPS_CLAIM]);
+  return groups.length > 0 ? { userId: sub, groups } : { userId: sub };
 }
 
 /** A path parameter, decoded; a missing or absurd one is a 404 (it names nothing). */

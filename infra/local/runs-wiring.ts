@@ -12,6 +12,7 @@ import type { MetricSink } from '../../shared/observability/metrics';
 import { LocalOrchestrator } from './local-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Store } from '../../shared/store/store';
+import type { GovernancePorts } from '../../shared/services/execution-context';
 import type { ExecutorDeps } from '../../shared/executors';
 import type { LocalHttpHandler } from './http-server';
 
@@ -27,6 +28,8 @@ export interface RunsWiringContext {
   dataDir?: string;
   /** Log level of the run functions. @default POWERTOOLS_LOG_LEVEL, else INFO */
   logLevel?: LogLevel;
+  /** Notifications and gate timers. */
+  ports?: GovernancePorts;
   /** The executor's clients: the egress guard and the secrets reader of the stack. */
   executors?: ExecutorDeps;
   /** Milliseconds before each retry, by state name (tests). @default the ASL's intervals */
@@ -56,12 +59,16 @@ export interface RunsWiring {
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
   const metrics = ctx.metrics ? { metrics: ctx.metrics } : {};
-  const handler = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock, ...metrics, ...(ctx.executors ? { executors: ctx.executors } : {}) });
+  const handler = createExecutorHandler({
+    store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, ...metrics, ...(ctx.executors ? { executors: ctx.executors } : {}),
+    // Budget checks complete their tokens through the orchestrator built below.
+    orchestrator: { sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input) },
+  });
   const executor: LocalExecutor = ctx.wrapExecutor ? ctx.wrapExecutor((event) => handler(event)) : (event) => handler(event);
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
   // It also learns node durations from succeeded runs and re-plans their versions (registering on the same orchestrator).
   const finalizer = createFinalizerHandler({
-    store: ctx.store, logger, clock: ctx.clock, ...metrics, orchestrator: { describe: (input) => orchestrator.describe(input), deleteMachine: async (input: { stateMachineArn: string }) => orchestrator.deleteMachine?.(input) },
+    store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, ...metrics, orchestrator: { describe: (input) => orchestrator.describe(input), deleteMachine: async (input: { stateMachineArn: string }) => orchestrator.deleteMachine?.(input) },
     learner: planLearnerOnStore(ctx.store, { orchestrator: { register: (input) => orchestrator.register(input) }, executorArn: ctx.executorArn }),
   });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({
@@ -72,7 +79,7 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
     onFinalizerError: (error) => logger.error('finalizer failed', { error: error as Error }),
   });
   const orchestrator = ctx.orchestrator ?? local!;
-  const gate = createGateHandler({ store: ctx.store, orchestrator, logger: createLogger('braid-gate', ctx.logLevel), clock: ctx.clock, ...metrics });
+  const gate = createGateHandler({ store: ctx.store, orchestrator, logger: createLogger('braid-gate', ctx.logLevel), clock: ctx.clock, ports: ctx.ports, ...metrics });
   return {
     orchestrator,
     functions: { gate },

@@ -24,6 +24,10 @@ import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer } from './http-server';
 import { wireLive } from './live-wiring';
 import { wireRuns, type ExecutorWrapper } from './runs-wiring';
+import { createHandler as createNotifyHandler } from '../../functions/notify/handler';
+import { LocalGateTimers } from './local-gate-timers';
+import type { GateTimerEvent } from '../../shared/ports/gate-timers';
+import { LocalNotifier } from './local-notifier';
 
 /** Default data folder of `npm run dev`. */
 export const DEFAULT_DATA_DIR = '.braid';
@@ -50,6 +54,12 @@ export interface LocalStackOptions {
   tableName?: string;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Divides gate reminder and escalation delays (tests). @default 1 */
+  timerSpeedup?: number;
+  /** Gate timers held until `gateTimers.releaseHeld()` (tests). @default none */
+  holdGateTimers?: (event: GateTimerEvent) => boolean;
+  /** Webhook retry policy. @default 4 attempts from 1 s, doubling */
+  webhookRetry?: { attempts?: number; baseDelayMs?: number };
   /** Serve the web console (built assets, `config.json`, local sign-in) on the HTTP port. @default undefined (off) */
   console?: { distDir?: string; demoWorkflow?: unknown };
   /** Quotas of the API and compile functions. @default the `BRAID_QUOTA_*` variables, else `DEV_QUOTAS` */
@@ -77,12 +87,16 @@ export interface LocalStack {
   table: LocalDynamo;
   orchestrator: Orchestrator;
   signingKey: LocalSigningKey;
+  /** The in-process notifier (what the EventBridge bus does in AWS). */
+  notifier: LocalNotifier;
+  /** The in-process gate timers (what EventBridge Scheduler does in AWS). */
+  gateTimers: LocalGateTimers;
   /** Drops every open WebSocket connection abruptly (tests); returns how many. */
   dropLiveConnections(): number;
   /** The executor's egress guard; `egress.allowlist.add(...)` lets it reach more (the dev command adds its demo servers). */
   egress: EgressGuard;
   /** Signs a token the stack accepts for `userId`. */
-  token(userId: string, options?: { expiresIn?: string }): Promise<string>;
+  token(userId: string, options?: { expiresIn?: string; groups?: string[] }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -111,8 +125,18 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     const egress = createEgressGuard({ ...(options.egressAllow !== undefined ? { allow: options.egressAllow } : {}) });
     closers.push(() => egress.close());
 
+    const notifier = new LocalNotifier();
+    const gateTimers = new LocalGateTimers({
+      speedup: options.timerSpeedup ?? 1, ...(options.clock ? { clock: options.clock } : {}), ...(options.holdGateTimers ? { hold: options.holdGateTimers } : {}),
+    });
+    closers.push(async () => { await gateTimers.close(); await notifier.idle(); });
+    const ports = { notifier, timers: gateTimers };
+    const notify = createNotifyHandler({ store, logger: logger('braid-notify'), ports, egress, clock: options.clock, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.webhookRetry ? { retry: options.webhookRetry } : {}) });
+    notifier.bind(notify);
+    gateTimers.bind(notify);
+
     const runs = await wireRuns({
-      store, orchestrator: options.orchestrator, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
+      store, orchestrator: options.orchestrator, ports, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
       executors: { egress, secrets: (ownerId, name) => vault.get(ownerId, name) },
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
       ...(options.wrapExecutor ? { wrapExecutor: options.wrapExecutor } : {}),
@@ -121,7 +145,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     });
     if (runs.close) closers.push(runs.close);
     const quotas = options.quotas ?? quotasFromEnv(process.env, DEV_QUOTAS);
-    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, vault, quotas, ...(options.metrics ? { metrics: options.metrics } : {}) });
+    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, vault, ports, quotas, ...(options.metrics ? { metrics: options.metrics } : {}) });
     const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock, quotas });
 
     // The WebSocket API starts first: the console's config names its URL.
@@ -143,7 +167,12 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       signingKey,
       dropLiveConnections: () => live?.dropConnections() ?? 0,
       egress,
-      token: (userId, tokenOptions) => signLocalToken(signingKey, userId, tokenOptions),
+      notifier,
+      gateTimers,
+      token: (userId, tokenOptions) => signLocalToken(signingKey, userId, {
+        ...(tokenOptions?.expiresIn ? { expiresIn: tokenOptions.expiresIn } : {}),
+        ...(tokenOptions?.groups ? { claims: { [process.env.BRAID_GROUPS_CLAIM || 'cognito:groups']: tokenOptions.groups } } : {}),
+      }),
       close: closeAll,
     };
   } catch (error) {

@@ -18,7 +18,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Every function of the stack, named by its entry folder `functions/<name>/handler.ts`. */
 export type FunctionName =
   | 'api' | 'compile' | 'gate' | 'executor' | 'finalizer'
-  | 'ws-authorizer' | 'ws-connect' | 'ws-disconnect' | 'ws-message' | 'ws-fanout';
+  | 'ws-authorizer' | 'ws-connect' | 'ws-disconnect' | 'ws-message' | 'ws-fanout' | 'notify';
 
 /** Tag on every function so reports and tests can tell them apart. */
 export const FUNCTION_TAG = 'braid:function';

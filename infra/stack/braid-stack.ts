@@ -9,6 +9,7 @@ import { Auth } from './auth';
 import type { BraidConfig } from './config';
 import { Data } from './data';
 import { Functions } from './functions';
+import { Governance } from './governance';
 import { BraidHttpApi } from './http-api';
 import { LiveStream } from './live-stream';
 import { Monitoring } from './monitoring';
@@ -35,6 +36,8 @@ export class BraidStack extends Stack {
   readonly httpApi: BraidHttpApi;
   /** The WebSocket API. */
   readonly webSocketApi: BraidWebSocketApi;
+  /** Notifications bus and gate timers. */
+  readonly governance: Governance;
   /** The web console, unless context `braid:console` is `false`. */
   readonly console: ConsoleSite | undefined;
   /** Dashboard, alarms and the alarm topic. */
@@ -83,6 +86,7 @@ export class BraidStack extends Stack {
       fanoutFailures: live.failures, destroyData: config.destroyData,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
+    this.governance = new Governance(this, 'Governance', { functions: fns, prefix: config.stackName, deadLetterQueue: this.functions.finalizerDlq, egressAllow: config.egressAllow });
 
     if (this.console) {
       const consoleAuth = auth.userPool && auth.userPoolClient ? this.console.enableHostedUi(auth.userPool, auth.userPoolClient, config.stackName) : { mode: 'token' as const };

@@ -1,5 +1,5 @@
 /**
- * The ten functions, one per role (ARCHITECTURE.md "Functions"), with the configuration every one reads.
+ * The eleven functions, one per role (ARCHITECTURE.md "Functions"), with the configuration every one reads.
  * Grants and resource-specific variables are added by the constructs that own those resources.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -27,6 +27,8 @@ const SIZING: Record<FunctionName, { memorySize: number; timeout: Duration }> = 
   'ws-disconnect': { memorySize: 512, timeout: Duration.seconds(10) },
   'ws-message': { memorySize: 512, timeout: Duration.seconds(29) },
   'ws-fanout': { memorySize: 512, timeout: Duration.minutes(1) },
+  // Webhook delivery retries with backoff within one invocation (4 attempts of at most 10 s each).
+  notify: { memorySize: 512, timeout: Duration.minutes(2) },
 };
 
 /** Every function name, in a stable order. */
@@ -55,7 +57,7 @@ export interface FunctionsProps {
 export class Functions extends Construct {
   /** Each function by its entry folder name. */
   readonly byName: Record<FunctionName, BraidFunction>;
-  /** Dead letters of the finalizer, the one asynchronously invoked function (EventBridge). */
+  /** Dead letters of the asynchronously invoked functions (EventBridge, Scheduler): the finalizer and notify. */
   readonly finalizerDlq: Queue;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
@@ -88,7 +90,7 @@ export class Functions extends Construct {
         environment,
         logRetention: props.logRetention,
         destroyLogs: props.destroyLogs,
-        deadLetterQueue: name === 'finalizer' ? this.finalizerDlq : undefined,
+        deadLetterQueue: name === 'finalizer' || name === 'notify' ? this.finalizerDlq : undefined,
         // Bindings and conditions run on expression workers that can be stopped at the node's budget.
         ...(name === 'executor' ? { workers: { 'expression-worker.mjs': 'shared/expressions/worker.ts' } } : {}),
         // The RE2 engine of inputSchema patterns, loaded on first use (shared/expressions/re2-ajv.ts).

@@ -105,14 +105,18 @@ export class Monitoring extends Construct {
       usingMetrics: Object.fromEntries(Object.entries(fns).filter(([n]) => n !== 'executor').map(([, f], i) => [`e${i}`, f.fn.metricErrors({ period: five })])),
       label: 'errors of the other functions', period: five,
     });
-    const throttles = new MathExpression({
-      expression: Object.keys(fns).map((_, i) => `t${i}`).join(' + '),
-      usingMetrics: Object.fromEntries(Object.values(fns).map((f, i) => [`t${i}`, f.fn.metricThrottles({ period: five })])),
-      label: 'Lambda throttles (all functions)', period: five,
+    // An alarm's math may use at most 10 metrics: throttles are summed per side (run side, live side).
+    const throttlesOf = (id: string, names: string[], label: string) => new MathExpression({
+      expression: names.map((_, i) => `${id}${i}`).join(' + '),
+      usingMetrics: Object.fromEntries(names.map((n, i) => [`${id}${i}`, fns[n as FunctionName].fn.metricThrottles({ period: five })])),
+      label, period: five,
     });
+    const liveNames = Object.keys(fns).filter((n) => n.startsWith('ws-'));
+    const throttles = throttlesOf('t', Object.keys(fns).filter((n) => !n.startsWith('ws-')), 'Lambda throttles (run-side functions)');
+    const liveThrottles = throttlesOf('l', liveNames, 'Lambda throttles (WebSocket functions)');
     // The operations the store uses (shared/adapters/aws-calls.ts): on-demand tables still throttle hot partitions.
     const tableThrottles = props.table.metricThrottledRequestsForOperations({
-      operations: [Operation.GET_ITEM, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.DELETE_ITEM, Operation.QUERY, Operation.BATCH_GET_ITEM],
+      operations: [Operation.GET_ITEM, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.DELETE_ITEM, Operation.QUERY, Operation.BATCH_GET_ITEM, Operation.BATCH_WRITE_ITEM],
       period: five,
     });
     const startThrottles = new Metric({
@@ -142,6 +146,7 @@ export class Monitoring extends Construct {
       FunctionErrors: alarm('FunctionErrors', 'A function other than the executor failed (these map every expected error to a response, so any error is a bug or an outage)', otherErrors, 1),
       FailedRunRate: alarm('FailedRunRate', `More than ${ALARM_THRESHOLDS.failedRunRate * 100}% of finished runs failed or timed out over 15 minutes (at least 5 finished)`, failedRunRate, ALARM_THRESHOLDS.failedRunRate),
       Throttles: alarm('Throttles', 'Lambda throttled a Braid function (account or reserved concurrency)', throttles, 1),
+      LiveThrottles: alarm('LiveThrottles', 'Lambda throttled a Braid function of the WebSocket API (account or reserved concurrency; live clients may reconnect)', liveThrottles, 1),
       TableThrottles: alarm('TableThrottles', 'DynamoDB throttled the table (nodes fail with Braid.Transient and retry, the API answers 503)', tableThrottles, 1),
       StartThrottles: alarm('StartThrottles', 'Step Functions throttled StartExecution (runs get 503 and must be retried by clients)', startThrottles, 1),
       FanoutFailures: alarm('FanoutFailures', 'The live fan-out gave up on a stream batch (WebSocket clients may miss live events until they resume by seq)', queued(props.fanoutFailures), 1),
@@ -182,7 +187,7 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Executor', [executor.metricInvocations({ period: five }), executor.metricErrors({ period: five })], [executorTimeouts]),
-      graph('Function errors and throttles', [otherErrors], [throttles, startThrottles, tableThrottles]),
+      graph('Function errors and throttles', [otherErrors], [throttles, liveThrottles, startThrottles, tableThrottles]),
       graph('Function duration p90 (ms)', Object.values(fns).map((f) => f.fn.metricDuration({ statistic: 'p90', period: five }))),
     );
   }

@@ -5,11 +5,14 @@
  * against the list), and ARCHITECTURE.md's "Who calls what" table is rendered from it.
  */
 
-/** A caller: a function (by entry folder) or the role every compiled state machine runs as. */
+/**
+ * A caller: a function (by entry folder), the role every compiled state machine runs as, or the role EventBridge
+ * Scheduler assumes for gate timers.
+ */
 export type AwsCaller =
   | 'api' | 'compile' | 'gate' | 'executor' | 'finalizer'
-  | 'ws-authorizer' | 'ws-connect' | 'ws-disconnect' | 'ws-message' | 'ws-fanout'
-  | 'state-machine';
+  | 'ws-authorizer' | 'ws-connect' | 'ws-disconnect' | 'ws-message' | 'ws-fanout' | 'notify'
+  | 'state-machine' | 'scheduler';
 
 /** The kinds of resource a call is scoped to, each a pattern the stack builds. */
 export type AwsResourceKind =
@@ -18,6 +21,7 @@ export type AwsResourceKind =
   | 'executor-function' | 'tool-function' | 'ws-connections' | 'own-log-group'
   | 'finalizer-dlq' | 'fanout-failures'
   | 'user-secrets' | 'cursor-key'
+  | 'event-bus' | 'gate-schedules' | 'scheduler-role' | 'notify-function'
   | 'unscoped';
 
 /** What each resource kind is, as a grant's resource. */
@@ -36,6 +40,10 @@ export const RESOURCE_KINDS: Record<AwsResourceKind, string> = {
   'fanout-failures': 'the fan-out\'s on-failure queue',
   'user-secrets': '`secret:braid/<stack>/u/*` (users\' secrets)',
   'cursor-key': 'the cursor-signing key secret',
+  'event-bus': 'the notifications bus (`<stack>-notifications`)',
+  'gate-schedules': '`schedule/<stack>-gates/*` (gate timers)',
+  'scheduler-role': 'the gate-timer scheduler role (passed only to `scheduler.amazonaws.com`)',
+  'notify-function': 'the notify function',
   'unscoped': '`*` (the action has no resource-level permissions)',
 };
 
@@ -50,11 +58,11 @@ export interface AwsCall {
 }
 
 /** Functions that read and write the table (the authorizer only checks tokens). */
-export const TABLE_CALLERS = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'] as const;
+export const TABLE_CALLERS = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout', 'notify'] as const;
 
 /**
  * The DynamoDB actions the store's commands need (`Get`, `Put`, `Update`, `Delete`, `Query`, `BatchGet`, and
- * `BatchWrite` for a map's items, 25 per call): no `Scan`, no transactions.
+ * `BatchWrite` for a map's items, 25 per call, and the approvals inbox's fan-out entries, `shared/store/inbox.ts`): no `Scan`, no transactions.
  */
 export const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'] as const;
 
@@ -64,8 +72,10 @@ export const LOG_DELIVERY_ACTIONS = [
   'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
 ] as const;
 
-const ALL_FUNCTIONS: AwsCaller[] = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-authorizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'];
+const ALL_FUNCTIONS: AwsCaller[] = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-authorizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout', 'notify'];
 const SFN = 'SfnOrchestrator (`shared/adapters/sfn-orchestrator.ts`)';
+/** Functions that publish notifications and schedule gate timers (`infra/stack/governance.ts`). */
+const GOVERNANCE_CALLERS: AwsCaller[] = ['api', 'gate', 'executor', 'finalizer', 'notify'];
 
 /** Every call, in a stable order. */
 export const AWS_CALLS: readonly AwsCall[] = [
@@ -96,6 +106,14 @@ export const AWS_CALLS: readonly AwsCall[] = [
   { caller: 'gate', action: 'states:SendTaskFailure', resource: 'state-machine', via: SFN },
   { caller: 'finalizer', action: 'states:DescribeExecution', resource: 'execution', via: `${SFN}, reconciliation` },
   { caller: 'finalizer', action: 'states:DeleteStateMachine', resource: 'state-machine', via: `${SFN}, a deleted workflow's machine when its last run ends` },
+  { caller: 'executor', action: 'states:SendTaskSuccess', resource: 'state-machine', via: `${SFN}, budget checks completing their own token` },
+  ...GOVERNANCE_CALLERS.flatMap((caller): AwsCall[] => [
+    { caller, action: 'events:PutEvents', resource: 'event-bus', via: 'EventBridgeNotifier (`shared/adapters/eventbridge-notifier.ts`)' },
+    { caller, action: 'scheduler:CreateSchedule', resource: 'gate-schedules', via: 'SchedulerGateTimers (`shared/adapters/scheduler-gate-timers.ts`)' },
+    { caller, action: 'scheduler:DeleteSchedule', resource: 'gate-schedules', via: 'SchedulerGateTimers (`shared/adapters/scheduler-gate-timers.ts`)' },
+    { caller, action: 'iam:PassRole', resource: 'scheduler-role', via: 'SchedulerGateTimers (`shared/adapters/scheduler-gate-timers.ts`)' },
+  ]),
+  { caller: 'scheduler', action: 'lambda:InvokeFunction', resource: 'notify-function', via: 'EventBridge Scheduler (gate reminders and escalations)' },
   { caller: 'executor', action: 'lambda:InvokeFunction', resource: 'tool-function', via: '`lambda` tools (`shared/executors/lambda-tool.ts`)' },
   { caller: 'executor', action: 'secretsmanager:GetSecretValue', resource: 'user-secrets', via: 'the vault (`shared/secrets/`), `{ secret }` references' },
   ...(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource'] as const).map((action): AwsCall => (
@@ -110,6 +128,7 @@ export const AWS_CALLS: readonly AwsCall[] = [
   ...(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'] as const).map((action): AwsCall => (
     { caller: 'ws-fanout', action, resource: 'fanout-failures', via: 'Lambda event source mapping (on-failure destination)' })),
   { caller: 'finalizer', action: 'sqs:SendMessage', resource: 'finalizer-dlq', via: 'Lambda asynchronous invocation (dead-letter queue)' },
+  { caller: 'notify', action: 'sqs:SendMessage', resource: 'finalizer-dlq', via: 'Lambda asynchronous invocation (dead-letter queue)' },
   { caller: 'state-machine', action: 'lambda:InvokeFunction', resource: 'executor-function', via: 'every Task (`lambda:invoke`)' },
   ...(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'] as const).map((action): AwsCall => (
     { caller: 'state-machine', action, resource: 'unscoped', via: 'Step Functions X-Ray tracing' })),
@@ -124,6 +143,7 @@ export const COMMAND_ACTIONS: Record<string, string> = {
   GetCommand: 'dynamodb:GetItem', PutCommand: 'dynamodb:PutItem', UpdateCommand: 'dynamodb:UpdateItem',
   DeleteCommand: 'dynamodb:DeleteItem', QueryCommand: 'dynamodb:Query', BatchGetCommand: 'dynamodb:BatchGetItem',
   BatchWriteCommand: 'dynamodb:BatchWriteItem',
+  PutEventsCommand: 'events:PutEvents', CreateScheduleCommand: 'scheduler:CreateSchedule', DeleteScheduleCommand: 'scheduler:DeleteSchedule',
   CreateStateMachineCommand: 'states:CreateStateMachine', UpdateStateMachineCommand: 'states:UpdateStateMachine',
   StartExecutionCommand: 'states:StartExecution', StopExecutionCommand: 'states:StopExecution',
   DescribeExecutionCommand: 'states:DescribeExecution', SendTaskSuccessCommand: 'states:SendTaskSuccess',

@@ -84,6 +84,11 @@ function nodeCost(node: PlannedNode | undefined): { transitions: number; events:
     transitions += 1;
     events += 2;
   }
+  if (node.budget === 'gate') {
+    // The check state once within budget, or twice around one budget-gate pause (+ submitted events).
+    transitions += 2 * (1 + SERVICE_RETRIES);
+    events += 2 * (2 + 4 * (1 + SERVICE_RETRIES));
+  }
   return { transitions, events };
 }
 

@@ -27,9 +27,16 @@ export function planNodes(def: WorkflowDefinition): { nodes: Map<string, Planned
       tracked: tracked.has(n.id),
       live: liveness.get(n.id) ?? 'always',
       ...settings(n, def),
+      ...budgetModeOf(n.type, def),
     });
   }
   return { nodes, liveness, virtual };
+}
+
+/** The budget mode of a node: set on `agent_call` nodes of workflows that declare a budget policy. */
+export function budgetModeOf(type: string, def: WorkflowDefinition): Pick<PlannedNode, 'budget'> {
+  if (type !== 'agent_call' || (def.budget === undefined && def.onBudgetExceeded === undefined)) return {};
+  return { budget: def.onBudgetExceeded ?? 'fail' };
 }
 
 function settings(n: NodeDef, def: WorkflowDefinition): Pick<PlannedNode, 'timeoutSeconds' | 'retriers' | 'onError'> {

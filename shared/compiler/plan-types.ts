@@ -27,6 +27,8 @@ export interface PlannedNode {
   onError: 'fail' | 'continue';
   /** A map node's body plan and how its iterations run (`plan-map.ts`). */
   map?: import('./plan-map').PlannedMap;
+  /** For an `agent_call` of a workflow with a budget policy: what running over budget does. */
+  budget?: 'fail' | 'gate';
 }
 
 /** A step of a plan: one node, or a block of branches that run at the same time. */

@@ -3,6 +3,7 @@
  * the execution contract in ARCHITECTURE.md (state names, `{ runId, r }` payload, Retry order,
  * finalize states). Output key order is fixed by construction, so the same plan renders the same bytes.
  */
+import { budgetCheckName, budgetCheckState, budgetExceededCatch, taskEntry } from './budget-states';
 import type { AslChoiceTest, AslState, AslStateMachine, AslTransition, Json } from './asl-types';
 import type { ExecutionPlan, LiveTest, PlanStep, PlannedNode } from './plan';
 import { renderMap } from './render-map';
@@ -116,20 +117,25 @@ function renderNode(node: PlannedNode, next: string | undefined, scope: Scope): 
   if (needsRoute) {
     const tests = (node.live as LiveTest[]).map(choiceTest);
     const rule: AslChoiceTest = tests.length === 1 ? (tests[0] as AslChoiceTest) : { Or: tests };
-    states[`${node.id}:route`] = { Type: 'Choice', Choices: [{ ...rule, Next: node.id }], Default: `${node.id}:skip` };
+    states[`${node.id}:route`] = { Type: 'Choice', Choices: [{ ...rule, Next: taskEntry(node) }], Default: `${node.id}:skip` };
   }
+  if (node.budget === 'gate') states[budgetCheckName(node.id)] = budgetCheckState(node, scope.executorArn, catchToFailure(scope).Catch);
   let catchTarget: string | undefined;
   if (node.onError === 'continue') {
     if (node.tracked || next === undefined) catchTarget = `${node.id}:continued`;
     else catchTarget = next;
   }
-  states[node.id] = nodeTaskState(node, {
+  const task = nodeTaskState(node, {
     executorArn: scope.executorArn,
     next,
     catchTo: catchTarget ?? scope.failTo,
     catchResultPath: catchTarget !== undefined ? null : '$.error',
     inBody: scope.inBody,
   });
+  const { catcher, failState } = budgetExceededCatch(node, scope.failTo === STATE_NAMES.finalizeFailed ? STATE_NAMES.finalizeFailed : undefined);
+  if (catcher) task.Catch = [catcher, ...(task.Catch ?? [])];
+  if (failState) states[failState[0]] = failState[1];
+  states[node.id] = task;
   if (catchTarget === `${node.id}:continued`) {
     states[catchTarget] = node.tracked
       ? { Type: 'Pass', Result: { k: 'error' }, ResultPath: `$.r.${node.id}`, ...transition(next) }
@@ -158,7 +164,7 @@ export function transition(next: string | undefined): AslTransition {
 function entryOf(step: PlanStep, plan: ExecutionPlan): string {
   if (step.kind === 'parallel') return step.name;
   const node = nodeOf(plan, step.id);
-  return node.tracked && node.live !== 'always' ? `${node.id}:route` : node.id;
+  return node.tracked && node.live !== 'always' ? `${node.id}:route` : taskEntry(node);
 }
 
 function trackedIn(step: PlanStep, plan: ExecutionPlan): string[] {

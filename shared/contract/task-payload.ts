@@ -23,6 +23,8 @@ export const TaskPayloadSchema = z.discriminatedUnion('action', [
   /** A map's last task: assemble its output from its items. */
   z.object({ action: z.literal('map-collect'), runId: id, nodeId: id, item: item.optional() }),
   z.object({ action: z.literal('finalize'), runId: id, error: caught.optional() }),
+  // The budget check before an agent_call of a workflow with `onBudgetExceeded: "gate"` (`.waitForTaskToken`).
+  z.object({ action: z.literal('budget'), runId: id, nodeId: id, taskToken: z.string().min(1).max(4_096) }),
 ]);
 
 /** A parsed executor event. */
@@ -59,6 +61,11 @@ export function mapItemPayloadTemplate(nodeId: string, withError: boolean): Reco
 /** The ASL `Payload` template of a map's `map-collect` task. */
 export function mapCollectPayloadTemplate(nodeId: string, inBody: boolean): Record<string, string> {
   return { action: 'map-collect', ...RUN_ID, nodeId, ...(inBody ? ITEM : {}) };
+}
+
+/** The ASL `Payload` template of the budget check before agent_call `nodeId` (`.waitForTaskToken`). */
+export function budgetPayloadTemplate(nodeId: string): Record<string, string> {
+  return { action: 'budget', ...RUN_ID, nodeId, 'taskToken.$': '$$.Task.Token' };
 }
 
 /** The ASL `Payload` template of `finalize`; `withError` passes the caught error (`$.error`). */

@@ -20,7 +20,7 @@ export const ISSUE_CODES = [
   // maps
   'item_outside_map', 'map_too_deep',
   // gates
-  'gate_timeout_required',
+  'gate_timeout_required', 'quorum_unreachable', 'invalid_data_schema', 'escalation_after_timeout',
   // execution limits
   'timeout_exceeds_executor',
   // security

@@ -48,7 +48,7 @@ export const MAP_DEFAULTS = {
 export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** Ids that a node may not take because the binding language or the compiler uses them. */
-export const RESERVED_NODE_IDS = ['context', 'item', 'index'] as const;
+export const RESERVED_NODE_IDS = ['context', 'item', 'index', 'budget'] as const;
 
 /** The node types Braid knows. */
 export const NODE_TYPES = ['agent_call', 'tool_call', 'human_gate', 'condition', 'parallel', 'join', 'map'] as const;
@@ -144,13 +144,31 @@ export const ToolCallNodeSchema = z.strictObject({
   ...executable,
 });
 
-/** `human_gate`: wait for a person to approve or reject. */
+/** A gate approver: a user id, or `group:<name>` for every member of a group (from the token's groups claim). */
+export const ApproverSchema = z.string().min(1).max(256).refine((a) => a !== 'group:', 'a group approver needs a name after "group:"');
+
+/** `human_gate`: wait for a person (or a quorum of people) to approve or reject. */
 export const HumanGateNodeSchema = z.strictObject({
   id: nodeId,
   type: z.literal('human_gate'),
   prompt: z.string().min(1).max(LIMITS.maxDescriptionLength),
-  /** User ids allowed to decide; empty or absent means the owner and approver/editor grantees. */
-  approvers: z.array(z.string().min(1).max(256)).max(LIMITS.maxApprovers).optional(),
+  /** User ids and `group:<name>` entries allowed to vote; empty or absent means the owner and approver/editor grantees. */
+  approvers: z.array(ApproverSchema).max(LIMITS.maxApprovers).optional(),
+  /** Distinct approvals that approve the gate. @default 1 */
+  quorum: z.number().int().min(1).max(LIMITS.maxApprovers).optional(),
+  /** Distinct rejections that reject the gate. @default 1 (one rejection rejects) */
+  rejectQuorum: z.number().int().min(1).max(LIMITS.maxApprovers).optional(),
+  /** The user who started the run may not approve. @default false */
+  forbidRequester: z.boolean().optional(),
+  /** A JSON Schema (draft-07) that an approval's `data` must satisfy. */
+  dataSchema: z.record(z.string(), z.unknown()).optional(),
+  /** While the gate waits, a reminder is sent every `everySeconds` (at least 60: the scheduler's precision). */
+  reminders: z.strictObject({ everySeconds: z.number().int().min(60).max(LIMITS.maxTimeoutSeconds) }).optional(),
+  /** After `afterSeconds` the escalation approvers may vote too, and `gate.escalated` is recorded. */
+  escalation: z.strictObject({
+    afterSeconds: z.number().int().min(60).max(LIMITS.maxTimeoutSeconds),
+    approvers: z.array(ApproverSchema).min(1).max(LIMITS.maxApprovers),
+  }).optional(),
   inputs: InputsSchema.optional(),
   timeoutSeconds: timeoutSeconds.optional(),
   onError: OnErrorSchema.optional(),
@@ -272,6 +290,18 @@ export const DefaultsSchema = z.strictObject({
   onError: OnErrorSchema.optional(),
 });
 
+/** A spending cap: US dollars and/or tokens (input + output) reported by the nodes. */
+export const BudgetSchema = z.strictObject({
+  usd: z.number().positive().max(1e9).optional(),
+  tokens: z.number().int().positive().max(1e15).optional(),
+});
+
+/** Where a workflow's notifications go besides the EventBridge bus. */
+export const NotifySchema = z.strictObject({
+  /** Receives signed webhooks (gate opened, reminded, escalated, decided; run finished). */
+  webhookUrl: httpsOrHttpUrl,
+});
+
 /** A whole workflow definition, as users write it. */
 export const WorkflowDefinitionSchema = z.strictObject({
   name: z.string().min(1).max(LIMITS.maxNameLength),
@@ -281,6 +311,12 @@ export const WorkflowDefinitionSchema = z.strictObject({
   /** A JSON Schema that each run's input must satisfy. */
   inputSchema: z.record(z.string(), z.unknown()).optional(),
   defaults: DefaultsSchema.optional(),
+  /** The default budget of each run (a run may ask for less; only the owner may ask for more). */
+  budget: BudgetSchema.optional(),
+  /** What a run over budget does before its next `agent_call`. @default "fail" */
+  onBudgetExceeded: z.enum(['fail', 'gate']).optional(),
+  /** Webhook notifications. */
+  notify: NotifySchema.optional(),
   nodes: z.array(NodeSchema).min(1).max(LIMITS.maxNodes),
   edges: z.array(EdgeSchema).max(LIMITS.maxEdges),
 });
@@ -291,6 +327,10 @@ export type WorkflowDefinition = z.infer<typeof WorkflowDefinitionSchema>;
 export type NodeDef = LeafNodeDef | MapNodeDef;
 /** An edge of a definition. */
 export type EdgeDef = z.infer<typeof EdgeSchema>;
+/** A budget. */
+export type Budget = z.infer<typeof BudgetSchema>;
+/** A human gate node. */
+export type HumanGateNodeDef = z.infer<typeof HumanGateNodeSchema>;
 /** A retry policy. */
 export type RetryPolicy = z.infer<typeof RetrySchema>;
 /** The tool of a `tool_call` node. */

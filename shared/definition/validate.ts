@@ -10,6 +10,7 @@ import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';
 import { checkExecutionTimeouts } from './execution-limits';
 import { fromZodIssues, issue, pointer, type IssueCode } from './issues';
+import { gatePolicyIssues } from './gate-policy-rules';
 import { checkSecurity } from './security-checks';
 
 /** The outcome of validating a definition. */
@@ -251,9 +252,11 @@ function checkEdgeRoute(e: LooseEdge, sourceType: unknown, defaults: Set<string>
 
 function checkGates(nodes: LooseNode[], errors: ValidationIssue[], prefix: PropertyKey[]): void {
   for (const n of nodes) {
-    if (n.type === 'human_gate' && n.raw.timeoutSeconds === undefined) {
+    if (n.type !== 'human_gate') continue;
+    if (n.raw.timeoutSeconds === undefined) {
       errors.push(issue('gate_timeout_required', [...prefix, 'nodes', n.index, 'timeoutSeconds'], `gate "${n.id}" must set its own timeoutSeconds`));
     }
+    errors.push(...gatePolicyIssues(n.raw, [...prefix, 'nodes', n.index]));
   }
 }
 

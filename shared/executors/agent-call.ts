@@ -173,7 +173,9 @@ function fromTask(task: Task, where: string): ExecutionResult {
   const statusMessage = task.status?.message;
   if (state !== TaskState.TASK_STATE_COMPLETED) {
     const reason = statusMessage ? fromParts(statusMessage.parts).text : '';
-    throw new NodeFailedError(`${where} ended its task ${taskState}${reason ? `: ${reason.slice(0, 512)}` : ''}`, { taskState, taskId: task.id });
+    // A failed task's usage still counts against the run's budget (`details.cost`).
+    const usage = costOf([task.metadata, statusMessage?.metadata]);
+    throw new NodeFailedError(`${where} ended its task ${taskState}${reason ? `: ${reason.slice(0, 512)}` : ''}`, { taskState, taskId: task.id, ...usage });
   }
   const artifactParts = task.artifacts.flatMap((artifact) => artifact.parts);
   const parts = artifactParts.length > 0 ? artifactParts : (statusMessage?.parts ?? []);

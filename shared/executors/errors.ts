@@ -14,6 +14,7 @@ export const EXECUTOR_ERROR_NAMES = {
   bindingFailed: ERROR_NAMES.bindingFailed,
   outputTooLarge: ERROR_NAMES.outputTooLarge,
   mapFailed: ERROR_NAMES.mapFailed,
+  budgetExceeded: ERROR_NAMES.budgetExceeded,
 } as const;
 
 /** Base of every executor error: a `BraidError` whose `name` is an ASL error name. */
@@ -67,6 +68,14 @@ export class MapFailedError extends ExecutorError {
   constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super('map_failed', message, details, options);
     this.name = EXECUTOR_ERROR_NAMES.mapFailed;
+  }
+}
+
+/** The run has spent its budget: the `agent_call` about to start does not (not retried; fails the run). */
+export class BudgetExceededError extends ExecutorError {
+  constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super('budget_exceeded', message, details, options);
+    this.name = EXECUTOR_ERROR_NAMES.budgetExceeded;
   }
 }
 

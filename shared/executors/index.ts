@@ -21,5 +21,6 @@ export {
   MapFailedError,
   NotExecutableError,
   toErrorInfo,
+  BudgetExceededError,
 } from './errors';
 export type { ExecutionContext, ExecutionResult, ExecutorDeps, BindingScope } from './types';

@@ -89,6 +89,18 @@ export interface Cost {
   outputTokens?: number;
 }
 
+/** A spending cap (see the workflow's `budget`). */
+export interface BudgetLimit {
+  usd?: number;
+  tokens?: number;
+}
+
+/** What a run has spent so far: every attempt's reported cost, failed attempts included. */
+export interface Spent {
+  usd: number;
+  tokens: number;
+}
+
 /** A run of one workflow version. */
 export interface Run {
   runId: string;
@@ -105,6 +117,10 @@ export interface Run {
   endedAt?: string;
   cost: Cost;
   idempotencyKey?: string;
+  /** The run's budget (the workflow's, or the one asked for at start, raised by an approved budget gate). */
+  budget?: BudgetLimit;
+  /** Spend counted atomically per attempt. */
+  spent?: Spent;
 }
 
 /** One attempt of a node. */
@@ -136,6 +152,17 @@ export interface NodeRun {
 /** Status of a human gate. */
 export type GateStatus = 'waiting' | 'approved' | 'rejected' | 'cancelled' | 'timed_out';
 
+/** One person's vote on a gate: immutable once written, and none is written after the decision. */
+export interface GateVote {
+  by: string;
+  decision: 'approve' | 'reject';
+  at: string;
+  comment?: string;
+  data?: unknown;
+  /** The rule that made the voter eligible: `user:<id>`, `group:<name>`, `role:<role>`, each prefixed `escalation:` when it came from the escalation list. */
+  as: string;
+}
+
 /** A human gate opened in a run. The task token is server-only and never leaves the store. */
 export interface Gate {
   runId: string;
@@ -149,6 +176,28 @@ export interface Gate {
   decidedAt?: string;
   comment?: string;
   data?: unknown;
+  /** The workflow of the run (for the inbox and notifications). */
+  workflowId?: string;
+  /** Who started the run. */
+  requester?: string;
+  /** Distinct approvals needed. @default 1 */
+  quorum?: number;
+  /** Distinct rejections needed. @default 1 */
+  rejectQuorum?: number;
+  /** The requester may not approve. */
+  forbidRequester?: boolean;
+  /** Weakest role that may vote when no approvers are listed. @default "approver" (the budget gate: "editor") */
+  minRole?: 'approver' | 'editor';
+  /** Escalation approvers and when they become eligible. */
+  escalation?: { afterSeconds: number; approvers: string[] };
+  /** When the escalation happened. */
+  escalatedAt?: string;
+  /** Votes by voter id. */
+  votes?: Record<string, GateVote>;
+  approvals?: number;
+  rejections?: number;
+  /** Sequence number of the reminder currently scheduled. */
+  reminderSeq?: number;
   /** Server-only. */
   taskToken?: string;
 }
@@ -156,8 +205,8 @@ export interface Gate {
 /** Types of events in a run's event log. */
 export const EVENT_TYPES = [
   'run.started', 'node.started', 'node.retrying', 'node.succeeded', 'node.failed', 'node.skipped',
-  'node.waiting', 'gate.approved', 'gate.rejected', 'node.cancelled', 'item.succeeded', 'item.failed',
-  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out',
+  'node.waiting', 'gate.voted', 'gate.approved', 'gate.rejected', 'gate.escalated', 'node.cancelled', 'item.succeeded', 'item.failed',
+  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'run.budget_warning', 'run.budget_exceeded',
   // Fills a seq whose transition turned out to be recorded already (two writers raced); clients skip it.
   'log.filler',
 ] as const;

@@ -10,6 +10,7 @@ import { isVirtualContract } from '../contract/node-contract';
 import { deadNodes, virtualOutput } from './execution-graph';
 import { nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { NODE_ENTERED_FROM, RUN_ENTERED_FROM } from './run-status';
+import { gateClosed, notify } from './gate-lifecycle';
 
 /** Where outstanding nodes go. */
 export interface ClosePolicy {
@@ -45,7 +46,7 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
     } else if (current === 'waiting') {
       const gate = gates.get(id);
       const gateStatus = gate !== undefined && gate.timeoutAt <= now ? 'timed_out' : policy.gate;
-      if (gate?.status === 'waiting') await stores.gates.close(run.runId, id, gateStatus, now);
+      if (gate?.status === 'waiting' && (await stores.gates.close(run.runId, id, gateStatus, now))) await gateClosed(stores, { ...gate, status: gateStatus });
       to = gateStatus === 'timed_out' ? 'failed' : policy.active;
       if (to === 'failed') fields = { error: gateStatus === 'timed_out' ? GATE_TIMEOUT : policy.error };
     } else if (current === 'running' || current === 'retrying') {
@@ -58,6 +59,12 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
     runs.set(id, { ...updated, attempts: runs.get(id)?.attempts ?? [] });
     const data = fields.error ? { error: fields.error } : {};
     await record(stores, run.runId, `node.${to}:${id}`, { type: `node.${to}` as 'node.skipped', nodeId: id, at: now, data });
+  }
+  // Gates outside the graph (the built-in budget gate) close with the run.
+  for (const gate of gates.values()) {
+    if (loaded.nodes.has(gate.nodeId) || gate.status !== 'waiting') continue;
+    const status = gate.timeoutAt <= now ? 'timed_out' : policy.gate;
+    if (await stores.gates.close(run.runId, gate.nodeId, status, now)) await gateClosed(stores, { ...gate, status });
   }
   return runs;
 }
@@ -84,6 +91,7 @@ export async function finishRun(
   if (fields.error) data.error = fields.error;
   if (fields.cost) data.cost = fields.cost;
   await record(stores, run.runId, `run.${status}`, { type: `run.${status}`, at: endedAt, data });
+  await notify(stores, { type: 'run.finished', workflowId: run.workflowId, runId: run.runId, at: endedAt, data });
   return updated;
 }
 

@@ -14,6 +14,9 @@ import { GateRepository } from '../store/gates';
 import { MapItemRepository } from '../store/map-items';
 import { NodeClaimRepository } from '../store/node-claims';
 import { NodeRunRepository } from '../store/node-runs';
+import { InboxRepository } from '../store/inbox';
+import type { Notifier } from '../ports/notifier';
+import type { GateTimers } from '../ports/gate-timers';
 import type { Store } from '../store/store';
 import { buildScopeIndex, type ScopeIndex } from './map-scope';
 
@@ -27,19 +30,32 @@ export interface RunStores {
   events: EventLogRepository;
   /** Map items and progress. */
   items: MapItemRepository;
+  inbox: InboxRepository;
+  /** Where gate and run notifications go. @default none */
+  notifier?: Notifier;
+  /** Reminder and escalation timers of gates. @default none (no reminders, no escalation) */
+  timers?: GateTimers;
   /** @default () => new Date() */
   clock?: () => Date;
+}
+
+/** Notification and timer ports of the run services. */
+export interface GovernancePorts {
+  notifier?: Notifier;
+  timers?: GateTimers;
 }
 
 /**
  * Builds the run-side repositories over the store's table. With a metric sink, every event recorded for the
  * first time is also measured (`shared/observability/event-metrics.ts`).
  */
-export function createRunStores(store: Store, clock?: () => Date, metrics?: MetricSink): RunStores {
+export function createRunStores(store: Store, clock?: () => Date, metrics?: MetricSink, ports: GovernancePorts = {}): RunStores {
   const events = createEventLogRepository(store.table);
   return {
     store, nodeRuns: new NodeRunRepository(store.table), claims: new NodeClaimRepository(store.table), gates: new GateRepository(store.table),
-    events: metrics ? withEventMetrics(events, metrics) : events, items: new MapItemRepository(store.table), ...(clock ? { clock } : {}),
+    events: metrics ? withEventMetrics(events, metrics) : events, items: new MapItemRepository(store.table), inbox: new InboxRepository(store.table),
+    ...(clock ? { clock } : {}),
+    ...(ports.notifier ? { notifier: ports.notifier } : {}), ...(ports.timers ? { timers: ports.timers } : {}),
   };
 }
 

@@ -11,7 +11,7 @@ import { willRetry } from '../contract/retriers';
 import type { NodeDef } from '../definition/schema';
 import { BraidError } from '../errors';
 import { executeNode, MapFailedError, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
-import type { ErrorInfo, NodeRun } from '../model/types';
+import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
 import { admitAttempt, releaseClaim, SupersededAttemptError } from './execution-claim';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
@@ -23,6 +23,9 @@ import { partitionRunId } from '../store/map-items';
 import { createMapExecution } from './map-execution';
 import { NODE_ENTERED_FROM } from './run-status';
 import { isRunTerminal } from './run-status';
+import { gateOpened } from './gate-lifecycle';
+import { gatePolicyRecord } from './gate-policy';
+import { createBudgetService, type BudgetServiceDeps } from './budget';
 
 /** What every task returns: the route the compiled Choice states read. */
 export interface TaskResult {
@@ -52,7 +55,8 @@ export class RecordedFailureError extends BraidError {
 }
 
 /** Builds the executor service. */
-export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}) {
+export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, budgetDeps: BudgetServiceDeps = {}) {
+  const budget = createBudgetService(stores, budgetDeps);
   async function load(runId: string): Promise<LoadedRun> {
     const loaded = await loadRun(stores, runId);
     if (isRunTerminal(loaded.run.status)) throw new RunFinishedError(runId);
@@ -179,9 +183,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     try {
       const scope = { context: loaded.run.input, outputs: await frameOutputs(stores, loaded, nodeId, f, runs) };
       const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope, { deadline });
+      if (node.type === 'agent_call') await budget.beforeAgentCall(loaded, nodeId);
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [], ownerId: loaded.run.ownerId, workflowId: loaded.run.workflowId }, executorDeps);
       const route = result.route ?? 'ok';
+      await budget.charge(runId, nodeId, attempt, result.cost);
       const endedAt = nowIso(stores);
       const updated = await stores.nodeRuns.transition(rk, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
       const data: Record<string, unknown> = { attempt };
@@ -200,6 +206,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         throw error;
       }
       const info = error instanceof BraidError && error.name === ERROR_NAMES.transient ? { name: error.name, message: error.message } : toErrorInfo(error);
+      await budget.charge(runId, nodeId, attempt, costOfFailure(info));
       const endedAt = nowIso(stores);
       // Superseded: a later attempt arrived while this one ran, so the state machine has already retried it.
       const supersededAt = (await stores.claims.get(rk, nodeId))?.supersededAt;
@@ -269,10 +276,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const scope = { context: loaded.run.input, outputs: await frameOutputs(stores, loaded, nodeId, f, runs) };
       const inputs = await resolveInputs(node.inputs, scope);
       const timeoutAt = new Date(Date.parse(openedAt) + contractOf(loaded, nodeId).timeoutSeconds * 1000).toISOString();
-      const { gate } = await stores.gates.open({
-        runId: rk, nodeId, status: 'waiting', prompt: node.prompt, approvers: node.approvers ?? [], openedAt, timeoutAt, taskToken,
-        ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
-      }, attempt);
+      const opening = { ...gatePolicyRecord(node, loaded.run), runId: rk, nodeId, openedAt, timeoutAt, taskToken, ...(Object.keys(inputs).length > 0 ? { inputs } : {}) };
+      const { gate, created } = await stores.gates.open(opening, attempt);
+      // A redelivered open finds the gate there: the inboxes, timers and notification happen again (idempotent).
+      // Gates inside map items are decided on the run's page (`?item=`): no inbox entries, timers or notifications.
+      if (item === undefined && (created || gate.status === 'waiting')) await gateOpened(stores, created ? opening : gate, { everySeconds: node.reminders?.everySeconds });
       const waiting = await stores.nodeRuns.transition(rk, nodeId, 'waiting', { startedAt: openedAt }, NODE_ENTERED_FROM.waiting);
       if (!(await landed(rk, nodeId, waiting, 'waiting'))) return { route: 'waiting' };
       // A gate inside a map item leaves the run running: the map's other items go on.
@@ -287,6 +295,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         type: 'node.waiting', nodeId, at: openedAt, data: { prompt: gate.prompt, approvers: gate.approvers, timeoutAt: gate.timeoutAt },
       });
       return { route: 'waiting' };
+    },
+
+    /** The `<node>:budget` check state of a `gate`-mode run (`budget.ts`). */
+    async budget(runId: string, forNode: string, taskToken: string): Promise<TaskResult> {
+      await load(runId);
+      return budget.check(runId, forNode, taskToken);
     },
 
     /** Closes the run: `succeeded` with its terminal nodes' outputs, or `failed` with the caught error. */
@@ -324,6 +338,12 @@ function replay(record: AttemptRecord): TaskResult | undefined {
   if (record.status === 'succeeded') return { route: record.route ?? 'ok' };
   if (record.status === 'failed' && record.error) throw new RecordedFailureError(record.error);
   return undefined;
+}
+
+/** The usage a failed attempt reported (`details.cost`), if any. */
+function costOfFailure(info: ErrorInfo): Cost | undefined {
+  const cost = info.details?.cost as Cost | undefined;
+  return cost && typeof cost.usd === 'number' ? cost : undefined;
 }
 
 /** Largest run output stored on the run item (a DynamoDB item holds 400 KB); larger outputs are left to the nodes route. */

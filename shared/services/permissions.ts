@@ -16,6 +16,8 @@ import { isExpired } from '../store/grants';
 /** The authenticated caller: `sub` of the verified JWT. */
 export interface Caller {
   userId: string;
+  /** Groups from the token's groups claim (`cognito:groups` unless configured otherwise). */
+  groups?: string[];
 }
 
 /** A role including ownership. */

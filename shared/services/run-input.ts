@@ -11,24 +11,24 @@ const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: re2AjvRegE
 const validators = new Map<string, ValidateFunction>();
 
 /** Throws a `ValidationError` naming every place where `input` breaks `schema`; no schema accepts anything. */
-export function checkRunInput(cacheKey: string, schema: Record<string, unknown> | undefined, input: unknown): void {
+export function checkRunInput(cacheKey: string, schema: Record<string, unknown> | undefined, input: unknown, prefix = '/input'): void {
   if (!schema) return;
   let validate = validators.get(cacheKey);
   if (!validate) {
     try {
       validate = ajv.compile(schema);
     } catch (error) {
-      throw new ValidationError([{ code: 'invalid_input_schema', path: '/input', message: `the workflow's inputSchema does not compile: ${(error as Error).message}` }], { cause: error });
+      throw new ValidationError([{ code: 'invalid_input_schema', path: prefix, message: `the schema does not compile: ${(error as Error).message}` }], { cause: error });
     }
     if (validators.size > 500) validators.clear();
     validators.set(cacheKey, validate);
   }
   if (validate(input)) return;
-  throw new ValidationError((validate.errors ?? []).map(toIssue), { message: 'the input does not match the workflow inputSchema' });
+  throw new ValidationError((validate.errors ?? []).map((e) => toIssue(e, prefix)), { message: `${prefix.slice(1)} does not match its schema` });
 }
 
-function toIssue(error: ErrorObject): FieldIssue {
-  let path = `/input${error.instancePath}`;
+function toIssue(error: ErrorObject, prefix: string): FieldIssue {
+  let path = `${prefix}${error.instancePath}`;
   const params = error.params as { missingProperty?: string; additionalProperty?: string };
   if (error.keyword === 'required' && params.missingProperty !== undefined) path += `/${escape(params.missingProperty)}`;
   if (error.keyword === 'additionalProperties' && params.additionalProperty !== undefined) path += `/${escape(params.additionalProperty)}`;

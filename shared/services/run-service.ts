@@ -15,10 +15,13 @@ import { roleAtLeast, type Caller, type EffectiveRole, type PermissionService, t
 import { checkRunInput } from './run-input';
 import type { QuotaService } from './quota-service';
 import { isRunTerminal } from './run-status';
-import { gateView, NODE_PAGE_LIMITS, nodeRunView, pageOfNodes, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
+import { builtInGateView, gateView, NODE_PAGE_LIMITS, nodeRunView, pageOfNodes, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
 import { InvalidCursorError } from '../store/errors';
 import { zodIssues } from './zod-issues';
 import { listMapItems, type MapItemView } from './map-items-view';
+import { BudgetSchema } from '../definition/schema';
+import { runBudget } from './budget';
+import { eligibility } from './gate-policy';
 import type { RunEvent } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
 
@@ -28,6 +31,8 @@ export const StartRunRequestSchema = z.strictObject({
   input: z.unknown().optional(),
   /** The same key (per workflow and user, for 24 hours) returns the same run. */
   idempotencyKey: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only').optional(),
+  /** The run's budget: at most the workflow's unless the caller is the owner. @default the workflow's */
+  budget: BudgetSchema.optional(),
 });
 
 const PageQuerySchema = z.object({
@@ -119,12 +124,13 @@ export function createRunService(deps: RunServiceDeps) {
     /** `POST /api/v1/workflows/{id}/run`: starts a run of the latest version (202 `{ runId, status }`). */
     async start(caller: Caller, workflowId: string, body: unknown): Promise<{ runId: string; status: Run['status'] }> {
       const request = parse(StartRunRequestSchema, body ?? {}, '');
-      const { workflow } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'run');
+      const { workflow, role } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'run');
       const version = await store.workflows.getVersion(workflow, workflow.latestVersion);
       if (!version) throw new NotFoundError('workflow version', `${workflowId}@${workflow.latestVersion}`);
       const input = request.input ?? {};
       checkRunInput(`${workflowId}#${version.version}`, version.definition.inputSchema, input);
       if (!version.stateMachineVersionArn) throw new BraidError('not_registered', `version ${version.version} of ${workflowId} has no state machine`);
+      const budget = runBudget(request.budget, version.definition.budget, role === 'owner');
       const now = deps.clock?.() ?? new Date();
       let runId = newId();
       if (request.idempotencyKey) {
@@ -135,6 +141,7 @@ export function createRunService(deps: RunServiceDeps) {
       const run: Run = {
         runId, workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId, status: 'running',
         input, startedAt: now.toISOString(), cost: { usd: 0 }, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+        ...(budget ? { budget } : {}),
       };
       // Quotas are taken only by a start that creates a run (a retried start resumes its run above for free).
       const admitted = await deps.quotas?.admitRunStart(caller.userId, runId);
@@ -175,7 +182,8 @@ export function createRunService(deps: RunServiceDeps) {
     async gate(caller: Caller, runId: string, nodeId: string): Promise<GateView> {
       const run = await store.runs.get(runId);
       const gate = run ? await deps.gates.get(runId, nodeId) : undefined;
-      if (!run || !gate || !gate.approvers.includes(caller.userId)) {
+      // Whoever the gate's lists make eligible (a named user, a group member, an escalation approver) may read it.
+      if (!run || !gate || !eligibility(caller, gate, undefined)) {
         if (!run) throw new NotFoundError('run', runId);
         await deps.permissions.authorizeRun(caller, run, 'view');
       }
@@ -194,12 +202,18 @@ export function createRunService(deps: RunServiceDeps) {
       const listing = `nodes:${runId}`;
       const after = decodeCursor(listing, cursor).key?.SK?.replace(/^NODE#/, '');
       const loaded = await loadRun(deps, runId);
-      const order = loaded.contract.order;
-      const start = after === undefined ? 0 : order.indexOf(after) + 1;
-      if (after !== undefined && start === 0) throw new InvalidCursorError();
       const [runs, gates] = await Promise.all([deps.nodeRuns.list(runId), deps.gates.list(runId)]);
       const byNode = new Map(gates.map((g) => [g.nodeId, g] as const));
-      return pageOfNodes(runId, order.slice(start), limit, (id) => nodeRunView(id, loaded.contract.nodes[id]?.type ?? 'unknown', runs.get(id), byNode.get(id)), (last) => encodeCursor(listing, { phase: 0, key: { PK: `RUN#${runId}`, SK: `NODE#${last}` } }));
+      // The built-in budget gate (and the earlier ones it replaced) follow the workflow's nodes.
+      const order = [...loaded.contract.order, ...gates.filter((g) => !loaded.contract.nodes[g.nodeId]).map((g) => g.nodeId)];
+      const start = after === undefined ? 0 : order.indexOf(after) + 1;
+      if (after !== undefined && start === 0) throw new InvalidCursorError();
+      const view = (id: string): NodeRunView => {
+        const type = loaded.contract.nodes[id]?.type;
+        const gate = byNode.get(id);
+        return type === undefined && gate ? builtInGateView(gate) : nodeRunView(id, type ?? 'unknown', runs.get(id), gate);
+      };
+      return pageOfNodes(runId, order.slice(start), limit, view, (last) => encodeCursor(listing, { phase: 0, key: { PK: `RUN#${runId}`, SK: `NODE#${last}` } }));
     },
 
     /** `GET /api/v1/workflows/runs/{runId}/nodes/{nodeId}/output`: one node's whole output (up to 256 KiB). */

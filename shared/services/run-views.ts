@@ -2,17 +2,26 @@
  * What the API returns for runs, nodes and gates: whitelisted fields only, so server-only data (the execution
  * ARN, a gate's task token) never leaves by construction.
  */
-import type { Gate, NodeRun, Run } from '../model/types';
+import type { Gate, GateVote, NodeRun, Run } from '../model/types';
+import { votesInOrder } from './gate-policy';
+import { spentOf } from './budget';
+
+function hasSpent(run: Run): boolean {
+  const spent = spentOf(run);
+  return spent.usd > 0 || spent.tokens > 0;
+}
 
 /** A run as the API returns it. */
 export type RunView = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'input' | 'startedAt' | 'cost'> &
-  Partial<Pick<Run, 'output' | 'error' | 'endedAt' | 'idempotencyKey'>>;
+  Partial<Pick<Run, 'output' | 'error' | 'endedAt' | 'idempotencyKey' | 'budget' | 'spent'>>;
 
 /** A run in a listing (no input or output). */
 export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'startedAt' | 'cost'> & Partial<Pick<Run, 'endedAt'>>;
 
-/** A gate as the API returns it: never its token. */
-export type GateView = Omit<Gate, 'taskToken'> & { inputs?: Record<string, unknown> };
+/** A gate as the API returns it: never its token; its votes as a list in the order they were cast. */
+export type GateView = Pick<Gate, 'runId' | 'nodeId' | 'status' | 'prompt' | 'approvers' | 'openedAt' | 'timeoutAt'>
+  & Partial<Pick<Gate, 'decidedBy' | 'decidedAt' | 'comment' | 'data' | 'workflowId' | 'requester' | 'forbidRequester' | 'escalation' | 'escalatedAt'>>
+  & { inputs?: Record<string, unknown>; quorum: number; rejectQuorum: number; approvals: number; rejections: number; votes: GateVote[] };
 
 /** A node of a run as the API returns it; gates carry their gate. */
 export type NodeRunView = Omit<NodeRun, 'runId'> & {
@@ -68,6 +77,8 @@ export function runView(run: Run): RunView {
     ...(run.error !== undefined ? { error: run.error } : {}),
     ...(run.endedAt !== undefined ? { endedAt: run.endedAt } : {}),
     ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
+    ...(run.budget !== undefined ? { budget: run.budget } : {}),
+    ...(run.budget !== undefined || hasSpent(run) ? { spent: spentOf(run) } : {}),
   };
 }
 
@@ -83,13 +94,30 @@ export function runSummary(run: Run): RunSummary {
 export function gateView(gate: Gate & { inputs?: Record<string, unknown> }): GateView {
   const view: GateView = {
     runId: gate.runId, nodeId: gate.nodeId, status: gate.status, prompt: gate.prompt, approvers: gate.approvers,
-    openedAt: gate.openedAt, timeoutAt: gate.timeoutAt,
+    openedAt: gate.openedAt, timeoutAt: gate.timeoutAt, quorum: gate.quorum ?? 1, rejectQuorum: gate.rejectQuorum ?? 1,
+    approvals: gate.approvals ?? 0, rejections: gate.rejections ?? 0, votes: votesInOrder(gate),
   };
+  if (gate.workflowId !== undefined) view.workflowId = gate.workflowId;
+  if (gate.requester !== undefined) view.requester = gate.requester;
+  if (gate.forbidRequester) view.forbidRequester = true;
+  if (gate.escalation !== undefined) view.escalation = gate.escalation;
+  if (gate.escalatedAt !== undefined) view.escalatedAt = gate.escalatedAt;
   if (gate.decidedBy !== undefined) view.decidedBy = gate.decidedBy;
   if (gate.decidedAt !== undefined) view.decidedAt = gate.decidedAt;
   if (gate.comment !== undefined) view.comment = gate.comment;
   if (gate.data !== undefined) view.data = gate.data;
   if (gate.inputs !== undefined) view.inputs = gate.inputs;
+  return view;
+}
+
+const BUILT_IN_GATE_STATUS: Record<Gate['status'], NodeRun['status']> = {
+  waiting: 'waiting', approved: 'succeeded', rejected: 'failed', cancelled: 'cancelled', timed_out: 'failed',
+};
+
+/** The view of a built-in gate (the budget gate), listed as a node of type `budget_gate`. */
+export function builtInGateView(gate: Gate): NodeRunView {
+  const view: NodeRunView = { nodeId: gate.nodeId, type: 'budget_gate', status: BUILT_IN_GATE_STATUS[gate.status], attempts: [], startedAt: gate.openedAt, gate: gateView(gate) };
+  if (gate.decidedAt !== undefined) view.endedAt = gate.decidedAt;
   return view;
 }
 

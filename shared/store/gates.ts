@@ -5,14 +5,14 @@
  */
 import { MAX_GATE_INPUTS_BYTES, omitOver } from '../model/stored-bounds';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Gate, GateStatus } from '../model/types';
+import type { Gate, GateStatus, GateVote } from '../model/types';
 import { ConflictError } from '../errors';
 import { keys, partitions, sortPrefixes, type TableRef } from './table';
 import { storeCall } from './errors';
 import { queryPage, stripKeys } from './query';
 
 /** Why a gate could not be decided or closed. */
-export type GateConflictReason = 'already_decided' | 'gate_closed' | 'gate_timed_out' | 'gate_not_found';
+export type GateConflictReason = 'already_decided' | 'already_voted' | 'gate_closed' | 'gate_timed_out' | 'gate_not_found';
 
 /** A decision on a gate, as stored. */
 export interface GateDecision {
@@ -23,12 +23,20 @@ export interface GateDecision {
   data?: unknown;
 }
 
-/** A gate as opened: its token (server-only) and the gate's resolved inputs, shown to approvers. */
-export type OpenGate = Gate & { taskToken: string; inputs?: Record<string, unknown> };
+/** A gate as opened: its token (server-only), the gate's resolved inputs (shown to approvers) and its inbox principals. */
+export type OpenGate = Gate & { taskToken: string; inputs?: Record<string, unknown>; inboxPrincipals?: string[] };
+
+/** The principals whose inboxes list the gate (server-side bookkeeping, kept on the gate item). */
+export type GateWithPrincipals = Gate & { inboxPrincipals?: string[] };
 
 function toGate(item: Record<string, unknown>): Gate {
-  const { taskToken: _t, tokenAttempt: _a, ...rest } = stripKeys(item);
+  const { taskToken: _t, tokenAttempt: _a, deliveringBy: _b, deliveringUntil: _u, ...rest } = stripKeys(item);
   return rest as unknown as Gate;
+}
+
+/** True for DynamoDB's refusal to write into a map that does not exist. */
+function isMissingPath(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationException' && /document path/i.test(error.message);
 }
 
 /** Opens, reads, decides and closes gates. */
@@ -129,6 +137,126 @@ export class GateRepository {
       lost = error;
     }
     throw await this.whyNotDecidable(runId, nodeId, decision.decidedAt, lost);
+  }
+
+  /**
+   * Records one person's vote: a conditional write that holds only while the gate waits, before `timeoutAt`,
+   * and the voter has not voted (`ConflictError` `already_voted`, or a reason of `decide`). The vote and its
+   * count change in the same write, so concurrent votes are each counted once. Returns the gate after the vote.
+   */
+  async vote(runId: string, nodeId: string, vote: GateVote): Promise<Gate> {
+    let lost: unknown;
+    try {
+      return await this.writeVote(runId, nodeId, vote);
+    } catch (error) {
+      if (isMissingPath(error)) {
+        // A gate opened before votes existed has no `votes` map to write into: give it one, then vote.
+        await this.ensureVotesMap(runId, nodeId);
+        try {
+          return await this.writeVote(runId, nodeId, vote);
+        } catch (retryError) {
+          if (!(retryError instanceof ConflictError)) throw retryError;
+          lost = retryError;
+        }
+      } else if (!(error instanceof ConflictError)) throw error;
+      else lost = error;
+    }
+    const gate = await this.get(runId, nodeId);
+    if (gate?.status === 'waiting' && gate.votes?.[vote.by]) throw new ConflictError('already_voted', `${vote.by} has already voted on gate ${nodeId}`, { cause: lost });
+    throw await this.whyNotDecidable(runId, nodeId, vote.at, lost);
+  }
+
+  private async writeVote(runId: string, nodeId: string, vote: GateVote): Promise<Gate> {
+    const counter = vote.decision === 'approve' ? 'approvals' : 'rejections';
+    const out = await storeCall(() =>
+      this.table.client.send(new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.gate(runId, nodeId),
+        UpdateExpression: `SET votes.#voter = :vote ADD ${counter} :one`,
+        ConditionExpression: 'attribute_exists(PK) AND #st = :waiting AND timeoutAt > :now AND attribute_not_exists(votes.#voter)',
+        ExpressionAttributeNames: { '#st': 'status', '#voter': vote.by },
+        ExpressionAttributeValues: { ':vote': vote, ':one': 1, ':waiting': 'waiting', ':now': vote.at },
+        ReturnValues: 'ALL_NEW',
+      })),
+    );
+    return toGate(out.Attributes ?? {});
+  }
+
+  private async ensureVotesMap(runId: string, nodeId: string): Promise<void> {
+    try {
+      await storeCall(() => this.table.client.send(new UpdateCommand({
+        TableName: this.table.tableName, Key: keys.gate(runId, nodeId),
+        UpdateExpression: 'SET votes = :empty', ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(votes)',
+        ExpressionAttributeValues: { ':empty': {} },
+      })));
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+
+  /** Marks a waiting gate escalated (once); returns the gate, or `undefined` when it no longer waits or was escalated. */
+  async escalate(runId: string, nodeId: string, at: string, addPrincipals: readonly string[]): Promise<Gate | undefined> {
+    try {
+      const out = await storeCall(() =>
+        this.table.client.send(new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.gate(runId, nodeId),
+          UpdateExpression: 'SET escalatedAt = :at, inboxPrincipals = list_append(if_not_exists(inboxPrincipals, :none), :more)',
+          ConditionExpression: 'attribute_exists(PK) AND #st = :waiting AND attribute_not_exists(escalatedAt)',
+          ExpressionAttributeNames: { '#st': 'status' },
+          ExpressionAttributeValues: { ':at': at, ':waiting': 'waiting', ':none': [], ':more': [...addPrincipals] },
+          ReturnValues: 'ALL_NEW',
+        })),
+      );
+      return toGate(out.Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConflictError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Moves the gate's current reminder from `seq - 1` to `seq` while it waits; false when it no longer waits or another firing moved it. */
+  async advanceReminder(runId: string, nodeId: string, seq: number): Promise<boolean> {
+    try {
+      await storeCall(() =>
+        this.table.client.send(new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.gate(runId, nodeId),
+          UpdateExpression: 'SET reminderSeq = :seq',
+          ConditionExpression: 'attribute_exists(PK) AND #st = :waiting AND reminderSeq = :prev',
+          ExpressionAttributeNames: { '#st': 'status' },
+          ExpressionAttributeValues: { ':seq': seq, ':prev': seq - 1, ':waiting': 'waiting' },
+        })),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Claims the sending of a decided gate's task result for `by` until `until`: granted when nothing was
+   * delivered and no one else holds an unexpired claim (the same person may take their own claim over, as a
+   * retried request does). So concurrent voters send the decision once; a follow-up cut short is finished by
+   * its own retry at once, or by anyone after the claim expires.
+   */
+  async claimDelivery(runId: string, nodeId: string, by: string, now: string, until: string): Promise<boolean> {
+    try {
+      await storeCall(() =>
+        this.table.client.send(new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.gate(runId, nodeId),
+          UpdateExpression: 'SET deliveringBy = :by, deliveringUntil = :until',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deliveredAt) AND (attribute_not_exists(deliveringBy) OR deliveringBy = :by OR deliveringUntil < :now)',
+          ExpressionAttributeValues: { ':by': by, ':until': until, ':now': now },
+        })),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
   }
 
   /** Records that a decided gate's task result reached the orchestrator, so no later caller sends it again. */

@@ -41,6 +41,12 @@ export const keys = {
   connection: (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'META' }),
   subscription: (runId: string, connectionId: string) => ({ PK: `RUN#${runId}`, SK: `SUB#${connectionId}` }),
   connectionSubscription: (connectionId: string, runId: string) => ({ PK: `CONN#${connectionId}`, SK: `SUB#${runId}` }),
+  /** An open gate in the inbox of one principal (`user:<id>`, `group:<name>`, `wf:<workflowId>` for its grantees). */
+  inboxEntry: (principal: string, openedAt: string, runId: string, nodeId: string) => ({ PK: `INBOX#${principal}`, SK: `${openedAt}#${runId}#${nodeId}` }),
+  /** A workflow's webhook signing secret. */
+  webhookSecret: (workflowId: string) => ({ PK: `WF#${workflowId}`, SK: 'WEBHOOK' }),
+  /** One webhook delivery of a workflow, newest last. */
+  webhookDelivery: (workflowId: string, at: string, id: string) => ({ PK: `WF#${workflowId}`, SK: `DELIVERY#${at}#${id}` }),
   /** The last seq the live fan-out has pushed to a run's subscribers. */
   fanOutMark: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'FANOUT' }),
   /** A user's quota counter: `ACTIVE_RUNS` (a set of slots), `WORKFLOWS`, `SECRETS` (counts), `STARTS#<minute>`. */

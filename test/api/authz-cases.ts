@@ -82,6 +82,15 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     body: () => ({ comment: 'matrix' }),
     expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 200, editor: 200, expired: 404, publicStranger: 404 },
   },
+  // The inbox lists only what the caller may vote on: every signed-in user gets a (possibly empty) page.
+  listGateInbox: { expect: anyUser(200) },
+  // The webhook signing secret is the owner's alone.
+  getWebhook: {
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 403, expired: 404, publicStranger: 403 },
+  },
+  rotateWebhookSecret: {
+    expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 403, expired: 404, publicStranger: 403 },
+  },
   // Reading a gate (no approvers listed) follows the run's visibility.
   getGate: { prepare: (ctx) => prepareGate(ctx.stack, ctx.params.id!), expect: readOthersRun },
   // Secrets are per caller: every signed-in user manages their own; another user's secret of the same name is a 404.

@@ -1,8 +1,8 @@
 /**
  * Gate races, model-based: approve, reject, cancel, the gate's timeout, and duplicate and concurrent decisions
  * by different people, fired together while a fast-check scheduler interleaves their store calls in random
- * orders. Exactly one decision wins, the task token is used at most once, every loser gets a clear 409, and
- * the run's records agree with its event log. `BRAID_FUZZ_RUNS` raises the number of cases.
+ * orders. Exactly one decision wins (named after one of the votes that counted, each a 200), the task token is
+ * used at most once, every vote that did not count gets a clear 409, and the run's records agree with its event log. `BRAID_FUZZ_RUNS` raises the number of cases.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,12 +32,14 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 /** Conflict reasons a losing decision may carry. */
-const LOSER_REASONS = new Set(['already_decided', 'gate_closed', 'gate_timed_out', 'run_finished', 'task_closed', 'task_timed_out']);
+const LOSER_REASONS = new Set(['already_decided', 'already_voted', 'gate_closed', 'gate_timed_out', 'run_finished', 'task_closed', 'task_timed_out']);
 
 let h: RunHarness;
 beforeAll(async () => { h = await startRunHarness(); });
 afterAll(async () => { await h?.close(); });
 
+// Each vote now writes its vote, event, decision claim and inbox clean-up: every store call is a scheduler step, so
+// 40 cases take ~14 s alone and ~25-35 s under the full suite's load; the budget leaves room for that.
 describe('gate races', () => {
   it('exactly one decision wins, the token is used at most once, losers get 409', { timeout: fuzzTimeout(180_000) }, async () => {
     await fc.assert(
@@ -81,8 +83,9 @@ describe('gate races', () => {
         const story = JSON.stringify({ commands, outcomes, gate: { status: gate?.status, by: gate?.decidedBy }, sends: h.orchestrator.ledger.sends.filter((x) => x.taskToken === token) });
         const decisions = commands.map((c, i) => ({ c, o: outcomes[i]! })).filter((x) => x.c.kind === 'approve' || x.c.kind === 'reject');
         for (const { o } of outcomes.map((o, i) => ({ o, c: commands[i] }))) expect(o.status, JSON.stringify(o)).not.toBe(500);
+        // Every 200 is a vote that counted (it landed while the gate waited); the decision names one of them.
         const winners = decisions.filter((d) => d.o.status === 200);
-        expect(winners.length, story).toBeLessThanOrEqual(1);
+        for (const w of winners) expect(gate?.votes?.[(w.c as { as: string }).as], story).toBeDefined();
         commands.forEach((c, i) => {
           // Cancelling takes the starter, an editor or the owner: bob (approver) may decide but not cancel.
           if (c.kind === 'cancel' && c.as === 'bob') expect(outcomes[i]?.status, story).toBe(403);
@@ -96,10 +99,10 @@ describe('gate races', () => {
             expect(LOSER_REASONS.has(d.o.reason ?? ''), `unclear reason ${d.o.reason}`).toBe(true);
           }
         }
-        const winner = winners[0]?.c as Extract<Command, { as: string }> | undefined;
-        if (winner) {
-          expect(gate?.status).toBe(winner.kind === 'approve' ? 'approved' : 'rejected');
-          expect(gate?.decidedBy).toBe(winner.as);
+        const winner = winners.find((w) => (w.c as { as: string }).as === gate?.decidedBy)?.c as Extract<Command, { as: string }> | undefined;
+        if (winners.length > 0) {
+          expect(winner, `the decider is not among the counted votes: ${story}`).toBeDefined();
+          expect(gate?.status, story).toBe(winner!.kind === 'approve' ? 'approved' : 'rejected');
         }
         if (gate?.status === 'approved' || gate?.status === 'rejected') expect(winner, `the gate was decided but its decider was told it lost: ${story}`).toBeDefined();
         const sends = h.orchestrator.ledger.sends.filter((x) => x.taskToken === token);

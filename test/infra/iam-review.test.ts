@@ -32,6 +32,9 @@ function roleOf(caller: AwsCaller): string {
   if (caller === 'state-machine') {
     return resourceId('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'states.amazonaws.com' } }] } });
   }
+  if (caller === 'scheduler') {
+    return resourceId('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }] } });
+  }
   const fn = s.template.toJSON().Resources[functionId(caller)] as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } };
   return fn.Properties.Role['Fn::GetAtt'][0];
 }
@@ -62,6 +65,10 @@ function matches(kind: AwsResourceKind, resource: unknown, caller: AwsCaller): b
     }
     case 'finalizer-dlq': return text === JSON.stringify({ 'Fn::GetAtt': [resourceId('AWS::SQS::Queue', {}, 'FinalizerDlq'), 'Arn'] });
     case 'fanout-failures': return text === JSON.stringify({ 'Fn::GetAtt': [resourceId('AWS::SQS::Queue', {}, 'FanoutFailures'), 'Arn'] });
+    case 'event-bus': return text === JSON.stringify({ 'Fn::GetAtt': [resourceId('AWS::Events::EventBus'), 'Arn'] });
+    case 'gate-schedules': return text.includes(':schedule/Braid-gates/*');
+    case 'scheduler-role': return text === JSON.stringify({ 'Fn::GetAtt': [roleOf('scheduler'), 'Arn'] });
+    case 'notify-function': return text === JSON.stringify({ 'Fn::GetAtt': [functionId('notify'), 'Arn'] });
     case 'user-secrets': return text.includes(':secret:braid/Braid/u/*');
     case 'cursor-key': return text === JSON.stringify({ Ref: resourceId('AWS::SecretsManager::Secret', {}, 'CursorKey') });
     case 'unscoped': return text === '"*"';
@@ -90,7 +97,7 @@ describe('IAM review: who calls what (shared/adapters/aws-calls.ts) against the 
       return allowsOf(caller).flatMap(actionsOf).filter((a) => !listed.has(a)).map((a) => `${caller}: ${a}`);
     });
     // Assess
-    expect(callers).toHaveLength(11);
+    expect(callers).toHaveLength(13);
     expect([...new Set(extra)]).toEqual([]);
   });
 

@@ -43,7 +43,7 @@ describe('alarms', () => {
     // Act
     const all = Object.values(alarms());
     // Assess
-    expect(all.length).toBe(11);
+    expect(all.length).toBe(12);
     for (const a of all) {
       expect(a.Properties['AlarmActions']).toEqual([{ Ref: topic }]);
       expect(a.Properties['TreatMissingData']).toBe('notBreaching');

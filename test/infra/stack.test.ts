@@ -81,7 +81,7 @@ describe('IAM', () => {
     // Act
     const withManaged = Object.entries(roles).filter(([, r]) => r['Properties'].ManagedPolicyArns !== undefined);
     // Assess
-    expect(Object.keys(roles)).toHaveLength(10);
+    expect(Object.keys(roles)).toHaveLength(11);
     expect(withManaged.map(([id]) => id)).toEqual([]);
   });
 
@@ -90,7 +90,8 @@ describe('IAM', () => {
     const compile = statementsOfRole(roleOf(name));
     // Act
     const states = compile.filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
-    const pass = compile.filter((st) => actionsOf(st).includes('iam:PassRole'));
+    // (The finalizer also passes the gate-timer scheduler role, only to the scheduler: test/infra/governance.test.ts.)
+    const pass = compile.filter((st) => actionsOf(st).includes('iam:PassRole') && !JSON.stringify(st.Condition).includes('scheduler.amazonaws.com'));
     // Assess
     // compile: register + prune old versions; finalizer: register + describe executions + delete a deleted workflow's machine
     expect(states).toHaveLength(name === 'finalizer' ? 3 : 2);
@@ -141,16 +142,18 @@ describe('IAM', () => {
     expect(byAction['states:DescribeExecution']).toContain(':execution:Braid_*');
   });
 
-  it('gives SendTaskSuccess/Failure to the gate function alone', () => {
+  it('gives SendTaskSuccess/Failure to the gate function, and SendTaskSuccess alone to the executor (budget checks)', () => {
     // Prepare
     const gateRole = roleOf('gate');
+    const executorRole = roleOf('executor');
     // Act
     const holders = all.filter((e) => actionsOf(e.statement).some((a) => a.startsWith('states:SendTask')));
     // Assess
-    expect(holders).toHaveLength(1);
-    expect(holders[0]?.roles).toEqual([{ Ref: gateRole }]);
-    expect(actionsOf(holders[0]!.statement).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
-    expect(JSON.stringify(holders[0]?.statement.Resource)).toContain(':stateMachine:Braid_*');
+    expect(holders).toHaveLength(2);
+    const byRole = new Map(holders.map((h) => [JSON.stringify(h.roles), h.statement] as const));
+    expect(actionsOf(byRole.get(JSON.stringify([{ Ref: gateRole }]))!).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+    expect(actionsOf(byRole.get(JSON.stringify([{ Ref: executorRole }]))!)).toEqual(['states:SendTaskSuccess']);
+    for (const h of holders) expect(JSON.stringify(h.statement.Resource)).toContain(':stateMachine:Braid_*');
   });
 
   it('lets the state machine role invoke the executor function and nothing else', () => {
@@ -251,8 +254,8 @@ describe('logs', () => {
     const groups = s.template.findResources('AWS::Logs::LogGroup') as Resources;
     // Act
     const without = Object.entries(groups).filter(([, g]) => typeof g.Properties['RetentionInDays'] !== 'number');
-    // Assess: 10 functions, HTTP and WebSocket access logs, state machines.
-    expect(Object.keys(groups)).toHaveLength(13);
+    // Assess: 11 functions, HTTP and WebSocket access logs, state machines.
+    expect(Object.keys(groups)).toHaveLength(14);
     expect(without.map(([id]) => id)).toEqual([]);
   });
 });
@@ -268,7 +271,7 @@ describe('functions', () => {
       envKeys: Object.keys((f.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables),
     }));
     // Assess
-    expect(summary).toHaveLength(10);
+    expect(summary).toHaveLength(11);
     for (const fn of summary) {
       expect(fn).toMatchObject({ runtime: 'nodejs22.x', arch: ['arm64'], tracing: { Mode: 'Active' }, logGroup: true });
       expect(fn.envKeys.filter((k) => /SECRET|PASSWORD|PRIVATE|API_KEY/i.test(k))).toEqual([]);

@@ -45,7 +45,10 @@ describe('human gates', () => {
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual({ after: { ok: true, by: 'alice', data: { ticket: 7 } } });
     const nodes = await getNodes(stack, 'alice', runId);
-    expect(nodes.ask.output).toEqual({ approved: true, by: 'alice', comment: 'go', data: { ticket: 7 } });
+    expect(nodes.ask.output).toEqual({
+      approved: true, by: 'alice', comment: 'go', data: { ticket: 7 },
+      votes: [{ by: 'alice', decision: 'approve', at: expect.any(String), comment: 'go', data: { ticket: 7 }, as: 'role:owner' }],
+    });
     expect((await getEvents(stack, 'alice', runId)).map((e) => e.type)).toContain('gate.approved');
   });
 
