@@ -85,6 +85,11 @@ export class BraidHttpClient {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/cancel`, {});
   }
 
+  /** `POST /api/v1/workflows/runs/{runId}/rerun`: a new run reusing the old run's records upstream of `fromNode` (202). */
+  rerunRun(runId: string, body: { fromNode: string; version?: number; input?: unknown }): Promise<StartedRun> {
+    return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/rerun`, body);
+  }
+
   /** `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}`. */
   decideGate(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}): Promise<unknown> {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}/${decision}`, body);

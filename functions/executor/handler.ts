@@ -5,6 +5,9 @@
  * `createHandler(deps)` is the seam for the local orchestrator and tests; `handler` is the Lambda entry.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ERROR_NAMES } from '../../shared/contract/error-names';
 import { TaskPayloadSchema } from '../../shared/contract/task-payload';
@@ -34,6 +37,8 @@ export interface ExecutorFunctionDeps {
   executors?: ExecutorDeps;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Completes the token tasks the executor answers itself (a rerun's reused gates). */
+  orchestrator?: Pick<Orchestrator, 'sendTaskSuccess' | 'sendTaskFailure'>;
 }
 
 /** The executor handler: any event in, `{ route }` out. */
@@ -41,7 +46,7 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 
 /** Builds the executor handler from its dependencies. */
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
-  const service = createExecutionService(createRunStores(deps.store, deps.clock), deps.executors ?? {});
+  const service = createExecutionService(createRunStores(deps.store, deps.clock), deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator } : {});
   return async (raw) => {
     const parsed = TaskPayloadSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
@@ -66,7 +71,8 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
 function depsFromEnv(): ExecutorFunctionDeps {
   const config = readConfig(BaseConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-executor'), executors: { lambda: new LambdaClient({}) } };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-executor'), executors: { lambda: new LambdaClient({}) },
+    orchestrator: new SfnOrchestrator({ client: new SFNClient({}) }) };
 }
 
 /** The Lambda entry. */

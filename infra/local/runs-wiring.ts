@@ -49,7 +49,11 @@ export interface RunsWiring {
 /** Builds the runs side of the local stack: the local orchestrator on the executor's and finalizer's real handlers, and the gate function. */
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
-  const handler = createExecutorHandler({ store: ctx.store, logger, clock: ctx.clock });
+  const handler = createExecutorHandler({
+    store: ctx.store, logger, clock: ctx.clock,
+    // Reused gates of a rerun complete their tokens through the orchestrator built below.
+    orchestrator: { sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input) },
+  });
   const executor: LocalExecutor = ctx.wrapExecutor ? ctx.wrapExecutor((event) => handler(event)) : (event) => handler(event);
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
   const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, orchestrator: { describe: (input) => orchestrator.describe(input) } });

@@ -118,8 +118,7 @@ export class Orchestration extends Construct {
         'Executions are named after run ids at run time; the pattern is the stack prefix.',
     });
 
-    // gate: the only holder of SendTask*. The executor must not hold it: the state machine role invokes the
-    // executor, and a grant on the machines to a function the machines invoke makes a dependency cycle.
+    // gate: decides human gates with SendTask* (the executor also holds it, below, for tokens it answers itself).
     const gate = fns.gate;
     gate.role.addToPolicy(new PolicyStatement({
       sid: 'DecideGates', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachineArnPattern],
@@ -127,6 +126,15 @@ export class Orchestration extends Construct {
     suppress(gate.role, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
         'Gate tokens belong to state machines created at run time; the pattern is the stack prefix.',
+    });
+
+    // executor: completes the token tasks it answers itself (a rerun's reused gates), on the stack's machines only.
+    fns.executor.role.addToPolicy(new PolicyStatement({
+      sid: 'CompleteOwnTasks', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachineArnPattern],
+    }));
+    suppress(fns.executor.role, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+        'Task tokens belong to state machines created at run time; the pattern is the stack prefix.',
     });
 
     // executor: `lambda` tool nodes invoke the user's functions, limited to a name pattern.

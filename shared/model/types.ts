@@ -106,6 +106,12 @@ export interface Run {
   endedAt?: string;
   cost: Cost;
   idempotencyKey?: string;
+  /** The run this one was rerun from (`POST …/runs/{runId}/rerun`). */
+  parentRunId?: string;
+  /** A rerun: the node it reran from. */
+  rerunFrom?: string;
+  /** A rerun: the route each reused node's Task answers with, by node id (no call is made for them). */
+  reused?: Record<string, string>;
 }
 
 /** One attempt of a node. */
@@ -130,6 +136,8 @@ export interface NodeRun {
   output?: unknown;
   error?: ErrorInfo;
   cost?: Cost;
+  /** Copied from the run this one was rerun from: no call was made and no cost added. */
+  reused?: boolean;
 }
 
 /** Status of a human gate. */

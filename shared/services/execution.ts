@@ -19,6 +19,7 @@ import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execu
 import { bindingOutputs, deadNodes, virtualOutput } from './execution-graph';
 import { NODE_ENTERED_FROM } from './run-status';
 import { isRunTerminal } from './run-status';
+import type { Orchestrator } from '../ports/orchestrator';
 
 /** What every task returns: the route the compiled Choice states read. */
 export interface TaskResult {
@@ -47,8 +48,8 @@ export class RecordedFailureError extends BraidError {
   }
 }
 
-/** Builds the executor service. */
-export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}) {
+/** Builds the executor service; `options.orchestrator` completes the token tasks it answers itself (a rerun's reused gates). */
+export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, options: { orchestrator?: Pick<Orchestrator, 'sendTaskSuccess' | 'sendTaskFailure'> } = {}) {
   async function load(runId: string): Promise<LoadedRun> {
     const loaded = await loadRun(stores, runId);
     if (isRunTerminal(loaded.run.status)) throw new RunFinishedError(runId);
@@ -205,6 +206,9 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       if (recorded) return recorded;
       if ('error' in loading) throw loading.error;
       const loaded = loading.value;
+      // A rerun's reused node: its record was copied from the old run; answer with its route, call nothing.
+      const reusedRoute = loaded.run.reused?.[nodeId];
+      if (reusedRoute !== undefined) return { route: reusedRoute };
       const node = nodeOf(loaded, nodeId);
       const policy = contractOf(loaded, nodeId);
       // No side effect before the node's claim: twins and overlapping attempts wait here (execution-claim.ts).
@@ -220,6 +224,13 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     /** Opens the gate of `nodeId`, keeping its task token server-side; the node and the run wait. */
     async gate(runId: string, nodeId: string, attempt: number, taskToken: string): Promise<TaskResult> {
       const loaded = await load(runId);
+      const reusedRoute = loaded.run.reused?.[nodeId];
+      if (reusedRoute !== undefined) {
+        // A rerun's reused gate was decided in the old run: complete its task at once, open nothing.
+        if (!options.orchestrator) throw new BraidError('no_orchestrator', 'the executor cannot complete a reused gate without an orchestrator');
+        await options.orchestrator.sendTaskSuccess({ taskToken, output: { route: reusedRoute } });
+        return { route: reusedRoute };
+      }
       const node = nodeOf(loaded, nodeId);
       if (node.type !== 'human_gate') throw new BraidError('not_a_gate', `node ${nodeId} is not a human gate`);
       const openedAt = nowIso(stores);

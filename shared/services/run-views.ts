@@ -6,7 +6,7 @@ import type { Gate, NodeRun, Run } from '../model/types';
 
 /** A run as the API returns it. */
 export type RunView = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'input' | 'startedAt' | 'cost'> &
-  Partial<Pick<Run, 'output' | 'error' | 'endedAt' | 'idempotencyKey'>>;
+  Partial<Pick<Run, 'output' | 'error' | 'endedAt' | 'idempotencyKey' | 'parentRunId' | 'rerunFrom'>>;
 
 /** A run in a listing (no input or output). */
 export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'startedAt' | 'cost'> & Partial<Pick<Run, 'endedAt'>>;
@@ -26,6 +26,8 @@ export function runView(run: Run): RunView {
     ...(run.error !== undefined ? { error: run.error } : {}),
     ...(run.endedAt !== undefined ? { endedAt: run.endedAt } : {}),
     ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
+    ...(run.parentRunId !== undefined ? { parentRunId: run.parentRunId } : {}),
+    ...(run.rerunFrom !== undefined ? { rerunFrom: run.rerunFrom } : {}),
   };
 }
 
@@ -59,6 +61,7 @@ export function nodeRunView(nodeId: string, type: string, node: NodeRun | undefi
   if (node?.output !== undefined) view.output = node.output;
   if (node?.error !== undefined) view.error = node.error;
   if (node?.cost !== undefined) view.cost = node.cost;
+  if (node?.reused) view.reused = true;
   if (gate) view.gate = gateView(gate);
   return view;
 }

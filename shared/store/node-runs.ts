@@ -28,6 +28,8 @@ export interface NodeFields {
   cost?: Cost;
   /** The route a succeeded node's task returned, kept so a retried task can report it again. */
   route?: string;
+  /** Copied from the run this one was rerun from. */
+  reused?: boolean;
 }
 
 const ATTEMPT_PREFIX = 'ATTEMPT#';
