@@ -39,6 +39,13 @@ export interface StartedRun {
 /** A gate decision. */
 export type GateDecision = 'approve' | 'reject';
 
+/** What the API shows of a secret: its name and dates, never its value. */
+export interface SecretInfo {
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** Typed calls to the HTTP API. */
 export class BraidHttpClient {
   private readonly base: string;
@@ -93,6 +100,26 @@ export class BraidHttpClient {
   /** `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}`. */
   decideGate(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}): Promise<unknown> {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}/${decision}`, body);
+  }
+
+  /** `GET /api/v1/workflows/runs/{runId}/gates/{nodeId}`: one gate (approvers named on it need no role). */
+  getGate(runId: string, nodeId: string): Promise<unknown> {
+    return this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}`);
+  }
+
+  /** `PUT /api/v1/secrets/{name}`: creates or replaces one of the caller's secrets; the value is never returned. */
+  putSecret(name: string, value: string): Promise<SecretInfo> {
+    return this.request('PUT', `/api/v1/secrets/${enc(name)}`, { value });
+  }
+
+  /** `GET /api/v1/secrets`: the caller's secrets (names and dates). */
+  async listSecrets(): Promise<SecretInfo[]> {
+    return items<SecretInfo>(await this.request('GET', '/api/v1/secrets'), 'secrets');
+  }
+
+  /** `DELETE /api/v1/secrets/{name}` (404 when the caller holds no such secret). */
+  async deleteSecret(name: string): Promise<void> {
+    await this.request('DELETE', `/api/v1/secrets/${enc(name)}`);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -23,6 +23,13 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
 import { createRunService } from '../../shared/services/run-service';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { setCursorKey } from '../../shared/store/cursor';
+import { createAwsVault } from '../../shared/secrets/aws-vault';
+import { createSecretService } from '../../shared/secrets/secret-service';
+import type { SecretVault } from '../../shared/secrets/vault';
+import { secretRoutes } from '../http/secret-routes';
+import * as z from 'zod';
 
 /** What the api function is built from. */
 export interface ApiDeps {
@@ -34,6 +41,10 @@ export interface ApiDeps {
   clock?: () => Date;
   /** Extra route handlers (run routes) merged over the workflow routes. */
   routes?: RouteHandlers;
+  /** Where secret values live (the secrets routes are served only with one). */
+  vault?: SecretVault;
+  /** Loads the key that signs pagination cursors (AWS: a Secrets Manager secret), awaited before the first request. */
+  cursorKey?: () => Promise<Uint8Array>;
 }
 
 /** An HTTP API (payload v2) Lambda handler. */
@@ -47,18 +58,36 @@ export function createHandler(deps: ApiDeps): HttpHandler {
   const runs = deps.orchestrator
     ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator }))
     : {};
-  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...deps.routes };
+  const secrets = deps.vault ? secretRoutes(createSecretService({ table: deps.store.table, vault: deps.vault, clock: deps.clock })) : {};
+  const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...secrets, ...deps.routes };
   const app = createHttpApp({ owner: 'api', handlers, logger: deps.logger });
-  return handle(app) as HttpHandler;
+  const inner = handle(app) as HttpHandler;
+  const loadKey = deps.cursorKey;
+  if (!loadKey) return inner;
+  let ready: Promise<void> | undefined;
+  return async (event, context) => {
+    // Every instance signs with the deployment's key, so a cursor from one instance is valid on the next.
+    await (ready ??= loadKey().then(setCursorKey, (error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
+    return inner(event, context);
+  };
 }
 
 /** Reads the environment and builds the real dependencies (Lambda cold start). */
 function depsFromEnv(): ApiDeps {
-  const config = readConfig(BaseConfigSchema);
+  const config = readConfig(BaseConfigSchema.extend({ VAULT_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/), CURSOR_KEY_ARN: z.string().startsWith('arn:') }));
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The api function starts and stops executions only: `register`'s role and prefix are never read here.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator };
+  const secretsManager = new SecretsManagerClient({});
+  const vault = createAwsVault({ client: secretsManager, prefix: config.VAULT_PREFIX });
+  const cursorKey = async () => {
+    const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: config.CURSOR_KEY_ARN }));
+    return Buffer.from(out.SecretString ?? '', 'utf8');
+  };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator, vault, cursorKey };
 }
 
 /** The Lambda entry point. */

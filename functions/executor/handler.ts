@@ -4,6 +4,7 @@
  * `Error` whose `name` is the ASL error name, which Lambda reports as `errorType`.
  * `createHandler(deps)` is the seam for the local orchestrator and tests; `handler` is the Lambda entry.
  */
+import * as z from 'zod';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
@@ -20,6 +21,35 @@ import { createDocumentClient } from '../../shared/store/table';
 import { BaseConfigSchema, readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';
 import { createLogger } from '../http/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createEgressGuard } from '../../shared/egress/guard';
+import { createAwsVault } from '../../shared/secrets/aws-vault';
+import { cachedReader } from '../../shared/secrets/vault';
+
+/** How long the executor keeps a secret value it read from Secrets Manager (a change is seen within this). */
+const SECRET_CACHE_MS = 30_000;
+
+/** The executor's configuration: the table, the egress allowlist, the secrets prefix and the Lambda tool policy. */
+const ExecutorConfigSchema = BaseConfigSchema.extend({
+  /** `BRAID_EGRESS_ALLOW`: hosts, host:port, CIDRs the guard lets through (comma-separated). */
+  BRAID_EGRESS_ALLOW: z.string().max(4_096).optional(),
+  /** Secrets Manager prefix of user secrets, ending in `/` (`braid/<stack>/u/`). */
+  VAULT_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/),
+  /** `braid:toolFunctionPattern`: function names `lambda` tools may invoke. */
+  TOOL_FUNCTION_PATTERN: z.string().min(1).optional(),
+  /** Optional per-owner allowlist of Lambda tool ARNs, as JSON `{ "<ownerId>": ["arn…", "arn…prefix*"] }`. */
+  LAMBDA_TOOL_OWNERS: z.string().optional().transform((text, ctx) => {
+    if (text === undefined || text === '') return undefined;
+    const parsed = z.record(z.string(), z.array(z.string().startsWith('arn:'))).safeParse((() => {
+      try { return JSON.parse(text) as unknown; } catch { return undefined; }
+    })());
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON { "<ownerId>": ["<function ARN or prefix*>", ...] }' });
+      return z.NEVER;
+    }
+    return parsed.data;
+  }),
+});
 
 /** The executor received an event it does not understand (not retried). */
 export class InvalidExecutorEventError extends BraidError {
@@ -69,10 +99,24 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
 }
 
 function depsFromEnv(): ExecutorFunctionDeps {
-  const config = readConfig(BaseConfigSchema);
+  const config = readConfig(ExecutorConfigSchema);
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-executor'), executors: { lambda: new LambdaClient({}) },
-    orchestrator: new SfnOrchestrator({ client: new SFNClient({}) }) };
+  const vault = createAwsVault({ client: new SecretsManagerClient({}), prefix: config.VAULT_PREFIX });
+  return {
+    store: createStore({ client, tableName: config.TABLE_NAME }),
+    logger: createLogger('braid-executor'),
+    executors: {
+      lambda: new LambdaClient({}),
+      egress: createEgressGuard({ allow: config.BRAID_EGRESS_ALLOW }),
+      secrets: cachedReader(vault, SECRET_CACHE_MS),
+      lambdaTools: {
+        ...(config.TOOL_FUNCTION_PATTERN ? { functionPattern: config.TOOL_FUNCTION_PATTERN } : {}),
+        ...(config.LAMBDA_TOOL_OWNERS ? { ownerAllow: config.LAMBDA_TOOL_OWNERS } : {}),
+      },
+    },
+    // Reused gates of a rerun: their tokens are completed from here.
+    orchestrator: new SfnOrchestrator({ client: new SFNClient({}) }),
+  };
 }
 
 /** The Lambda entry. */

@@ -38,7 +38,11 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}/events', owner: 'api', name: 'listRunEvents' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/cancel', owner: 'api', name: 'cancelRun' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/rerun', owner: 'api', name: 'rerunRun' },
+  { method: 'GET', path: '/api/v1/workflows/runs/{runId}/gates/{nodeId}', owner: 'api', name: 'getGate' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/gates/{nodeId}/{decision}', owner: 'gate', name: 'decideGate' },
+  { method: 'GET', path: '/api/v1/secrets', owner: 'api', name: 'listSecrets' },
+  { method: 'PUT', path: '/api/v1/secrets/{name}', owner: 'api', name: 'putSecret' },
+  { method: 'DELETE', path: '/api/v1/secrets/{name}', owner: 'api', name: 'deleteSecret' },
 ];
 
 /** The WebSocket API's route keys (API Gateway WebSocket API). */

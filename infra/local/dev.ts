@@ -15,17 +15,22 @@ const config = readConfig(
     BRAID_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
     /** `0` skips the demo agent and tool (their ports are fixed: examples/hotel-booking.json names them). */
     BRAID_DEMO: z.enum(['0', '1']).default('1'),
+    /** Hosts, host:port and CIDRs the executor may reach besides public addresses (comma-separated). */
+    BRAID_EGRESS_ALLOW: z.string().default(''),
   }),
 );
 
-const stack = await createLocalStack({ port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR });
+const stack = await createLocalStack({ port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR, egressAllow: config.BRAID_EGRESS_ALLOW });
 const demo = config.BRAID_DEMO === '1' ? await Promise.all([startDemoTool(), startDemoAgent()]) : [];
 const [tool, agent] = demo;
+// The executor may reach the demo servers (exactly their host:port) and whatever BRAID_EGRESS_ALLOW holds; nothing else on loopback.
+for (const server of demo) stack.egress.allowlist.add(new URL(server.url).host);
 console.log(`Braid local stack
   HTTP API   ${stack.httpUrl}/api/v1
   WebSocket  ${stack.wsUrl ?? '(off)'}
   JWKS       ${stack.jwksUrl}
   data       ${config.BRAID_DATA_DIR}/
+  egress     public addresses${stack.egress.allowlist.entries().length > 0 ? ` + ${stack.egress.allowlist.entries().join(', ')}` : ''}
 ${tool && agent ? `  demo tool  ${tool.url}   (hotel search, fixed data)\n  demo agent ${agent.url}   (A2A: picks the cheapest hotel)\n` : ''}
 Get a token and try it:
   export BRAID_URL=${stack.httpUrl} BRAID_WS_URL=${stack.wsUrl ?? ''}

@@ -11,6 +11,7 @@ import { createLogger, type LogLevel } from '../../functions/http/logger';
 import { LocalOrchestrator } from './local-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Store } from '../../shared/store/store';
+import type { ExecutorDeps } from '../../shared/executors';
 import type { LocalHttpHandler } from './http-server';
 
 /** What the stack gives the runs wiring. */
@@ -25,6 +26,8 @@ export interface RunsWiringContext {
   dataDir?: string;
   /** Log level of the run functions. @default POWERTOOLS_LOG_LEVEL, else INFO */
   logLevel?: LogLevel;
+  /** The executor's clients: the egress guard and the secrets reader of the stack. */
+  executors?: ExecutorDeps;
   /** Milliseconds before each retry, by state name (tests). @default the ASL's intervals */
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Wraps the executor handler as the local orchestrator calls it (tests). @default none */
@@ -50,7 +53,7 @@ export interface RunsWiring {
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
   const handler = createExecutorHandler({
-    store: ctx.store, logger, clock: ctx.clock,
+    store: ctx.store, logger, clock: ctx.clock, ...(ctx.executors ? { executors: ctx.executors } : {}),
     // Reused gates of a rerun complete their tokens through the orchestrator built below.
     orchestrator: { sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input) },
   });

@@ -13,6 +13,10 @@ import { BRAID_AUDIENCE, LOCAL_ISSUER, signLocalToken } from '../../shared/auth/
 import { createTokenVerifier } from '../../shared/auth/verify-token';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createStore, type Store } from '../../shared/store/store';
+import { createEgressGuard, type EgressAllowlist, type EgressGuard } from '../../shared/egress';
+import { createLocalVault, loadOrCreateSecretsKey } from '../../shared/secrets/local-vault';
+import { setCursorKey } from '../../shared/store/cursor';
+import { hkdfSync } from 'node:crypto';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer } from './http-server';
 import { wireLive } from './live-wiring';
@@ -43,6 +47,11 @@ export interface LocalStackOptions {
   tableName?: string;
   /** @default () => new Date() */
   clock?: () => Date;
+  /**
+   * What the executor may reach besides public addresses (`BRAID_EGRESS_ALLOW` syntax, or a parsed list the
+   * caller keeps adding to). @default nothing: loopback and private addresses are refused
+   */
+  egressAllow?: EgressAllowlist | string | readonly string[];
   /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Wraps the executor as the local orchestrator invokes it (tests: duplicate or overlapping deliveries). */
@@ -59,6 +68,8 @@ export interface LocalStack {
   table: LocalDynamo;
   orchestrator: Orchestrator;
   signingKey: LocalSigningKey;
+  /** The executor's egress guard; `egress.allowlist.add(...)` lets it reach more (the dev command adds its demo servers). */
+  egress: EgressGuard;
   /** Signs a token the stack accepts for `userId`. */
   token(userId: string, options?: { expiresIn?: string }): Promise<string>;
   close(): Promise<void>;
@@ -81,15 +92,23 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     const verifyToken = createTokenVerifier({ issuer: LOCAL_ISSUER, audience: BRAID_AUDIENCE, jwks: signingKey.jwks });
     const store = createStore(table);
     const logger = (name: string): Logger => createLogger(name, options.logLevel);
+    // Secrets: sealed in the table with a key under the data directory (in memory for in-memory stacks).
+    const secretsKey = options.inMemory ? undefined : await loadOrCreateSecretsKey(dataDir);
+    const vault = createLocalVault(table, secretsKey);
+    // Cursors signed with a key derived from the data directory's stay valid across restarts of `npm run dev`.
+    if (secretsKey) setCursorKey(Buffer.from(hkdfSync('sha256', secretsKey, '', 'braid-cursor-key', 32)));
+    const egress = createEgressGuard({ ...(options.egressAllow !== undefined ? { allow: options.egressAllow } : {}) });
+    closers.push(() => egress.close());
 
     const runs = await wireRuns({
       store, orchestrator: options.orchestrator, executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock,
+      executors: { egress, secrets: (ownerId, name) => vault.get(ownerId, name) },
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
       ...(options.wrapExecutor ? { wrapExecutor: options.wrapExecutor } : {}),
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
     if (runs.close) closers.push(runs.close);
-    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes });
+    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, vault });
     const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock });
 
     const http = await startHttpServer({ port: options.port ?? 0, verifyToken, jwks: signingKey.jwks, functions: { ...runs.functions, api, compile } });
@@ -105,6 +124,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       table,
       orchestrator: runs.orchestrator,
       signingKey,
+      egress,
       token: (userId, tokenOptions) => signLocalToken(signingKey, userId, tokenOptions),
       close: closeAll,
     };

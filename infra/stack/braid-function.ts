@@ -86,6 +86,8 @@ export class BraidFunction extends Construct {
         format: OutputFormat.ESM,
         target: 'node22',
         mainFields: ['module', 'main'],
+        // The Node.js 22 runtime provides AWS SDK v3 and its @smithy packages (the SigV4 signer among them).
+        externalModules: ['@aws-sdk/*', '@smithy/*'],
         // ESM bundles still meet CommonJS dependencies that call require(): give them one.
         banner: "import{createRequire as __braidCreateRequire}from'module';const require=__braidCreateRequire(import.meta.url);",
       },

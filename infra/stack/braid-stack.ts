@@ -13,6 +13,7 @@ import { BraidHttpApi } from './http-api';
 import { LiveStream } from './live-stream';
 import { Orchestration } from './orchestration';
 import { BraidWebSocketApi } from './websocket-api';
+import { TenantSecurity } from './tenant-security';
 
 /** Props of {@link BraidStack}. */
 export interface BraidStackProps extends StackProps {
@@ -49,6 +50,10 @@ export class BraidStack extends Stack {
 
     this.orchestration = new Orchestration(this, 'Orchestration', {
       functions: fns, finalizerDlq: this.functions.finalizerDlq, prefix: config.stackName, logRetention, destroyLogs, toolFunctionPattern: config.toolFunctionPattern,
+    });
+    new TenantSecurity(this, 'TenantSecurity', {
+      functions: fns, stackName: config.stackName, toolFunctionPattern: config.toolFunctionPattern,
+      egressAllow: config.egressAllow, lambdaToolOwners: config.lambdaToolOwners, destroyData: config.destroyData,
     });
     this.httpApi = new BraidHttpApi(this, 'Http', {
       owners: { api: fns.api, compile: fns.compile, gate: fns.gate },

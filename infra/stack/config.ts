@@ -3,6 +3,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { parseEgressAllowlist } from '../../shared/egress/allowlist';
 import { ConfigError } from './errors';
 
 /** An external OpenID Connect provider that issues Braid's tokens instead of a stack-created user pool. */
@@ -37,6 +38,46 @@ export interface BraidConfig {
   toolFunctionPattern: string;
   /** Create the account-wide API Gateway CloudWatch role (needed once per account/region for WebSocket logs). @default true */
   apiGatewayAccountRole: boolean;
+  /** `BRAID_EGRESS_ALLOW` of the executor: hosts, host:port and CIDRs it may reach besides public addresses. @default none */
+  egressAllow: string | undefined;
+  /** Per-owner allowlist of Lambda tool ARNs (`{ "<ownerId>": ["arn…", "arn…prefix*"] }`); `undefined`: any function of the pattern. */
+  lambdaToolOwners: Record<string, string[]> | undefined;
+}
+
+/**
+ * Checks `braid:toolFunctionPattern`: a literal name prefix of at least 3 characters, optionally followed by one
+ * trailing `*`, that cannot match the stack's own functions (whose names start with the stack name).
+ */
+export function checkToolFunctionPattern(pattern: string, stackName: string): string {
+  const key = 'braid:toolFunctionPattern';
+  if (!/^[A-Za-z0-9_-]{3,64}\*?$/.test(pattern)) {
+    throw new ConfigError(key, 'must be a function-name prefix of at least 3 letters, digits, "-" or "_", optionally ending in one "*" (a bare "*" would let workflows invoke any function, Braid\'s own included)');
+  }
+  const prefix = pattern.endsWith('*') ? pattern.slice(0, -1) : pattern;
+  // The stack's functions are named `<stackName>-<logical id>-<suffix>` (and denied to the executor as
+  // `<stackName>-*`): a pattern overlapping that namespace either reaches them or is denied with them.
+  if (`${stackName}-`.startsWith(prefix) || prefix.startsWith(`${stackName}-`)) {
+    throw new ConfigError(key, `must not match the stack's own functions (named ${stackName}-…)`);
+  }
+  return pattern;
+}
+
+function lambdaToolOwners(node: Node): Record<string, string[]> | undefined {
+  const key = 'braid:lambdaToolOwners';
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value) as unknown;
+    } catch {
+      throw new ConfigError(key, 'must be JSON: { "<ownerId>": ["<function ARN or prefix*>", ...] }');
+    }
+  }
+  const ok = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+    && Object.values(parsed).every((arns) => Array.isArray(arns) && arns.every((arn) => typeof arn === 'string' && /^arn:aws[a-z-]*:lambda:/.test(arn)));
+  if (!ok) throw new ConfigError(key, 'must map owner ids to lists of Lambda function ARNs (a trailing "*" matches a prefix)');
+  return parsed as Record<string, string[]>;
 }
 
 
@@ -71,6 +112,18 @@ function retention(node: Node): number {
   return days;
 }
 
+/** `braid:egressAllow`, checked with the executor's own parser so a typo fails the synth, not a run. */
+function egressAllow(node: Node): string | undefined {
+  const value = str(node, 'braid:egressAllow');
+  if (value === undefined) return undefined;
+  try {
+    parseEgressAllowlist(value);
+  } catch (error) {
+    throw new ConfigError('braid:egressAllow', (error as Error).message);
+  }
+  return value;
+}
+
 /**
  * Reads and validates the `braid:*` context keys (see the README's deploy section).
  * @example readConfig(app.node) // { stackName: 'Braid', destroyData: false, ... }
@@ -99,7 +152,9 @@ export function readConfig(node: Node): BraidConfig {
     logRetentionDays: retention(node),
     throttleRate: int(node, 'braid:throttleRate', 50),
     throttleBurst: int(node, 'braid:throttleBurst', 100),
-    toolFunctionPattern: str(node, 'braid:toolFunctionPattern') ?? 'braid-tool-*',
+    toolFunctionPattern: checkToolFunctionPattern(str(node, 'braid:toolFunctionPattern') ?? 'braid-tool-*', stackName),
     apiGatewayAccountRole: bool(node, 'braid:apiGatewayAccountRole', true),
+    egressAllow: egressAllow(node),
+    lambdaToolOwners: lambdaToolOwners(node),
   };
 }

@@ -39,6 +39,8 @@ export function createTokenVerifier(options: VerifierOptions): VerifyToken {
         audience: options.audience,
         clockTolerance: options.clockToleranceSeconds ?? 30,
         algorithms: ['ES256', 'RS256'],
+        // A token without `exp` would never expire: refuse it.
+        requiredClaims: ['exp'],
       });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new UnauthenticatedError('token has no subject');
       return payload as TokenClaims;

@@ -38,6 +38,9 @@ export const ERROR_NAMES = {
   startFailed: 'Braid.StartFailed',
   startLost: 'Braid.StartLost',
   executionLost: 'Braid.ExecutionLost',
+  egressDenied: 'Braid.EgressDenied',
+  secretNotFound: 'Braid.SecretNotFound',
+  authUnsupported: 'Braid.AuthUnsupported',
 } as const;
 
 /** A registered `Braid.*` error name. */
@@ -60,6 +63,9 @@ export const ERROR_REGISTRY: readonly ErrorNameEntry[] = [
   { name: ERROR_NAMES.bindingFailed, retry: 'none', meaning: 'an input binding or a condition expression did not evaluate' },
   { name: ERROR_NAMES.outputTooLarge, retry: 'none', meaning: 'the node output is over 256 KiB of JSON' },
   { name: ERROR_NAMES.gateRejected, retry: 'none', meaning: 'a person rejected the human gate' },
+  { name: ERROR_NAMES.egressDenied, retry: 'none', meaning: 'the egress guard refused the destination (a private, loopback, metadata… address, a redirect there, a Lambda tool outside the policy); names the host and the rule' },
+  { name: ERROR_NAMES.secretNotFound, retry: 'none', meaning: 'a `{ "secret" }` reference names a secret the workflow owner does not hold' },
+  { name: ERROR_NAMES.authUnsupported, retry: 'none', meaning: 'the agent card declares security schemes the node\'s `auth` cannot satisfy' },
   { name: ERROR_NAMES.runFinished, retry: 'none', meaning: 'the task arrived after its run had ended (the execution is being stopped)' },
   { name: ERROR_NAMES.superseded, retry: 'none', meaning: 'a late delivery of an attempt that a later attempt has replaced; it did nothing' },
   { name: ERROR_NAMES.invalidEvent, retry: 'none', meaning: 'the executor received an event that does not match the task payload schema' },

@@ -19,8 +19,10 @@ export const ISSUE_CODES = [
   'invalid_binding', 'invalid_expression', 'unknown_reference', 'reference_not_upstream', 'reference_without_output',
   // gates
   'gate_timeout_required',
+  // security
+  'plaintext_credential',
   // warnings
-  'binding_may_be_skipped',
+  'binding_may_be_skipped', 'egress_denied',
 ] as const;
 
 /** A stable issue code. */

@@ -5,6 +5,8 @@
  * definition; graph rules (cycles, reachability, bindings) live in `validate.ts`.
  */
 import * as z from 'zod';
+import { AuthSchema } from '../outbound/auth-schema';
+import { SecretRefSchema } from '../secrets/names';
 
 /** Resource limits every definition must respect. Documented in the README ("Limits"). */
 export const LIMITS = {
@@ -99,7 +101,8 @@ const executable = {
 export const AgentCallNodeSchema = z.strictObject({
   id: nodeId,
   type: z.literal('agent_call'),
-  agent: z.strictObject({ url: httpsOrHttpUrl }),
+  /** The agent's base URL (or its card's URL) and how to authenticate to it. */
+  agent: z.strictObject({ url: httpsOrHttpUrl, auth: AuthSchema.optional() }),
   ...executable,
 });
 
@@ -109,9 +112,11 @@ export const ToolSchema = z.discriminatedUnion('kind', [
     kind: z.literal('http'),
     url: httpsOrHttpUrl,
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
-    headers: z.record(z.string().max(256), z.string().max(4_096)).optional(),
+    /** Header values are text or `{ "secret": "name" }` (credential headers must be secrets: `plaintext_credential`). */
+    headers: z.record(z.string().max(256), z.union([z.string().max(4_096), SecretRefSchema])).optional(),
+    auth: AuthSchema.optional(),
   }),
-  z.strictObject({ kind: z.literal('mcp'), url: httpsOrHttpUrl, name: z.string().min(1).max(256) }),
+  z.strictObject({ kind: z.literal('mcp'), url: httpsOrHttpUrl, name: z.string().min(1).max(256), auth: AuthSchema.optional() }),
   z.strictObject({
     kind: z.literal('lambda'),
     functionArn: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/, 'must be a Lambda function ARN'),

@@ -9,6 +9,7 @@ import { LIMITS, WorkflowDefinitionSchema, type WorkflowDefinition } from './sch
 import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';
 import { fromZodIssues, issue, type IssueCode } from './issues';
+import { checkSecurity } from './security-checks';
 
 /** The outcome of validating a definition. */
 export interface ValidationResult {
@@ -72,6 +73,7 @@ function validate(input: unknown): ValidationResult {
   const graph = checkGraph(nodes, edges, errors);
   checkGates(nodes, errors);
   checkBindings(nodes, graph, errors, warnings);
+  checkSecurity(nodes, errors, warnings);
 
   const valid = errors.length === 0 && parsed.success;
   return {

@@ -13,6 +13,9 @@ import {
 } from '@a2a-js/sdk/client';
 import * as z from 'zod';
 import type { Cost } from '../model/types';
+import type { AuthConfig } from '../outbound/auth-schema';
+import { assertCardSecurity } from '../outbound/card-security';
+import type { Outbound } from '../outbound/outbound';
 import { abortableDelay, abortedError, attemptSignal } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
 import { idempotencyKey } from './http-tool';
@@ -20,7 +23,7 @@ import type { ExecutionContext, ExecutionResult } from './types';
 
 /** An `agent_call` node, as the executor needs it. */
 export interface AgentCallNode {
-  agent: { url: string };
+  agent: { url: string; auth?: AuthConfig };
 }
 
 /** The output of an `agent_call` node. */
@@ -58,19 +61,19 @@ export async function executeAgentCall(
   node: AgentCallNode,
   inputs: Record<string, unknown>,
   ctx: ExecutionContext,
-  fetchImpl: typeof fetch = globalThis.fetch,
+  outbound: Outbound,
 ): Promise<ExecutionResult> {
   const signal = attemptSignal(ctx);
   const where = `agent ${node.agent.url}`;
   // The SDK's errors do not carry the HTTP status; remember the last failed response's.
   const http = { lastFailedStatus: undefined as number | undefined };
   const observedFetch: typeof fetch = async (input, init) => {
-    const response = await fetchImpl(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+    const response = await outbound.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
     if (!response.ok) http.lastFailedStatus = response.status;
     return response;
   };
   try {
-    const client = await connect(node.agent.url, observedFetch);
+    const client = await connect(node, observedFetch, where);
     const options = { signal, serviceParameters: { 'Idempotency-Key': idempotencyKey(ctx) } };
     let result: Message | Task = await client.sendMessage(
       {
@@ -88,6 +91,8 @@ export async function executeAgentCall(
     return isTask(result) ? fromTask(result, where) : { output: fromParts(result.parts), ...costOf([result.metadata]) };
   } catch (error) {
     if (error instanceof ExecutorError) throw error;
+    const denial = outbound.denial(error);
+    if (denial) throw denial;
     if (signal.aborted) throw abortedError(ctx, where, error);
     const message = error instanceof Error ? error.message : String(error);
     const details: Record<string, unknown> = http.lastFailedStatus === undefined ? {} : { status: http.lastFailedStatus };
@@ -95,15 +100,23 @@ export async function executeAgentCall(
   }
 }
 
-/** Builds a client for the agent; a URL ending in `.json` is the card itself, else the card is at the well-known path. */
-async function connect(url: string, boundFetch: typeof fetch): Promise<Client> {
+/**
+ * Fetches the agent's card (a URL ending in `.json` is the card itself, else the card is at the well-known path),
+ * checks that the node's `auth` meets the card's declared security (`Braid.AuthUnsupported` otherwise), and builds
+ * a client whose every request (card included) goes through the guarded, authenticated fetch.
+ */
+async function connect(node: AgentCallNode, boundFetch: typeof fetch, where: string): Promise<Client> {
+  const resolver = new DefaultAgentCardResolver({ fetchImpl: boundFetch });
+  const { url } = node.agent;
+  const card = new URL(url).pathname.endsWith('.json') ? await resolver.resolve(url, '') : await resolver.resolve(url);
+  assertCardSecurity(card, node.agent.auth, where);
   const factory = new ClientFactory(
     ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
       transports: [new JsonRpcTransportFactory({ fetchImpl: boundFetch }), new RestTransportFactory({ fetchImpl: boundFetch })],
-      cardResolver: new DefaultAgentCardResolver({ fetchImpl: boundFetch }),
+      cardResolver: resolver,
     }),
   );
-  return new URL(url).pathname.endsWith('.json') ? factory.createFromUrl(url, '') : factory.createFromUrl(url);
+  return factory.createFromAgentCard(card);
 }
 
 function buildMessage(inputs: Record<string, unknown>, ctx: ExecutionContext): Message {

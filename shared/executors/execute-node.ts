@@ -3,6 +3,10 @@
  * executor shares (an aborted attempt does not start, the output size cap, stable error names).
  */
 import type { NodeDef } from '../definition/schema';
+import { createEgressGuard, type EgressGuard } from '../egress/guard';
+import type { AuthConfig } from '../outbound/auth-schema';
+import { createOutbound, type Outbound } from '../outbound/outbound';
+import type { Redactor } from '../secrets/redact';
 import { executeAgentCall } from './agent-call';
 import { abortedError } from './attempt-signal';
 import { executeBuiltin } from './builtin-tool';
@@ -45,17 +49,21 @@ export async function executeNode(
 function dispatch(node: NodeDef, inputs: Record<string, unknown>, ctx: ExecutionContext, deps: ExecutorDeps): Promise<ExecutionResult> {
   switch (node.type) {
     case 'agent_call':
-      return executeAgentCall(node, inputs, ctx, deps.fetch);
+      return withOutbound(node.agent.auth, ctx, deps, (outbound) => executeAgentCall(node, inputs, ctx, outbound));
     case 'condition':
       return executeCondition(node, ctx);
     case 'tool_call':
       switch (node.tool.kind) {
-        case 'http':
-          return executeHttpTool(node.tool, inputs, ctx, deps.fetch);
-        case 'mcp':
-          return executeMcpTool(node.tool, inputs, ctx, deps.fetch);
+        case 'http': {
+          const tool = node.tool;
+          return withOutbound(tool.auth, ctx, deps, (outbound) => executeHttpTool(tool, inputs, ctx, outbound));
+        }
+        case 'mcp': {
+          const tool = node.tool;
+          return withOutbound(tool.auth, ctx, deps, (outbound) => executeMcpTool(tool, inputs, ctx, outbound));
+        }
         case 'lambda':
-          return executeLambdaTool(node.tool, inputs, ctx, deps.lambda);
+          return executeLambdaTool(node.tool, inputs, ctx, deps.lambda, deps.lambdaTools);
         case 'builtin':
           return executeBuiltin(node.tool.name, inputs, ctx);
       }
@@ -66,4 +74,32 @@ function dispatch(node: NodeDef, inputs: Record<string, unknown>, ctx: Execution
       break;
   }
   return Promise.reject(new NotExecutableError(`node ${node.id} of type ${node.type} is not run by executeNode`));
+}
+
+let defaultGuard: EgressGuard | undefined;
+
+/**
+ * Runs a network executor with its outbound kit (egress guard, auth, secrets) and keeps every secret value it
+ * resolved out of its output and its error.
+ */
+async function withOutbound(
+  auth: AuthConfig | undefined,
+  ctx: ExecutionContext,
+  deps: ExecutorDeps,
+  run: (outbound: Outbound) => Promise<ExecutionResult>,
+): Promise<ExecutionResult> {
+  const egress = deps.egress ?? (defaultGuard ??= createEgressGuard());
+  let redactor: Redactor | undefined;
+  try {
+    const outbound = await createOutbound(auth, { ownerId: ctx.ownerId, signal: ctx.signal }, { ...deps, egress });
+    redactor = outbound.redactor;
+    const result = await run(outbound);
+    return redactor.empty ? result : { ...result, output: redactor.value(result.output) };
+  } catch (error) {
+    if (redactor && !redactor.empty && error instanceof Error) {
+      error.message = redactor.text(error.message);
+      if (error instanceof ExecutorError) Object.assign(error.details, redactor.value(error.details));
+    }
+    throw error;
+  }
 }

@@ -2,6 +2,7 @@
  * `tool_call` of kind `http`: one HTTP request per attempt, bounded by the node deadline.
  */
 import type { ToolDef } from '../definition/schema';
+import type { Outbound } from '../outbound/outbound';
 import { abortedError, attemptSignal } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
 import { readCappedText } from './output-limit';
@@ -20,7 +21,8 @@ export function idempotencyKey(ctx: Pick<ExecutionContext, 'runId' | 'nodeId' | 
 
 /**
  * Calls the tool. POST/PUT/PATCH (POST by default) send the inputs as a JSON body; GET/DELETE send them as
- * query parameters (strings as they are, other values as JSON). Every request carries
+ * query parameters (strings as they are, other values as JSON). Calls go through `outbound` (egress guard,
+ * `auth`, `{ secret }` header values). Every request carries
  * `Idempotency-Key: <runId>:<nodeId>:<attempt>`. A 2xx response is the output (parsed when its
  * content type is JSON, else text, `null` when empty); anything else is `Braid.NodeFailed` with `status`.
  */
@@ -28,13 +30,13 @@ export async function executeHttpTool(
   tool: HttpTool,
   inputs: Record<string, unknown>,
   ctx: ExecutionContext,
-  fetchImpl: typeof fetch = globalThis.fetch,
+  outbound: Outbound,
 ): Promise<ExecutionResult> {
   const method = tool.method ?? 'POST';
   const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
   const url = new URL(tool.url);
   if (!hasBody) appendQuery(url, inputs);
-  const headers = new Headers(tool.headers);
+  const headers = new Headers(await outbound.headers(tool.headers));
   headers.set('Idempotency-Key', idempotencyKey(ctx));
   if (!headers.has('accept')) headers.set('Accept', 'application/json, text/plain;q=0.9, */*;q=0.8');
   if (hasBody) headers.set('Content-Type', 'application/json');
@@ -43,10 +45,12 @@ export async function executeHttpTool(
   let response: Response;
   let text: string;
   try {
-    response = await fetchImpl(url, { method, headers, body: hasBody ? JSON.stringify(inputs) : undefined, signal });
+    response = await outbound.fetch(url, { method, headers, body: hasBody ? JSON.stringify(inputs) : undefined, signal });
     text = await readCappedText(response);
   } catch (error) {
     if (error instanceof ExecutorError) throw error;
+    const denial = outbound.denial(error);
+    if (denial) throw denial;
     if (signal.aborted) throw abortedError(ctx, `${method} ${url.origin}${url.pathname}`, error);
     const message = error instanceof Error ? error.message : String(error);
     throw new NodeFailedError(`${method} ${url.origin}${url.pathname} failed: ${message}`, { network: true }, { cause: error });

@@ -3,9 +3,10 @@
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { ToolDef } from '../definition/schema';
+import { EgressDeniedError } from '../egress/errors';
 import { abortedError, attemptSignal } from './attempt-signal';
 import { NodeFailedError, NotExecutableError, TransientError } from './errors';
-import type { ExecutionContext, ExecutionResult } from './types';
+import type { ExecutionContext, ExecutionResult, LambdaToolPolicy } from './types';
 
 /** The `lambda` tool definition. */
 export type LambdaTool = Extract<ToolDef, { kind: 'lambda' }>;
@@ -19,22 +20,61 @@ const TRANSIENT_LAMBDA_ERRORS = new Set([
   'ThrottlingException',
 ]);
 
+/** What a Lambda tool receives in `context.clientContext.custom`: who called it. */
+export interface LambdaToolCaller {
+  runId: string;
+  workflowId: string;
+  ownerId: string;
+  nodeId: string;
+  attempt: number;
+}
+
+/** The `ClientContext` of an invocation: base64 JSON `{ "custom": caller }` (Lambda passes it to the function). */
+export function lambdaClientContext(ctx: ExecutionContext): string {
+  const custom: LambdaToolCaller = { runId: ctx.runId, workflowId: ctx.workflowId ?? '', ownerId: ctx.ownerId ?? '', nodeId: ctx.nodeId, attempt: ctx.attempt };
+  return Buffer.from(JSON.stringify({ custom }), 'utf8').toString('base64');
+}
+
+/** `*` at the end matches any suffix; everything else is literal. */
+function matches(pattern: string, value: string): boolean {
+  return pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern;
+}
+
+/** Throws `Braid.EgressDenied` when the policy does not let the workflow's owner invoke the function. */
+export function assertLambdaAllowed(functionArn: string, ownerId: string | undefined, policy: LambdaToolPolicy | undefined): void {
+  const name = functionArn.split(':')[6] ?? functionArn;
+  if (policy?.functionPattern && !matches(policy.functionPattern, name)) {
+    throw new EgressDeniedError(name, 'lambda-pattern', `function ${name} is not a tool function of this deployment (allowed: ${policy.functionPattern})`);
+  }
+  if (policy?.ownerAllow) {
+    const allowed = ownerId !== undefined ? (policy.ownerAllow[ownerId] ?? []) : [];
+    const unqualified = functionArn.split(':').slice(0, 7).join(':');
+    if (!allowed.some((pattern) => matches(pattern, functionArn) || matches(pattern, unqualified))) {
+      throw new EgressDeniedError(name, 'lambda-allowlist', `the workflow's owner may not invoke function ${name} (not in the owner's Lambda tool allowlist)`);
+    }
+  }
+}
+
 /**
- * Invokes `tool.functionArn` (`RequestResponse`) with the inputs as the JSON payload. The function's JSON
- * result is the output. A function error (`FunctionError` set) is `Braid.NodeFailed` with the function's
- * `errorType`/`errorMessage`; throttling and Lambda service faults are `Braid.Transient`.
+ * Invokes `tool.functionArn` (`RequestResponse`) with the inputs as the JSON payload and the caller (run,
+ * workflow, owner, node, attempt) in `ClientContext`. The function's JSON result is the output. A function error
+ * (`FunctionError` set) is `Braid.NodeFailed` with the function's `errorType`/`errorMessage`; throttling and
+ * Lambda service faults are `Braid.Transient`; a function the policy does not allow is `Braid.EgressDenied`.
  */
 export async function executeLambdaTool(
   tool: LambdaTool,
   inputs: Record<string, unknown>,
   ctx: ExecutionContext,
   client: Pick<LambdaClient, 'send'> | undefined,
+  policy?: LambdaToolPolicy,
 ): Promise<ExecutionResult> {
   if (!client) throw new NotExecutableError('lambda tools need deps.lambda (a LambdaClient)');
+  assertLambdaAllowed(tool.functionArn, ctx.ownerId, policy);
   const signal = attemptSignal(ctx);
   const command = new InvokeCommand({
     FunctionName: tool.functionArn,
     InvocationType: 'RequestResponse',
+    ClientContext: lambdaClientContext(ctx),
     Payload: new TextEncoder().encode(JSON.stringify(inputs)),
   });
   let response;

@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolDef } from '../definition/schema';
+import type { Outbound } from '../outbound/outbound';
 import { abortedError, attemptSignal, remainingMs } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
 import { idempotencyKey } from './http-tool';
@@ -26,13 +27,14 @@ export async function executeMcpTool(
   tool: McpTool,
   inputs: Record<string, unknown>,
   ctx: ExecutionContext,
-  fetchImpl?: typeof fetch,
+  outbound: Outbound,
 ): Promise<ExecutionResult> {
   const signal = attemptSignal(ctx);
   const key = idempotencyKey(ctx);
   const transport = new StreamableHTTPClientTransport(new URL(tool.url), {
     requestInit: { headers: { 'Idempotency-Key': key } },
-    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    // Every request of the session (initialize, tools/call, the SSE stream) goes through the guard with the node's auth.
+    fetch: outbound.fetch,
   });
   const client = new Client({ name: 'braid-executor', version: '1.0.0' });
   const where = `MCP tool ${tool.name} at ${tool.url}`;
@@ -50,6 +52,8 @@ export async function executeMcpTool(
     return { output };
   } catch (error) {
     if (error instanceof ExecutorError) throw error;
+    const denial = outbound.denial(error);
+    if (denial) throw denial;
     if (signal.aborted) throw abortedError(ctx, where, error);
     // The SDK's own request timer is set to the time left, so its timeout is the node deadline.
     if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {

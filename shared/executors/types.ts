@@ -3,7 +3,10 @@
  * and the clients it may use.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { EgressGuard } from '../egress/guard';
 import type { Cost } from '../model/types';
+import type { OutboundDeps } from '../outbound/outbound';
+import type { SecretReader } from '../secrets/vault';
 
 /** What one attempt of a node knows about itself. */
 export interface ExecutionContext {
@@ -11,6 +14,10 @@ export interface ExecutionContext {
   nodeId: string;
   /** 0 for the first attempt, as `$$.State.RetryCount`. */
   attempt: number;
+  /** The workflow's owner: secrets resolve from this user's namespace; Lambda tools learn who called. */
+  ownerId?: string;
+  /** The run's workflow (sent to Lambda tools in `ClientContext`). */
+  workflowId?: string;
   /** Aborted when the attempt must stop (cancel, Lambda about to time out). */
   signal: AbortSignal;
   /** Epoch milliseconds after which the attempt is abandoned (the node's timeout). */
@@ -39,10 +46,22 @@ export interface ExecutionResult {
   route?: string;
 }
 
+/** Which Lambda functions `lambda` tools may invoke (README, "Security": Lambda tools per tenant). */
+export interface LambdaToolPolicy {
+  /** Function names the deployment allows (`braid:toolFunctionPattern`, e.g. `braid-tool-*`); others are refused before the call. */
+  functionPattern?: string;
+  /** Per owner: the function ARNs (a trailing `*` matches a prefix) that owner's workflows may invoke. An owner not listed may invoke none. */
+  ownerAllow?: Readonly<Record<string, readonly string[]>>;
+}
+
 /** Clients the executors need, built once per process by the composition root. */
-export interface ExecutorDeps {
+export interface ExecutorDeps extends Partial<Omit<OutboundDeps, 'secrets'>> {
   /** For `tool_call` nodes of kind `lambda`. */
   lambda?: Pick<LambdaClient, 'send'>;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
+  /** The guard every network call goes through. @default public addresses only, no allowlist */
+  egress?: EgressGuard;
+  /** Reads the workflow owner's secrets at call time. @default none: a `{ secret }` reference fails the node */
+  secrets?: SecretReader;
+  /** Limits on `lambda` tools. @default no limit beyond the executor role's IAM policy */
+  lambdaTools?: LambdaToolPolicy;
 }

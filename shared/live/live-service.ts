@@ -9,7 +9,7 @@ import type { SubscriptionRepository } from '../store/subscriptions';
 import { createDrain, sharePages, type DrainDeps, type DrainOutcome } from './drain';
 import { ClientMessageSchema, encodeMessage, type ErrorMessage } from './messages';
 import type { ConnectionPoster } from './poster';
-import type { RunAccess } from './run-access';
+import { recheckingRunAccess, type RunAccess } from './run-access';
 
 /** What the service needs. */
 export interface LiveServiceDeps {
@@ -22,6 +22,8 @@ export interface LiveServiceDeps {
   now?: () => Date;
   /** Drain lease in ms. @default 30000 */
   leaseMs?: number;
+  /** How long fan-out trusts that a subscriber may view the run before asking again. @default 30000 */
+  accessRecheckMs?: number;
 }
 
 /** Fan-out could not deliver to some subscribers; retrying the batch resumes them from their cursors. */
@@ -57,6 +59,14 @@ export function createLiveService(deps: LiveServiceDeps): LiveService {
     ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}),
   });
   const drain = drainOver(deps.events);
+  const stillAllowed = recheckingRunAccess(deps.access, { nowMs: () => now().getTime(), ...(deps.accessRecheckMs !== undefined ? { intervalMs: deps.accessRecheckMs } : {}) });
+
+  /** Ends a subscription whose viewer lost access to the run (the same reply as a refused subscribe). */
+  async function revoke(connectionId: string, runId: string): Promise<'gone'> {
+    await deps.subscriptions.unsubscribe(connectionId, runId);
+    await reply(connectionId, errorReply('not_found', `run ${runId} not found; subscription ended`, runId));
+    return 'gone';
+  }
 
   async function reply(connectionId: string, message: Parameters<typeof encodeMessage>[0]): Promise<boolean> {
     if ((await deps.poster.post(connectionId, encodeMessage(message))) === 'gone') {
@@ -134,7 +144,8 @@ export function createLiveService(deps: LiveServiceDeps): LiveService {
       const subs = await deps.subscriptions.listForRun(runId);
       // Subscribers at the same cursor (the usual case) share one read of the log.
       const shared = drainOver(sharePages(deps.events));
-      const results = await Promise.allSettled(subs.map((sub) => shared(runId, sub.connectionId)));
+      const results = await Promise.allSettled(subs.map(async (sub) =>
+        (await stillAllowed.canView(sub.userId, runId)) ? shared(runId, sub.connectionId) : revoke(sub.connectionId, runId)));
       const counts: Record<DrainOutcome, number> = { done: 0, busy: 0, gone: 0 };
       const failures: unknown[] = [];
       for (const result of results) {

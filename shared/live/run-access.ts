@@ -30,3 +30,32 @@ export function createStoreRunAccess(store: Store, now: () => Date = () => new D
     },
   };
 }
+
+/** How often fan-out re-checks that a subscriber may still view the run. */
+export const ACCESS_RECHECK_MS = 30_000;
+
+/**
+ * The access rule as fan-out applies it: a "yes" is trusted for `intervalMs` per (user, run), then asked again,
+ * so a subscriber who loses access (grant revoked or expired, workflow deleted) receives nothing more than
+ * `intervalMs` later; a "no" is never cached. Bounded to `maxEntries` remembered answers.
+ */
+export function recheckingRunAccess(access: RunAccess, options: { intervalMs?: number; nowMs?: () => number; maxEntries?: number } = {}): RunAccess {
+  const interval = options.intervalMs ?? ACCESS_RECHECK_MS;
+  const nowMs = options.nowMs ?? Date.now;
+  const max = options.maxEntries ?? 10_000;
+  const allowedUntil = new Map<string, number>();
+  return {
+    async canView(userId, runId) {
+      const key = JSON.stringify([userId, runId]);
+      const until = allowedUntil.get(key);
+      if (until !== undefined && until > nowMs()) return true;
+      allowedUntil.delete(key);
+      const allowed = await access.canView(userId, runId);
+      if (allowed) {
+        if (allowedUntil.size >= max) allowedUntil.delete(allowedUntil.keys().next().value as string);
+        allowedUntil.set(key, nowMs() + interval);
+      }
+      return allowed;
+    },
+  };
+}

@@ -157,7 +157,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     try {
       const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope);
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-      const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [] }, executorDeps);
+      const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [], ownerId: loaded.run.ownerId, workflowId: loaded.run.workflowId }, executorDeps);
       const route = result.route ?? 'ok';
       const endedAt = nowIso(stores);
       const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);

@@ -14,7 +14,7 @@ import { loadRun, record, type RunStores } from './execution-context';
 import { roleAtLeast, type Caller, type EffectiveRole, type PermissionService, type WorkflowAction } from './permissions';
 import { checkRunInput } from './run-input';
 import { isRunTerminal } from './run-status';
-import { nodeRunView, runSummary, runView, type NodeRunView, type RunSummary, type RunView } from './run-views';
+import { gateView, nodeRunView, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
 import { zodIssues } from './zod-issues';
 import { planRerun, RerunRequestSchema, type ReusedNode } from './run-rerun';
 import { compileContract } from '../compiler/compile';
@@ -198,7 +198,8 @@ export function createRunService(deps: RunServiceDeps) {
     async list(caller: Caller, workflowId: string, query: Record<string, string | undefined>): Promise<Page<RunSummary>> {
       const { limit, cursor } = parse(PageQuerySchema, query, '/query');
       const { publicOnly } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'view');
-      const listing = `runs:${workflowId}`;
+      // Bound to the caller too: a public-only caller's pages are filtered to their own runs.
+      const listing = `runs:${workflowId}:${caller.userId}`;
       const { key } = decodeCursor(listing, cursor);
       const page = await store.runs.listByWorkflow(workflowId, limit, key);
       // Public-only callers see their own runs; a page may then hold fewer than `limit` items.
@@ -210,6 +211,21 @@ export function createRunService(deps: RunServiceDeps) {
     },
 
     /** `GET /api/v1/workflows/runs/{runId}`. */
+    /**
+     * `GET /api/v1/workflows/runs/{runId}/gates/{nodeId}`: one gate. A user listed in the gate's `approvers` sees
+     * it without any role on the workflow (and sees nothing else of the run); anyone else needs to see the run.
+     */
+    async gate(caller: Caller, runId: string, nodeId: string): Promise<GateView> {
+      const run = await store.runs.get(runId);
+      const gate = run ? await deps.gates.get(runId, nodeId) : undefined;
+      if (!run || !gate || !gate.approvers.includes(caller.userId)) {
+        if (!run) throw new NotFoundError('run', runId);
+        await deps.permissions.authorizeRun(caller, run, 'view');
+      }
+      if (!gate) throw new NotFoundError('gate', `${runId}/${nodeId}`);
+      return gateView(gate);
+    },
+
     async get(caller: Caller, runId: string): Promise<RunView> {
       return runView(await authorizedRun(caller, runId, 'view'));
     },

@@ -154,18 +154,18 @@ export function createWorkflowReadService(deps: {
         public: [catalogPhase(caller, 'PUBLIC', false)],
         all: [ownedPhase(caller), sharedPhase(caller), catalogPhase(caller, 'PUBLIC', true)],
       };
-      return collect(`workflows:${scope}`, phases[scope], limit, cursor);
+      return collect(`workflows:${scope}:${caller.userId}`, phases[scope], limit, cursor);
     },
 
     async templates(caller, query) {
       const { limit, cursor } = parseQuery(PageQuerySchema, query);
-      return collect('templates', [catalogPhase(caller, 'TEMPLATE', false)], limit, cursor);
+      return collect(`templates:${caller.userId}`, [catalogPhase(caller, 'TEMPLATE', false)], limit, cursor);
     },
 
     async versions(caller, id, query) {
       const { workflow } = await deps.permissions.authorizeWorkflow(caller, id, 'view');
       const { limit, cursor } = parseQuery(PageQuerySchema, query);
-      return collect(`versions:${id}`, [{
+      return collect(`versions:${id}:${caller.userId}`, [{
         fetch: (n, key) => workflows.listVersions(id, n, key),
         // Versions above the head's latestVersion are unreferenced (a crash or a write in flight): hide them.
         keep: async (items) => items.map(toVersion).filter((v) => v.version <= workflow.latestVersion).map(versionSummary),

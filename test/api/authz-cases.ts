@@ -83,6 +83,19 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     body: () => ({ comment: 'matrix' }),
     expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 200, editor: 200, expired: 404, publicStranger: 404 },
   },
+  // Reading a gate (no approvers listed) follows the run's visibility.
+  getGate: { prepare: (ctx) => prepareGate(ctx.stack, ctx.params.id!), expect: readOthersRun },
+  // Secrets are per caller: every signed-in user manages their own; another user's secret of the same name is a 404.
+  listSecrets: { expect: anyUser(200) },
+  putSecret: { prepare: async () => ({ name: 'matrix-key' }), body: () => ({ value: 'matrix-value-0123' }), expect: anyUser(201) },
+  deleteSecret: {
+    prepare: async (ctx) => {
+      const res = await ctx.stack.call('PUT', '/api/v1/secrets/held-by-target', { as: ctx.params.userId!, body: { value: 'target-value-0123' } });
+      if (res.status !== 201) throw new Error(`secret not created: ${res.text}`);
+      return { name: 'held-by-target' };
+    },
+    expect: anyUser(404),
+  },
   deletePermission: {
     expect: { owner: 204, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 403, expired: 404, publicStranger: 403 },
   },

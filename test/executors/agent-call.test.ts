@@ -3,6 +3,7 @@ import type { NodeDef } from '../../shared/definition/schema';
 import { agentMessageId, executeNode, NodeFailedError } from '../../shared/executors';
 import { startA2AAgent, type A2AAgentHandle, type A2AAgentOptions } from '../support/a2a-agent';
 import { startHttpToolServer, type HttpToolServerHandle } from '../support/http-tool-server';
+import { testExecutorDeps } from '../support/egress';
 
 const handles: Array<A2AAgentHandle | HttpToolServerHandle> = [];
 
@@ -45,7 +46,7 @@ describe('agent_call', () => {
     const a2a = await agent({ reply: { text: 'ok' } });
 
     // Act
-    await executeNode(agentNode(a2a.url), { message: 'Pick the best value', hotels: [{ name: 'A' }] }, ctx({ attempt: 2 }));
+    await executeNode(agentNode(a2a.url), { message: 'Pick the best value', hotels: [{ name: 'A' }] }, ctx({ attempt: 2 }), testExecutorDeps());
 
     // Assess
     expect(a2a.received).toStrictEqual([
@@ -63,7 +64,7 @@ describe('agent_call', () => {
     const a2a = await agent({ reply: { text: 'Hotel B', data: { name: 'B', price: 90 } } });
 
     // Act
-    const result = await executeNode(agentNode(a2a.url), { message: 'pick' }, ctx());
+    const result = await executeNode(agentNode(a2a.url), { message: 'pick' }, ctx(), testExecutorDeps());
 
     // Assess
     expect(result).toStrictEqual({ output: { text: 'Hotel B', data: { name: 'B', price: 90 } } });
@@ -74,7 +75,7 @@ describe('agent_call', () => {
     const a2a = await agent({ reply: { text: 'ok', usage: { inputTokens: 120, outputTokens: 30, costUsd: 0.0042 } } });
 
     // Act
-    const result = await executeNode(agentNode(a2a.url), { message: 'pick' }, ctx());
+    const result = await executeNode(agentNode(a2a.url), { message: 'pick' }, ctx(), testExecutorDeps());
 
     // Assess
     expect(result.cost).toStrictEqual({ usd: 0.0042, inputTokens: 120, outputTokens: 30 });
@@ -85,7 +86,7 @@ describe('agent_call', () => {
     const a2a = await agent({ reply: { text: 'done', data: [1, 2], taskState: 'completed', usage: { costUsd: 0.5 } } });
 
     // Act
-    const result = await executeNode(agentNode(a2a.url), { message: 'go' }, ctx());
+    const result = await executeNode(agentNode(a2a.url), { message: 'go' }, ctx(), testExecutorDeps());
 
     // Assess
     expect(result).toStrictEqual({ output: { text: 'done', data: [1, 2], taskState: 'completed' }, cost: { usd: 0.5 } });
@@ -96,7 +97,7 @@ describe('agent_call', () => {
     const a2a = await agent({});
 
     // Act
-    await executeNode(agentNode(a2a.url), {}, ctx());
+    await executeNode(agentNode(a2a.url), {}, ctx(), testExecutorDeps());
 
     // Assess
     expect(a2a.received[0]).toMatchObject({ text: [], data: [{}] });
@@ -107,7 +108,7 @@ describe('agent_call', () => {
     const a2a = await agent({ reply: { taskState: 'failed', text: 'no rooms' } });
 
     // Act
-    const error = await failure(executeNode(agentNode(a2a.url), { message: 'go' }, ctx()));
+    const error = await failure(executeNode(agentNode(a2a.url), { message: 'go' }, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error.name).toBe('Braid.NodeFailed');
@@ -120,7 +121,7 @@ describe('agent_call', () => {
     const a2a = await agent({ reply: { taskState: 'input-required', text: 'which city?' } });
 
     // Act
-    const error = await failure(executeNode(agentNode(a2a.url), { message: 'go' }, ctx()));
+    const error = await failure(executeNode(agentNode(a2a.url), { message: 'go' }, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error.details).toMatchObject({ taskState: 'input-required' });
@@ -131,8 +132,8 @@ describe('agent_call', () => {
     const a2a = await agent({ failTimes: 1, reply: { text: 'recovered' } });
 
     // Act
-    const first = await failure(executeNode(agentNode(a2a.url), { message: 'go' }, ctx({ attempt: 0 })));
-    const second = await executeNode(agentNode(a2a.url), { message: 'go' }, ctx({ attempt: 1 }));
+    const first = await failure(executeNode(agentNode(a2a.url), { message: 'go' }, ctx({ attempt: 0 }), testExecutorDeps()));
+    const second = await executeNode(agentNode(a2a.url), { message: 'go' }, ctx({ attempt: 1 }), testExecutorDeps());
 
     // Assess
     expect(first.message).toMatch(/scripted failure 1/);
@@ -146,7 +147,7 @@ describe('agent_call', () => {
     const started = performance.now();
 
     // Act
-    const error = await failure(executeNode(agentNode(a2a.url), { message: 'go' }, ctx({ deadlineMs: 300 })));
+    const error = await failure(executeNode(agentNode(a2a.url), { message: 'go' }, ctx({ deadlineMs: 300 }), testExecutorDeps()));
 
     // Assess
     expect(error.details).toStrictEqual({ timedOut: true });
@@ -159,7 +160,7 @@ describe('agent_call', () => {
     handles.push(notAnAgent);
 
     // Act
-    const error = await failure(executeNode(agentNode(notAnAgent.url), { message: 'go' }, ctx()));
+    const error = await failure(executeNode(agentNode(notAnAgent.url), { message: 'go' }, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error.message).toMatch(/agent http:\/\/127\.0\.0\.1:\d+ failed/);

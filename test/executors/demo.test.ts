@@ -6,6 +6,7 @@ import { executeNode, resolveInputs, type BindingScope, type ExecutionResult } f
 import { startDemoAgent } from '../../examples/demo-agent';
 import { startDemoTool, type DemoServer } from '../../examples/demo-tool';
 import hotelBooking from '../../examples/hotel-booking.json';
+import { allowTestServer, testExecutorDeps } from '../support/egress';
 
 let tool: DemoServer;
 let agent: DemoServer;
@@ -13,6 +14,8 @@ let workflow: WorkflowDefinition;
 
 beforeAll(async () => {
   [tool, agent] = await Promise.all([startDemoTool({ port: 0 }), startDemoAgent({ port: 0 })]);
+  allowTestServer(tool.url);
+  allowTestServer(agent.url);
   // Point the example at the servers' ephemeral ports, as `npm run dev` points it at the fixed ones.
   const text = JSON.stringify(hotelBooking).replaceAll('http://127.0.0.1:4401', tool.url).replaceAll('http://127.0.0.1:4402', agent.url);
   workflow = WorkflowDefinitionSchema.parse(JSON.parse(text));
@@ -41,7 +44,7 @@ async function run(id: string, scope: BindingScope): Promise<ExecutionResult> {
     deadline: Date.now() + 10_000,
     scope,
     routeKeys: outEdges.map(routeKey),
-  });
+  }, testExecutorDeps());
   scope.outputs[id] = result.output;
   return result;
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeDef } from '../../shared/definition/schema';
 import { executeNode, MAX_OUTPUT_BYTES, NodeFailedError, OutputTooLargeError } from '../../shared/executors';
 import { startHttpToolServer, type HttpToolServerHandle, type HttpToolServerOptions } from '../support/http-tool-server';
+import { testExecutorDeps } from '../support/egress';
 
 let server: HttpToolServerHandle | undefined;
 
@@ -44,7 +45,7 @@ describe('http tools', () => {
     const tool = await start({ handler: () => ({ body: { hotels: [{ name: 'A' }] } }) });
 
     // Act
-    const result = await executeNode(httpNode(`${tool.url}/search`, undefined, { 'X-Api-Key': 'k' }), { city: 'Oslo', n: 2 }, ctx({ attempt: 1 }));
+    const result = await executeNode(httpNode(`${tool.url}/search`, undefined, { 'X-Api-Key': 'k' }), { city: 'Oslo', n: 2 }, ctx({ attempt: 1 }), testExecutorDeps());
 
     // Assess
     expect(result).toStrictEqual({ output: { hotels: [{ name: 'A' }] } });
@@ -60,7 +61,7 @@ describe('http tools', () => {
     const tool = await start();
 
     // Act
-    await executeNode(httpNode(`${tool.url}/find?lang=en`, 'GET'), { city: 'Oslo', n: 2, tags: ['a', 'b'], f: { x: 1 } }, ctx());
+    await executeNode(httpNode(`${tool.url}/find?lang=en`, 'GET'), { city: 'Oslo', n: 2, tags: ['a', 'b'], f: { x: 1 } }, ctx(), testExecutorDeps());
 
     // Assess
     expect(tool.requests[0]).toMatchObject({ method: 'GET', body: '' });
@@ -72,8 +73,8 @@ describe('http tools', () => {
     const tool = await start({ handler: (req) => (req.path === '/text' ? { body: 'plain words' } : { status: 204 }) });
 
     // Act
-    const text = await executeNode(httpNode(`${tool.url}/text`, 'PUT'), {}, ctx());
-    const empty = await executeNode(httpNode(`${tool.url}/empty`, 'DELETE'), {}, ctx());
+    const text = await executeNode(httpNode(`${tool.url}/text`, 'PUT'), {}, ctx(), testExecutorDeps());
+    const empty = await executeNode(httpNode(`${tool.url}/empty`, 'DELETE'), {}, ctx(), testExecutorDeps());
 
     // Assess
     expect([text.output, empty.output]).toStrictEqual(['plain words', null]);
@@ -84,7 +85,7 @@ describe('http tools', () => {
     const tool = await start();
 
     // Act
-    const error = await failure(executeNode(httpNode(`${tool.url}/status/503`), {}, ctx()));
+    const error = await failure(executeNode(httpNode(`${tool.url}/status/503`), {}, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error).toBeInstanceOf(NodeFailedError);
@@ -97,7 +98,7 @@ describe('http tools', () => {
     const tool = await start({ handler: () => ({ status: 404, body: 'no such thing' }) });
 
     // Act
-    const error = await failure(executeNode(httpNode(`${tool.url}/x`, 'PATCH'), {}, ctx()));
+    const error = await failure(executeNode(httpNode(`${tool.url}/x`, 'PATCH'), {}, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error.details).toMatchObject({ status: 404, body: 'no such thing' });
@@ -109,7 +110,7 @@ describe('http tools', () => {
     const started = performance.now();
 
     // Act
-    const error = await failure(executeNode(httpNode(`${tool.url}/delay/3000`), {}, ctx({ deadlineMs: 200 })));
+    const error = await failure(executeNode(httpNode(`${tool.url}/delay/3000`), {}, ctx({ deadlineMs: 200 }), testExecutorDeps()));
 
     // Assess
     expect(error.details).toStrictEqual({ timedOut: true });
@@ -123,7 +124,7 @@ describe('http tools', () => {
     setTimeout(() => controller.abort(), 100);
 
     // Act
-    const error = await failure(executeNode(httpNode(`${tool.url}/delay/3000`), {}, ctx({ signal: controller.signal })));
+    const error = await failure(executeNode(httpNode(`${tool.url}/delay/3000`), {}, ctx({ signal: controller.signal }), testExecutorDeps()));
 
     // Assess
     expect(error.details).toStrictEqual({ aborted: true });
@@ -137,7 +138,7 @@ describe('http tools', () => {
     server = undefined;
 
     // Act
-    const error = await failure(executeNode(httpNode(url), {}, ctx()));
+    const error = await failure(executeNode(httpNode(url), {}, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error.name).toBe('Braid.NodeFailed');
@@ -149,7 +150,7 @@ describe('http tools', () => {
     const tool = await start({ handler: () => ({ body: '{not json', contentType: 'application/json' }) });
 
     // Act
-    const error = await failure(executeNode(httpNode(tool.url), {}, ctx()));
+    const error = await failure(executeNode(httpNode(tool.url), {}, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error.name).toBe('Braid.NodeFailed');
@@ -161,7 +162,7 @@ describe('http tools', () => {
     const tool = await start({ handler: () => ({ body: 'y'.repeat(MAX_OUTPUT_BYTES + 10) }) });
 
     // Act
-    const error = await failure(executeNode(httpNode(tool.url, 'GET'), {}, ctx()));
+    const error = await failure(executeNode(httpNode(tool.url, 'GET'), {}, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error).toBeInstanceOf(OutputTooLargeError);

@@ -11,7 +11,7 @@ const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:price-check';
 const node: NodeDef = { id: 'price', type: 'tool_call', tool: { kind: 'lambda', functionArn: ARN } };
 
 function ctx() {
-  return { runId: 'r1', nodeId: 'price', attempt: 0, signal: new AbortController().signal, deadline: Date.now() + 5_000 };
+  return { runId: 'r1', nodeId: 'price', attempt: 0, signal: new AbortController().signal, deadline: Date.now() + 5_000, ownerId: 'alice', workflowId: 'wf-1' };
 }
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -42,11 +42,37 @@ describe('lambda tools', () => {
     const calls = lambdaMock.commandCalls(InvokeCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]!.args[0].input;
-    expect({ ...input, Payload: new TextDecoder().decode(input.Payload as Uint8Array) }).toStrictEqual({
+    expect({ ...input, Payload: new TextDecoder().decode(input.Payload as Uint8Array), ClientContext: JSON.parse(Buffer.from(input.ClientContext!, 'base64').toString('utf8')) }).toStrictEqual({
       FunctionName: ARN,
       InvocationType: 'RequestResponse',
       Payload: '{"items":[1,2]}',
+      ClientContext: { custom: { runId: 'r1', workflowId: 'wf-1', ownerId: 'alice', nodeId: 'price', attempt: 0 } },
     });
+  });
+
+  it.each([
+    ['outside the deployment pattern', { functionPattern: 'braid-tool-*' }, 'lambda-pattern'],
+    ['not in the owner\'s allowlist', { ownerAllow: { alice: ['arn:aws:lambda:us-east-1:123456789012:function:alice-*'] } }, 'lambda-allowlist'],
+    ['for an owner with no allowlist entry', { ownerAllow: { bob: [ARN] } }, 'lambda-allowlist'],
+  ])('refuses a function %s with Braid.EgressDenied, without invoking it', async (_case, lambdaTools, rule) => {
+    // Act
+    const error = await failure(executeNode(node, {}, ctx(), { lambda: client, lambdaTools }));
+
+    // Assess
+    expect(error.name).toBe('Braid.EgressDenied');
+    expect(error.details).toMatchObject({ host: 'price-check', rule });
+    expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+  });
+
+  it('invokes a function the pattern and the owner\'s allowlist both allow', async () => {
+    // Prepare
+    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode(1) as never });
+
+    // Act
+    const result = await executeNode(node, {}, ctx(), { lambda: client, lambdaTools: { functionPattern: 'price-*', ownerAllow: { alice: [`${ARN}*`] } } });
+
+    // Assess
+    expect(result.output).toBe(1);
   });
 
   it('fails with Braid.NodeFailed when the function reports an error', async () => {

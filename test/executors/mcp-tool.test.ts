@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeDef } from '../../shared/definition/schema';
 import { executeNode, MCP_IDEMPOTENCY_META_KEY, NodeFailedError } from '../../shared/executors';
 import { startMcpServer, type McpServerHandle } from '../support/mcp-server';
+import { testExecutorDeps } from '../support/egress';
 
 let mcp: McpServerHandle;
 
@@ -39,7 +40,7 @@ async function failure(promise: Promise<unknown>): Promise<NodeFailedError> {
 describe('mcp tools', () => {
   it('calls the tool with the inputs as arguments and returns its structuredContent', async () => {
     // Act
-    const result = await executeNode(mcpNode('add'), { a: 2, b: 40 }, ctx({ attempt: 1 }));
+    const result = await executeNode(mcpNode('add'), { a: 2, b: 40 }, ctx({ attempt: 1 }), testExecutorDeps());
 
     // Assess
     expect(result).toStrictEqual({ output: { sum: 42 } });
@@ -53,7 +54,7 @@ describe('mcp tools', () => {
 
   it('returns the content array when the tool gives no structuredContent', async () => {
     // Act
-    const result = await executeNode(mcpNode('echo'), { city: 'Oslo' }, ctx());
+    const result = await executeNode(mcpNode('echo'), { city: 'Oslo' }, ctx(), testExecutorDeps());
 
     // Assess
     expect(result.output).toStrictEqual([{ type: 'text', text: '{"city":"Oslo"}' }]);
@@ -61,7 +62,7 @@ describe('mcp tools', () => {
 
   it('fails with Braid.NodeFailed when the tool result is an error', async () => {
     // Act
-    const error = await failure(executeNode(mcpNode('fail'), { message: 'quota exceeded' }, ctx()));
+    const error = await failure(executeNode(mcpNode('fail'), { message: 'quota exceeded' }, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error.name).toBe('Braid.NodeFailed');
@@ -71,7 +72,7 @@ describe('mcp tools', () => {
 
   it('fails when the arguments do not match the tool schema', async () => {
     // Act
-    const error = await failure(executeNode(mcpNode('add'), { a: 'two' }, ctx()));
+    const error = await failure(executeNode(mcpNode('add'), { a: 'two' }, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error.message).toMatch(/Input validation error/);
@@ -79,7 +80,7 @@ describe('mcp tools', () => {
 
   it('fails with the HTTP status when the endpoint is wrong', async () => {
     // Act
-    const error = await failure(executeNode(mcpNode('add', mcp.url.replace(/\/mcp$/, '/elsewhere')), { a: 1, b: 1 }, ctx()));
+    const error = await failure(executeNode(mcpNode('add', mcp.url.replace(/\/mcp$/, '/elsewhere')), { a: 1, b: 1 }, ctx(), testExecutorDeps()));
 
     // Assess
     expect(error.details).toStrictEqual({ status: 404 });
@@ -90,7 +91,7 @@ describe('mcp tools', () => {
     const started = performance.now();
 
     // Act
-    const error = await failure(executeNode(mcpNode('slow'), { ms: 3_000 }, ctx({ deadlineMs: 400 })));
+    const error = await failure(executeNode(mcpNode('slow'), { ms: 3_000 }, ctx({ deadlineMs: 400 }), testExecutorDeps()));
 
     // Assess
     expect(error.details).toStrictEqual({ timedOut: true });

@@ -25,6 +25,7 @@ import { createDocumentClient } from '../../shared/store/table';
 import { injectDynamoFaults, seededRandom, type FaultInjector, type FaultRates } from '../support/fault-dynamo';
 import { withOrchestratorFaults } from '../support/fault-orchestrator';
 import { createRecordingPoster, withPosterFaults, type RecordingPoster } from '../support/fault-poster';
+import { testExecutorDeps } from '../support/egress';
 
 const EXECUTOR_ARN = 'arn:aws:lambda:local:000000000000:function:braid-executor';
 
@@ -69,7 +70,7 @@ export async function startFaultyRuntime(profile: FaultProfile, retryStates: str
   const stream = attachStreamEmulation(table.client, createWsFanoutHandler(live), { tableName: table.tableName, onDropped: () => { dropped += 1; } });
   const store = createStore(table);
   const logger = createLogger('h7-faults', 'SILENT');
-  const executor = createExecutorHandler({ store, logger });
+  const executor = createExecutorHandler({ store, logger, executors: testExecutorDeps() });
   const finalizer = createFinalizerHandler({ store, logger });
   const local = new LocalOrchestrator({
     executor: (event) => executor(event),

@@ -9,6 +9,7 @@ import { startA2AAgent, type A2AAgentHandle } from '../support/a2a-agent';
 import { startHttpToolServer, type HttpToolServerHandle } from '../support/http-tool-server';
 import { startMcpServer, type McpServerHandle } from '../support/mcp-server';
 import { createWorkflow, getEvents, getNodes, startRun, startRunStack, waitForRun, type TestStack } from './helpers';
+import { testExecutorDeps } from '../support/egress';
 
 describe('runs on the local stack', () => {
   let stack: TestStack;
@@ -112,7 +113,7 @@ describe('runs on the local stack', () => {
     const runId = await startRun(stack, 'alice', wf);
     const run = await waitForRun(stack, 'alice', runId, ['failed']);
     const calls = tool.requests.filter((r) => r.path === '/status/500').length;
-    const executor = createExecutorHandler({ store: stack.store, logger: createLogger('test-executor', 'SILENT') });
+    const executor = createExecutorHandler({ store: stack.store, logger: createLogger('test-executor', 'SILENT'), executors: testExecutorDeps() });
 
     // Act
     const redelivered = executor({ action: 'execute', runId, nodeId: 'call', attempt: 0 });
@@ -134,7 +135,7 @@ describe('runs on the local stack', () => {
     await waitForRun(stack, 'alice', runId, ['succeeded']);
     const calls = tool.requests.filter((r) => r.path === '/once').length;
     const eventsBefore = await getEvents(stack, 'alice', runId);
-    const executor = createExecutorHandler({ store: stack.store, logger: createLogger('test-executor', 'SILENT') });
+    const executor = createExecutorHandler({ store: stack.store, logger: createLogger('test-executor', 'SILENT'), executors: testExecutorDeps() });
 
     // Act
     const result = await executor({ action: 'execute', runId, nodeId: 'call', attempt: 0 });

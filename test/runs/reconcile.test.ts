@@ -7,6 +7,7 @@ import { LocalOrchestrator } from '../../infra/local/local-orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
 import { createWorkflow, getEvents, startRun, waitFor, waitForRun, type TestStack } from './helpers';
 import { startTestStack } from '../support/local-stack';
+import { testExecutorDeps } from '../support/egress';
 
 // The stack's orchestrator has no finalizer: executions end without the status-change event, as when
 // EventBridge drops it. Only the scheduled sweep can then end their runs.
@@ -70,7 +71,7 @@ beforeAll(async () => {
   let executor: (event: unknown) => Promise<unknown> = async () => undefined;
   local = new LocalOrchestrator({ executor: (event) => executor(event) });
   stack = await startTestStack({ orchestrator: local });
-  executor = createExecutorHandler({ store: stack.store, logger });
+  executor = createExecutorHandler({ store: stack.store, logger, executors: testExecutorDeps() });
   workflowId = await createWorkflow(stack, 'alice', gated);
 });
 

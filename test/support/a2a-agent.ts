@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { Role, TaskState, type Message, type Part } from '@a2a-js/sdk';
+import { Role, TaskState, type AgentCard, type Message, type Part } from '@a2a-js/sdk';
 import {
   AgentEvent,
   DefaultRequestHandler,
@@ -16,6 +16,7 @@ import {
   type RequestContext,
 } from '@a2a-js/sdk/server';
 import { jsonRpcAgentCard, mountA2a } from '../../examples/a2a-server';
+import { allowTestServer } from './egress';
 
 /** What the agent replies with; a function receives the request and decides per call. */
 export interface A2AReply {
@@ -49,6 +50,12 @@ export interface A2AAgentOptions {
   name?: string;
   /** Listen on this port. @default 0 (any free port) */
   port?: number;
+  /** Declare these security schemes on the card and refuse (401) requests to the endpoint that `accepts` rejects. */
+  security?: {
+    schemes: AgentCard['securitySchemes'];
+    requirements: AgentCard['securityRequirements'];
+    accepts: (headers: Record<string, string | string[] | undefined>) => boolean;
+  };
 }
 
 /** A running test agent. */
@@ -144,9 +151,15 @@ export async function startA2AAgent(options: A2AAgentOptions = {}): Promise<A2AA
     const s = app.listen(options.port ?? 0, '127.0.0.1', () => resolve(s));
     s.once('error', reject);
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = allowTestServer(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const card = jsonRpcAgentCard({ url, name: options.name ?? 'Test agent', description: 'A scripted agent for Braid tests' });
   const received: ReceivedMessage[] = [];
+  const security = options.security;
+  if (security) {
+    card.securitySchemes = security.schemes;
+    card.securityRequirements = security.requirements;
+    app.use('/a2a', (req, res, next) => (security.accepts(req.headers) ? next() : res.status(401).json({ error: 'unauthorized' })));
+  }
   const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), new ScriptedExecutor(options, received));
   mountA2a(app, handler);
   return {

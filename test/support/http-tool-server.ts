@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { allowTestServer } from './egress';
 
 /** A request the tool received. */
 export interface RecordedRequest {
@@ -94,7 +95,7 @@ export async function startHttpToolServer(options: HttpToolServerOptions = {}): 
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: allowTestServer(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
     requests,
     close: () =>
       new Promise<void>((resolve, reject) => {

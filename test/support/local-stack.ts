@@ -3,6 +3,7 @@
  * signs as a user.
  */
 import { createLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack';
+import { testEgressAllowlist } from './egress';
 
 /** A response with its parsed JSON body (`undefined` when empty or not JSON). */
 export interface ApiResponse<T = any> {
@@ -27,9 +28,9 @@ export interface TestStack extends LocalStack {
   call<T = any>(method: string, path: string, options: CallOptions): Promise<ApiResponse<T>>;
 }
 
-/** Starts an in-memory stack (no WebSocket unless asked). */
+/** Starts an in-memory stack (no WebSocket unless asked); its executor may reach the test servers of `./egress`. */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
-  const stack = await createLocalStack({ inMemory: true, live: false, logLevel: 'SILENT', ...options });
+  const stack = await createLocalStack({ inMemory: true, live: false, logLevel: 'SILENT', egressAllow: testEgressAllowlist, ...options });
   const tokens = new Map<string, string>();
   return {
     ...stack,

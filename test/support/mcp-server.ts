@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import * as z from 'zod';
+import { allowTestServer } from './egress';
 
 /** A `tools/call` the server received. */
 export interface RecordedToolCall {
@@ -66,12 +67,16 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the MCP server on 127.0.0.1. */
-export async function startMcpServer(options: { port?: number } = {}): Promise<McpServerHandle> {
+export async function startMcpServer(options: { port?: number; /** Answer 401 unless this header has this value. */ requireHeader?: [string, string] } = {}): Promise<McpServerHandle> {
   const calls: RecordedToolCall[] = [];
   const http: Server = createServer((req, res) => {
     void (async () => {
       if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== '/mcp') {
         res.writeHead(404).end();
+        return;
+      }
+      if (options.requireHeader && req.headers[options.requireHeader[0].toLowerCase()] !== options.requireHeader[1]) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized' }));
         return;
       }
       if (req.method !== 'POST') {
@@ -98,7 +103,7 @@ export async function startMcpServer(options: { port?: number } = {}): Promise<M
     http.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
+    url: allowTestServer(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`),
     calls,
     close: () =>
       new Promise<void>((resolve, reject) => {
