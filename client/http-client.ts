@@ -92,6 +92,11 @@ export class BraidHttpClient {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/cancel`, {});
   }
 
+  /** `POST /api/v1/workflows/runs/{runId}/redrive`: the failed or timed-out run continues where it failed (202, the run). */
+  redriveRun(runId: string): Promise<Run> {
+    return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/redrive`, {});
+  }
+
   /** `POST /api/v1/workflows/runs/{runId}/rerun`: a new run reusing the old run's records upstream of `fromNode` (202). */
   rerunRun(runId: string, body: { fromNode: string; version?: number; input?: unknown }): Promise<StartedRun> {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/rerun`, body);

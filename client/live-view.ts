@@ -41,6 +41,7 @@ const RUN_STATUS_BY_EVENT: Partial<Record<RunEvent['type'], RunStatus>> = {
   'run.failed': 'failed',
   'run.cancelled': 'cancelled',
   'run.timed_out': 'timed_out',
+  'run.redriven': 'running',
 };
 
 /** A view seeded with the run's node list (from the nodes route), when known. */

@@ -11,7 +11,7 @@ import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ERROR_NAMES } from '../../shared/contract/error-names';
-import { TaskPayloadSchema } from '../../shared/contract/task-payload';
+import { attemptNumber, TaskPayloadSchema } from '../../shared/contract/task-payload';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
 import { createRunStores } from '../../shared/services/execution-context';
@@ -85,9 +85,9 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
     const keys = { action: event.action, runId: event.runId, ...('nodeId' in event ? { nodeId: event.nodeId, attempt: event.attempt } : {}) };
     try {
       const result = event.action === 'execute'
-        ? await service.execute(event.runId, event.nodeId, event.attempt)
+        ? await service.execute(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt))
         : event.action === 'gate'
-          ? await service.gate(event.runId, event.nodeId, event.attempt, event.taskToken)
+          ? await service.gate(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.taskToken)
           : await service.finalize(event.runId, event.error);
       deps.logger.info('task done', { ...keys, route: result.route });
       return result;

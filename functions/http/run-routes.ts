@@ -31,6 +31,7 @@ export function runRoutes(runs: RunService): RouteHandlers {
     listNodeRuns: async (c) => c.json(await runs.nodes(callerOf(c), pathParam(c, 'runId', 'run')), 200),
     listRunEvents: async (c) => c.json(await runs.events(callerOf(c), pathParam(c, 'runId', 'run'), queryOf(c)), 200),
     cancelRun: async (c) => c.json(await runs.cancel(callerOf(c), pathParam(c, 'runId', 'run')), 200),
+    redriveRun: async (c) => c.json(await runs.redrive(callerOf(c), pathParam(c, 'runId', 'run')), 202),
     rerunRun: async (c) => {
       const started = await runs.rerun(callerOf(c), pathParam(c, 'runId', 'run'), await optionalJsonBody(c));
       return c.json(started, 202, { location: `/api/v1/workflows/runs/${started.runId}` });

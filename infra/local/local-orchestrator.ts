@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NotFoundError } from '../../shared/errors';
+import { ConflictError, NotFoundError } from '../../shared/errors';
 import {
   executionArnOf,
   TaskClosedError,
@@ -79,6 +79,23 @@ export class LocalOrchestrator implements Orchestrator {
   async start(input: { versionArn: string; runId: string; input: object }): Promise<{ executionArn: string }> {
     const existing = this.executions.get(input.runId);
     if (existing) return { executionArn: existing.executionArn };
+    return this.launch(input, 0);
+  }
+
+  /**
+   * Emulated `RedriveExecution`: walks the same machine again for the same run with `$$.Execution.RedriveCount`
+   * = `redriveCount` (the engine has no redrive). The executor answers every state that settled in an earlier
+   * drive from its record, so the re-walk has the observable outcome of Step Functions skipping them. Also
+   * revives a run whose execution a restart of this process lost. A running execution is a 409.
+   */
+  async redrive(input: { executionArn: string; versionArn: string; runId: string; input: object; redriveCount: number }): Promise<void> {
+    const existing = this.executions.get(input.runId);
+    if (existing && !existing.outcome) throw new ConflictError('not_redrivable', `execution ${input.executionArn} is still running`);
+    if (existing) await existing.done;
+    await this.launch(input, input.redriveCount);
+  }
+
+  private async launch(input: { versionArn: string; runId: string; input: object }, redriveCount: number): Promise<{ executionArn: string }> {
     const runner = await this.runnerFor(input.versionArn);
     const stateMachineArn = input.versionArn.split(':').slice(0, 7).join(':');
     const executionArn = executionArnOf(input.versionArn, input.runId);
@@ -87,7 +104,7 @@ export class LocalOrchestrator implements Orchestrator {
         if (meta.taskToken) this.tokens.set(meta.taskToken, runner);
         return this.options.executor(payload);
       },
-      context: { Execution: { Id: executionArn, Name: input.runId } },
+      context: { Execution: { Id: executionArn, Name: input.runId, RedriveCount: redriveCount } },
       ...(this.options.retryIntervalOverrides ? { retryIntervalOverrides: this.options.retryIntervalOverrides } : {}),
     });
     const execution: Execution = {

@@ -5,17 +5,15 @@
  */
 import type { AslChoiceTest, AslState, AslStateMachine, AslTransition, Json } from './asl-types';
 import type { ExecutionPlan, LiveTest, PlanStep, PlannedNode } from './plan';
-import { finalizeFailedState, finalizeState, nodeTaskState } from './task-state';
+import { finalizeState, nodeTaskState } from './task-state';
 import { ERROR_NAMES } from '../contract/error-names';
 
 /** The state names the compiler reserves (no node id can take them: ids have no `:`). */
 export const STATE_NAMES = {
   finalize: 'braid:finalize',
-  finalizeFailed: 'braid:finalize-failed',
-  failed: 'braid:failed',
 } as const;
 
-/** The ASL error of the run's terminal Fail state. */
+/** The ASL error the finalizer records when a failed execution reports none. */
 export const RUN_FAILED_ERROR = ERROR_NAMES.runFailed;
 
 /** Options of the render step. */
@@ -29,30 +27,21 @@ export interface RenderOptions {
 interface Scope {
   plan: ExecutionPlan;
   executorArn: string;
-  /** Top-level states catch every error into the failure finalizer. */
-  topLevel: boolean;
 }
 
-/** Renders a plan to an ASL state machine. */
+/**
+ * Renders a plan to an ASL state machine. A node that fails for good (no `onError: continue`) fails the
+ * execution itself: there is no catch-all into a Fail state, so Step Functions' `RedriveExecution` reruns that
+ * node's Task (a redriven Fail state would only fail again). The finalizer records the run's failure from the
+ * execution's status change (ARCHITECTURE.md, "Redrive and rerun").
+ */
 export function renderAsl(plan: ExecutionPlan, options: RenderOptions): AslStateMachine {
-  const scope: Scope = { plan, executorArn: options.executorArn, topLevel: true };
+  const scope: Scope = { plan, executorArn: options.executorArn };
   const body = renderSequence(plan.steps, STATE_NAMES.finalize, [], scope);
-  // The failure states exist only when a state can reach them (ASL forbids unreachable states):
-  // a workflow whose every node has `onError: continue` cannot fail through a node.
-  const canFail = Object.values(body.states).some((s) => 'Catch' in s && s.Catch?.some((c) => c.Next === STATE_NAMES.finalizeFailed));
   return {
     ...(options.comment !== undefined ? { Comment: options.comment } : {}),
     StartAt: body.startAt,
-    States: {
-      ...body.states,
-      [STATE_NAMES.finalize]: finalizeState(options.executorArn),
-      ...(canFail
-        ? {
-            [STATE_NAMES.finalizeFailed]: finalizeFailedState(options.executorArn, STATE_NAMES.failed),
-            [STATE_NAMES.failed]: { Type: 'Fail' as const, Error: RUN_FAILED_ERROR, Cause: 'a node failed; see the run record' },
-          }
-        : {}),
-    },
+    States: { ...body.states, [STATE_NAMES.finalize]: finalizeState(options.executorArn) },
   };
 }
 
@@ -79,9 +68,8 @@ function renderSequence(steps: readonly PlanStep[], after: string | undefined, d
 }
 
 function renderParallel(step: Extract<PlanStep, { kind: 'parallel' }>, next: string | undefined, decidedBefore: readonly string[], scope: Scope): Record<string, AslState> {
-  const inner: Scope = { ...scope, topLevel: false };
   const branches: AslStateMachine[] = step.branches.map((b) => {
-    const r = renderSequence(b, undefined, decidedBefore, inner);
+    const r = renderSequence(b, undefined, decidedBefore, scope);
     return { StartAt: r.startAt, States: r.states };
   });
   const branchOf = new Map<string, number>();
@@ -96,7 +84,6 @@ function renderParallel(step: Extract<PlanStep, { kind: 'parallel' }>, next: str
       Type: 'Parallel',
       Branches: branches,
       ...result,
-      ...catchToFailure(scope),
       ...transition(next),
     },
   };
@@ -118,8 +105,8 @@ function renderNode(node: PlannedNode, next: string | undefined, scope: Scope): 
   states[node.id] = nodeTaskState(node, {
     executorArn: scope.executorArn,
     next,
-    catchTo: catchTarget ?? (scope.topLevel ? STATE_NAMES.finalizeFailed : undefined),
-    catchResultPath: catchTarget !== undefined ? null : '$.error',
+    catchTo: catchTarget,
+    catchResultPath: null,
   });
   if (catchTarget === `${node.id}:continued`) {
     states[catchTarget] = node.tracked
@@ -135,10 +122,6 @@ function renderNode(node: PlannedNode, next: string | undefined, scope: Scope): 
 function choiceTest(t: LiveTest): AslChoiceTest {
   const variable = `$.r.${t.node}.k`;
   return t.kind === 'route' ? { Variable: variable, StringEquals: t.key } : { Not: { Variable: variable, StringEquals: 'skip' } };
-}
-
-function catchToFailure(scope: Scope): { Catch?: [{ ErrorEquals: string[]; ResultPath: string; Next: string }] } {
-  return scope.topLevel ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE_NAMES.finalizeFailed }] } : {};
 }
 
 /** `Next` or `End`. */

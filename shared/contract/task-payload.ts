@@ -5,12 +5,32 @@
  */
 import * as z from 'zod';
 
+/** Step Functions caps a retrier at 99 retries, so 1,000 attempt numbers per drive never overlap. */
+export const ATTEMPTS_PER_DRIVE = 1_000;
+/** The most drives an attempt number can tell apart (far beyond a run's 14-day redrive window in practice). */
+export const MAX_DRIVES = 9_999;
+
+/**
+ * A node attempt's identity across redrives: Step Functions resets `$$.State.RetryCount` on a redrive, so the
+ * executor numbers attempts `drive × 1,000 + retry count` (drive 0 keeps the plain retry count).
+ */
+export function attemptNumber(drive: number, retryCount: number): number {
+  return drive * ATTEMPTS_PER_DRIVE + retryCount;
+}
+
+/** The drive and the retry count within it of an attempt number (`attemptNumber` reversed). */
+export function splitAttempt(attempt: number): { drive: number; retry: number } {
+  return { drive: Math.floor(attempt / ATTEMPTS_PER_DRIVE), retry: attempt % ATTEMPTS_PER_DRIVE };
+}
+
 const id = z.string().min(1).max(128);
+/** The execution's drive: `$$.Execution.RedriveCount` (0 before any redrive). */
+const drive = z.number().int().min(0).max(MAX_DRIVES);
 
 /** The executor's event (a compiled Task's `Payload`, after Step Functions resolved its paths). */
 export const TaskPayloadSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0) }),
-  z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), taskToken: z.string().min(1).max(4_096) }),
+  z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional() }),
+  z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), taskToken: z.string().min(1).max(4_096) }),
   z.object({
     action: z.literal('finalize'),
     runId: id,
@@ -23,8 +43,8 @@ export type TaskPayload = z.infer<typeof TaskPayloadSchema>;
 
 /** JSONPath of the run id in every payload: the execution input's `runId`. */
 const RUN_ID = { 'runId.$': '$$.Execution.Input.runId' } as const;
-/** JSONPath of the attempt: the state's total retries so far (0 for the first attempt). */
-const ATTEMPT = { 'attempt.$': '$$.State.RetryCount' } as const;
+/** JSONPath of the attempt: the state's retries so far in this drive, and the drive (`RedriveCount`). */
+const ATTEMPT = { 'attempt.$': '$$.State.RetryCount', 'drive.$': '$$.Execution.RedriveCount' } as const;
 
 /** The ASL `Payload` template of a node's `execute` task. */
 export function executePayloadTemplate(nodeId: string): Record<string, string> {

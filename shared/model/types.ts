@@ -106,6 +106,10 @@ export interface Run {
   endedAt?: string;
   cost: Cost;
   idempotencyKey?: string;
+  /** How many times the run was redriven (`POST …/runs/{runId}/redrive`, or revived after a local restart). */
+  redriveCount?: number;
+  /** When the last redrive began. */
+  redrivenAt?: string;
   /** The run this one was rerun from (`POST …/runs/{runId}/rerun`). */
   parentRunId?: string;
   /** A rerun: the node it reran from. */
@@ -164,7 +168,7 @@ export interface Gate {
 export const EVENT_TYPES = [
   'run.started', 'node.started', 'node.retrying', 'node.succeeded', 'node.failed', 'node.skipped',
   'node.waiting', 'gate.approved', 'gate.rejected', 'node.cancelled',
-  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out',
+  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'run.redriven',
 ] as const;
 /** An event type. */
 export type RunEventType = (typeof EVENT_TYPES)[number];

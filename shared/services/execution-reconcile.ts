@@ -15,6 +15,7 @@ import type { ActiveRun } from '../store/runs';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, type RunStores } from './execution-context';
 import { isRunTerminal } from './run-status';
+import { stateErrorInfo } from './execution';
 import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
 
 /** What the finalizer learns from the event's `detail`. */
@@ -78,7 +79,9 @@ export function createReconciler(stores: RunStores, orchestrator?: Pick<Orchestr
       throw error;
     }
     const error: ErrorInfo | undefined = ended.status === 'FAILED' || ended.status === 'TIMED_OUT'
-      ? { name: ended.error ?? (ended.status === 'TIMED_OUT' ? STATES_ERRORS.timeout : ERROR_NAMES.runFailed), message: ended.cause ?? `the execution ${ended.status.toLowerCase()}` }
+      // A node that failed for good fails the execution itself (no catch-all: redrive reruns that node), so this
+      // is the usual way a failed run is recorded; a Lambda error's cause is its JSON, read as `finalize` did.
+      ? stateErrorInfo({ Error: ended.error ?? (ended.status === 'TIMED_OUT' ? STATES_ERRORS.timeout : ERROR_NAMES.runFailed), Cause: ended.cause ?? `the execution ${ended.status.toLowerCase()}` })
       : undefined;
     const alreadyFinal = isRunTerminal(loaded.run.status);
     const nodeRuns = await closeOutstanding(stores, loaded, {

@@ -5,6 +5,7 @@
  * route (or error) and repeats no side effect.
  */
 import { priorErrors, unfinishedAttemptError } from '../contract/attempts';
+import { splitAttempt } from '../contract/task-payload';
 import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
 import { isVirtualContract, type NodeContract } from '../contract/node-contract';
 import { willRetry } from '../contract/retriers';
@@ -94,6 +95,18 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: laterStartedAt, error });
   }
 
+  /**
+   * The recorded outcome of a node that settled in an earlier drive: its route when it succeeded, its recorded
+   * error thrown again when it failed (an `onError: continue` node, or a gate rejected while no execution
+   * listened); `undefined` when it must run (a redrive put it back to `pending`, or it is still open).
+   */
+  async function settledOutcome(runId: string, nodeId: string): Promise<TaskResult | undefined> {
+    const node = await stores.nodeRuns.get(runId, nodeId);
+    if (node?.status === 'succeeded') return { route: (node as NodeRun & { route?: string }).route ?? 'ok' };
+    if (node?.status === 'failed' && node.error) throw new RecordedFailureError(node.error);
+    return undefined;
+  }
+
   /** True when the node is in `status`: this call moved it there, or an earlier delivery did. */
   async function landed(runId: string, nodeId: string, updated: NodeRun | undefined, status: NodeRun['status']): Promise<boolean> {
     if (updated) return true;
@@ -124,7 +137,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const [runs] = await Promise.all([
       stores.nodeRuns.list(runId),
       // The previous attempt may have ended without reporting: close it with the error the state machine saw.
-      attempt > 0 ? closeUnreported(runId, nodeId, attempt - 1, policy, startedAt) : undefined,
+      splitAttempt(attempt).retry > 0 ? closeUnreported(runId, nodeId, attempt - 1, policy, startedAt) : undefined,
     ]);
     await settleVirtualAncestors(loaded, nodeId, runs);
     const running = await stores.nodeRuns.transition(runId, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
@@ -178,7 +191,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // Superseded: a later attempt arrived while this one ran, so the state machine has already retried it.
       const supersededAt = (await stores.claims.get(runId, nodeId))?.supersededAt;
       await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt, error: info, ...(supersededAt ? { supersededAt } : {}) });
-      const earlier = priorErrors(runs.get(nodeId)?.attempts ?? [], attempt, policy.timeoutSeconds, Date.parse(startedAt));
+      // A redrive gives the node a fresh retry budget: only this drive's attempts count.
+      const { retry } = splitAttempt(attempt);
+      const base = attempt - retry;
+      const thisDrive = (runs.get(nodeId)?.attempts ?? []).filter((a) => a.attempt >= base).map((a) => ({ ...a, attempt: a.attempt - base }));
+      const earlier = priorErrors(thisDrive, retry, policy.timeoutSeconds, Date.parse(startedAt));
       if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
         const retrying = await stores.nodeRuns.transition(runId, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
         if (await landed(runId, nodeId, retrying, 'retrying')) await record(stores, runId, `node.retrying:${nodeId}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
@@ -209,6 +226,9 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // A rerun's reused node: its record was copied from the old run; answer with its route, call nothing.
       const reusedRoute = loaded.run.reused?.[nodeId];
       if (reusedRoute !== undefined) return { route: reusedRoute };
+      // A redriven (or resumed) execution re-entering a node that already settled: answer from its record.
+      const settled = splitAttempt(attempt).drive > 0 ? await settledOutcome(runId, nodeId) : undefined;
+      if (settled) return settled;
       const node = nodeOf(loaded, nodeId);
       const policy = contractOf(loaded, nodeId);
       // No side effect before the node's claim: twins and overlapping attempts wait here (execution-claim.ts).
@@ -230,6 +250,20 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         if (!options.orchestrator) throw new BraidError('no_orchestrator', 'the executor cannot complete a reused gate without an orchestrator');
         await options.orchestrator.sendTaskSuccess({ taskToken, output: { route: reusedRoute } });
         return { route: reusedRoute };
+      }
+      if (splitAttempt(attempt).drive > 0) {
+        // A resumed execution re-entering a gate decided while nothing listened: apply the recorded decision now.
+        const decided = await settledOutcome(runId, nodeId).then((value) => ({ value }), (error: unknown) => ({ error }));
+        if ('error' in decided || decided.value) {
+          if (!options.orchestrator) throw new BraidError('no_orchestrator', 'the executor cannot complete a decided gate without an orchestrator');
+          if ('error' in decided) {
+            const error = decided.error as Error;
+            await options.orchestrator.sendTaskFailure({ taskToken, error: error.name, cause: error.message });
+            return { route: 'waiting' };
+          }
+          await options.orchestrator.sendTaskSuccess({ taskToken, output: decided.value as TaskResult });
+          return decided.value as TaskResult;
+        }
       }
       const node = nodeOf(loaded, nodeId);
       if (node.type !== 'human_gate') throw new BraidError('not_a_gate', `node ${nodeId} is not a human gate`);

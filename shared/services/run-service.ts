@@ -17,6 +17,7 @@ import { isRunTerminal } from './run-status';
 import { gateView, nodeRunView, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
 import { zodIssues } from './zod-issues';
 import { planRerun, RerunRequestSchema, type ReusedNode } from './run-rerun';
+import { createRedriver } from './run-redrive';
 import { compileContract } from '../compiler/compile';
 import type { RunEvent } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
@@ -68,6 +69,8 @@ export function createRunService(deps: RunServiceDeps) {
   const { store } = deps;
 
   /** Loads a run the caller may act on; anything the caller may not see is a 404 for the run. */
+  const redriver = createRedriver(deps);
+
   async function authorizedRun(caller: Caller, runId: string, action: WorkflowAction): Promise<Run> {
     return (await authorizedRunWithRole(caller, runId, action)).run;
   }
@@ -246,6 +249,20 @@ export function createRunService(deps: RunServiceDeps) {
       const page = await deps.events.list(runId, { after, limit });
       const last = page.events.at(-1)?.seq;
       return { events: page.events, lastSeq: page.lastSeq, ...(last !== undefined && last < page.lastSeq ? { nextAfter: last } : {}) };
+    },
+
+    /**
+     * `POST /api/v1/workflows/runs/{runId}/redrive`: the same run continues in the same execution (202, the run).
+     * The starter, an editor or the owner; a run not `failed`/`timed_out`, ended more than 14 days ago, or
+     * already being redriven is a 409 (`not_redrivable`, `redrive_expired`, `redrive_in_flight`).
+     */
+    async redrive(caller: Caller, runId: string): Promise<RunView> {
+      const { run, role } = await authorizedRunWithRole(caller, runId, 'view');
+      if (run.startedBy !== caller.userId && !roleAtLeast(role, 'editor')) {
+        throw new ForbiddenError(`only the user who started run ${runId}, an editor or the owner may redrive it`);
+      }
+      redriver.checkRedrivable(run, deps.clock?.() ?? new Date());
+      return runView(await redriver.redrive(run, { by: caller.userId, cause: 'user' }));
     },
 
     /** `POST /api/v1/workflows/runs/{runId}/cancel`: stops the execution; a finished run is a 409. Starter, editors and owner only. */

@@ -6,7 +6,7 @@ import type { Gate, NodeRun, Run } from '../model/types';
 
 /** A run as the API returns it. */
 export type RunView = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'input' | 'startedAt' | 'cost'> &
-  Partial<Pick<Run, 'output' | 'error' | 'endedAt' | 'idempotencyKey' | 'parentRunId' | 'rerunFrom'>>;
+  Partial<Pick<Run, 'output' | 'error' | 'endedAt' | 'idempotencyKey' | 'parentRunId' | 'rerunFrom' | 'redrivenAt'>> & { redriveCount: number };
 
 /** A run in a listing (no input or output). */
 export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'startedAt' | 'cost'> & Partial<Pick<Run, 'endedAt'>>;
@@ -28,6 +28,8 @@ export function runView(run: Run): RunView {
     ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
     ...(run.parentRunId !== undefined ? { parentRunId: run.parentRunId } : {}),
     ...(run.rerunFrom !== undefined ? { rerunFrom: run.rerunFrom } : {}),
+    redriveCount: run.redriveCount ?? 0,
+    ...(run.redrivenAt !== undefined ? { redrivenAt: run.redrivenAt } : {}),
   };
 }
 

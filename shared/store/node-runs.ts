@@ -137,6 +137,32 @@ export class NodeRunRepository {
     }
   }
 
+  /**
+   * Puts a node back to `pending` for a redrive, only from one of `from`, clearing its end and error (its
+   * attempts stay: the node view lists every attempt of every drive). Returns false when it was in another status.
+   */
+  async reopen(runId: string, nodeId: string, from: readonly NodeStatus[]): Promise<boolean> {
+    const values: Record<string, unknown> = { ':pending': 'pending' };
+    const allowed = from.map((status, i) => {
+      values[`:s${i}`] = status;
+      return `:s${i}`;
+    });
+    try {
+      await storeCall(() => this.table.client.send(new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.nodeRun(runId, nodeId),
+        UpdateExpression: 'SET #st = :pending REMOVE endedAt, #err',
+        ConditionExpression: `attribute_exists(PK) AND #st IN (${allowed.join(', ')})`,
+        ExpressionAttributeNames: { '#st': 'status', '#err': 'error' },
+        ExpressionAttributeValues: values,
+      })), { reason: 'node_status', message: `node ${nodeId} cannot be reopened` });
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
+  }
+
   /** Reads a node's record (without attempts); `undefined` means pending. */
   async get(runId: string, nodeId: string): Promise<NodeRun | undefined> {
     const out = await storeCall(() =>
