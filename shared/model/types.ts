@@ -121,6 +121,8 @@ export interface Run {
 /** One attempt of a node. */
 export interface NodeAttempt {
   attempt: number;
+  /** The drive it ran in (views only: a redriven run's attempts; absent for the first drive). */
+  drive?: number;
   status: 'running' | 'succeeded' | 'failed';
   startedAt: string;
   endedAt?: string;

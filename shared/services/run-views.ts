@@ -3,6 +3,7 @@
  * ARN, a gate's task token) never leaves by construction.
  */
 import type { Gate, NodeRun, Run } from '../model/types';
+import { splitAttempt } from '../contract/task-payload';
 
 /** A run as the API returns it. */
 export type RunView = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'input' | 'startedAt' | 'cost'> &
@@ -57,7 +58,12 @@ export function gateView(gate: Gate & { inputs?: Record<string, unknown> }): Gat
 
 /** Builds the view of a node (a node never recorded is `pending`). */
 export function nodeRunView(nodeId: string, type: string, node: NodeRun | undefined, gate: Gate | undefined): NodeRunView {
-  const view: NodeRunView = { nodeId, type, status: node?.status ?? 'pending', attempts: node?.attempts ?? [] };
+  // Attempts of a redriven run: `attempt` counts within its drive, `drive` says which (absent: the first drive).
+  const attempts = (node?.attempts ?? []).map((a) => {
+    const { drive, retry } = splitAttempt(a.attempt);
+    return drive === 0 ? a : { ...a, attempt: retry, drive };
+  });
+  const view: NodeRunView = { nodeId, type, status: node?.status ?? 'pending', attempts };
   if (node?.startedAt !== undefined) view.startedAt = node.startedAt;
   if (node?.endedAt !== undefined) view.endedAt = node.endedAt;
   if (node?.output !== undefined) view.output = node.output;
