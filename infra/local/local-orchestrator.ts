@@ -56,6 +56,8 @@ export class LocalOrchestrator implements Orchestrator {
   private readonly executions = new Map<string, Execution>();
   /** Which runner minted a task token (tokens are unique per process). */
   private readonly tokens = new Map<string, AslRunner>();
+  /** Set by `close()`: executions ended by the shutdown are not reported. */
+  private closing = false;
 
   constructor(private readonly options: LocalOrchestratorOptions) {}
 
@@ -150,8 +152,13 @@ export class LocalOrchestrator implements Orchestrator {
     await Promise.all([...this.executions.values()].map((e) => e.done));
   }
 
-  /** Aborts every execution still running (shutdown). */
+  /**
+   * Shutdown: stops every execution still running without reporting it to the finalizer, so its run stays
+   * active in the store and the next start of the local stack resumes it (`resume-runs.ts`), as a process that
+   * was killed would leave it.
+   */
   close(): void {
+    this.closing = true;
     for (const e of this.executions.values()) e.run.abort();
   }
 
@@ -205,7 +212,7 @@ export class LocalOrchestrator implements Orchestrator {
         cause: outcome.status === 'FAILED' ? outcome.cause : null,
       },
     };
-    if (!this.options.finalizer) return;
+    if (!this.options.finalizer || (this.closing && outcome.status === 'ABORTED')) return;
     try {
       await this.options.finalizer(event);
     } catch (error) {
