@@ -108,7 +108,8 @@ export class Orchestration extends Construct {
       sid: 'StartRuns', actions: ['states:StartExecution'], resources: [this.stateMachineArnPattern],
     }));
     api.role.addToPolicy(new PolicyStatement({
-      sid: 'ManageRuns', actions: ['states:StopExecution', 'states:DescribeExecution'], resources: [this.executionArnPattern],
+      // RedriveExecution: `POST …/runs/{runId}/redrive` continues a failed run's execution.
+      sid: 'ManageRuns', actions: ['states:StopExecution', 'states:DescribeExecution', 'states:RedriveExecution'], resources: [this.executionArnPattern],
     }));
     api.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
     suppress(api.role, {

@@ -101,13 +101,14 @@ describe('IAM', () => {
     expect(pass[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } });
   });
 
-  it('lets api start, stop and describe only <prefix>-* executions', () => {
+  it('lets api start, stop, describe and redrive only <prefix>-* executions', () => {
     // Prepare
     const api = statementsOfRole(roleOf('api')).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
     // Act
     const byAction = Object.fromEntries(api.flatMap((st) => actionsOf(st).map((a) => [a, JSON.stringify(st.Resource)])));
     // Assess
-    expect(Object.keys(byAction).sort()).toEqual(['states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(Object.keys(byAction).sort()).toEqual(['states:DescribeExecution', 'states:RedriveExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(byAction['states:RedriveExecution']).toContain(':execution:Braid-*');
     expect(byAction['states:StartExecution']).toContain(':stateMachine:Braid-*');
     expect(byAction['states:StopExecution']).toContain(':execution:Braid-*');
     expect(byAction['states:DescribeExecution']).toContain(':execution:Braid-*');
