@@ -170,7 +170,7 @@ export interface Gate {
 export const EVENT_TYPES = [
   'run.started', 'node.started', 'node.retrying', 'node.succeeded', 'node.failed', 'node.skipped',
   'node.waiting', 'gate.approved', 'gate.rejected', 'node.cancelled',
-  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'run.redriven',
+  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'run.redriven', 'node.progress',
 ] as const;
 /** An event type. */
 export type RunEventType = (typeof EVENT_TYPES)[number];

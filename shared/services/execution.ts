@@ -6,6 +6,7 @@
  */
 import { priorErrors, unfinishedAttemptError } from '../contract/attempts';
 import { splitAttempt } from '../contract/task-payload';
+import { createProgressSink } from './node-progress';
 import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
 import { isVirtualContract, type NodeContract } from '../contract/node-contract';
 import { willRetry } from '../contract/retriers';
@@ -170,7 +171,18 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     try {
       const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope);
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-      const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [], ownerId: loaded.run.ownerId, workflowId: loaded.run.workflowId }, executorDeps);
+      // Live progress (A2A streaming, MCP progress) becomes coalesced `node.progress` events, all written before
+      // the node's final event.
+      const sink = createProgressSink(attempt, (data, n) => record(stores, runId, `node.progress:${nodeId}:${attempt}:${n}`, { type: 'node.progress', nodeId, data: { ...data } }));
+      let result;
+      try {
+        result = await executeNode(node, inputs, {
+          runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [], ownerId: loaded.run.ownerId, workflowId: loaded.run.workflowId,
+          progress: (update) => sink.push(update),
+        }, executorDeps);
+      } finally {
+        await sink.close();
+      }
       const route = result.route ?? 'ok';
       const endedAt = nowIso(stores);
       const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
