@@ -11,6 +11,8 @@ export interface NodeView {
   attempts: number;
   startedAt?: string;
   endedAt?: string;
+  /** The text an agent streamed in the current attempt (`node.progress`), its tail. */
+  text?: string;
 }
 
 /** A run as the view shows it. */
@@ -44,6 +46,10 @@ const RUN_STATUS_BY_EVENT: Partial<Record<RunEvent['type'], RunStatus>> = {
   'run.redriven': 'running',
 };
 
+/** Streamed text kept per node, and shown on its line under the node. */
+const STREAM_TAIL_CHARS = 2_000;
+const STREAM_LINE_CHARS = 100;
+
 /** A view seeded with the run's node list (from the nodes route), when known. */
 export function createRunView(runId: string, nodes: readonly NodeRun[] = []): RunView {
   const view: RunView = { runId, status: 'unknown', nodes: new Map(), lastSeq: 0 };
@@ -66,6 +72,7 @@ export function applyEvent(view: RunView, event: RunEvent): void {
   if (runStatus) {
     view.status = runStatus;
     if (event.type === 'run.started') view.startedAt = event.at;
+    else if (event.type === 'run.redriven') delete view.endedAt;
     else view.endedAt = event.at;
     return;
   }
@@ -74,6 +81,11 @@ export function applyEvent(view: RunView, event: RunEvent): void {
   view.nodes.set(event.nodeId, node);
   if (view.status === 'unknown') view.status = 'running';
   if (event.type === 'gate.approved' || event.type === 'gate.rejected') return;
+  if (event.type === 'node.progress') {
+    // Streamed agent text of the current attempt (kept to its tail: the view shows the last line).
+    if (typeof event.data.text === 'string') node.text = ((node.text ?? '') + event.data.text).slice(-STREAM_TAIL_CHARS);
+    return;
+  }
   const status = NODE_STATUS_BY_EVENT[event.type];
   if (!status) return;
   node.status = status;
@@ -82,6 +94,7 @@ export function applyEvent(view: RunView, event: RunEvent): void {
     node.attempts = Math.max(node.attempts, attempt);
     node.startedAt ??= event.at;
     delete node.endedAt;
+    delete node.text;
   }
   if (event.type === 'node.waiting') node.startedAt ??= event.at;
   if (DONE.includes(status)) node.endedAt = event.at;
@@ -105,6 +118,8 @@ export function renderRunView(view: RunView, nowMs: number = Date.now(), barWidt
   for (const node of [...view.nodes.values()].sort(byStart)) {
     const duration = node.startedAt ? formatDuration((node.endedAt ? Date.parse(node.endedAt) : nowMs) - Date.parse(node.startedAt)) : '';
     lines.push(`  ${node.nodeId.padEnd(width)}  ${node.status.padEnd(9)}  attempts ${node.attempts}  ${duration}`.trimEnd());
+    const streamed = node.text?.replace(/\s+/g, ' ').trim();
+    if (streamed) lines.push(`  ${' '.repeat(width)}  > ${streamed.length > STREAM_LINE_CHARS ? `…${streamed.slice(-STREAM_LINE_CHARS)}` : streamed}`);
   }
   return lines.join('\n');
 }
