@@ -224,7 +224,11 @@ function fromTask(task: Task, where: string): ExecutionResult {
   const statusMessage = task.status?.message;
   if (state !== TaskState.TASK_STATE_COMPLETED) {
     const reason = statusMessage ? fromParts(statusMessage.parts).text : '';
-    throw new NodeFailedError(`${where} ended its task ${taskState}${reason ? `: ${reason.slice(0, 512)}` : ''}`, { taskState, taskId: task.id });
+    const failed = new NodeFailedError(`${where} ended its task ${taskState}${reason ? `: ${reason.slice(0, 512)}` : ''}`, { taskState, taskId: task.id });
+    // Usage of a failed task still cost money: it is recorded on the failed attempt.
+    const { cost } = costOf([task.metadata, statusMessage?.metadata, ...task.artifacts.map((artifact) => artifact.metadata)]);
+    if (cost) failed.cost = cost;
+    throw failed;
   }
   const artifactParts = task.artifacts.flatMap((artifact) => artifact.parts);
   const parts = artifactParts.length > 0 ? artifactParts : (statusMessage?.parts ?? []);

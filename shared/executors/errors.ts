@@ -3,7 +3,7 @@
  * Lambda reports it as `errorType` and the state machine's `Retry`/`Catch` match on it.
  */
 import { BraidError } from '../errors';
-import type { ErrorInfo } from '../model/types';
+import type { Cost, ErrorInfo } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
 
 /** The stable error names an executor throws. */
@@ -18,6 +18,8 @@ export const EXECUTOR_ERROR_NAMES = {
 export class ExecutorError extends BraidError {
   /** Extra context recorded with the error, e.g. `{ status: 503 }`. */
   readonly details: Record<string, unknown>;
+  /** Usage the agent reported before failing (recorded on the failed attempt and counted in the run's cost). */
+  cost?: Cost;
   constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'ExecutorError';

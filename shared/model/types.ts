@@ -129,6 +129,8 @@ export interface NodeAttempt {
   error?: ErrorInfo;
   /** When a later attempt arrived while this one still ran (the state machine had already retried it). */
   supersededAt?: string;
+  /** Usage the agent reported in this attempt, failed attempts included. */
+  cost?: Cost;
 }
 
 /** A node's record within a run. */

@@ -13,7 +13,7 @@ import { willRetry } from '../contract/retriers';
 import type { NodeDef } from '../definition/schema';
 import { BraidError } from '../errors';
 import { executeNode, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
-import type { ErrorInfo, NodeRun } from '../model/types';
+import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
 import { admitAttempt, releaseClaim } from './execution-claim';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
@@ -185,16 +185,18 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       }
       const route = result.route ?? 'ok';
       const endedAt = nowIso(stores);
-      const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
+      // The node's cost: this attempt's usage plus what earlier (failed) attempts reported.
+      const cost = addCosts(earlierCost(runs.get(nodeId), attempt), result.cost);
+      const updated = await stores.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost, route }, NODE_ENTERED_FROM.succeeded);
       const data: Record<string, unknown> = { attempt };
-      if (result.cost) data.cost = result.cost;
+      if (cost) data.cost = cost;
       if (node.type === 'condition') data.route = route;
       if (await landed(runId, nodeId, updated, 'succeeded')) await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
       if (node.type === 'condition' && updated) {
         runs.set(nodeId, { ...updated, attempts: [] });
         await skipUnreachable(loaded, runs);
       }
-      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route });
+      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route, ...(result.cost ? { cost: result.cost } : {}) });
       return { route };
     } catch (error) {
       if (error instanceof RunFinishedError) throw error;
@@ -202,17 +204,19 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const endedAt = nowIso(stores);
       // Superseded: a later attempt arrived while this one ran, so the state machine has already retried it.
       const supersededAt = (await stores.claims.get(runId, nodeId))?.supersededAt;
-      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt, error: info, ...(supersededAt ? { supersededAt } : {}) });
+      const attemptCost = error instanceof BraidError ? (error as { cost?: Cost }).cost : undefined;
+      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt, error: info, ...(supersededAt ? { supersededAt } : {}), ...(attemptCost ? { cost: attemptCost } : {}) });
+      const nodeCost = addCosts(earlierCost(runs.get(nodeId), attempt), attemptCost);
       // A redrive gives the node a fresh retry budget: only this drive's attempts count.
       const { retry } = splitAttempt(attempt);
       const base = attempt - retry;
       const thisDrive = (runs.get(nodeId)?.attempts ?? []).filter((a) => a.attempt >= base).map((a) => ({ ...a, attempt: a.attempt - base }));
       const earlier = priorErrors(thisDrive, retry, policy.timeoutSeconds, Date.parse(startedAt));
       if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
-        const retrying = await stores.nodeRuns.transition(runId, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
+        const retrying = await stores.nodeRuns.transition(runId, nodeId, 'retrying', { error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.retrying);
         if (await landed(runId, nodeId, retrying, 'retrying')) await record(stores, runId, `node.retrying:${nodeId}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
       } else {
-        const updated = await stores.nodeRuns.transition(runId, nodeId, 'failed', { endedAt, error: info }, NODE_ENTERED_FROM.failed);
+        const updated = await stores.nodeRuns.transition(runId, nodeId, 'failed', { endedAt, error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.failed);
         if (await landed(runId, nodeId, updated, 'failed')) await record(stores, runId, `node.failed:${nodeId}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
         if (updated && node.type === 'condition') {
           runs.set(nodeId, { ...updated, attempts: [] });
@@ -338,6 +342,21 @@ function replay(record: AttemptRecord): TaskResult | undefined {
   if (record.status === 'succeeded') return { route: record.route ?? 'ok' };
   if (record.status === 'failed' && record.error) throw new RecordedFailureError(record.error);
   return undefined;
+}
+
+/** What the node's attempts before `attempt` reported (failed attempts' usage counts too). */
+function earlierCost(node: NodeRun | undefined, attempt: number): Cost | undefined {
+  return (node?.attempts ?? []).filter((a) => a.attempt < attempt).reduce<Cost | undefined>((sum, a) => addCosts(sum, a.cost), undefined);
+}
+
+/** The sum of two costs; `undefined` when neither is known. */
+function addCosts(a: Cost | undefined, b: Cost | undefined): Cost | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  const sum: Cost = { usd: Number((a.usd + b.usd).toFixed(9)) };
+  if (a.inputTokens !== undefined || b.inputTokens !== undefined) sum.inputTokens = (a.inputTokens ?? 0) + (b.inputTokens ?? 0);
+  if (a.outputTokens !== undefined || b.outputTokens !== undefined) sum.outputTokens = (a.outputTokens ?? 0) + (b.outputTokens ?? 0);
+  return sum;
 }
 
 /** Largest run output stored on the run item (a DynamoDB item holds 400 KB); larger outputs are left to the nodes route. */

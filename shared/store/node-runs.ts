@@ -75,9 +75,9 @@ export class NodeRunRepository {
     runId: string,
     nodeId: string,
     attempt: number,
-    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string },
+    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string; cost?: Cost },
   ): Promise<boolean> {
-    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error, route: result.route, supersededAt: result.supersededAt });
+    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error, route: result.route, supersededAt: result.supersededAt, cost: result.cost });
     values[':running'] = 'running';
     try {
       await storeCall(() =>

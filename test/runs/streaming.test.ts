@@ -9,6 +9,7 @@ import { startDemoAgent } from '../../examples/demo-agent';
 import type { DemoServer } from '../../examples/demo-tool';
 import { createProgressSink, PROGRESS_TEXT_BYTES, type ProgressData } from '../../shared/services/node-progress';
 import { allowTestServer } from '../support/egress';
+import { startA2AAgent, type A2AAgentHandle } from '../support/a2a-agent';
 import { createWorkflow, getEvents, getNodes, startRun, startRunStack, waitForRun, type TestStack } from './helpers';
 
 describe('streaming agent output', () => {
@@ -49,6 +50,48 @@ describe('streaming agent output', () => {
     expect(progress.map((e) => e.data.state).filter(Boolean)).toContain('completed');
     const types = events.map((e) => e.type);
     expect(types.lastIndexOf('node.progress')).toBeLessThan(types.indexOf('node.succeeded'));
+  });
+});
+
+describe('usage per attempt', () => {
+  let stack: TestStack;
+  let agent: A2AAgentHandle;
+
+  beforeAll(async () => {
+    [stack, agent] = await Promise.all([
+      startRunStack({ retryIntervalOverrides: { ask: 1 } }),
+      startA2AAgent({
+        reply: (_m, call) => call === 0
+          ? { text: 'gave up', taskState: 'failed', usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.01 } }
+          : { text: 'done', usage: { inputTokens: 20, outputTokens: 7, costUsd: 0.02 } },
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([stack?.close(), agent?.close()]);
+  });
+
+  it('records the usage of a failed attempt on it and counts it in the node and run cost', async () => {
+    // Prepare
+    const wf = await createWorkflow(stack, 'alice', {
+      name: 'usage',
+      nodes: [{ id: 'ask', type: 'agent_call', agent: { url: agent.url }, inputs: { message: 'hi' }, retry: { maxAttempts: 2 } }],
+      edges: [],
+    });
+
+    // Act
+    const runId = await startRun(stack, 'alice', wf);
+
+    // Assess
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+    expect(run.status).toBe('succeeded');
+    const nodes = await getNodes(stack, 'alice', runId);
+    expect(nodes.ask.attempts.map((a: { status: string; cost?: unknown }) => [a.status, a.cost])).toStrictEqual([
+      ['failed', { usd: 0.01, inputTokens: 10, outputTokens: 5 }],
+      ['succeeded', { usd: 0.02, inputTokens: 20, outputTokens: 7 }],
+    ]);
+    expect(nodes.ask.cost).toStrictEqual({ usd: 0.03, inputTokens: 30, outputTokens: 12 });
+    expect(run.cost).toMatchObject({ usd: 0.03, inputTokens: 30, outputTokens: 12 });
   });
 });
 
