@@ -84,9 +84,14 @@ export function createReconciler(stores: RunStores, orchestrator?: Pick<Orchestr
       ? stateErrorInfo({ Error: ended.error ?? (ended.status === 'TIMED_OUT' ? STATES_ERRORS.timeout : ERROR_NAMES.runFailed), Cause: ended.cause ?? `the execution ${ended.status.toLowerCase()}` })
       : undefined;
     const alreadyFinal = isRunTerminal(loaded.run.status);
+    // A node that failed for good recorded its failure before it failed the execution: nodes still active then
+    // (other Parallel branches, which Step Functions stops) were cancelled by it. Otherwise the failure was never
+    // recorded (a timeout, a crashed executor): the active nodes are the ones that failed.
+    const recorded = error !== undefined && ended.status === 'FAILED'
+      && [...(await stores.nodeRuns.list(ended.runId)).values()].some((n) => n.status === 'failed' && n.error?.name === error.name);
     const nodeRuns = await closeOutstanding(stores, loaded, {
       pending: alreadyFinal && loaded.run.status === 'succeeded' ? 'skipped' : 'cancelled',
-      active: error ? 'failed' : 'cancelled',
+      active: error && !recorded ? 'failed' : 'cancelled',
       ...(error ? { error } : {}),
       gate: ended.status === 'TIMED_OUT' ? 'timed_out' : 'cancelled',
     });
