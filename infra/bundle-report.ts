@@ -8,8 +8,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FUNCTION_TAG } from './stack/braid-function';
 
-/** The minified-bundle budget per function, in bytes. */
-export const BUNDLE_LIMIT_BYTES = 600 * 1024;
+/**
+ * The minified-bundle budget per function, in bytes. 600 KB until the executor gained Powertools Metrics
+ * (EMF, +10.3 KB) and the trace bridge (+4 KB) and measured 601 KB; 640 KB keeps the check a tripwire for a
+ * heavy package pulled in by mistake (the smallest such, the MCP SDK, is 69 KB). The tenant-security merge (egress
+ * guard, outbound auth, oauth4webapi) has since taken the executor to 683 KB (667 KB without metrics): over budget,
+ * pending a decision on trimming or a new budget.
+ */
+export const BUNDLE_LIMIT_BYTES = 640 * 1024;
 
 /** Packages no Lambda bundle should contain: build tools, local engines, test tools, the v2 SDK. */
 export const FORBIDDEN_PACKAGES = [

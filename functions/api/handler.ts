@@ -22,6 +22,8 @@ import { runRoutes } from '../http/run-routes';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createRunService } from '../../shared/services/run-service';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { setCursorKey } from '../../shared/store/cursor';
@@ -35,6 +37,8 @@ import * as z from 'zod';
 export interface ApiDeps {
   store: Store;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** Needed by the run routes (start, cancel); absent until they are wired. */
   orchestrator?: Orchestrator;
   /** @default () => new Date() */
@@ -56,7 +60,7 @@ export function createHandler(deps: ApiDeps): HttpHandler {
   const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock });
   const grants = createGrantService({ store: deps.store, permissions, clock: deps.clock });
   const runs = deps.orchestrator
-    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator }))
+    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock, deps.metrics), permissions, orchestrator: deps.orchestrator }))
     : {};
   const secrets = deps.vault ? secretRoutes(createSecretService({ table: deps.store.table, vault: deps.vault, clock: deps.clock })) : {};
   const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...secrets, ...deps.routes };
@@ -87,7 +91,7 @@ function depsFromEnv(): ApiDeps {
     const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: config.CURSOR_KEY_ARN }));
     return Buffer.from(out.SecretString ?? '', 'utf8');
   };
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), orchestrator, vault, cursorKey };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), metrics: metricSinkFromEnv(), orchestrator, vault, cursorKey };
 }
 
 /** The Lambda entry point. */

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { handle } from 'hono/aws-lambda';
+import { arnScopeOf } from '../../shared/adapters/sfn-names';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import { compileWorkflow } from '../../shared/compiler/compile';
 import { validateDefinition } from '../../shared/definition/validate';
@@ -39,7 +40,8 @@ export interface CompileDeps {
 export const CompileConfigSchema = BaseConfigSchema.extend({
   EXECUTOR_ARN: z.string().startsWith('arn:'),
   STATE_MACHINE_ROLE_ARN: z.string().startsWith('arn:'),
-  STATE_MACHINE_PREFIX: z.string().min(1).max(40).default('braid'),
+  /** The stack name: machines are `<prefix>_<workflowId>` (`shared/adapters/sfn-names.ts`). */
+  STATE_MACHINE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/),
   /** Log group (ARN ending in `:*`) that every state machine logs to; absent: no execution logs. */
   STATE_MACHINE_LOG_GROUP_ARN: z.string().startsWith('arn:').optional(),
 });
@@ -61,6 +63,8 @@ function depsFromEnv(): CompileDeps {
     client: new SFNClient({}),
     roleArn: config.STATE_MACHINE_ROLE_ARN,
     namePrefix: config.STATE_MACHINE_PREFIX,
+    // Machines live beside the executor they invoke: same partition, region and account.
+    scope: arnScopeOf(config.EXECUTOR_ARN),
     tracingConfiguration: { enabled: true },
     ...(config.STATE_MACHINE_LOG_GROUP_ARN
       ? { loggingConfiguration: { level: 'ERROR', includeExecutionData: false, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: config.STATE_MACHINE_LOG_GROUP_ARN } }] } }

@@ -15,6 +15,8 @@ import { attemptNumber, TaskPayloadSchema } from '../../shared/contract/task-pay
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
 import { createRunStores } from '../../shared/services/execution-context';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createExecutionService, type TaskResult } from '../../shared/services/execution';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
@@ -63,6 +65,8 @@ export class InvalidExecutorEventError extends BraidError {
 export interface ExecutorFunctionDeps {
   store: Store;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** Clients the node executors use. */
   executors?: ExecutorDeps;
   /** @default () => new Date() */
@@ -76,13 +80,15 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 
 /** Builds the executor handler from its dependencies. */
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
-  const service = createExecutionService(createRunStores(deps.store, deps.clock), deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator } : {});
+  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.metrics), deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator } : {});
   return async (raw) => {
     const parsed = TaskPayloadSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
     const event = parsed.data;
     // Never log the event itself: a gate event carries the task token.
     const keys = { action: event.action, runId: event.runId, ...('nodeId' in event ? { nodeId: event.nodeId, attempt: event.attempt } : {}) };
+    // Every line logged during this task carries the run, node and attempt (removed again: the logger outlives it).
+    deps.logger.appendKeys(keys);
     try {
       const result = event.action === 'execute'
         ? await service.execute(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt))
@@ -94,6 +100,8 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
     } catch (error) {
       deps.logger.warn('task failed', { ...keys, errorName: error instanceof Error ? error.name : 'unknown', errorMessage: error instanceof Error ? error.message : String(error) });
       throw error;
+    } finally {
+      deps.logger.removeKeys(Object.keys(keys));
     }
   };
 }
@@ -105,6 +113,7 @@ function depsFromEnv(): ExecutorFunctionDeps {
   return {
     store: createStore({ client, tableName: config.TABLE_NAME }),
     logger: createLogger('braid-executor'),
+    metrics: metricSinkFromEnv(),
     executors: {
       lambda: new LambdaClient({}),
       egress: createEgressGuard({ allow: config.BRAID_EGRESS_ALLOW }),

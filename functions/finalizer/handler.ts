@@ -11,6 +11,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createReconciler, type ReconcileOutcome, type SweepOptions, type SweepSummary } from '../../shared/services/execution-reconcile';
 import { createStore, type Store } from '../../shared/store/store';
 import { createDocumentClient } from '../../shared/store/table';
@@ -43,6 +45,8 @@ export const ScheduledEventSchema = z.object({
 export interface FinalizerDeps {
   store: Store;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** Describes executions for the scheduled sweep. @default none: the scheduled event is ignored (logged) */
   orchestrator?: Pick<Orchestrator, 'describe'>;
   /** Limits of the scheduled sweep. @default 15 minutes, 200 runs, 8 at a time */
@@ -56,7 +60,7 @@ export type FinalizerResult = { outcome: ReconcileOutcome } | { outcome: 'swept'
 
 /** Builds the finalizer handler. */
 export function createHandler(deps: FinalizerDeps): (event: unknown, context?: unknown) => Promise<FinalizerResult> {
-  const reconciler = createReconciler(createRunStores(deps.store, deps.clock), deps.orchestrator);
+  const reconciler = createReconciler(createRunStores(deps.store, deps.clock, deps.metrics), deps.orchestrator);
   return async (raw) => {
     if (ScheduledEventSchema.safeParse(raw).success) {
       if (!deps.orchestrator) {
@@ -68,6 +72,8 @@ export function createHandler(deps: FinalizerDeps): (event: unknown, context?: u
         onCheckFailed: (runId, error) => deps.logger.error('run check failed', { runId, error: error as Error }),
       });
       deps.logger.info('active runs swept', { ...summary });
+      // Runs only the sweep caught: a lost status event or a start that never reached Step Functions (alarmed).
+      deps.metrics?.put([{ name: 'SweepFinds', value: summary.finished }]);
       return { outcome: 'swept', summary };
     }
     const parsed = ExecutionStatusChangeSchema.safeParse(raw);
@@ -76,11 +82,13 @@ export function createHandler(deps: FinalizerDeps): (event: unknown, context?: u
       return { outcome: 'ignored' };
     }
     const { detail } = parsed.data;
+    const runId = runIdOf(detail.input) ?? detail.name;
     const outcome = await reconciler.reconcile({
-      runId: runIdOf(detail.input) ?? detail.name, status: detail.status,
+      runId, status: detail.status,
       ...(detail.error ? { error: detail.error } : {}), ...(detail.cause ? { cause: detail.cause } : {}),
     });
-    deps.logger.info('execution reconciled', { executionArn: detail.executionArn, status: detail.status, outcome });
+    deps.logger.info('execution reconciled', { runId, executionArn: detail.executionArn, status: detail.status, outcome });
+    if (outcome === 'finished') deps.metrics?.put([{ name: 'RunsReconciled', value: 1 }]);
     return { outcome };
   };
 }
@@ -101,7 +109,7 @@ function depsFromEnv(): FinalizerDeps {
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The finalizer only describes executions: `register`'s role and prefix are never read here.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-finalizer'), orchestrator };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-finalizer'), metrics: metricSinkFromEnv(), orchestrator };
 }
 
 /** The Lambda entry. */

@@ -10,6 +10,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
+import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { createGateService } from '../../shared/services/gate-service';
 import { createPermissionService } from '../../shared/services/permissions';
 import { createStore, type Store } from '../../shared/store/store';
@@ -26,6 +28,8 @@ export interface GateDeps {
   store: Store;
   orchestrator: Orchestrator;
   logger: Logger;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** @default () => new Date() */
   clock?: () => Date;
 }
@@ -33,7 +37,7 @@ export interface GateDeps {
 /** Builds the gate function's handler from its dependencies. */
 export function createHandler(deps: GateDeps): HttpHandler {
   const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
-  const service = createGateService({ ...createRunStores(deps.store, deps.clock), permissions, orchestrator: deps.orchestrator });
+  const service = createGateService({ ...createRunStores(deps.store, deps.clock, deps.metrics), permissions, orchestrator: deps.orchestrator });
   return handle(createHttpApp({ owner: 'gate', handlers: gateRoutes(service), logger: deps.logger })) as HttpHandler;
 }
 
@@ -42,7 +46,7 @@ function depsFromEnv(): GateDeps {
   const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The gate function only sends task results: the role and prefix (used by `register`) are never read.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), orchestrator, logger: createLogger('braid-gate') };
+  return { store: createStore({ client, tableName: config.TABLE_NAME }), orchestrator, logger: createLogger('braid-gate'), metrics: metricSinkFromEnv() };
 }
 
 /** The Lambda entry point. */

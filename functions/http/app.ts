@@ -37,13 +37,18 @@ export function createHttpApp(options: { owner: RouteOwner; handlers: RouteHandl
   app.use(async (c, next) => {
     const started = performance.now();
     const requestId = c.env?.lambdaContext?.awsRequestId ?? c.env?.event?.requestContext?.requestId;
-    if (requestId) logger.appendKeys({ requestId });
-    await next();
-    logger.info('request', {
-      method: c.req.method, path: c.req.path, route: c.env?.event?.routeKey, status: c.res.status,
-      durationMs: Math.round(performance.now() - started),
-    });
-    if (requestId) logger.removeKeys(['requestId']);
+    // Run and gate routes name the run (and node) in the path: key every line of the request by them.
+    const keys = { ...(requestId ? { requestId } : {}), ...runKeys(c.req.path) };
+    logger.appendKeys(keys);
+    try {
+      await next();
+      logger.info('request', {
+        method: c.req.method, path: c.req.path, route: c.env?.event?.routeKey, status: c.res.status,
+        durationMs: Math.round(performance.now() - started),
+      });
+    } finally {
+      logger.removeKeys(Object.keys(keys));
+    }
   });
   for (const route of owned) {
     const handler = handlers[route.name] ?? (() => { throw new NotImplementedError(`${route.method} ${route.path}`); });
@@ -55,4 +60,18 @@ export function createHttpApp(options: { owner: RouteOwner; handlers: RouteHandl
     return c.json(body, status, headers);
   });
   return app;
+}
+
+/** `runId` (and `nodeId`) from a run route's path, for log keys. */
+export function runKeys(path: string): { runId?: string; nodeId?: string } {
+  const match = /\/runs\/([^/]+)(?:\/(?:gates|nodes)\/([^/]+))?/.exec(path);
+  if (!match?.[1]) return {};
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  return { runId: decode(match[1]), ...(match[2] ? { nodeId: decode(match[2]) } : {}) };
 }

@@ -6,6 +6,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import * as z from 'zod';
 import { createTokenVerifier, type VerifyToken } from '../../shared/auth/verify-token';
 import { BRAID_AUDIENCE } from '../../shared/auth/tokens';
+import { discoveredJwks } from '../../shared/auth/oidc-discovery';
 import { readConfig } from '../http/config';
 import { lazyHandler } from '../http/lazy-handler';
 
@@ -44,17 +45,21 @@ export function createWsAuthorizer(verifyToken: VerifyToken): (event: APIGateway
   };
 }
 
-/** The authorizer's environment: the token issuer, its JWKS and the audience. */
+/**
+ * The authorizer's environment: the token issuer and the audience. Keys come from the issuer's discovery
+ * document, as for the HTTP API's JWT authorizer, unless `JWKS_URL` names them (the local stack and tests).
+ */
 export const AuthorizerConfigSchema = z.object({
-  JWT_ISSUER: z.string().min(1),
-  JWKS_URL: z.url(),
+  JWT_ISSUER: z.url(),
+  JWKS_URL: z.url().optional(),
   /** @default "braid" */
   JWT_AUDIENCE: z.string().min(1).default(BRAID_AUDIENCE),
 });
 
 /** Builds the verifier from the validated environment. */
 export function verifierFromConfig(config: z.infer<typeof AuthorizerConfigSchema>): VerifyToken {
-  return createTokenVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, jwksUrl: config.JWKS_URL });
+  const keys = config.JWKS_URL ? { jwksUrl: config.JWKS_URL } : { keys: discoveredJwks(config.JWT_ISSUER) };
+  return createTokenVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ...keys });
 }
 
 /** Lambda entry point. */

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stateMachineName } from '../../shared/adapters/sfn-names';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import {
   executionArnOf,
@@ -63,7 +64,7 @@ export class LocalOrchestrator implements Orchestrator {
 
   /** Keeps the definition by version (and writes it under `dataDir/machines/`). */
   async register(input: { workflowId: string; version: number; definition: object }): Promise<RegisteredMachine> {
-    const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:braid-${input.workflowId}`;
+    const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${stateMachineName('braid', input.workflowId)}`;
     const versionArn = `${stateMachineArn}:${input.version}`;
     // Validate now, as CreateStateMachine would: the engine rejects a bad definition in its constructor.
     const runner = createAslRunner(input.definition);
@@ -186,7 +187,8 @@ export class LocalOrchestrator implements Orchestrator {
 
   private async loadDefinition(versionArn: string): Promise<object> {
     const parts = versionArn.split(':');
-    const workflowId = parts[6]?.replace(/^braid-/, '');
+    const prefix = stateMachineName('braid', '');
+    const workflowId = parts[6]?.startsWith(prefix) ? parts[6].slice(prefix.length) : undefined;
     const version = parts[7];
     if (!this.options.dataDir || !workflowId || !version) throw new NotFoundError('state machine version', versionArn);
     try {

@@ -8,6 +8,7 @@ import { createHandler as createExecutorHandler } from '../../functions/executor
 import { createHandler as createFinalizerHandler } from '../../functions/finalizer/handler';
 import { createHandler as createGateHandler } from '../../functions/gate/handler';
 import { createLogger, type LogLevel } from '../../functions/http/logger';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { LocalOrchestrator } from './local-orchestrator';
 import { resumeLostRuns } from './resume-runs';
 import { createRunStores } from '../../shared/services/execution-context';
@@ -32,6 +33,8 @@ export interface RunsWiringContext {
   executors?: ExecutorDeps;
   /** Milliseconds before each retry, by state name (tests). @default the ASL's intervals */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /** Where run, node and gate metrics go. @default none */
+  metrics?: MetricSink;
   /** Wraps the executor handler as the local orchestrator calls it (tests). @default none */
   wrapExecutor?: ExecutorWrapper;
 }
@@ -54,14 +57,15 @@ export interface RunsWiring {
 /** Builds the runs side of the local stack: the local orchestrator on the executor's and finalizer's real handlers, and the gate function. */
 export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const logger = createLogger('braid-runs', ctx.logLevel);
+  const metrics = ctx.metrics ? { metrics: ctx.metrics } : {};
   const handler = createExecutorHandler({
-    store: ctx.store, logger, clock: ctx.clock, ...(ctx.executors ? { executors: ctx.executors } : {}),
+    store: ctx.store, logger, clock: ctx.clock, ...metrics, ...(ctx.executors ? { executors: ctx.executors } : {}),
     // Reused gates of a rerun complete their tokens through the orchestrator built below.
     orchestrator: { sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input) },
   });
   const executor: LocalExecutor = ctx.wrapExecutor ? ctx.wrapExecutor((event) => handler(event)) : (event) => handler(event);
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
-  const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, orchestrator: { describe: (input) => orchestrator.describe(input) } });
+  const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, ...metrics, orchestrator: { describe: (input) => orchestrator.describe(input) } });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({
     executor: (event) => executor(event),
     finalizer: (event) => finalizer(event),
@@ -70,7 +74,7 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
     onFinalizerError: (error) => logger.error('finalizer failed', { error: error as Error }),
   });
   const orchestrator = ctx.orchestrator ?? local!;
-  const gate = createGateHandler({ store: ctx.store, orchestrator, logger: createLogger('braid-gate', ctx.logLevel), clock: ctx.clock });
+  const gate = createGateHandler({ store: ctx.store, orchestrator, logger: createLogger('braid-gate', ctx.logLevel), clock: ctx.clock, ...metrics });
   if (local) {
     // Runs whose execution the previous process held (a restart of `npm run dev`) continue here, before any route
     // can take a decision that nothing would act on.

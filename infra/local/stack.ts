@@ -8,6 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { createHandler as createApiHandler } from '../../functions/api/handler';
 import { createHandler as createCompileHandler } from '../../functions/compile/handler';
 import { createLogger, type LogLevel } from '../../functions/http/logger';
+import type { MetricSink } from '../../shared/observability/metrics';
 import { generateSigningKey, loadOrCreateSigningKey, type LocalSigningKey } from '../../shared/auth/local-key';
 import { BRAID_AUDIENCE, LOCAL_ISSUER, signLocalToken } from '../../shared/auth/tokens';
 import { createTokenVerifier } from '../../shared/auth/verify-token';
@@ -54,6 +55,8 @@ export interface LocalStackOptions {
   egressAllow?: EgressAllowlist | string | readonly string[];
   /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /** Where run, node and gate metrics go (AWS writes EMF; locally a test may collect them). @default none */
+  metrics?: MetricSink;
   /** Wraps the executor as the local orchestrator invokes it (tests: duplicate or overlapping deliveries). */
   wrapExecutor?: ExecutorWrapper;
 }
@@ -106,9 +109,10 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
       ...(options.wrapExecutor ? { wrapExecutor: options.wrapExecutor } : {}),
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     if (runs.close) closers.push(runs.close);
-    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, vault });
+    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, vault, ...(options.metrics ? { metrics: options.metrics } : {}) });
     const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock });
 
     const http = await startHttpServer({ port: options.port ?? 0, verifyToken, jwks: signingKey.jwks, functions: { ...runs.functions, api, compile } });

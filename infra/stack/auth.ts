@@ -21,8 +21,6 @@ export class Auth extends Construct {
   readonly issuer: string;
   /** Accepted audience (`aud`, or `client_id` in Cognito access tokens). */
   readonly audience: string;
-  /** Where the signing keys are published. */
-  readonly jwksUrl: string;
   /** The stack's user pool, when it created one. */
   readonly userPool: UserPool | undefined;
   /** The user pool's app client (no secret: the CLI is a public client), when created. */
@@ -33,7 +31,6 @@ export class Auth extends Construct {
     if (props.oidc) {
       this.issuer = props.oidc.issuer;
       this.audience = props.oidc.audience;
-      this.jwksUrl = props.oidc.jwksUrl;
       this.userPool = undefined;
       this.userPoolClient = undefined;
       return;
@@ -65,6 +62,5 @@ export class Auth extends Construct {
     this.userPoolClient = client;
     this.issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${pool.userPoolId}`;
     this.audience = client.userPoolClientId;
-    this.jwksUrl = `${this.issuer}/.well-known/jwks.json`;
   }
 }

@@ -11,6 +11,8 @@ import { Data } from './data';
 import { Functions } from './functions';
 import { BraidHttpApi } from './http-api';
 import { LiveStream } from './live-stream';
+import { Monitoring } from './monitoring';
+import { metricNamespace } from '../../shared/observability/metric-names';
 import { Orchestration } from './orchestration';
 import { BraidWebSocketApi } from './websocket-api';
 import { TenantSecurity } from './tenant-security';
@@ -32,6 +34,8 @@ export class BraidStack extends Stack {
   readonly httpApi: BraidHttpApi;
   /** The WebSocket API. */
   readonly webSocketApi: BraidWebSocketApi;
+  /** Dashboard, alarms and the alarm topic. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: BraidStackProps) {
     super(scope, id, { ...props, stackName: props.config.stackName });
@@ -42,9 +46,10 @@ export class BraidStack extends Stack {
 
     this.data = new Data(this, 'Data', { destroyData: config.destroyData });
     const auth = new Auth(this, 'Auth', { oidc: config.oidc, destroyData: config.destroyData });
-    const jwt = { issuer: auth.issuer, audience: auth.audience, jwksUrl: auth.jwksUrl };
+    const jwt = { issuer: auth.issuer, audience: auth.audience };
     this.functions = new Functions(this, 'Functions', {
       table: this.data.table, logLevel: config.logLevel, logRetention, destroyLogs, jwt,
+      metricsNamespace: metricNamespace(config.stackName),
     });
     const fns = this.functions.byName;
 
@@ -60,16 +65,23 @@ export class BraidStack extends Stack {
       jwt, corsOrigins: config.corsOrigins, throttle, logRetention, destroyLogs,
     });
     this.webSocketApi = new BraidWebSocketApi(this, 'Live', {
-      functions: fns, posters: ['ws-message', 'ws-fanout'], throttle, logRetention, destroyLogs,
+      functions: fns, liveFunctions: ['ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'], posters: ['ws-message', 'ws-fanout'], throttle, logRetention, destroyLogs,
     });
     if (config.apiGatewayAccountRole) {
       const account = new ApiGatewayAccount(this, 'ApiGatewayAccount');
       this.webSocketApi.stage.node.addDependency(account.account);
     }
-    new LiveStream(this, 'LiveStream', { table: this.data.table, fanout: fns['ws-fanout'] });
+    const live = new LiveStream(this, 'LiveStream', { table: this.data.table, fanout: fns['ws-fanout'] });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      functions: fns, namespace: metricNamespace(config.stackName), table: this.data.table, finalizerDlq: this.functions.finalizerDlq,
+      fanoutFailures: live.failures, destroyData: config.destroyData,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
 
     new CfnOutput(this, 'HttpUrl', { value: this.httpApi.url, description: 'BRAID_URL: base URL of the HTTP API' });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketApi.url, description: 'BRAID_WS_URL: WebSocket URL for live progress' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'SNS topic every Braid alarm notifies (subscribe on-call here)' });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard of runs, nodes, gates, live delivery and functions' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'The DynamoDB table' });
     if (auth.userPool && auth.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId, description: 'Cognito user pool id' });

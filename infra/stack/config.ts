@@ -12,8 +12,6 @@ export interface ExternalOidc {
   issuer: string;
   /** Expected audience (`aud` or Cognito's `client_id`). */
   audience: string;
-  /** JWKS URL. @default `<issuer>/.well-known/jwks.json` */
-  jwksUrl: string;
 }
 
 /** Everything the stack reads from context, validated. */
@@ -38,6 +36,8 @@ export interface BraidConfig {
   toolFunctionPattern: string;
   /** Create the account-wide API Gateway CloudWatch role (needed once per account/region for WebSocket logs). @default true */
   apiGatewayAccountRole: boolean;
+  /** An email address subscribed to the alarm topic. @default none (subscribe yourself to the `AlarmTopicArn` output) */
+  alarmEmail: string | undefined;
   /** `BRAID_EGRESS_ALLOW` of the executor: hosts, host:port and CIDRs it may reach besides public addresses. @default none */
   egressAllow: string | undefined;
   /** Per-owner allowlist of Lambda tool ARNs (`{ "<ownerId>": ["arn…", "arn…prefix*"] }`); `undefined`: any function of the pattern. */
@@ -104,6 +104,13 @@ function int(node: Node, key: string, fallback: number): number {
   return n;
 }
 
+/** An optional email address for the alarm topic. */
+function email(node: Node): string | undefined {
+  const value = str(node, 'braid:alarmEmail');
+  if (value !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) throw new ConfigError('braid:alarmEmail', 'must be an email address');
+  return value;
+}
+
 /** CloudWatch accepts only its own list of retention periods. */
 function retention(node: Node): number {
   const days = int(node, 'braid:logRetentionDays', 30);
@@ -140,8 +147,13 @@ export function readConfig(node: Node): BraidConfig {
   }
   if (issuer !== undefined && !issuer.startsWith('https://')) throw new ConfigError('braid:oidcIssuer', 'must be an https URL');
   const oidc = issuer !== undefined && audience !== undefined
-    ? { issuer, audience, jwksUrl: str(node, 'braid:oidcJwksUrl') ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` }
+    ? { issuer, audience }
     : undefined;
+  // Both authorizers find keys through the issuer's discovery document (the HTTP API's JWT authorizer can do
+  // nothing else), so a separate JWKS URL could only make the WebSocket door trust other keys than the HTTP one.
+  if (str(node, 'braid:oidcJwksUrl') !== undefined) {
+    throw new ConfigError('braid:oidcJwksUrl', 'is no longer read: keys come from <issuer>/.well-known/openid-configuration (jwks_uri) for both APIs');
+  }
   const cors = str(node, 'braid:corsOrigins');
   return {
     stackName,
@@ -154,6 +166,7 @@ export function readConfig(node: Node): BraidConfig {
     throttleBurst: int(node, 'braid:throttleBurst', 100),
     toolFunctionPattern: checkToolFunctionPattern(str(node, 'braid:toolFunctionPattern') ?? 'braid-tool-*', stackName),
     apiGatewayAccountRole: bool(node, 'braid:apiGatewayAccountRole', true),
+    alarmEmail: email(node),
     egressAllow: egressAllow(node),
     lambdaToolOwners: lambdaToolOwners(node),
   };

@@ -7,6 +7,9 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { TABLE_ACTIONS, TABLE_CALLERS } from '../../shared/adapters/aws-calls';
+import { EXECUTOR_LAMBDA_TIMEOUT_SECONDS } from '../../shared/definition/execution-limits';
 import { BraidFunction, type FunctionName } from './braid-function';
 import { logicalId, suppress } from './nag';
 
@@ -15,7 +18,8 @@ const SIZING: Record<FunctionName, { memorySize: number; timeout: Duration }> = 
   api: { memorySize: 1024, timeout: Duration.seconds(29) },
   compile: { memorySize: 1024, timeout: Duration.seconds(29) },
   gate: { memorySize: 512, timeout: Duration.seconds(15) },
-  executor: { memorySize: 1024, timeout: Duration.minutes(15) },
+  // The validator bounds executor nodes by this timeout minus a margin (shared/definition/execution-limits.ts).
+  executor: { memorySize: 1024, timeout: Duration.seconds(EXECUTOR_LAMBDA_TIMEOUT_SECONDS) },
   finalizer: { memorySize: 512, timeout: Duration.minutes(5) },
   'ws-authorizer': { memorySize: 512, timeout: Duration.seconds(10) },
   'ws-connect': { memorySize: 512, timeout: Duration.seconds(10) },
@@ -33,8 +37,13 @@ export interface FunctionsProps {
   logLevel: string;
   logRetention: RetentionDays;
   destroyLogs: boolean;
-  /** Token settings for the functions that verify tokens themselves (the WebSocket authorizer). */
-  jwt: { issuer: string; audience: string; jwksUrl: string };
+  /** Custom metrics namespace (`Braid/<stack>`), as `POWERTOOLS_METRICS_NAMESPACE` of every function. */
+  metricsNamespace: string;
+  /**
+   * Token settings for the function that verifies tokens itself (the WebSocket authorizer). Like the HTTP API's
+   * JWT authorizer, it finds the keys through the issuer's discovery document, so both trust the same keys.
+   */
+  jwt: { issuer: string; audience: string };
 }
 
 /** The functions, by name. */
@@ -58,11 +67,11 @@ export class Functions extends Construct {
         TABLE_NAME: props.table.tableName,
         POWERTOOLS_SERVICE_NAME: `braid-${name}`,
         LOG_LEVEL: props.logLevel,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       };
-      if (name === 'ws-authorizer' || name === 'api') {
+      if (name === 'ws-authorizer') {
         environment['JWT_ISSUER'] = props.jwt.issuer;
         environment['JWT_AUDIENCE'] = props.jwt.audience;
-        environment['JWKS_URL'] = props.jwt.jwksUrl;
       }
       const fn = new BraidFunction(this, toId(name), {
         name,
@@ -76,11 +85,14 @@ export class Functions extends Construct {
     });
     this.byName = Object.fromEntries(entries) as Record<FunctionName, BraidFunction>;
 
-    const rw: FunctionName[] = ['api', 'compile', 'gate', 'executor', 'finalizer', 'ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'];
+    // Exactly the actions the store's commands need (shared/adapters/aws-calls.ts), not grantReadWriteData's
+    // Scan, BatchWriteItem, ConditionCheckItem, DescribeTable and stream reads.
     const indexes = `AwsSolutions-IAM5[Resource::<${logicalId(props.table)}.Arn>/index/*]`;
-    for (const name of rw) {
+    for (const name of TABLE_CALLERS) {
       const role = this.byName[name].role;
-      props.table.grantReadWriteData(role);
+      role.addToPolicy(new PolicyStatement({
+        sid: 'Table', actions: [...TABLE_ACTIONS], resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
+      }));
       suppress(role, { [indexes]: 'The table\'s own indexes (GSI1, GSI2): listings query them.' });
     }
     // The authorizer checks tokens only; it never touches the table.

@@ -9,6 +9,7 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { STATE_MACHINE_NAME_SEPARATOR, stateMachineName } from '../../shared/adapters/sfn-names';
 import type { BraidFunction, FunctionName } from './braid-function';
 import { suppress } from './nag';
 
@@ -17,7 +18,7 @@ export interface OrchestrationProps {
   functions: Record<FunctionName, BraidFunction>;
   /** Dead letters of the finalizer's EventBridge targets. */
   finalizerDlq: IQueue;
-  /** Every compiled state machine is named `<prefix>-<...>`; permissions cover only those. */
+  /** Every compiled state machine is named `<prefix>_<workflowId>`; permissions cover only those. */
   prefix: string;
   logRetention: RetentionDays;
   destroyLogs: boolean;
@@ -31,17 +32,18 @@ export class Orchestration extends Construct {
   readonly stateMachineRole: Role;
   /** Where every compiled state machine logs. */
   readonly logGroup: LogGroup;
-  /** `arn:aws:states:<region>:<account>:stateMachine:<prefix>-*` (machines and their versions). */
+  /** `arn:aws:states:<region>:<account>:stateMachine:<prefix>_*` (machines and their versions). */
   readonly stateMachineArnPattern: string;
-  /** `arn:aws:states:<region>:<account>:execution:<prefix>-*`. */
+  /** `arn:aws:states:<region>:<account>:execution:<prefix>_*`. */
   readonly executionArnPattern: string;
 
   constructor(scope: Construct, id: string, props: OrchestrationProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const fns = props.functions;
+    // `_` cannot occur in a stack name, so `<prefix>_*` never matches another stack's machines (`Braid-Dev_…`).
     const states = (resource: string, suffix: string) => stack.formatArn({
-      service: 'states', resource, resourceName: `${props.prefix}-${suffix}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      service: 'states', resource, resourceName: stateMachineName(props.prefix, suffix), arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     this.stateMachineArnPattern = states('stateMachine', '*');
     this.executionArnPattern = states('execution', '*');
@@ -65,25 +67,18 @@ export class Orchestration extends Construct {
       actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
       resources: ['*'],
     }));
-    this.stateMachineRole.addToPolicy(new PolicyStatement({
-      sid: 'LogDelivery',
-      actions: [
-        'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
-        'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
-      ],
-      resources: ['*'],
-    }));
+    this.stateMachineRole.addToPolicy(logDelivery());
     suppress(this.stateMachineRole, {
       'AwsSolutions-IAM5[Resource::*]': 'X-Ray and CloudWatch Logs vended log delivery actions support no resource-level permissions (Step Functions logging and tracing documentation).',
     });
 
-    // compile: register state machines named <prefix>-*, passing only the role above.
+    // compile: register state machines named <prefix>_*, passing only the role above.
     const compile = fns.compile;
     compile.role.addToPolicy(new PolicyStatement({
       sid: 'RegisterStateMachines',
       actions: [
+        // What SfnOrchestrator.register calls (shared/adapters/aws-calls.ts); publish: true needs PublishStateMachineVersion.
         'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
-        'states:DescribeStateMachine', 'states:ListStateMachineVersions', 'states:TagResource',
       ],
       resources: [this.stateMachineArnPattern],
     }));
@@ -93,13 +88,19 @@ export class Orchestration extends Construct {
       resources: [this.stateMachineRole.roleArn],
       conditions: { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } },
     }));
+    // CreateStateMachine/UpdateStateMachine with a loggingConfiguration set up a vended log delivery as the
+    // caller: CloudWatch Logs requires CreateLogDelivery, PutResourcePolicy, DescribeResourcePolicies and
+    // DescribeLogGroups of "the user setting up the logging" (AWS-logs-infrastructure-CWL), and Step Functions
+    // lists Get/Update/Delete/ListLogDeliveries for updates (cw-logs). None has resource-level permissions.
+    compile.role.addToPolicy(logDelivery());
     compile.fn.addEnvironment('EXECUTOR_ARN', executor.functionArn);
     compile.fn.addEnvironment('STATE_MACHINE_ROLE_ARN', this.stateMachineRole.roleArn);
     compile.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
     compile.fn.addEnvironment('STATE_MACHINE_LOG_GROUP_ARN', this.logGroup.logGroupArn);
     suppress(compile.role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
         'State machines are created at run time, one per workflow; the pattern is the stack prefix and nothing else.',
+      'AwsSolutions-IAM5[Resource::*]': 'CloudWatch Logs vended log delivery actions (set up by CreateStateMachine with logging) support no resource-level permissions.',
     });
 
     // api: start runs on published versions, stop and describe their executions.
@@ -111,11 +112,10 @@ export class Orchestration extends Construct {
       // RedriveExecution: `POST …/runs/{runId}/redrive` continues a failed run's execution.
       sid: 'ManageRuns', actions: ['states:StopExecution', 'states:DescribeExecution', 'states:RedriveExecution'], resources: [this.executionArnPattern],
     }));
-    api.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
     suppress(api.role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
         'Runs start on state machine versions created at run time; the pattern is the stack prefix.',
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}-*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
         'Executions are named after run ids at run time; the pattern is the stack prefix.',
     });
 
@@ -125,7 +125,7 @@ export class Orchestration extends Construct {
       sid: 'DecideGates', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachineArnPattern],
     }));
     suppress(gate.role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
         'Gate tokens belong to state machines created at run time; the pattern is the stack prefix.',
     });
 
@@ -157,9 +157,8 @@ export class Orchestration extends Construct {
     finalizer.role.addToPolicy(new PolicyStatement({
       sid: 'ReadRuns', actions: ['states:DescribeExecution'], resources: [this.executionArnPattern],
     }));
-    finalizer.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
     suppress(finalizer.role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}-*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
         'Executions are named after run ids at run time; the pattern is the stack prefix.',
     });
     const target = new LambdaFunction(finalizer.fn, { deadLetterQueue: props.finalizerDlq, retryAttempts: 4, maxEventAge: Duration.hours(2) });
@@ -181,4 +180,16 @@ export class Orchestration extends Construct {
       targets: [target],
     });
   }
+}
+
+/** Vended log delivery for state machine logging (CloudWatch Logs: no resource-level permissions). */
+function logDelivery(): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'LogDelivery',
+    actions: [
+      'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+    ],
+    resources: ['*'],
+  });
 }

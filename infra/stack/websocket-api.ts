@@ -16,7 +16,12 @@ import { logicalId, suppress } from './nag';
 /** Props of {@link BraidWebSocketApi}. */
 export interface BraidWebSocketApiProps {
   functions: Record<FunctionName, BraidFunction>;
-  /** Functions that post to connections (get `WS_ENDPOINT` and `execute-api:ManageConnections`). */
+  /**
+   * Functions that build the live service (`shared/live/runtime.ts`), whose configuration requires
+   * `WS_ENDPOINT` at cold start: every WebSocket route handler and the fan-out.
+   */
+  liveFunctions: FunctionName[];
+  /** Those of them that post to connections (get `execute-api:ManageConnections`). */
   posters: FunctionName[];
   throttle: { rateLimit: number; burstLimit: number };
   logRetention: RetentionDays;
@@ -94,9 +99,13 @@ export class BraidWebSocketApi extends Construct {
     const connectionsArn = Stack.of(this).formatArn({
       service: 'execute-api', resource: this.api.apiId, resourceName: `${WS_STAGE}/*/@connections/*`,
     });
+    // Configuration goes to every function that reads it (a missing WS_ENDPOINT fails the cold start of
+    // $connect and $disconnect too); the grant only to those that post.
+    for (const name of new Set([...props.liveFunctions, ...props.posters])) {
+      fns[name].fn.addEnvironment('WS_ENDPOINT', this.managementEndpoint);
+    }
     for (const name of props.posters) {
       const fn = fns[name];
-      fn.fn.addEnvironment('WS_ENDPOINT', this.managementEndpoint);
       fn.role.addToPolicy(new PolicyStatement({
         sid: 'PostToConnections', actions: ['execute-api:ManageConnections'], resources: [connectionsArn],
       }));

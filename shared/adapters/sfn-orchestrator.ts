@@ -1,6 +1,6 @@
 /**
  * The AWS adapter of the orchestrator port, on `@aws-sdk/client-sfn`: one STANDARD state machine per
- * workflow (`<prefix>-<workflowId>`), one published version per workflow version, executions named
+ * workflow (`<prefix>_<workflowId>`, see `sfn-names.ts`), one published version per workflow version, executions named
  * after run ids.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -27,6 +27,7 @@ import {
   type RegisteredMachine,
 } from '../ports/orchestrator';
 import { ERROR_NAMES } from '../contract/error-names';
+import { stateMachineArn, stateMachineName, type ArnScope } from './sfn-names';
 
 /** Options of `SfnOrchestrator`. */
 export interface SfnOrchestratorOptions {
@@ -34,17 +35,17 @@ export interface SfnOrchestratorOptions {
   client: Pick<SFNClient, 'send'>;
   /** The role the state machines run as (it may invoke the executor Lambda); needed by `register` only. */
   roleArn?: string;
-  /** State machine names are `<namePrefix>-<workflowId>`; needed by `register` only. */
+  /** State machine names are `<namePrefix>_<workflowId>`; needed by `register` only. */
   namePrefix?: string;
+  /**
+   * Partition, region and account of the state machines (`arnScopeOf(executorArn)`), so the ARN of an
+   * existing machine is derived from its name; needed by `register` only.
+   */
+  scope?: ArnScope;
   /** CloudWatch Logs configuration of every state machine. @default none */
   loggingConfiguration?: LoggingConfiguration;
   /** X-Ray tracing configuration. @default none */
   tracingConfiguration?: TracingConfiguration;
-  /**
-   * `arn:<partition>:states:<region>:<account>:stateMachine:`, used to name an existing state machine.
-   * @default parsed from the `StateMachineAlreadyExists` error message
-   */
-  stateMachineArnPrefix?: string;
 }
 
 /** The adapter failed in a way no caller can fix (an unexpected SDK answer). */
@@ -99,10 +100,10 @@ export class SfnOrchestrator implements Orchestrator {
 
   /** CreateStateMachine (published), or UpdateStateMachine (published) when it already exists. */
   async register(input: { workflowId: string; version: number; definition: object }): Promise<RegisteredMachine> {
-    const { roleArn, namePrefix, loggingConfiguration, tracingConfiguration } = this.options;
+    const { roleArn, namePrefix, scope, loggingConfiguration, tracingConfiguration } = this.options;
     // Only the compile function registers; the others build the adapter without these.
-    if (!roleArn || !namePrefix) throw new OrchestratorError('register needs the roleArn and namePrefix options');
-    const name = `${namePrefix}-${input.workflowId}`;
+    if (!roleArn || !namePrefix || !scope) throw new OrchestratorError('register needs the roleArn, namePrefix and scope options');
+    const name = stateMachineName(namePrefix, input.workflowId);
     const definition = JSON.stringify(input.definition);
     const versionDescription = `workflow ${input.workflowId} version ${input.version}`;
     const config = {
@@ -116,11 +117,11 @@ export class SfnOrchestrator implements Orchestrator {
       return this.machine(created.stateMachineArn, created.stateMachineVersionArn);
     } catch (error) {
       if (errorName(error) !== 'StateMachineAlreadyExists') throw error;
-      const stateMachineArn = this.existingArn(name, error);
+      const existing = stateMachineArn(scope, name);
       const updated = await this.client.send(
-        new UpdateStateMachineCommand({ stateMachineArn, definition, roleArn, publish: true, versionDescription, ...config }),
+        new UpdateStateMachineCommand({ stateMachineArn: existing, definition, roleArn, publish: true, versionDescription, ...config }),
       );
-      return this.machine(stateMachineArn, updated.stateMachineVersionArn);
+      return this.machine(existing, updated.stateMachineVersionArn);
     }
   }
 
@@ -230,13 +231,6 @@ export class SfnOrchestrator implements Orchestrator {
     return { stateMachineArn, versionArn };
   }
 
-  private existingArn(name: string, error: unknown): string {
-    if (this.options.stateMachineArnPrefix) return `${this.options.stateMachineArnPrefix}${name}`;
-    const message = error instanceof Error ? error.message : '';
-    const found = /arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+/.exec(message)?.[0];
-    if (!found) throw new OrchestratorError(`state machine ${name} exists but its ARN is unknown (set stateMachineArnPrefix)`, { cause: error });
-    return found;
-  }
 }
 
 

@@ -2,7 +2,7 @@
  * JWT verification shared by the local HTTP server and the WebSocket authorizer: signature against a JWKS
  * (remote URL or local set), issuer, audience, expiry, and a `sub`.
  */
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { UnauthenticatedError } from '../errors';
 
 /** Verified claims; `sub` is the Braid user id. */
@@ -16,6 +16,8 @@ export interface VerifierOptions {
   jwksUrl?: string;
   /** A key set held in memory (the local stack's). */
   jwks?: JSONWebKeySet;
+  /** Any other key resolver (e.g. `discoveredJwks(issuer)`, the issuer's discovery document). */
+  keys?: JWTVerifyGetKey;
   /** Allowed clock skew in seconds. @default 30 */
   clockToleranceSeconds?: number;
 }
@@ -25,12 +27,12 @@ export type VerifyToken = (token: string) => Promise<TokenClaims>;
 
 /** Builds a `verifyToken` for one issuer/audience/key source. */
 export function createTokenVerifier(options: VerifierOptions): VerifyToken {
-  const keySet = options.jwks
+  const keySet = options.keys ?? (options.jwks
     ? createLocalJWKSet(options.jwks)
     : options.jwksUrl
       ? createRemoteJWKSet(new URL(options.jwksUrl))
-      : undefined;
-  if (!keySet) throw new TypeError('createTokenVerifier needs jwks or jwksUrl');
+      : undefined);
+  if (!keySet) throw new TypeError('createTokenVerifier needs keys, jwks or jwksUrl');
   return async (token) => {
     if (!token) throw new UnauthenticatedError('missing token');
     try {

@@ -19,6 +19,8 @@ export const ISSUE_CODES = [
   'invalid_binding', 'invalid_expression', 'unknown_reference', 'reference_not_upstream', 'reference_without_output',
   // gates
   'gate_timeout_required',
+  // execution limits
+  'timeout_exceeds_executor',
   // security
   'plaintext_credential',
   // warnings

@@ -8,6 +8,7 @@ import type { ValidationIssue } from '../model/types';
 import { LIMITS, WorkflowDefinitionSchema, type WorkflowDefinition } from './schema';
 import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';
+import { checkExecutionTimeouts } from './execution-limits';
 import { fromZodIssues, issue, type IssueCode } from './issues';
 import { checkSecurity } from './security-checks';
 
@@ -72,6 +73,10 @@ function validate(input: unknown): ValidationResult {
   const edges = looseEdges(input);
   const graph = checkGraph(nodes, edges, errors);
   checkGates(nodes, errors);
+  errors.push(...checkExecutionTimeouts(
+    nodes.map((n) => ({ index: n.index, id: n.id, type: n.type, timeoutSeconds: n.raw.timeoutSeconds })),
+    (input as { defaults?: { timeoutSeconds?: unknown } } | null)?.defaults?.timeoutSeconds,
+  ));
   checkBindings(nodes, graph, errors, warnings);
   checkSecurity(nodes, errors, warnings);
 

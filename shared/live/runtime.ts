@@ -12,6 +12,8 @@ import { createDocumentClient, type TableRef } from '../store/table';
 import { createLiveService, type LiveService } from './live-service';
 import { createApiGatewayPoster, type ConnectionPoster } from './poster';
 import { createStoreRunAccess, type RunAccess } from './run-access';
+import { withDeliveryMetrics } from '../observability/delivery-metrics';
+import { metricSinkFromEnv } from '../observability/sink-from-env';
 
 /** Environment of the WebSocket functions, validated at cold start (`functions/http/config.ts` `readConfig`). */
 export const LiveConfigSchema = z.object({
@@ -56,5 +58,5 @@ export function liveServiceFromConfig(config: LiveConfig): LiveService {
     tableName: config.TABLE_NAME,
   };
   const poster = createApiGatewayPoster(new ApiGatewayManagementApiClient({ endpoint: config.WS_ENDPOINT }));
-  return createLiveServiceOnTable(table, poster);
+  return createLiveServiceOnTable(table, withDeliveryMetrics(poster, metricSinkFromEnv()));
 }

@@ -8,6 +8,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { EgressGuard } from '../egress/guard';
 import type { EgressDeniedError } from '../egress/errors';
 import { trackDenials } from '../egress/tracked-fetch';
+import { outboundTraceHeaders } from '../observability/trace-context';
 import { SecretNotFoundError } from '../secrets/errors';
 import { isSecretRef, type SecretRef } from '../secrets/names';
 import { Redactor } from '../secrets/redact';
@@ -89,7 +90,8 @@ export async function createOutbound(auth: AuthConfig | undefined, ctx: { ownerI
   }
 
   return {
-    fetch: fetchWithAuth,
+    // Outermost, so the trace context is set before auth wrappers and SigV4 signing see the request.
+    fetch: withTraceContext(fetchWithAuth),
     async headers(raw) {
       const out: Record<string, string> = {};
       for (const [name, value] of Object.entries(raw ?? {})) out[name] = isSecretRef(value) ? await secret(value) : value;
@@ -105,6 +107,17 @@ function withHeader(inner: typeof fetch, name: string, value: string): typeof fe
   return (input, init = {}) => {
     const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
     headers.set(name, value);
+    return inner(input, { ...init, headers });
+  };
+}
+
+/** Adds the invocation's W3C trace context (`traceparent`, from X-Ray) to every request, when there is one. */
+function withTraceContext(inner: typeof fetch): typeof fetch {
+  return (input, init = {}) => {
+    const trace = outboundTraceHeaders();
+    if (Object.keys(trace).length === 0) return inner(input, init);
+    const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+    for (const [name, value] of Object.entries(trace)) headers.set(name, value);
     return inner(input, { ...init, headers });
   };
 }

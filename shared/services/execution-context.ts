@@ -7,6 +7,8 @@ import type { WorkflowContract } from '../contract/node-contract';
 import type { NodeDef, WorkflowDefinition } from '../definition/schema';
 import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
+import { withEventMetrics } from '../observability/event-metrics';
+import type { MetricSink } from '../observability/metrics';
 import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
 import { NodeClaimRepository } from '../store/node-claims';
@@ -25,11 +27,15 @@ export interface RunStores {
   clock?: () => Date;
 }
 
-/** Builds the run-side repositories over the store's table. */
-export function createRunStores(store: Store, clock?: () => Date): RunStores {
+/**
+ * Builds the run-side repositories over the store's table. With a metric sink, every event recorded for the
+ * first time is also measured (`shared/observability/event-metrics.ts`).
+ */
+export function createRunStores(store: Store, clock?: () => Date, metrics?: MetricSink): RunStores {
+  const events = createEventLogRepository(store.table);
   return {
     store, nodeRuns: new NodeRunRepository(store.table), claims: new NodeClaimRepository(store.table), gates: new GateRepository(store.table),
-    events: createEventLogRepository(store.table), ...(clock ? { clock } : {}),
+    events: metrics ? withEventMetrics(events, metrics) : events, ...(clock ? { clock } : {}),
   };
 }
 

@@ -93,7 +93,8 @@ export function createGateService(deps: GateServiceDeps) {
     const by = gate.decidedBy ?? 'unknown';
     const decidedAt = gate.decidedAt ?? nowIso(deps);
     const approved = gate.status === 'approved';
-    const eventData: Record<string, unknown> = { by, ...(comment !== undefined ? { comment } : {}) };
+    // openedAt: how long the gate waited (the GateWait metric, and any client) without another read.
+    const eventData: Record<string, unknown> = { by, openedAt: gate.openedAt, ...(comment !== undefined ? { comment } : {}) };
     if (approved) {
       const output = { approved: true, by, comment: comment ?? null, data: data ?? null };
       const moved = await deps.nodeRuns.transition(runId, nodeId, 'succeeded', { endedAt: decidedAt, output }, NODE_ENTERED_FROM.succeeded);

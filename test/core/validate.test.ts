@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateDefinition } from '../../shared/definition/validate';
+import { EXECUTOR_LAMBDA_TIMEOUT_SECONDS, EXECUTOR_MARGIN_SECONDS, MAX_EXECUTOR_TIMEOUT_SECONDS } from '../../shared/definition/execution-limits';
 import { LIMITS } from '../../shared/definition/schema';
 import { cond, gate, tool, workflow } from '../support/asl-harness';
 
@@ -105,6 +106,19 @@ describe('validateDefinition: one fixture per rule', () => {
       rule: 'gate without its own timeout (a workflow default does not count)',
       input: workflow([{ id: 'g', type: 'human_gate', prompt: 'ok?' } as never], [], { defaults: { timeoutSeconds: 60 } }),
       expected: [{ code: 'gate_timeout_required', path: '/nodes/0/timeoutSeconds' }],
+    },
+    {
+      rule: 'executor node whose timeout exceeds what the executor Lambda can serve',
+      input: workflow([tool('a', { timeoutSeconds: 841 }), { id: 'p', type: 'agent_call', agent: { url: 'https://agent.example' }, timeoutSeconds: 3600 } as never], []),
+      expected: [
+        { code: 'timeout_exceeds_executor', path: '/nodes/0/timeoutSeconds' },
+        { code: 'timeout_exceeds_executor', path: '/nodes/1/timeoutSeconds' },
+      ],
+    },
+    {
+      rule: 'workflow default timeout longer than an executor node may run',
+      input: workflow([tool('a')], [], { defaults: { timeoutSeconds: 900 } }),
+      expected: [{ code: 'timeout_exceeds_executor', path: '/defaults/timeoutSeconds' }],
     },
     {
       rule: 'binding that does not parse',
@@ -267,5 +281,25 @@ describe('validateDefinition: never throws', () => {
     def.self = def;
     const result = validateDefinition(def);
     expect(result.errors).toStrictEqual([{ code: 'not_json', path: '', message: 'definition is not a JSON value' }]);
+  });
+});
+
+describe('validateDefinition: execution-time limits', () => {
+  it('accepts an executor node at exactly the executor bound and a gate that waits a year', () => {
+    // Prepare
+    const def = workflow([tool('a', { timeoutSeconds: MAX_EXECUTOR_TIMEOUT_SECONDS }), gate('g', LIMITS.maxTimeoutSeconds)], ['a->g']);
+    // Act
+    const result = validateDefinition(def);
+    // Assess
+    expect(result.errors).toStrictEqual([]);
+  });
+
+  it('bounds executor nodes by Lambda minus the margin, not by the schema limit', () => {
+    // Prepare, Act, Assess
+    expect(MAX_EXECUTOR_TIMEOUT_SECONDS).toBe(EXECUTOR_LAMBDA_TIMEOUT_SECONDS - EXECUTOR_MARGIN_SECONDS);
+    expect(MAX_EXECUTOR_TIMEOUT_SECONDS).toBeLessThan(LIMITS.maxTimeoutSeconds);
+    expect(errorsOf(workflow([cond('c', 'true', { timeoutSeconds: MAX_EXECUTOR_TIMEOUT_SECONDS + 1 })], []))).toStrictEqual([
+      { code: 'timeout_exceeds_executor', path: '/nodes/0/timeoutSeconds' },
+    ]);
   });
 });

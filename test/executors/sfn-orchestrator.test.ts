@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { arnScopeOf } from '../../shared/adapters/sfn-names';
 import { executionArnOf, SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import { TaskClosedError } from '../../shared/ports/orchestrator';
@@ -24,14 +25,16 @@ import { TaskClosedError } from '../../shared/ports/orchestrator';
 const sfnMock = mockClient(SFNClient);
 const client = new SFNClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const ROLE = 'arn:aws:iam::123456789012:role/braid-sfn';
-const SM_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:braid-wf1';
+const SM_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:braid_wf1';
 const VERSION_ARN = `${SM_ARN}:3`;
-const EXEC_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:braid-wf1:run-1';
+const EXEC_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:braid_wf1:run-1';
 const definition = { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } };
 const logging = { level: 'ERROR' as const, includeExecutionData: false, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:braid:*' } }] };
 
-function orchestrator(extra: { stateMachineArnPrefix?: string } = {}) {
-  return new SfnOrchestrator({ client, roleArn: ROLE, namePrefix: 'braid', loggingConfiguration: logging, tracingConfiguration: { enabled: true }, ...extra });
+const SCOPE = { partition: 'aws', region: 'eu-west-1', account: '123456789012' };
+
+function orchestrator(extra: { scope?: typeof SCOPE } = {}) {
+  return new SfnOrchestrator({ client, roleArn: ROLE, namePrefix: 'braid', scope: SCOPE, loggingConfiguration: logging, tracingConfiguration: { enabled: true }, ...extra });
 }
 
 function awsError<T>(Type: new (opts: { message: string; $metadata: object }) => T, message = 'x'): T {
@@ -61,7 +64,7 @@ describe('SfnOrchestrator.register', () => {
     expect(machine).toStrictEqual({ stateMachineArn: SM_ARN, versionArn: `${SM_ARN}:1` });
     expect(sfnMock.commandCalls(CreateStateMachineCommand).map((call) => call.args[0].input)).toStrictEqual([
       {
-        name: 'braid-wf1',
+        name: 'braid_wf1',
         definition: JSON.stringify(definition),
         roleArn: ROLE,
         type: 'STANDARD',
@@ -73,9 +76,9 @@ describe('SfnOrchestrator.register', () => {
     ]);
   });
 
-  it('updates and publishes when the state machine already exists (ARN from the error)', async () => {
-    // Prepare
-    sfnMock.on(CreateStateMachineCommand).rejects(awsError(StateMachineAlreadyExists, `State Machine Already Exists: '${SM_ARN}'`));
+  it('updates and publishes when the state machine already exists (ARN derived, not read from the error)', async () => {
+    // Prepare: the message names nothing, so the ARN can only come from the name and the scope
+    sfnMock.on(CreateStateMachineCommand).rejects(awsError(StateMachineAlreadyExists, 'State Machine Already Exists'));
     sfnMock.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: VERSION_ARN, updateDate: new Date() });
 
     // Act
@@ -96,16 +99,30 @@ describe('SfnOrchestrator.register', () => {
     ]);
   });
 
-  it('names the existing state machine from the configured ARN prefix', async () => {
+  it('names the existing state machine in the scope it was given (another partition and region)', async () => {
     // Prepare
     sfnMock.on(CreateStateMachineCommand).rejects(awsError(StateMachineAlreadyExists, 'exists'));
     sfnMock.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: VERSION_ARN, updateDate: new Date() });
+    const scope = arnScopeOf('arn:aws-cn:lambda:cn-north-1:210987654321:function:braid-executor');
 
     // Act
-    await orchestrator({ stateMachineArnPrefix: 'arn:aws:states:eu-west-1:123456789012:stateMachine:' }).register({ workflowId: 'wf1', version: 3, definition });
+    await orchestrator({ scope }).register({ workflowId: 'wf1', version: 3, definition });
 
     // Assess
-    expect(sfnMock.commandCalls(UpdateStateMachineCommand)[0]?.args[0].input.stateMachineArn).toBe(SM_ARN);
+    expect(sfnMock.commandCalls(UpdateStateMachineCommand)[0]?.args[0].input.stateMachineArn)
+      .toBe('arn:aws-cn:states:cn-north-1:210987654321:stateMachine:braid_wf1');
+  });
+
+  it('refuses to register without the scope it needs to name machines', async () => {
+    // Prepare
+    const bare = new SfnOrchestrator({ client, roleArn: ROLE, namePrefix: 'braid' });
+
+    // Act
+    const error = await failure(bare.register({ workflowId: 'wf1', version: 1, definition }));
+
+    // Assess
+    expect((error as Error).message).toContain('scope');
+    expect(sfnMock.commandCalls(CreateStateMachineCommand)).toHaveLength(0);
   });
 });
 

@@ -39,7 +39,7 @@ beforeAll(async () => { h = await startRunHarness(); });
 afterAll(async () => { await h?.close(); });
 
 describe('gate races', () => {
-  it('exactly one decision wins, the token is used at most once, losers get 409', { timeout: fuzzTimeout() }, async () => {
+  it('exactly one decision wins, the token is used at most once, losers get 409', { timeout: fuzzTimeout(180_000) }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), fc.array(command, { minLength: 2, maxLength: 5 }), async (s, commands) => {
         // Prepare

@@ -3,7 +3,9 @@ import { Validations } from 'aws-cdk-lib';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_LIMIT_BYTES, bundleReport, FORBIDDEN_PACKAGES, formatReport, unneededHeavyPackages, type BundleInfo } from '../../infra/bundle-report';
+import { REPO_ROOT } from '../../infra/stack/braid-function';
 import { FUNCTION_NAMES } from '../../infra/stack/functions';
+import { coldStart, coldStartTargets, mapLimit, provideRuntimeSdk, runtimeEnvironment, type ColdStartResult, type ColdStartTarget, type TemplateResources } from './cold-start';
 import { synthBraid, type Synthesized } from './synth';
 
 let s: Synthesized;
@@ -58,6 +60,45 @@ describe('bundles', () => {
     // Assess
     expect(over).toEqual([]);
   });
+});
+
+describe('deployability: every function starts cold with exactly its template environment', () => {
+  let targets: ColdStartTarget[];
+  let results: ColdStartResult[];
+
+  beforeAll(async () => {
+    provideRuntimeSdk(s.assemblyDir, REPO_ROOT);
+    targets = coldStartTargets(s.assemblyDir, (s.template.toJSON() as { Resources: TemplateResources }).Resources, s.stack.stackName);
+    results = await mapLimit(targets, 2, (t) => coldStart(t, { ...runtimeEnvironment(t), ...t.environment }));
+  }, 120_000);
+
+  it('covers every function of the template, the ten Braid functions among them', () => {
+    // Prepare
+    const functions = Object.keys(s.template.findResources('AWS::Lambda::Function'));
+    // Act
+    const named = targets.map((t) => t.name).filter((n): n is string => n !== undefined).sort();
+    // Assess
+    expect(targets.map((t) => t.logicalId).sort()).toEqual(functions.sort());
+    expect(named).toEqual([...FUNCTION_NAMES].sort());
+  });
+
+  it('loads each bundle, parses its configuration and builds its clients without throwing', () => {
+    // Prepare, Act
+    const failed = results.filter((r) => r.exitCode !== 0).map((r) => `${r.target.name ?? r.target.logicalId}: exit ${r.exitCode}\n${r.stderr}`);
+    // Assess
+    expect(failed).toEqual([]);
+  });
+
+  it('fails a function whose template lacks a variable its configuration requires (the check can fail)', async () => {
+    // Prepare: $connect without WS_ENDPOINT, as the stack once deployed it
+    const connect = targets.find((t) => t.name === 'ws-connect') as ColdStartTarget;
+    const { WS_ENDPOINT: _dropped, ...without } = connect.environment;
+    // Act
+    const result = await coldStart(connect, { ...runtimeEnvironment(connect), ...without });
+    // Assess
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('WS_ENDPOINT');
+  }, 60_000);
 });
 
 describe('cdk-nag', () => {

@@ -17,11 +17,18 @@ describe('readConfig', () => {
     expect(config).toMatchObject({ stackName: 'Braid', destroyData: false, oidc: undefined, corsOrigins: [], logRetentionDays: 30 });
   });
 
-  it('reads an external OIDC issuer and defaults its JWKS URL', () => {
+  it('reads an external OIDC issuer (keys come from its discovery document, for both APIs)', () => {
     // Prepare, Act
     const config = configWith({ 'braid:oidcIssuer': 'https://login.example.com/', 'braid:oidcAudience': 'braid' });
     // Assess
-    expect(config.oidc).toEqual({ issuer: 'https://login.example.com/', audience: 'braid', jwksUrl: 'https://login.example.com/.well-known/jwks.json' });
+    expect(config.oidc).toEqual({ issuer: 'https://login.example.com/', audience: 'braid' });
+  });
+
+  it('refuses braid:oidcJwksUrl, which would let the WebSocket authorizer trust other keys than the HTTP one', () => {
+    // Prepare, Act
+    const read = () => configWith({ 'braid:oidcIssuer': 'https://login.example.com/', 'braid:oidcAudience': 'braid', 'braid:oidcJwksUrl': 'https://keys.example.com/jwks' });
+    // Assess
+    expect(read).toThrow(/braid:oidcJwksUrl/);
   });
 
   it('rejects an issuer without an audience', () => {
@@ -92,7 +99,7 @@ describe('stack with an external OIDC issuer and dev settings', () => {
     // Assess
     s.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: { DeletionProtectionEnabled: false } });
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', CorsConfiguration: { AllowOrigins: ['https://app.example.com'] } });
-    expect(policies).toContain(':stateMachine:BraidDev-*');
-    expect(policies).not.toContain(':stateMachine:Braid-*');
+    expect(policies).toContain(':stateMachine:BraidDev_*');
+    expect(policies).not.toContain(':stateMachine:Braid_*');
   });
 });

@@ -84,7 +84,7 @@ describe('IAM', () => {
     expect(withManaged.map(([id]) => id)).toEqual([]);
   });
 
-  it('lets compile register only <prefix>-* state machines and pass only the state machine role', () => {
+  it('lets compile register only <prefix>_* state machines and pass only the state machine role', () => {
     // Prepare
     const compile = statementsOfRole(roleOf('compile'));
     // Act
@@ -93,25 +93,37 @@ describe('IAM', () => {
     // Assess
     expect(states).toHaveLength(1);
     expect(actionsOf(states[0] as Statement)).toEqual(expect.arrayContaining([
-      'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion', 'states:DescribeStateMachine',
+      'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
     ]));
-    expect(JSON.stringify(states[0]?.Resource)).toContain(':stateMachine:Braid-*');
+    expect(JSON.stringify(states[0]?.Resource)).toContain(':stateMachine:Braid_*');
     expect(pass).toHaveLength(1);
     expect(pass[0]?.Resource).toEqual({ 'Fn::GetAtt': [stateMachineRoleId(), 'Arn'] });
     expect(pass[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } });
   });
 
-  it('lets api start, stop, describe and redrive only <prefix>-* executions', () => {
+  it('lets compile set up the vended log delivery that CreateStateMachine with logging needs', () => {
+    // Prepare
+    const compile = statementsOfRole(roleOf('compile'));
+    // Act
+    const actions = compile.filter((st) => resourcesOf(st).includes('*')).flatMap(actionsOf);
+    // Assess: the four CloudWatch Logs names for "the user setting up the logging", plus the update path
+    expect(actions).toEqual(expect.arrayContaining([
+      'logs:CreateLogDelivery', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+      'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:ListLogDeliveries',
+    ]));
+  });
+
+  it('lets api start, stop, describe and redrive only <prefix>_* executions', () => {
     // Prepare
     const api = statementsOfRole(roleOf('api')).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
     // Act
     const byAction = Object.fromEntries(api.flatMap((st) => actionsOf(st).map((a) => [a, JSON.stringify(st.Resource)])));
     // Assess
     expect(Object.keys(byAction).sort()).toEqual(['states:DescribeExecution', 'states:RedriveExecution', 'states:StartExecution', 'states:StopExecution']);
-    expect(byAction['states:RedriveExecution']).toContain(':execution:Braid-*');
-    expect(byAction['states:StartExecution']).toContain(':stateMachine:Braid-*');
-    expect(byAction['states:StopExecution']).toContain(':execution:Braid-*');
-    expect(byAction['states:DescribeExecution']).toContain(':execution:Braid-*');
+    expect(byAction['states:RedriveExecution']).toContain(':execution:Braid_*');
+    expect(byAction['states:StartExecution']).toContain(':stateMachine:Braid_*');
+    expect(byAction['states:StopExecution']).toContain(':execution:Braid_*');
+    expect(byAction['states:DescribeExecution']).toContain(':execution:Braid_*');
   });
 
   it('gives SendTaskSuccess/Failure to the gate function alone', () => {
@@ -123,7 +135,7 @@ describe('IAM', () => {
     expect(holders).toHaveLength(1);
     expect(holders[0]?.roles).toEqual([{ Ref: gateRole }]);
     expect(actionsOf(holders[0]!.statement).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
-    expect(JSON.stringify(holders[0]?.statement.Resource)).toContain(':stateMachine:Braid-*');
+    expect(JSON.stringify(holders[0]?.statement.Resource)).toContain(':stateMachine:Braid_*');
   });
 
   it('lets the state machine role invoke the executor function and nothing else', () => {
@@ -318,6 +330,28 @@ describe('WebSocket API', () => {
     expect(integrationTarget(integrationOf(byKey.get('subscribe')!))).toBe(functionId('ws-message'));
   });
 
+  it('gives WS_ENDPOINT to every function that builds the live service, $connect and $disconnect included', () => {
+    // Prepare
+    const fns = s.template.findResources('AWS::Lambda::Function') as Resources;
+    // Act
+    const missing = ['ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout']
+      .filter((name) => (fns[functionId(name)]?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables['WS_ENDPOINT'] === undefined);
+    // Assess
+    expect(missing).toEqual([]);
+  });
+
+  it('retains the account-wide API Gateway logging role when the stack is deleted', () => {
+    // Prepare
+    const roles = s.template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'apigateway.amazonaws.com' } }] } },
+    });
+    // Act
+    const policies = Object.values(roles).map((r) => [r['DeletionPolicy'], r['UpdateReplacePolicy']]);
+    // Assess
+    expect(policies).toEqual([['Retain', 'Retain']]);
+    s.template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+  });
+
   it('logs the stage and gives the posting functions its management endpoint', () => {
     // Prepare
     const fanout = (s.template.findResources('AWS::Lambda::Function') as Resources)[functionId('ws-fanout')];
@@ -349,7 +383,7 @@ describe('live stream and finalization', () => {
     });
   });
 
-  it('finalizes on Step Functions status changes of <prefix>-* machines and reconciles every 15 minutes', () => {
+  it('finalizes on Step Functions status changes of <prefix>_* machines and reconciles every 15 minutes', () => {
     // Prepare
     const target = [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId('finalizer'), 'Arn'] }, DeadLetterConfig: Match.anyValue() })];
     // Act, Assess
@@ -361,6 +395,10 @@ describe('live stream and finalization', () => {
       },
       Targets: target,
     });
+    // `Braid_`, never `Braid-`: a stack named `Braid-Dev` makes `Braid-Dev_<id>`, which this prefix does not match.
+    const rules = JSON.stringify(s.template.findResources('AWS::Events::Rule'));
+    expect(rules).toContain(':stateMachine:Braid_"');
+    expect(rules).not.toContain(':stateMachine:Braid-');
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', Targets: target });
   });
 });

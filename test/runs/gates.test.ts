@@ -53,17 +53,22 @@ describe('human gates', () => {
     // Prepare
     const { runId } = await waitingRun('alice');
 
-    // Act
-    const bodies = await Promise.all([
+    const reads = () => Promise.all([
       stack.call('GET', `/api/v1/workflows/runs/${runId}/nodes`, { as: 'alice' }),
       stack.call('GET', `/api/v1/workflows/runs/${runId}/events`, { as: 'alice' }),
       stack.call('GET', `/api/v1/workflows/runs/${runId}`, { as: 'alice' }),
-      decide('alice', runId, 'approve'),
     ]);
 
+    // Act: every read while the gate waits, the decision, and every read after it
+    const waiting = await reads();
+    const decided = await decide('alice', runId, 'approve');
+    await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+    const after = await reads();
+
     // Assess
-    for (const res of bodies) expect(res.text).not.toMatch(/token/i);
-    expect(bodies[0].body.items[0].gate).toMatchObject({ status: 'waiting', prompt: 'Ship it?' });
+    for (const res of [...waiting, decided, ...after]) expect(res.text).not.toMatch(/token/i);
+    expect(waiting[0].body.items[0].gate).toMatchObject({ status: 'waiting', prompt: 'Ship it?' });
+    expect(after[0].body.items[0].gate).toMatchObject({ status: 'approved' });
   });
 
   it('fails the run with Braid.GateRejected when rejected', async () => {
