@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpToolServer, type HttpToolServerHandle } from '../support/http-tool-server';
 import { startTestStack } from '../support/local-stack';
+import type { ConflictError } from '../../shared/errors';
+import type { Run } from '../../shared/model/types';
+import { createRedriver } from '../../shared/services/run-redrive';
 import { createWorkflow, getEvents, getNodes, startRun, startRunStack, waitForNode, waitForRun, type TestStack } from './helpers';
 
 describe('redrive a failed run', () => {
@@ -94,6 +97,25 @@ describe('redrive a failed run', () => {
     // Assess
     expect([stranger.status, viewer.status, runner.status, owner.status]).toStrictEqual([404, 403, 403, 409]);
     expect(owner.text).toContain('not_redrivable');
+  });
+});
+
+describe('when a run may be redriven', () => {
+  const redriver = createRedriver({} as never);
+  const ended = (status: Run['status'], endedAt: string, redriveCount?: number) => ({
+    runId: 'r', workflowId: 'w', version: 1, ownerId: 'o', startedBy: 'o', status, input: {}, startedAt: '2026-11-01T00:00:00.000Z', endedAt, cost: { usd: 0 },
+    ...(redriveCount ? { redriveCount } : {}),
+  }) as Run;
+  const now = new Date('2026-12-01T12:00:00.000Z');
+  const reason = (run: Run) => { try { redriver.checkRedrivable(run, now); return 'ok'; } catch (error) { return (error as ConflictError).reason; } };
+
+  it('allows failed and timed_out runs for 14 days after they end, and names why not otherwise', () => {
+    expect(reason(ended('failed', '2026-11-17T12:00:01.000Z'))).toBe('ok');
+    expect(reason(ended('timed_out', '2026-11-30T00:00:00.000Z'))).toBe('ok');
+    expect(reason(ended('failed', '2026-11-17T11:59:59.000Z'))).toBe('redrive_expired');
+    expect(reason(ended('succeeded', '2026-11-30T00:00:00.000Z'))).toBe('not_redrivable');
+    expect(reason(ended('cancelled', '2026-11-30T00:00:00.000Z'))).toBe('not_redrivable');
+    expect(reason(ended('running', '2026-11-30T00:00:00.000Z', 1))).toBe('redrive_in_flight');
   });
 });
 
