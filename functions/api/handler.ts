@@ -1,9 +1,9 @@
 /**
- * The api function: reads, validation, permissions, templates, diagrams and (through the runs engineer's
- * handlers) runs. `createHandler(deps)` is the composition seam used by the local stack and tests;
+ * The api function: reads, validation, permissions, templates, diagrams and runs (the run routes' handlers
+ * come from `functions/http/run-routes.ts`). `createHandler(deps)` is the composition seam used by the local stack and tests;
  * `handler` is the Lambda entry, configured from the environment at cold start.
  */
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { HttpHandler } from '../http/handler-types';
 import { handle } from 'hono/aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { validateDefinition } from '../../shared/definition/validate';
@@ -11,12 +11,8 @@ import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createPermissionService } from '../../shared/services/permissions';
 import { createGrantService } from '../../shared/services/permissions-grants';
 import { createWorkflowReadService } from '../../shared/services/workflow-read';
-import { createStore, type Store } from '../../shared/store/store';
-import { createDocumentClient } from '../../shared/store/table';
+import type { Store } from '../../shared/store/store';
 import { createHttpApp, type RouteHandlers } from '../http/app';
-import { BaseConfigSchema, readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import { createLogger } from '../http/logger';
 import { workflowReadRoutes } from '../http/workflow-routes';
 import { runRoutes } from '../http/run-routes';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -32,6 +28,7 @@ import { createSecretService } from '../../shared/secrets/secret-service';
 import type { SecretVault } from '../../shared/secrets/vault';
 import { secretRoutes } from '../http/secret-routes';
 import * as z from 'zod';
+import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
 
 /** What the api function is built from. */
 export interface ApiDeps {
@@ -51,8 +48,7 @@ export interface ApiDeps {
   cursorKey?: () => Promise<Uint8Array>;
 }
 
-/** An HTTP API (payload v2) Lambda handler. */
-export type HttpHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyResultV2>;
+export type { HttpHandler };
 
 /** Builds the api function's handler from its dependencies. */
 export function createHandler(deps: ApiDeps): HttpHandler {
@@ -82,7 +78,6 @@ export function createHandler(deps: ApiDeps): HttpHandler {
 /** Reads the environment and builds the real dependencies (Lambda cold start). */
 function depsFromEnv(): ApiDeps {
   const config = readConfig(BaseConfigSchema.extend({ VAULT_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/), CURSOR_KEY_ARN: z.string().startsWith('arn:') }));
-  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The api function starts and stops executions only: `register`'s role and prefix are never read here.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
   const secretsManager = new SecretsManagerClient({});
@@ -91,7 +86,7 @@ function depsFromEnv(): ApiDeps {
     const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: config.CURSOR_KEY_ARN }));
     return Buffer.from(out.SecretString ?? '', 'utf8');
   };
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-api'), metrics: metricSinkFromEnv(), orchestrator, vault, cursorKey };
+  return { store: storeFromConfig(config), logger: createLogger('braid-api'), metrics: metricSinkFromEnv(), orchestrator, vault, cursorKey };
 }
 
 /** The Lambda entry point. */

@@ -14,14 +14,11 @@ import { validateDefinition } from '../../shared/definition/validate';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createPermissionService } from '../../shared/services/permissions';
 import { createWorkflowWriteService } from '../../shared/services/workflow-write';
-import { createStore, type Store } from '../../shared/store/store';
-import { createDocumentClient } from '../../shared/store/table';
-import type { HttpHandler } from '../api/handler';
+import type { Store } from '../../shared/store/store';
+import type { HttpHandler } from '../http/handler-types';
 import { createHttpApp } from '../http/app';
-import { BaseConfigSchema, readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import { createLogger } from '../http/logger';
 import { workflowWriteRoutes } from '../http/workflow-routes';
+import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
 
 /** What the compile function is built from. */
 export interface CompileDeps {
@@ -58,7 +55,6 @@ export function createHandler(deps: CompileDeps): HttpHandler {
 
 function depsFromEnv(): CompileDeps {
   const config = readConfig(CompileConfigSchema);
-  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   const orchestrator = new SfnOrchestrator({
     client: new SFNClient({}),
     roleArn: config.STATE_MACHINE_ROLE_ARN,
@@ -70,7 +66,7 @@ function depsFromEnv(): CompileDeps {
       ? { loggingConfiguration: { level: 'ERROR', includeExecutionData: false, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: config.STATE_MACHINE_LOG_GROUP_ARN } }] } }
       : {}),
   });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), orchestrator, logger: createLogger('braid-compile'), executorArn: config.EXECUTOR_ARN };
+  return { store: storeFromConfig(config), orchestrator, logger: createLogger('braid-compile'), executorArn: config.EXECUTOR_ARN };
 }
 
 /** The Lambda entry point. */

@@ -18,15 +18,12 @@ import { createRunStores } from '../../shared/services/execution-context';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { createExecutionService, type TaskResult } from '../../shared/services/execution';
-import { createStore, type Store } from '../../shared/store/store';
-import { createDocumentClient } from '../../shared/store/table';
-import { BaseConfigSchema, readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import { createLogger } from '../http/logger';
+import type { Store } from '../../shared/store/store';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createEgressGuard } from '../../shared/egress/guard';
 import { createAwsVault } from '../../shared/secrets/aws-vault';
 import { cachedReader } from '../../shared/secrets/vault';
+import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
 
 /** How long the executor keeps a secret value it read from Secrets Manager (a change is seen within this). */
 const SECRET_CACHE_MS = 30_000;
@@ -108,10 +105,9 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
 
 function depsFromEnv(): ExecutorFunctionDeps {
   const config = readConfig(ExecutorConfigSchema);
-  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   const vault = createAwsVault({ client: new SecretsManagerClient({}), prefix: config.VAULT_PREFIX });
   return {
-    store: createStore({ client, tableName: config.TABLE_NAME }),
+    store: storeFromConfig(config),
     logger: createLogger('braid-executor'),
     metrics: metricSinkFromEnv(),
     executors: {

@@ -14,11 +14,8 @@ import { createRunStores } from '../../shared/services/execution-context';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { createReconciler, type ReconcileOutcome, type SweepOptions, type SweepSummary } from '../../shared/services/execution-reconcile';
-import { createStore, type Store } from '../../shared/store/store';
-import { createDocumentClient } from '../../shared/store/table';
-import { BaseConfigSchema, readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import { createLogger } from '../http/logger';
+import type { Store } from '../../shared/store/store';
+import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
 
 /** The part of an EventBridge "Step Functions Execution Status Change" event the finalizer reads. */
 export const ExecutionStatusChangeSchema = z.object({
@@ -106,10 +103,9 @@ function runIdOf(input: string | null | undefined): string | undefined {
 
 function depsFromEnv(): FinalizerDeps {
   const config = readConfig(BaseConfigSchema);
-  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The finalizer only describes executions: `register`'s role and prefix are never read here.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), logger: createLogger('braid-finalizer'), metrics: metricSinkFromEnv(), orchestrator };
+  return { store: storeFromConfig(config), logger: createLogger('braid-finalizer'), metrics: metricSinkFromEnv(), orchestrator };
 }
 
 /** The Lambda entry. */

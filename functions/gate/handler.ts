@@ -14,14 +14,11 @@ import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { createGateService } from '../../shared/services/gate-service';
 import { createPermissionService } from '../../shared/services/permissions';
-import { createStore, type Store } from '../../shared/store/store';
-import { createDocumentClient } from '../../shared/store/table';
-import type { HttpHandler } from '../api/handler';
+import type { Store } from '../../shared/store/store';
+import type { HttpHandler } from '../http/handler-types';
 import { createHttpApp } from '../http/app';
-import { BaseConfigSchema, readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import { createLogger } from '../http/logger';
 import { gateRoutes } from '../http/run-routes';
+import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
 
 /** What the gate function is built from. */
 export interface GateDeps {
@@ -43,10 +40,9 @@ export function createHandler(deps: GateDeps): HttpHandler {
 
 function depsFromEnv(): GateDeps {
   const config = readConfig(BaseConfigSchema);
-  const client = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
   // The gate function only sends task results: the role and prefix (used by `register`) are never read.
   const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: createStore({ client, tableName: config.TABLE_NAME }), orchestrator, logger: createLogger('braid-gate'), metrics: metricSinkFromEnv() };
+  return { store: storeFromConfig(config), orchestrator, logger: createLogger('braid-gate'), metrics: metricSinkFromEnv() };
 }
 
 /** The Lambda entry point. */

@@ -7,8 +7,7 @@ import * as z from 'zod';
 import { createTokenVerifier, type VerifyToken } from '../../shared/auth/verify-token';
 import { BRAID_AUDIENCE } from '../../shared/auth/tokens';
 import { discoveredJwks } from '../../shared/auth/oidc-discovery';
-import { readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
+import { readConfig, lazyHandler } from '../runtime';
 
 /** API Gateway answers 401 when an authorizer fails with exactly this message. */
 export class UnauthorizedSignal extends Error {

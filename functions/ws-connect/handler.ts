@@ -5,19 +5,14 @@ import type { APIGatewayProxyWebsocketEventV2WithRequestContext, APIGatewayEvent
 import * as z from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
 import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
-import { readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
+import { readConfig, lazyHandler, type WsResult } from '../runtime';
 
 /** The `$connect` event: the WebSocket request context plus the authorizer's context. */
 export type WsConnectEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<
   APIGatewayEventWebsocketRequestContextV2 & { authorizer?: { principalId?: string; userId?: string } }
 >;
 
-/** What a WebSocket route integration returns. */
-export interface WsResult {
-  statusCode: number;
-  body?: string;
-}
+export type { WsResult };
 
 const EventSchema = z.object({
   requestContext: z.object({

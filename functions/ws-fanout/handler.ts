@@ -8,9 +8,8 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
 import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
-import { readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
 import { EVENT_SK_PREFIX } from '../../shared/store/table';
+import { readConfig, lazyHandler } from '../runtime';
 
 const RecordSchema = z.object({
   eventName: z.string().optional(),

@@ -6,9 +6,7 @@ import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import type { LiveService } from '../../shared/live/live-service';
 import { LiveConfigSchema, liveServiceFromConfig } from '../../shared/live/runtime';
-import { readConfig } from '../http/config';
-import { lazyHandler } from '../http/lazy-handler';
-import type { WsResult } from '../ws-connect/handler';
+import { readConfig, lazyHandler, type WsResult } from '../runtime';
 
 const EventSchema = z.object({
   requestContext: z.object({ connectionId: z.string().min(1) }).loose(),

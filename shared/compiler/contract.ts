@@ -6,10 +6,11 @@ import { buildGraph, kahnLevels } from '../definition/graph';
 import { routeKey } from '../definition/route-key';
 import type { WorkflowDefinition } from '../definition/schema';
 import { CONTRACT_FORMAT, type NodeContract, type VirtualNodeContract, type WorkflowContract } from '../contract/node-contract';
-import type { ExecutionPlan } from './plan';
+import { planNodes } from './plan-nodes';
+import type { ExecutionPlan } from './plan-types';
 
 /** The contract of a validated definition and its plan. */
-export function buildContract(def: WorkflowDefinition, plan: ExecutionPlan): WorkflowContract {
+export function buildContract(def: WorkflowDefinition, plan: Pick<ExecutionPlan, 'nodes' | 'liveness'>): WorkflowContract {
   const graph = buildGraph(def.nodes.map((n) => n.id), def.edges);
   const order = kahnLevels(graph).flat();
   const virtual = new Set(def.nodes.filter((n) => n.type === 'parallel' || n.type === 'join').map((n) => n.id));
@@ -53,4 +54,13 @@ function virtualAncestors(pred: ReadonlyMap<string, string[]>, virtual: Readonly
     for (const p of pred.get(v) ?? []) if (virtual.has(p) && !found.has(p)) queue.push(p);
   }
   return order.filter((n) => found.has(n));
+}
+
+/**
+ * The contract of a definition stored before contracts existed. It was validated when it was published, so
+ * this skips the validator (and the JSONata parser it needs), which keeps it out of the functions that only
+ * load runs. The contract does not depend on the strategy.
+ */
+export function contractOfStoredDefinition(def: WorkflowDefinition): WorkflowContract {
+  return buildContract(def, planNodes(def));
 }

@@ -13,7 +13,7 @@
  * when carrying every route would add more than `PRUNE_ABOVE_BYTES` of ResultSelectors, where it
  * keeps a large tracked workflow under Step Functions' 1 MB definition limit.
  */
-import type { ExecutionPlan, PlanStep } from './plan';
+import type { ExecutionPlan, PlanStep } from './plan-types';
 
 type Path = Array<[step: number, branch: number]>;
 

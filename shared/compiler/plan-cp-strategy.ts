@@ -13,7 +13,7 @@
 import type { Graph } from '../definition/graph';
 import type { WorkflowDefinition } from '../definition/schema';
 import { indexDag } from './critical-path';
-import type { PlanStep } from './plan';
+import type { PlanStep } from './plan-types';
 import { planCriticalPath } from './plan-critical-path';
 import { simulatePlan } from './plan-simulate';
 import { nodeWeights, type DurationHistory, type WeightSource } from './plan-weights';

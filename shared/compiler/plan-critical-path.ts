@@ -14,7 +14,7 @@
  * orders no pair of nodes that `levels` leaves unordered, so it is never slower than `levels`,
  * whatever the real durations.
  */
-import type { PlanStep } from './plan';
+import type { PlanStep } from './plan-types';
 import type { IndexedDag } from './critical-path';
 
 /** Options of the planner. */

@@ -3,7 +3,7 @@
  * makespan). A sequence takes the sum of its steps, a Parallel the longest of its branches, which
  * is exactly how Step Functions runs nested `Parallel` states (ignoring its per-state overhead).
  */
-import type { PlanStep } from './plan';
+import type { PlanStep } from './plan-types';
 
 /** Makespan of a sequence of steps, with `duration` giving each node's duration. */
 export function simulatePlan(steps: readonly PlanStep[], duration: (id: string) => number): number {

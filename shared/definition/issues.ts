@@ -2,7 +2,7 @@
  * Validation issues: JSON pointers, stable codes, and the mapping of zod issues to both.
  */
 import type * as z from 'zod';
-import type { ValidationIssue } from '../model/types';
+import type { FieldIssue as ValidationIssue } from '../errors';
 
 /** The stable codes a validation issue can carry (documented in the README). */
 export const ISSUE_CODES = [

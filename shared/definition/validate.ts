@@ -4,7 +4,7 @@
  * graph and binding rules run on whatever part of the input is well-formed enough, so a schema
  * error does not hide a cycle.
  */
-import type { ValidationIssue } from '../model/types';
+import type { FieldIssue as ValidationIssue } from '../errors';
 import { LIMITS, WorkflowDefinitionSchema, type WorkflowDefinition } from './schema';
 import { CONTEXT_VARIABLE, findBindings, parseExpression } from './bindings';
 import { ancestors, buildGraph, descendants, findCycles, kahnLevels, reachableFrom, roots, type Graph } from './graph';

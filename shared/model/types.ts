@@ -4,6 +4,7 @@
  */
 import type { WorkflowDefinition } from '../definition/schema';
 import type { WorkflowContract } from '../contract/node-contract';
+import type { FieldIssue } from '../errors';
 
 /** A role granted on a workflow, weakest first. */
 export const ROLES = ['viewer', 'runner', 'approver', 'editor'] as const;
@@ -51,14 +52,8 @@ export interface Grant {
   expiresAt?: string;
 }
 
-/** One problem found in a definition. */
-export interface ValidationIssue {
-  /** Stable machine-readable code, e.g. `cycle`, `unknown_node`. */
-  code: string;
-  /** JSON pointer into the submitted document, e.g. `/nodes/3/inputs/q`. */
-  path: string;
-  message: string;
-}
+/** One problem found in a definition: the one issue type of every 400 (`FieldIssue`, `shared/errors.ts`). */
+export type ValidationIssue = FieldIssue;
 
 /** Status of a run. */
 export const RUN_STATUSES = ['running', 'waiting', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
@@ -173,6 +168,8 @@ export const EVENT_TYPES = [
   'run.started', 'node.started', 'node.retrying', 'node.succeeded', 'node.failed', 'node.skipped',
   'node.waiting', 'gate.approved', 'gate.rejected', 'node.cancelled',
   'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'run.redriven', 'node.progress',
+  // Fills a seq whose transition turned out to be recorded already (two writers raced); clients skip it.
+  'log.filler',
 ] as const;
 /** An event type. */
 export type RunEventType = (typeof EVENT_TYPES)[number];

@@ -2,7 +2,7 @@
  * What every run-side service shares: the repositories it writes through, the clock, and loading a run with
  * the definition of the version it runs (versions are immutable, so definitions are cached per process).
  */
-import { compileContract } from '../compiler/compile';
+import { contractOfStoredDefinition } from '../compiler/contract';
 import type { WorkflowContract } from '../contract/node-contract';
 import type { NodeDef, WorkflowDefinition } from '../definition/schema';
 import { BraidError, NotFoundError } from '../errors';
@@ -69,8 +69,8 @@ export async function loadRun(stores: RunStores, runId: string): Promise<LoadedR
     const head = await stores.store.workflows.get(run.workflowId);
     const version = head ? await stores.store.workflows.getVersion(head, run.version) : undefined;
     if (!version) throw new RunDefinitionMissingError(runId);
-    // A version stored before contracts existed gets its contract from the same (pure) compiler.
-    const contract = version.contract ?? compileContract(version.definition);
+    // A version stored before contracts existed gets its contract from the same (pure) compiler code.
+    const contract = version.contract ?? contractOfStoredDefinition(version.definition);
     cached = { definition: version.definition, nodes: new Map(version.definition.nodes.map((n) => [n.id, n])), contract };
     if (definitions.size > 500) definitions.clear();
     definitions.set(cacheKey, cached);

@@ -153,7 +153,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: done.error });
         throw new RecordedFailureError(done.error);
       }
-      if (done?.status !== 'succeeded') throw new RunFinishedError(runId);
+      if (done?.status !== 'succeeded') {
+        // The node was closed (the run was cancelled or finished meanwhile): this attempt ends here, recorded.
+        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: { name: ERROR_NAMES.runFinished, message: `run ${runId} has already finished` } });
+        throw new RunFinishedError(runId);
+      }
       const route = (done as NodeRun & { route?: string }).route ?? 'ok';
       const endedAt = done.endedAt ?? startedAt;
       await record(stores, runId, `node.succeeded:${nodeId}`, { type: 'node.succeeded', nodeId, at: endedAt, data: node.type === 'condition' ? { attempt, route } : { attempt } });
@@ -199,7 +203,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt, route, ...(result.cost ? { cost: result.cost } : {}) });
       return { route };
     } catch (error) {
-      if (error instanceof RunFinishedError) throw error;
+      if (error instanceof RunFinishedError) {
+        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: nowIso(stores), error: { name: error.name, message: error.message } });
+        throw error;
+      }
       const info = error instanceof BraidError && error.name === ERROR_NAMES.transient ? { name: error.name, message: error.message } : toErrorInfo(error);
       const endedAt = nowIso(stores);
       // Superseded: a later attempt arrived while this one ran, so the state machine has already retried it.

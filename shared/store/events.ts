@@ -1,13 +1,14 @@
 /**
- * The run event log: an ordered, gap-free, exactly-once log of a run's transitions.
+ * The run event log: an ordered, gap-free, exactly-once log of a run's transitions, whose appends cost the same
+ * however long the log is.
  *
- * Algorithm (ARCHITECTURE.md, "Event log, exactly once and gap-free"): the `LOG` head item holds `lastSeq`,
- * the transition keys already recorded (`keys`: key -> seq) and events written to the head but not yet to their
- * own item (`pending`: key -> event). An append is ONE conditional update of the head that increments `lastSeq`
- * server-side, records the key and parks the event (`attribute_not_exists(keys.<key>)`): DynamoDB serializes
- * concurrent appends on the item, so writers never retry on contention. The writer then puts every pending
- * `EV#<seq>` up to its own, in seq order, and clears them. Readers materialize pending entries first, so a
- * crash between the two writes leaves no gap, and a repeated key returns the recorded event instead of adding one.
+ * Algorithm (ARCHITECTURE.md, "Event log"): a transition item `TK#<key>` binds each transition key to its seq,
+ * once; the `LOG` head holds `lastSeq` and only the appends in flight (`pending`: key -> event, `pseq`: key ->
+ * seq). An append reads the binding (recorded already?), claims the next seq with ONE conditional update of the
+ * head that increments `lastSeq` server-side (DynamoDB serializes concurrent appends on the item, so writers never
+ * retry on contention), then settles it: binds the key (conditional put, the first binding wins), puts `EV#<seq>`,
+ * clears the pending entry. Readers settle pending entries first, so a crash between the writes leaves no gap; a
+ * writer whose binding lost (another writer of the same key finished first) leaves a `log.filler` at its seq.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -73,11 +74,16 @@ export interface EventLogRepository {
 
 interface HeadItem {
   lastSeq: number;
-  keys: Record<string, number>;
-  /** Keyed by transition key; the seq is `keys[key]`. */
+  /** In-flight appends by transition key: the event, until it has its own item. */
   pending: Record<string, NewRunEvent>;
+  /** The seq each in-flight append claimed, by transition key. */
+  pseq: Record<string, number>;
+  /** Transition keys recorded before transition items existed (logs written by an older version). */
+  legacyKeys: Record<string, number>;
 }
 
+/** The type of the event that fills a seq whose transition turned out to be recorded already (see below). */
+export const FILLER_EVENT_TYPE: RunEvent['type'] = 'log.filler';
 
 /** Creates the event log repository over the Braid table. */
 export function createEventLogRepository(table: TableRef): EventLogRepository {
@@ -88,39 +94,74 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     if (!out.Item) return undefined;
     return {
       lastSeq: Number(out.Item.lastSeq ?? 0),
-      keys: (out.Item.keys ?? {}) as Record<string, number>,
       pending: (out.Item.pending ?? {}) as Record<string, NewRunEvent>,
+      pseq: (out.Item.pseq ?? {}) as Record<string, number>,
+      legacyKeys: (out.Item.keys ?? {}) as Record<string, number>,
     };
   }
 
-  async function materialize(runId: string, transitionKey: string, seq: number, event: NewRunEvent): Promise<RunEvent> {
-    const full = toRunEvent(runId, seq, event);
+  /** The seq a transition is bound to, from its transition item; `undefined` while unbound. */
+  async function boundSeq(runId: string, transitionKey: string): Promise<number | undefined> {
+    const out = await guard(client.send(new GetCommand({ TableName: tableName, Key: keys.transition(runId, transitionKey), ConsistentRead: true })));
+    return out.Item?.seq === undefined ? undefined : Number(out.Item.seq);
+  }
+
+  /**
+   * Binds `transitionKey` to `seq` (the one decision point: the first binding wins), writes `EV#<seq>` (the
+   * event, or a filler when the key was bound to another seq) and clears the head's pending entry. Any writer
+   * or reader may call it for any pending entry, any number of times: every step is conditional.
+   */
+  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent): Promise<{ event: RunEvent; bound: boolean }> {
+    let bound = true;
     try {
-      // Conditional so a repeated materialization makes no second stream record.
       await guard(client.send(new PutCommand({
         TableName: tableName,
-        Item: { ...keys.event(runId, seq), ...full },
-        ConditionExpression: 'attribute_not_exists(PK)',
+        Item: { ...keys.transition(runId, transitionKey), seq },
+        ConditionExpression: 'attribute_not_exists(PK) OR seq = :seq',
+        ExpressionAttributeValues: { ':seq': seq },
       })));
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      bound = false;
     }
-    await guard(client.send(new UpdateCommand({
-      TableName: tableName,
-      Key: keys.eventLog(runId),
-      UpdateExpression: 'REMOVE #pending.#tk',
-      ExpressionAttributeNames: { '#pending': 'pending', '#tk': transitionKey },
-    })));
-    return full;
+    const full = bound ? toRunEvent(runId, seq, event) : toRunEvent(runId, seq, { type: FILLER_EVENT_TYPE, at: event.at, data: {} });
+    try {
+      // Conditional so a repeated materialization makes no second stream record.
+      await guard(client.send(new PutCommand({ TableName: tableName, Item: { ...keys.event(runId, seq), ...full }, ConditionExpression: 'attribute_not_exists(PK)' })));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    try {
+      await guard(client.send(new UpdateCommand({
+        TableName: tableName,
+        Key: keys.eventLog(runId),
+        UpdateExpression: 'REMOVE #pending.#tk, #pseq.#tk',
+        // Only this seq's entry (a racing writer may have parked a newer one for the same key); an older
+        // version's entry has no pseq.
+        ConditionExpression: '#pseq.#tk = :seq OR (attribute_not_exists(#pseq.#tk) AND attribute_exists(#pending.#tk))',
+        ExpressionAttributeNames: { '#pending': 'pending', '#pseq': 'pseq', '#tk': transitionKey },
+        ExpressionAttributeValues: { ':seq': seq },
+      })));
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ValidationException') {
+        // A head written by the previous version has no `pseq` map: its pending entry is cleared alone.
+        await guard(client.send(new UpdateCommand({
+          TableName: tableName, Key: keys.eventLog(runId), UpdateExpression: 'REMOVE #pending.#tk',
+          ExpressionAttributeNames: { '#pending': 'pending', '#tk': transitionKey },
+        })));
+      } else if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    return { event: full, bound };
   }
 
-  /** Puts every pending event of the head, lowest seq first. */
-  async function materializeAll(runId: string, head: HeadItem): Promise<void> {
+  /** Settles every pending entry of the head, lowest seq first. */
+  async function settleAll(runId: string, head: HeadItem): Promise<void> {
     const entries = Object.entries(head.pending)
-      .map(([tk, event]) => ({ tk, event, seq: head.keys[tk] }))
+      // A pending entry of an older version's head has its seq in `keys`.
+      .map(([tk, event]) => ({ tk, event, seq: head.pseq[tk] ?? head.legacyKeys[tk] }))
       .filter((e): e is { tk: string; event: NewRunEvent; seq: number } => e.seq !== undefined)
       .sort((a, b) => a.seq - b.seq);
-    for (const { tk, event, seq } of entries) await materialize(runId, tk, seq, event);
+    for (const { tk, event, seq } of entries) await settle(runId, tk, seq, event);
   }
 
   async function getEvent(runId: string, seq: number): Promise<RunEvent> {
@@ -129,12 +170,19 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     return fromItem(out.Item);
   }
 
+  /** The event recorded for a bound transition, settling the head first if its item is not written yet. */
+  async function recorded(runId: string, seq: number): Promise<RunEvent> {
+    const head = await readHead(runId);
+    if (head) await settleAll(runId, head);
+    return getEvent(runId, seq);
+  }
+
   /** Creates an empty head; a concurrent creator winning is fine. */
   async function createHead(runId: string): Promise<void> {
     try {
       await guard(client.send(new PutCommand({
         TableName: tableName,
-        Item: { ...keys.eventLog(runId), runId, lastSeq: 0, keys: {}, pending: {} },
+        Item: { ...keys.eventLog(runId), runId, lastSeq: 0, pending: {}, pseq: {} },
         ConditionExpression: 'attribute_not_exists(PK)',
       })));
     } catch (error) {
@@ -143,47 +191,62 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
   }
 
   /**
-   * Claims the next seq for the transition in one update (server-side increment); `undefined` when the key was
-   * already recorded, `'no-head'` when the head does not exist yet.
+   * Claims the next seq for the transition in one update of the head (server-side increment), parking the event
+   * until it has its own item; on a lost condition, the seq an in-flight append of the same key claimed.
+   * `'no-head'`: the head does not exist yet; `'recorded'`: the key is bound already (or recorded by an older
+   * version, whose seq is returned as `legacy`); `'retry'`: the key was settled meanwhile, look again.
    */
-  async function claim(runId: string, transitionKey: string, event: NewRunEvent): Promise<number | undefined | 'no-head'> {
+  async function claim(runId: string, transitionKey: string, event: NewRunEvent): Promise<{ seq: number; mine: boolean } | { legacy: number } | 'no-head' | 'retry'> {
     try {
       const out = await guard(client.send(new UpdateCommand({
         TableName: tableName,
         Key: keys.eventLog(runId),
-        // Both `lastSeq + :one` read the value before the update, so the key gets the new seq.
-        UpdateExpression: 'SET lastSeq = lastSeq + :one, #keys.#tk = lastSeq + :one, #pending.#tk = :event',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#keys.#tk)',
-        ExpressionAttributeNames: { '#keys': 'keys', '#tk': transitionKey, '#pending': 'pending' },
+        // Both `lastSeq + :one` read the value before the update, so the pending entry gets the new seq.
+        UpdateExpression: 'SET lastSeq = lastSeq + :one, #pseq.#tk = lastSeq + :one, #pending.#tk = :event',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#pseq.#tk) AND attribute_not_exists(#keys.#tk)',
+        ExpressionAttributeNames: { '#pseq': 'pseq', '#tk': transitionKey, '#pending': 'pending', '#keys': 'keys' },
         ExpressionAttributeValues: { ':one': 1, ':event': event },
         ReturnValues: 'UPDATED_NEW',
       })));
-      return Number(out.Attributes?.lastSeq);
+      return { seq: Number(out.Attributes?.lastSeq), mine: true };
     } catch (error) {
+      if (error instanceof Error && error.name === 'ValidationException') {
+        // A head written by the previous version has no `pseq` map: add it, then claim again.
+        await guard(client.send(new UpdateCommand({
+          TableName: tableName, Key: keys.eventLog(runId),
+          UpdateExpression: 'SET #pseq = if_not_exists(#pseq, :empty), #pending = if_not_exists(#pending, :empty)',
+          ExpressionAttributeNames: { '#pseq': 'pseq', '#pending': 'pending' }, ExpressionAttributeValues: { ':empty': {} },
+        })));
+        return 'retry';
+      }
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const head = await readHead(runId);
-      return head ? undefined : 'no-head';
+      if (!head) return 'no-head';
+      const legacy = head.legacyKeys[transitionKey];
+      if (legacy !== undefined) return { legacy };
+      const inFlight = head.pseq[transitionKey];
+      // Claimed by another writer (or by this one, if an earlier try applied before the store failed).
+      return inFlight === undefined ? 'retry' : { seq: inFlight, mine: false };
     }
   }
 
   return {
     async append(runId, transitionKey, event) {
       for (let attempt = 0; attempt < EVENT_LOG_LIMITS.maxAppendAttempts; attempt += 1) {
+        const bound = await boundSeq(runId, transitionKey);
+        if (bound !== undefined) return { event: await recorded(runId, bound), created: false };
         const claimed = await claim(runId, transitionKey, event);
         if (claimed === 'no-head') {
           await createHead(runId);
           continue;
         }
-        if (claimed !== undefined) {
-          // Only our own event: readers materialize whatever a slower or crashed writer left pending, and read
-          // no further than the head's lastSeq, so a page never shows a hole.
-          return { event: await materialize(runId, transitionKey, claimed, event), created: true };
-        }
-        const head = await readHead(runId);
-        const recorded = head?.keys[transitionKey];
-        if (!head || recorded === undefined) continue;
-        await materializeAll(runId, head);
-        return { event: await getEvent(runId, recorded), created: false };
+        if (claimed === 'retry') continue;
+        if ('legacy' in claimed) return { event: await recorded(runId, claimed.legacy), created: false };
+        const parked = claimed.mine ? event : ((await readHead(runId))?.pending[transitionKey] ?? event);
+        const settled = await settle(runId, transitionKey, claimed.seq, parked);
+        // Not bound: another writer bound the key first (it read no binding, then finished before this claim);
+        // this seq now holds a filler and the next round returns that writer's event.
+        if (settled.bound) return { event: settled.event, created: claimed.mine };
       }
       throw new EventLogContentionError(runId);
     },
@@ -192,7 +255,7 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
       const pageSize = Math.max(1, Math.min(Math.floor(limit), EVENT_LOG_LIMITS.maxPageSize));
       const head = await readHead(runId);
       if (!head) return { events: [], lastSeq: 0 };
-      await materializeAll(runId, head);
+      await settleAll(runId, head);
       if (head.lastSeq <= after) return { events: [], lastSeq: head.lastSeq };
       const events: RunEvent[] = [];
       let startKey: Record<string, unknown> | undefined;
@@ -214,7 +277,7 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     async lastSeq(runId) {
       const head = await readHead(runId);
       if (!head) return 0;
-      await materializeAll(runId, head);
+      await settleAll(runId, head);
       return head.lastSeq;
     },
   };

@@ -6,7 +6,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Gate, GateStatus } from '../model/types';
 import { ConflictError } from '../errors';
-import { keys, type TableRef } from './table';
+import { keys, partitions, sortPrefixes, type TableRef } from './table';
 import { storeCall } from './errors';
 import { queryPage, stripKeys } from './query';
 
@@ -89,7 +89,7 @@ export class GateRepository {
 
   /** Every gate of a run, without tokens. */
   async list(runId: string): Promise<Gate[]> {
-    const page = await queryPage(this.table, { index: 'table', partition: `RUN#${runId}`, sortPrefix: 'GATE#', ascending: true, limit: 1_000, consistent: true });
+    const page = await queryPage(this.table, { index: 'table', partition: partitions.run(runId), sortPrefix: sortPrefixes.gate, ascending: true, limit: 1_000, consistent: true });
     return page.items.map(toGate);
   }
 

@@ -4,7 +4,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Grant } from '../model/types';
-import { keys, type TableRef } from './table';
+import { gsi1Keys, keys, partitions, sortPrefixes, type TableRef } from './table';
 import { storeCall } from './errors';
 import { queryPage, stripKeys, type RawPage } from './query';
 import type { PageKey } from './cursor';
@@ -35,8 +35,7 @@ export class GrantRepository {
           Item: {
             ...keys.grant(grant.workflowId, grant.userId),
             entity: 'grant',
-            GSI1PK: `USER#${grant.userId}`,
-            GSI1SK: `GRANT#${grant.workflowId}`,
+            ...gsi1Keys.grantByUser(grant.userId, grant.workflowId),
             ...grant,
             ...ttl,
           },
@@ -69,7 +68,7 @@ export class GrantRepository {
     let startKey: PageKey | undefined;
     do {
       const page = await queryPage(this.table, {
-        index: 'table', partition: `WF#${workflowId}`, sortPrefix: 'GRANT#', ascending: true, limit: 500, startKey, consistent: true,
+        index: 'table', partition: partitions.workflow(workflowId), sortPrefix: sortPrefixes.grant, ascending: true, limit: 500, startKey, consistent: true,
       });
       grants.push(...page.items.map(toGrant));
       startKey = page.lastKey;
@@ -79,7 +78,7 @@ export class GrantRepository {
 
   /** One page of a user's grants (expired ones included), by workflow id. */
   async listByUser(userId: string, limit: number, startKey?: PageKey): Promise<RawPage & { grants: Grant[] }> {
-    const page = await queryPage(this.table, { index: 'GSI1', partition: `USER#${userId}`, sortPrefix: 'GRANT#', ascending: true, limit, startKey });
+    const page = await queryPage(this.table, { index: 'GSI1', partition: partitions.user(userId), sortPrefix: sortPrefixes.grant, ascending: true, limit, startKey });
     return { ...page, grants: page.items.map(toGrant) };
   }
 }

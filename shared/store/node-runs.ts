@@ -6,7 +6,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Cost, ErrorInfo, NodeAttempt, NodeRun, NodeStatus } from '../model/types';
 import { ConflictError } from '../errors';
-import { keys, type TableRef } from './table';
+import { keys, partitions, sortPrefixes, type TableRef } from './table';
 import { storeCall } from './errors';
 import { queryPage, stripKeys } from './query';
 import type { PageKey } from './cursor';
@@ -32,8 +32,8 @@ export interface NodeFields {
   reused?: boolean;
 }
 
-const ATTEMPT_PREFIX = 'ATTEMPT#';
-const NODE_PREFIX = 'NODE#';
+const ATTEMPT_PREFIX = sortPrefixes.attempt;
+const NODE_PREFIX = sortPrefixes.nodeRun;
 
 /** Reads and writes node runs and their attempts. */
 export class NodeRunRepository {
@@ -197,7 +197,7 @@ export class NodeRunRepository {
     const items: Record<string, unknown>[] = [];
     let startKey: PageKey | undefined;
     do {
-      const page = await queryPage(this.table, { index: 'table', partition: `RUN#${runId}`, sortPrefix: prefix, ascending: true, limit: 500, startKey, consistent: true });
+      const page = await queryPage(this.table, { index: 'table', partition: partitions.run(runId), sortPrefix: prefix, ascending: true, limit: 500, startKey, consistent: true });
       items.push(...page.items);
       startKey = page.lastKey;
     } while (startKey);

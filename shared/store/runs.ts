@@ -8,7 +8,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import type { Run, RunStatus } from '../model/types';
 import { TERMINAL_RUN_STATUSES } from '../model/types';
 import { ConflictError } from '../errors';
-import { ACTIVE_RUNS_PARTITION, keys, TABLE_SCHEMA, type TableRef } from './table';
+import { ACTIVE_RUNS_PARTITION, gsi1Keys, keys, partitions, TABLE_SCHEMA, type TableRef } from './table';
 import { storeCall } from './errors';
 import { queryPage, stripKeys, type RawPage } from './query';
 import type { PageKey } from './cursor';
@@ -52,7 +52,7 @@ export class RunRepository {
             TableName: this.table.tableName,
             Item: {
               ...keys.run(run.runId), entity: 'run',
-              GSI1PK: `WF#${run.workflowId}#RUNS`, GSI1SK: `${run.startedAt}#${run.runId}`,
+              ...gsi1Keys.runByWorkflow(run.workflowId, run.startedAt, run.runId),
               ...(TERMINAL_RUN_STATUSES.includes(run.status) ? {} : { GSI2PK: ACTIVE_RUNS_PARTITION, GSI2SK: `${run.startedAt}#${run.runId}` }),
               ...run,
             },
@@ -163,7 +163,7 @@ export class RunRepository {
 
   /** One page of a workflow's runs, newest first. */
   async listByWorkflow(workflowId: string, limit: number, startKey?: PageKey): Promise<RawPage & { runs: Run[] }> {
-    const page = await queryPage(this.table, { index: 'GSI1', partition: `WF#${workflowId}#RUNS`, limit, startKey });
+    const page = await queryPage(this.table, { index: 'GSI1', partition: partitions.workflowRuns(workflowId), limit, startKey });
     return { ...page, runs: page.items.map(toRun) };
   }
 

@@ -31,11 +31,43 @@ export const keys = {
   nodeClaim: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `CLAIM#${nodeId}` }),
   eventLog: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'LOG' }),
   event: (runId: string, seq: number) => ({ PK: `RUN#${runId}`, SK: `EV#${String(seq).padStart(10, '0')}` }),
+  /** A recorded transition of a run's event log: binds its key to its seq, once. */
+  transition: (runId: string, transitionKey: string) => ({ PK: `RUN#${runId}`, SK: `TK#${transitionKey}` }),
   connection: (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'META' }),
   subscription: (runId: string, connectionId: string) => ({ PK: `RUN#${runId}`, SK: `SUB#${connectionId}` }),
   connectionSubscription: (connectionId: string, runId: string) => ({ PK: `CONN#${connectionId}`, SK: `SUB#${runId}` }),
   /** Where the scheduled reconciliation's sweep of the active-runs index resumes. */
   reconcileCursor: () => ({ PK: 'RECONCILE', SK: 'ACTIVE_RUNS' }),
+} as const;
+
+/** Partition keys that queries read (each matches the builders above). */
+export const partitions = {
+  workflow: (id: string) => keys.workflow(id).PK,
+  run: (runId: string) => keys.run(runId).PK,
+  /** GSI1: an owner's workflows. */
+  owner: (ownerId: string) => `OWNER#${ownerId}`,
+  /** GSI1: a user's grants. */
+  user: (userId: string) => `USER#${userId}`,
+  /** GSI1: a workflow's runs. */
+  workflowRuns: (workflowId: string) => `WF#${workflowId}#RUNS`,
+} as const;
+
+/** Sort-key prefixes that queries read. */
+export const sortPrefixes = {
+  version: 'V#',
+  grant: 'GRANT#',
+  nodeRun: 'NODE#',
+  attempt: 'ATTEMPT#',
+  gate: 'GATE#',
+  /** GSI1 sort keys of an owner's workflows. */
+  ownedWorkflow: 'WF#',
+} as const;
+
+/** GSI1 keys of the items indexed there. */
+export const gsi1Keys = {
+  workflowByOwner: (ownerId: string, updatedAt: string, id: string) => ({ GSI1PK: partitions.owner(ownerId), GSI1SK: `${sortPrefixes.ownedWorkflow}${updatedAt}#${id}` }),
+  grantByUser: (userId: string, workflowId: string) => ({ GSI1PK: partitions.user(userId), GSI1SK: `${sortPrefixes.grant}${workflowId}` }),
+  runByWorkflow: (workflowId: string, startedAt: string, runId: string) => ({ GSI1PK: partitions.workflowRuns(workflowId), GSI1SK: `${startedAt}#${runId}` }),
 } as const;
 
 /** GSI2 partition of the sparse active-runs index (runs not yet final; `GSI2SK` is `<startedAt>#<runId>`). */

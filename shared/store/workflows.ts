@@ -9,7 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { WorkflowContract } from '../contract/node-contract';
 import type { Workflow, WorkflowVersion } from '../model/types';
 import { NotFoundError } from '../errors';
-import { keys, type TableRef } from './table';
+import { gsi1Keys, keys, partitions, sortPrefixes, type TableRef } from './table';
 import { storeCall } from './errors';
 import { queryPage, stripKeys, type RawPage } from './query';
 import type { PageKey } from './cursor';
@@ -24,7 +24,7 @@ export const ORPHAN_VERSION_STALE_MS = 15 * 60_000;
 export type WorkflowHeadPatch = Pick<Workflow, 'name' | 'visibility' | 'isTemplate' | 'updatedAt'> & { description?: string };
 
 function ownerIndex(w: Workflow): Record<string, string> {
-  return { GSI1PK: `OWNER#${w.ownerId}`, GSI1SK: `WF#${w.updatedAt}#${w.id}` };
+  return gsi1Keys.workflowByOwner(w.ownerId, w.updatedAt, w.id);
 }
 
 function catalogIndex(w: Workflow): Record<string, string> {
@@ -174,12 +174,12 @@ export class WorkflowRepository {
 
   /** One page of a workflow's version items, newest first (unreferenced versions included: filter by the head). */
   listVersions(id: string, limit: number, startKey?: PageKey): Promise<RawPage> {
-    return queryPage(this.table, { index: 'table', partition: `WF#${id}`, sortPrefix: 'V#', limit, startKey, consistent: true });
+    return queryPage(this.table, { index: 'table', partition: partitions.workflow(id), sortPrefix: sortPrefixes.version, limit, startKey, consistent: true });
   }
 
   /** One page of an owner's live workflows, most recently updated first. */
   listByOwner(ownerId: string, limit: number, startKey?: PageKey): Promise<RawPage> {
-    return queryPage(this.table, { index: 'GSI1', partition: `OWNER#${ownerId}`, sortPrefix: 'WF#', limit, startKey });
+    return queryPage(this.table, { index: 'GSI1', partition: partitions.owner(ownerId), sortPrefix: sortPrefixes.ownedWorkflow, limit, startKey });
   }
 
   /** One page of the public catalogue or of templates, newest first. */

@@ -71,7 +71,61 @@ describe('event log', () => {
     for (const r of results) expect(listed[r.event.seq - 1]).toStrictEqual(r.event);
   });
 
-  it('materializes an event whose writer crashed between the head update and the event put', async () => {
+  it('settles an event whose writer crashed after claiming its seq, before binding its key', async () => {
+    // Prepare: the head claimed seq 2 for node.started:a:0 and parked the event; nothing else was written
+    const log = createEventLogRepository(table);
+    await log.append('r7', 'run.started', { type: 'run.started', at, data: {} });
+    const orphan = started('a');
+    await table.client.send(new UpdateCommand({
+      TableName: table.tableName,
+      Key: keys.eventLog('r7'),
+      UpdateExpression: 'SET lastSeq = :two, #pseq.#tk = :two, #pending.#tk = :event',
+      ExpressionAttributeNames: { '#pseq': 'pseq', '#tk': 'node.started:a:0', '#pending': 'pending' },
+      ExpressionAttributeValues: { ':two': 2, ':event': orphan },
+    }));
+    // Act: a reader lists, then the crashed writer's retry appends the same transition
+    const page = await log.list('r7');
+    const retried = await log.append('r7', 'node.started:a:0', orphan);
+    // Assess
+    expect(page.events).toStrictEqual([{ runId: 'r7', seq: 1, type: 'run.started', at, data: {} }, { runId: 'r7', seq: 2, ...orphan }]);
+    expect(retried).toStrictEqual({ event: { runId: 'r7', seq: 2, ...orphan }, created: false });
+    const head = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.eventLog('r7') }));
+    expect(head.Item).toMatchObject({ lastSeq: 2, pending: {}, pseq: {} });
+  });
+
+  it('fills the seq of a writer that lost the race for its key, and records the transition once', async () => {
+    // Prepare: the key is bound to seq 1 already; a late writer (it found no binding before) claimed seq 2
+    const log = createEventLogRepository(table);
+    const first = await log.append('r8', 'node.started:a:0', started('a'));
+    await table.client.send(new UpdateCommand({
+      TableName: table.tableName,
+      Key: keys.eventLog('r8'),
+      UpdateExpression: 'SET lastSeq = :two, #pseq.#tk = :two, #pending.#tk = :event',
+      ExpressionAttributeNames: { '#pseq': 'pseq', '#tk': 'node.started:a:0', '#pending': 'pending' },
+      ExpressionAttributeValues: { ':two': 2, ':event': started('a') },
+    }));
+    // Act
+    const again = await log.append('r8', 'node.started:a:0', started('a'));
+    const page = await log.list('r8');
+    // Assess: seq stays gap-free, the transition appears once, the lost seq holds a filler
+    expect(again).toStrictEqual({ event: first.event, created: false });
+    expect(page.events.map((e) => [e.seq, e.type])).toStrictEqual([[1, 'node.started'], [2, 'log.filler']]);
+  });
+
+  it('keeps the head the same size however long the log grows', async () => {
+    // Prepare
+    const log = createEventLogRepository(table);
+    const headBytes = async () => JSON.stringify((await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.eventLog('r9') }))).Item).length;
+    await log.append('r9', 'node.started:n0:0', started('n0'));
+    const small = await headBytes();
+    // Act
+    for (let i = 1; i < 60; i++) await log.append('r9', `node.started:n${i}:0`, started(`n${i}`));
+    // Assess
+    expect(await headBytes()).toBeLessThanOrEqual(small + 4);
+    expect((await log.list('r9')).lastSeq).toBe(60);
+  });
+
+  it('materializes the pending event of a head written by the previous version (keys in the head)', async () => {
     // Prepare: a head that claimed seq 2 with the event still pending, as a crashed writer leaves it.
     const log = createEventLogRepository(table);
     await log.append('r5', 'run.started', { type: 'run.started', at, data: {} });
@@ -79,9 +133,10 @@ describe('event log', () => {
     await table.client.send(new UpdateCommand({
       TableName: table.tableName,
       Key: keys.eventLog('r5'),
-      UpdateExpression: 'SET lastSeq = :two, #keys.#tk = :two, #pending.#tk = :event',
-      ExpressionAttributeNames: { '#keys': 'keys', '#tk': 'node.started:a:0', '#pending': 'pending' },
-      ExpressionAttributeValues: { ':two': 2, ':event': orphan },
+      // The previous version's layout: every key in `keys`, no `pseq`.
+      UpdateExpression: 'SET lastSeq = :two, #keys = :keys, #pending.#tk = :event REMOVE #pseq',
+      ExpressionAttributeNames: { '#keys': 'keys', '#tk': 'node.started:a:0', '#pending': 'pending', '#pseq': 'pseq' },
+      ExpressionAttributeValues: { ':two': 2, ':event': orphan, ':keys': { 'run.started': 1, 'node.started:a:0': 2 } },
     }));
     // Act
     const page = await log.list('r5');
@@ -92,9 +147,12 @@ describe('event log', () => {
     ]);
     const head = await table.client.send(new GetCommand({ TableName: table.tableName, Key: keys.eventLog('r5') }));
     expect(head.Item?.pending).toStrictEqual({});
+    // …and the next append on that head works, its old keys still recorded once
+    expect((await log.append('r5', 'node.started:a:0', orphan)).created).toBe(false);
+    expect((await log.append('r5', 'node.started:b:0', started('b'))).event.seq).toBe(3);
   });
 
-  it('lets a retried transition of a crashed writer finish its event', async () => {
+  it('lets a retried transition finish the event of a previous-version head', async () => {
     // Prepare: the head claimed seq 1 for the key, the event item was never written.
     const log = createEventLogRepository(table);
     await table.client.send(new UpdateCommand({

@@ -42,13 +42,4 @@ export async function startTable(tableName = 'braid-test'): Promise<LocalTable> 
   };
 }
 
-/** Polls `probe` until it returns a value other than undefined, or throws at the deadline. */
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { waitFor } from '../support/poll';

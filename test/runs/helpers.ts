@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import { startTestStack, type TestStack } from '../support/local-stack';
+import { waitFor } from '../support/poll';
 import type { LocalStackOptions } from '../../infra/local/stack';
 import type { RunStatus } from '../../shared/model/types';
 
@@ -28,16 +29,7 @@ export async function startRun(stack: TestStack, as: string, workflowId: string,
   return res.body.runId as string;
 }
 
-/** Polls `probe` until it returns a value, or fails at the deadline. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { waitFor };
 
 /** Polls the run until its status is one of `statuses`; returns the run. */
 export function waitForRun(stack: TestStack, as: string, runId: string, statuses: RunStatus[], timeoutMs = 10_000): Promise<any> {

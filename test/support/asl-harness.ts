@@ -5,6 +5,7 @@
 import aslValidator from 'asl-validator';
 import type { NodeDef, WorkflowDefinition } from '../../shared/definition/schema';
 import type { InvokeFn, InvokeMeta } from '../../infra/local/asl-runner';
+import { waitFor } from './poll';
 
 /** The executor "ARN" used by test compilations. */
 export const TEST_EXECUTOR = 'arn:aws:lambda:us-east-1:123456789012:function:braid-executor';
@@ -102,12 +103,6 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what = 'o
 }
 
 /** Polls `check` until it returns a value other than undefined, or throws after `ms`. */
-export async function pollUntil<T>(check: () => T | undefined, ms: number, what = 'condition'): Promise<T> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (performance.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+export function pollUntil<T>(check: () => T | undefined, ms: number, what = 'condition'): Promise<T> {
+  return waitFor(check, what, ms, 2);
 }
