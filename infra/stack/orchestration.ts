@@ -134,7 +134,7 @@ export class Orchestration extends Construct {
       sid: 'CompleteOwnTasks', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachineArnPattern],
     }));
     suppress(fns.executor.role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}-*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
         'Task tokens belong to state machines created at run time; the pattern is the stack prefix.',
     });
 
