@@ -15,7 +15,7 @@ import type { ActiveRun } from '../store/runs';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, type RunStores } from './execution-context';
 import { isRunTerminal } from './run-status';
-import { stateErrorInfo } from './execution';
+import { stateErrorInfo } from './state-error';
 import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
 
 /** What the finalizer learns from the event's `detail`. */

@@ -28,11 +28,8 @@ export interface TaskResult {
   route: string;
 }
 
-/** The error an ASL `Catch` hands to `finalize` (`ResultPath: "$.error"`). */
-export interface StateError {
-  Error?: string;
-  Cause?: string;
-}
+import { stateErrorInfo, type StateError } from './state-error';
+export type { StateError } from './state-error';
 
 /** The run is already final; the task does nothing (the execution is being stopped). Not retried. */
 export class RunFinishedError extends BraidError {
@@ -375,15 +372,4 @@ function boundedOutput(output: Record<string, unknown>): Record<string, unknown>
   return Object.fromEntries(Object.entries(output).map(([id, value]) => [id, { omitted: true, bytes: Buffer.byteLength(JSON.stringify(value ?? null)) }]));
 }
 
-/** Reads the ASL error (`Cause` is often the Lambda error as JSON) into an `ErrorInfo`. */
-export function stateErrorInfo(error: StateError): ErrorInfo {
-  const name = error.Error ?? ERROR_NAMES.runFailed;
-  let message = error.Cause ?? name;
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // A plain-text cause stays as it is.
-  }
-  return { name, message };
-}
+export { stateErrorInfo } from './state-error';

@@ -126,16 +126,19 @@ describe('IAM', () => {
     expect(byAction['states:DescribeExecution']).toContain(':execution:Braid_*');
   });
 
-  it('gives SendTaskSuccess/Failure to the gate function alone', () => {
+  it('gives SendTaskSuccess/Failure to the gate function and the executor (tokens it answers itself), on the stack\'s machines only', () => {
     // Prepare
     const gateRole = roleOf('gate');
+    const executorRole = roleOf('executor');
     // Act
     const holders = all.filter((e) => actionsOf(e.statement).some((a) => a.startsWith('states:SendTask')));
     // Assess
-    expect(holders).toHaveLength(1);
-    expect(holders[0]?.roles).toEqual([{ Ref: gateRole }]);
-    expect(actionsOf(holders[0]!.statement).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
-    expect(JSON.stringify(holders[0]?.statement.Resource)).toContain(':stateMachine:Braid_*');
+    expect(holders).toHaveLength(2);
+    expect(holders.flatMap((h) => h.roles)).toEqual(expect.arrayContaining([{ Ref: gateRole }, { Ref: executorRole }]));
+    for (const holder of holders) {
+      expect(actionsOf(holder.statement).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+      expect(JSON.stringify(holder.statement.Resource)).toContain(':stateMachine:Braid_*');
+    }
   });
 
   it('lets the state machine role invoke the executor function and nothing else', () => {

@@ -162,7 +162,10 @@ describe('runs survive a restart of the local stack', () => {
       expect(tool.requests.filter((r) => r.path === '/book')).toHaveLength(1);
       const events = await getEvents(second, 'alice', runId);
       expect(events.find((e) => e.type === 'run.redriven')).toMatchObject({ data: { by: 'braid-local', cause: 'restart' } });
-      expect(events.filter((e) => e.type === 'node.waiting')).toHaveLength(1);
+      // Once at most: the first process may have stopped before logging it, and an approval that beats the re-entered
+      // gate task is applied without reopening it.
+      expect(events.filter((e) => e.type === 'node.waiting').length, events.map((e) => e.type).join(',')).toBeLessThanOrEqual(1);
+      expect(events.filter((e) => e.type === 'gate.approved')).toHaveLength(1);
     } finally {
       await second.close();
     }
