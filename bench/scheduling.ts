@@ -10,6 +10,9 @@ import { compileWorkflow } from '../shared/compiler/compile';
 import { criticalPath, indexDag } from '../shared/compiler/critical-path';
 import { planWorkflow } from '../shared/compiler/plan';
 import { simulatePlan } from '../shared/compiler/plan-simulate';
+import { historyOf } from '../shared/compiler/plan-weights';
+import { replanWorkflow } from '../shared/compiler/replan';
+import { median } from './stats';
 import { dagWorkflow, randomDag, randomDurations, type DagShape, type DurationKind } from './dags';
 
 /** The strategies compared: `levels`, and `critical-path` without and with duration hints. */
@@ -59,16 +62,12 @@ export function simulatedRatio(c: SuiteCase, variant: Variant): number {
   return simulatePlan(plan.steps, (id) => durations.get(id) as number) / cp;
 }
 
-/**
- * Runs a case on the local engine: each node sleeps `duration * msPerSecond`. Returns the measured
- * makespan (first node start to last node end) divided by the scaled critical path.
- */
-export async function measuredRatio(c: SuiteCase, variant: Variant, msPerSecond: number): Promise<number> {
-  const { durations, cp } = materialize(c);
-  const { asl } = compileWorkflow(definitionFor(c, variant), { executorArn: 'bench-executor', strategy: strategyOf(variant) });
+/** One run of compiled ASL on the local engine: makespan ÷ scaled critical path, and each node's observed seconds. */
+async function runOnEngine(asl: object, durations: Map<string, number>, cp: number, msPerSecond: number): Promise<{ ratio: number; observed: Map<string, number> }> {
   const runner = createAslRunner(asl);
   let first = Infinity;
   let last = 0;
+  const observed = new Map<string, number>();
   const exec = runner.run(
     { runId: 'bench', r: {} },
     {
@@ -77,7 +76,9 @@ export async function measuredRatio(c: SuiteCase, variant: Variant, msPerSecond:
         const start = performance.now();
         first = Math.min(first, start);
         await new Promise((r) => setTimeout(r, (durations.get(payload.nodeId as string) as number) * msPerSecond));
-        last = Math.max(last, performance.now());
+        const end = performance.now();
+        last = Math.max(last, end);
+        observed.set(payload.nodeId as string, (end - start) / msPerSecond);
         return { route: 'ok' };
       },
     },
@@ -87,5 +88,35 @@ export async function measuredRatio(c: SuiteCase, variant: Variant, msPerSecond:
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error('bench run did not finish in 120 s')), 120_000).unref()),
   ]);
   if (outcome.status !== 'SUCCEEDED') throw new Error(`bench run ended ${outcome.status}`);
-  return (last - first) / (cp * msPerSecond);
+  return { ratio: (last - first) / (cp * msPerSecond), observed };
+}
+
+/**
+ * Runs a case on the local engine: each node sleeps `duration * msPerSecond`. Returns the measured
+ * makespan (first node start to last node end) divided by the scaled critical path.
+ */
+export async function measuredRatio(c: SuiteCase, variant: Variant, msPerSecond: number): Promise<number> {
+  const { durations, cp } = materialize(c);
+  const { asl } = compileWorkflow(definitionFor(c, variant), { executorArn: 'bench-executor', strategy: strategyOf(variant) });
+  return (await runOnEngine(asl, durations, cp, msPerSecond)).ratio;
+}
+
+/**
+ * Plans that learn, as Braid does it: the DAG without hints runs `runs` times, each node's observed
+ * durations are kept, and the medians re-plan it (`replanWorkflow`: a new plan only for a predicted gain
+ * of at least 5%); returns the ratio of one more run, on whichever plan that left, and whether it re-planned.
+ */
+export async function learnedRatio(c: SuiteCase, msPerSecond: number, runs = 3): Promise<{ ratio: number; replanned: boolean }> {
+  const { dag, durations, cp } = materialize(c);
+  const def = dagWorkflow(dag);
+  let { asl } = compileWorkflow(def, { executorArn: 'bench-executor' });
+  const samples = new Map<string, number[]>();
+  for (let i = 0; i < runs; i++) {
+    const { observed } = await runOnEngine(asl, durations, cp, msPerSecond);
+    for (const [id, seconds] of observed) samples.set(id, [...(samples.get(id) ?? []), seconds]);
+  }
+  const learned = Object.fromEntries([...samples].map(([id, xs]) => [id, median(xs)]));
+  const decision = replanWorkflow({ definition: def, executorArn: 'bench-executor', learned: historyOf(learned) });
+  if (decision.compiled) asl = decision.compiled.asl;
+  return { ratio: (await runOnEngine(asl, durations, cp, msPerSecond)).ratio, replanned: decision.compiled !== undefined };
 }

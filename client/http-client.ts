@@ -1,8 +1,9 @@
 /**
- * A small typed client for Braid's HTTP API (the routes in `functions/http/routes.ts`): workflows, runs,
- * node runs, the event log and gate decisions, with the bearer token on every request.
+ * A small typed client for Braid's HTTP API (the routes in `functions/http/routes.ts`): workflows, versions,
+ * runs, node runs, the event log, gates, node replies and secrets, with the bearer token on every request.
+ * It runs in Node and in the browser (the CLI and the web console both use it).
  */
-import type { NodeRun, Run, RunEvent, ValidationIssue, Workflow } from '../shared/model/types';
+import type { Cost, ErrorInfo, Gate, NodeRun, Run, RunEvent, ValidationIssue, Workflow } from '../shared/model/types';
 
 /** Options of `BraidHttpClient`. */
 export interface HttpClientOptions {
@@ -39,6 +40,87 @@ export interface StartedRun {
 /** A gate decision. */
 export type GateDecision = 'approve' | 'reject';
 
+/** One page of a listing; pass `nextCursor` back as `cursor`. */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** Query of a paginated listing. */
+export interface PageQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+/** Listing scopes of `GET /api/v1/workflows`. */
+export type WorkflowScope = 'mine' | 'shared' | 'public' | 'all';
+
+/** A workflow in a listing. */
+export type WorkflowSummary = Omit<Workflow, 'deletedAt'> & { role: string };
+
+/** A workflow at one version, with its definition. */
+export type WorkflowDetail = WorkflowSummary & { version: number; definition: Record<string, unknown> & { nodes: Record<string, unknown>[] }; warnings: ValidationIssue[] };
+
+/** One entry of a version history. */
+export interface VersionSummary {
+  version: number;
+  name: string;
+  createdAt: string;
+  createdBy: string;
+  warnings: number;
+}
+
+/** What validating a definition returns. */
+export interface ValidationResult {
+  valid: boolean;
+  errors: ValidationIssue[];
+  warnings: ValidationIssue[];
+}
+
+/** A run in a listing. */
+export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'startedAt' | 'cost'> & { endedAt?: string };
+
+/** A run as `GET …/runs/{runId}` returns it (fields added by newer servers are kept). */
+export type RunDetail = Omit<Run, 'ownerId'> & { parentRunId?: string; redriveCount?: number; [extra: string]: unknown };
+
+/** A gate as the API returns it (never its token). */
+export type GateView = Omit<Gate, 'taskToken'> & { inputs?: Record<string, unknown>; workflowId?: string; workflowName?: string; votes?: unknown[]; [extra: string]: unknown };
+
+/** Map progress on a map node's view. */
+export interface MapProgress {
+  total: number;
+  succeeded: number;
+  failed: number;
+  running: number;
+}
+
+/** A node of a run as `GET …/runs/{runId}/nodes` returns it. */
+export type NodeRunView = Omit<NodeRun, 'runId'> & {
+  type: string;
+  gate?: GateView;
+  inputs?: unknown;
+  progress?: MapProgress;
+  question?: unknown;
+  reused?: boolean;
+  cost?: Cost;
+  error?: ErrorInfo;
+};
+
+/** One page of the event log. */
+export interface EventsPage {
+  events: RunEvent[];
+  lastSeq: number;
+  nextAfter?: number;
+}
+
+
+/** Body of a rerun. */
+export interface RerunRequest {
+  fromNode: string;
+  version?: number;
+  input?: unknown;
+}
+
 /** What the API shows of a secret: its name and dates, never its value. */
 export interface SecretInfo {
   name: string;
@@ -53,7 +135,8 @@ export class BraidHttpClient {
 
   constructor(private readonly options: HttpClientOptions) {
     this.base = options.url.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    // Bound: a browser's fetch called as a method of another object throws "Illegal invocation".
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
   /** `POST /api/v1/workflows`: creates a workflow from a definition. */
@@ -61,9 +144,44 @@ export class BraidHttpClient {
     return this.request('POST', '/api/v1/workflows', definition);
   }
 
-  /** `GET /api/v1/workflows/{id}`. */
-  getWorkflow(workflowId: string): Promise<CreatedWorkflow> {
-    return this.request('GET', `/api/v1/workflows/${enc(workflowId)}`);
+  /** `POST /api/v1/workflows/validate`: checks a definition without storing it. */
+  validateWorkflow(definition: unknown): Promise<ValidationResult> {
+    return this.request('POST', '/api/v1/workflows/validate', definition);
+  }
+
+  /** `GET /api/v1/workflows?scope=`: one page of the caller's workflows. */
+  listWorkflows(scope: WorkflowScope = 'all', page: PageQuery = {}): Promise<Page<WorkflowSummary>> {
+    return this.request('GET', `/api/v1/workflows${query({ scope, ...page })}`);
+  }
+
+  /** `GET /api/v1/templates`. */
+  listTemplates(page: PageQuery = {}): Promise<Page<WorkflowSummary>> {
+    return this.request('GET', `/api/v1/templates${query({ ...page })}`);
+  }
+
+  /** `GET /api/v1/workflows/{id}[?version=N]`. */
+  getWorkflow(workflowId: string, version?: number): Promise<WorkflowDetail> {
+    return this.request('GET', `/api/v1/workflows/${enc(workflowId)}${query({ version })}`);
+  }
+
+  /** `PUT /api/v1/workflows/{id}`: publishes a new version. */
+  publishWorkflow(workflowId: string, definition: unknown): Promise<CreatedWorkflow> {
+    return this.request('PUT', `/api/v1/workflows/${enc(workflowId)}`, definition);
+  }
+
+  /** `DELETE /api/v1/workflows/{id}` (soft delete). */
+  async deleteWorkflow(workflowId: string): Promise<void> {
+    await this.request('DELETE', `/api/v1/workflows/${enc(workflowId)}`);
+  }
+
+  /** `GET /api/v1/workflows/{id}/versions`. */
+  listVersions(workflowId: string, page: PageQuery = {}): Promise<Page<VersionSummary>> {
+    return this.request('GET', `/api/v1/workflows/${enc(workflowId)}/versions${query({ ...page })}`);
+  }
+
+  /** `GET /api/v1/workflows/{id}/diagram`: Mermaid text. */
+  getDiagram(workflowId: string, version?: number): Promise<{ workflowId: string; version: number; mermaid: string }> {
+    return this.request('GET', `/api/v1/workflows/${enc(workflowId)}/diagram${query({ version })}`);
   }
 
   /** `POST /api/v1/workflows/{id}/run`: starts a run (202). */
@@ -71,40 +189,90 @@ export class BraidHttpClient {
     return this.request('POST', `/api/v1/workflows/${enc(workflowId)}/run`, { input, ...(idempotencyKey ? { idempotencyKey } : {}) });
   }
 
+  /** `GET /api/v1/workflows/{id}/runs`: the workflow's runs, newest first. */
+  listRuns(workflowId: string, page: PageQuery = {}): Promise<Page<RunSummary>> {
+    return this.request('GET', `/api/v1/workflows/${enc(workflowId)}/runs${query({ ...page })}`);
+  }
+
   /** `GET /api/v1/workflows/runs/{runId}`. */
-  getRun(runId: string): Promise<Run> {
+  getRun(runId: string): Promise<RunDetail> {
     return this.request('GET', `/api/v1/workflows/runs/${enc(runId)}`);
   }
 
-  /** `GET /api/v1/workflows/runs/{runId}/nodes`: every node of the run and its state. */
-  async listNodeRuns(runId: string): Promise<NodeRun[]> {
-    return items<NodeRun>(await this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/nodes`), 'nodes');
+  /**
+   * `GET /api/v1/workflows/runs/{runId}/nodes`: every node of the run and its state, following `nextCursor`
+   * (at most 1,000 pages). A node whose output is large has `outputOmitted` instead: see `getNodeOutput`.
+   */
+  async listNodeRuns(runId: string): Promise<NodeRunView[]> {
+    const all: NodeRunView[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 1_000; page += 1) {
+      const body = await this.request<{ items?: NodeRunView[]; nextCursor?: string }>('GET', `/api/v1/workflows/runs/${enc(runId)}/nodes${cursor ? `?cursor=${enc(cursor)}` : ''}`);
+      all.push(...items<NodeRunView>(body, 'nodes'));
+      cursor = (body as { nextCursor?: string } | undefined)?.nextCursor;
+      if (!cursor) break;
+    }
+    return all;
+  }
+
+  /** `GET /api/v1/workflows/runs/{runId}/nodes/{nodeId}/output`: one node's whole output. */
+  async getNodeOutput(runId: string, nodeId: string): Promise<unknown> {
+    const body = await this.request<{ output?: unknown }>('GET', `/api/v1/workflows/runs/${enc(runId)}/nodes/${enc(nodeId)}/output`);
+    return body.output;
   }
 
   /** `GET /api/v1/workflows/runs/{runId}/events?after=N`: one page of the event log. */
   async listRunEvents(runId: string, after = 0, limit?: number): Promise<RunEvent[]> {
-    const query = new URLSearchParams({ after: String(after), ...(limit !== undefined ? { limit: String(limit) } : {}) });
-    return items<RunEvent>(await this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/events?${query}`), 'events');
+    return (await this.eventsPage(runId, after, limit)).events;
+  }
+
+  /** One page of the event log with its `lastSeq` and `nextAfter`. */
+  async eventsPage(runId: string, after = 0, limit?: number): Promise<EventsPage> {
+    const body = await this.request<unknown>('GET', `/api/v1/workflows/runs/${enc(runId)}/events${query({ after, limit })}`);
+    const events = items<RunEvent>(body, 'events');
+    const record = (body ?? {}) as Partial<EventsPage>;
+    return { events, lastSeq: record.lastSeq ?? events.at(-1)?.seq ?? after, ...(record.nextAfter !== undefined ? { nextAfter: record.nextAfter } : {}) };
+  }
+
+  /** Every event after `after`, following `nextAfter` page by page. */
+  async allRunEvents(runId: string, after = 0): Promise<RunEvent[]> {
+    const out: RunEvent[] = [];
+    for (let cursor: number | undefined = after; cursor !== undefined; ) {
+      const page: EventsPage = await this.eventsPage(runId, cursor);
+      out.push(...page.events);
+      cursor = page.nextAfter;
+    }
+    return out;
   }
 
   /** `POST /api/v1/workflows/runs/{runId}/cancel`. */
-  cancelRun(runId: string): Promise<unknown> {
+  cancelRun(runId: string): Promise<RunDetail> {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/cancel`, {});
   }
 
-  /** `POST /api/v1/workflows/runs/{runId}/redrive`: the failed or timed-out run continues where it failed (202, the run). */
-  redriveRun(runId: string): Promise<Run> {
+  /** `POST /api/v1/workflows/runs/{runId}/redrive`: continues a failed or timed-out run. */
+  redriveRun(runId: string): Promise<RunDetail> {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/redrive`, {});
   }
 
-  /** `POST /api/v1/workflows/runs/{runId}/rerun`: a new run reusing the old run's records upstream of `fromNode` (202). */
-  rerunRun(runId: string, body: { fromNode: string; version?: number; input?: unknown }): Promise<StartedRun> {
-    return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/rerun`, body);
+  /** `POST /api/v1/workflows/runs/{runId}/rerun`: a new run from `fromNode`, reusing the outputs before it (202). */
+  rerunRun(runId: string, request: RerunRequest): Promise<StartedRun & { parentRunId?: string }> {
+    return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/rerun`, request);
   }
 
   /** `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}`. */
   decideGate(runId: string, nodeId: string, decision: GateDecision, body: { comment?: string; data?: unknown } = {}): Promise<unknown> {
     return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}/${decision}`, body);
+  }
+
+  /** `POST /api/v1/workflows/runs/{runId}/nodes/{nodeId}/reply`: answers an agent waiting for input. */
+  replyToNode(runId: string, nodeId: string, body: { text?: string; data?: unknown }): Promise<unknown> {
+    return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/nodes/${enc(nodeId)}/reply`, body);
+  }
+
+  /** `GET /api/v1/gates?status=waiting`: the approvals inbox. */
+  listGates(options: PageQuery & { status?: string } = {}): Promise<Page<GateView>> {
+    return this.request('GET', `/api/v1/gates${query({ status: options.status ?? 'waiting', limit: options.limit, cursor: options.cursor })}`);
   }
 
   /** `GET /api/v1/workflows/runs/{runId}/gates/{nodeId}`: one gate (approvers named on it need no role). */
@@ -139,13 +307,21 @@ export class BraidHttpClient {
       json = text;
     }
     if (!res.ok) {
-      const err = (json as { error?: { code?: string; message?: string }; code?: string; message?: string } | undefined) ?? {};
-      const code = err.error?.code ?? err.code;
-      const message = err.error?.message ?? err.message ?? `HTTP ${res.status}`;
+      const err = (json as { error?: { code?: string; message?: string; reason?: string }; errors?: { code?: string; path?: string; message?: string }[]; code?: string; message?: string } | undefined) ?? {};
+      // A 400 lists issues with JSON pointers; other errors carry `{ error: { code, message } }`.
+      const issues = Array.isArray(err.errors) ? err.errors : [];
+      const code = err.error?.code ?? issues[0]?.code ?? err.code;
+      const message = err.error?.message ?? (issues.length > 0 ? issues.map((i) => `${i.path || '/'}: ${i.message} (${i.code})`).join('; ') : undefined) ?? err.message ?? `HTTP ${res.status}`;
       throw new BraidHttpError(res.status, code, `${method} ${path}: ${res.status} ${message}`, json);
     }
     return json as T;
   }
+}
+
+/** `?a=1&b=2` from the defined values, or `""`. */
+function query(values: Record<string, string | number | undefined>): string {
+  const defined = Object.entries(values).filter((entry): entry is [string, string | number] => entry[1] !== undefined && entry[1] !== '');
+  return defined.length === 0 ? '' : `?${new URLSearchParams(defined.map(([k, v]): [string, string] => [k, String(v)]))}`;
 }
 
 function enc(segment: string): string {

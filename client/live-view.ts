@@ -1,8 +1,19 @@
 /**
- * The CLI's live view of a run: a state folded from run events (each node's status, attempts and duration)
- * and a plain-text rendering with a progress bar of nodes done.
+ * The live view of a run, shared by the CLI and the web console: a state folded from run events (each node's
+ * status, attempts, duration, streamed text and map progress) and a plain-text rendering with a progress bar.
  */
 import type { NodeRun, NodeStatus, RunEvent, RunStatus } from '../shared/model/types';
+
+/** Longest streamed text kept per node (the head is dropped first). */
+export const MAX_STREAM_CHARS = 20_000;
+
+/** Progress of a map node's items. */
+export interface ItemProgress {
+  total: number;
+  succeeded: number;
+  failed: number;
+  running: number;
+}
 
 /** One node as the view shows it. */
 export interface NodeView {
@@ -11,9 +22,14 @@ export interface NodeView {
   attempts: number;
   startedAt?: string;
   endedAt?: string;
-  /** The text an agent streamed in the current attempt (`node.progress`), its tail. */
+  /** Text streamed by `node.progress` events (`data.text` deltas), latest attempt. */
   text?: string;
+  /** A map node's item progress. */
+  progress?: ItemProgress;
 }
+
+/** What seeds a node: a node run, or the nodes route's view (which may carry map progress). */
+export type NodeSeed = Pick<NodeRun, 'nodeId' | 'status'> & Partial<Pick<NodeRun, 'attempts' | 'startedAt' | 'endedAt'>> & { progress?: ItemProgress };
 
 /** A run as the view shows it. */
 export interface RunView {
@@ -46,12 +62,8 @@ const RUN_STATUS_BY_EVENT: Partial<Record<RunEvent['type'], RunStatus>> = {
   'run.redriven': 'running',
 };
 
-/** Streamed text kept per node, and shown on its line under the node. */
-const STREAM_TAIL_CHARS = 2_000;
-const STREAM_LINE_CHARS = 100;
-
 /** A view seeded with the run's node list (from the nodes route), when known. */
-export function createRunView(runId: string, nodes: readonly NodeRun[] = []): RunView {
+export function createRunView(runId: string, nodes: readonly NodeSeed[] = []): RunView {
   const view: RunView = { runId, status: 'unknown', nodes: new Map(), lastSeq: 0 };
   for (const node of nodes) {
     view.nodes.set(node.nodeId, {
@@ -60,9 +72,25 @@ export function createRunView(runId: string, nodes: readonly NodeRun[] = []): Ru
       attempts: node.attempts?.length ?? 0,
       ...(node.startedAt ? { startedAt: node.startedAt } : {}),
       ...(node.endedAt ? { endedAt: node.endedAt } : {}),
+      ...(isProgress(node.progress) ? { progress: { ...node.progress } } : {}),
     });
   }
   return view;
+}
+
+function isProgress(value: unknown): value is ItemProgress {
+  const p = value as Partial<ItemProgress> | undefined;
+  return typeof p === 'object' && p !== null && typeof p.total === 'number' && typeof p.succeeded === 'number';
+}
+
+/** Folds a `node.progress` event: text deltas append, map progress replaces, a state changes nothing else. */
+function applyProgress(node: NodeView, data: Record<string, unknown>): void {
+  if (typeof data.text === 'string') {
+    const text = (node.text ?? '') + data.text;
+    node.text = text.length > MAX_STREAM_CHARS ? text.slice(text.length - MAX_STREAM_CHARS) : text;
+  }
+  const progress = data.progress ?? (isProgress(data) ? data : undefined);
+  if (isProgress(progress)) node.progress = { total: progress.total, succeeded: progress.succeeded, failed: progress.failed ?? 0, running: progress.running ?? 0 };
 }
 
 /** Folds one event into the view. */
@@ -77,13 +105,21 @@ export function applyEvent(view: RunView, event: RunEvent): void {
     return;
   }
   if (event.nodeId === undefined) return;
+  const type = event.type as string;
+  const item = (event as { item?: unknown }).item;
+  // Events of one map item's body nodes (`item` set) describe that item, not the node as a whole.
+  if (item !== undefined && type !== 'item.succeeded' && type !== 'item.failed') return;
   const node = view.nodes.get(event.nodeId) ?? { nodeId: event.nodeId, status: 'pending' as NodeStatus, attempts: 0 };
   view.nodes.set(event.nodeId, node);
   if (view.status === 'unknown') view.status = 'running';
-  if (event.type === 'gate.approved' || event.type === 'gate.rejected') return;
-  if (event.type === 'node.progress') {
-    // Streamed agent text of the current attempt (kept to its tail: the view shows the last line).
-    if (typeof event.data.text === 'string') node.text = ((node.text ?? '') + event.data.text).slice(-STREAM_TAIL_CHARS);
+  if (type === 'node.progress') return applyProgress(node, event.data);
+  if (type === 'item.succeeded' || type === 'item.failed') {
+    const p = node.progress ?? { total: 0, succeeded: 0, failed: 0, running: 0 };
+    node.progress = { ...p, [type === 'item.succeeded' ? 'succeeded' : 'failed']: p[type === 'item.succeeded' ? 'succeeded' : 'failed'] + 1, running: Math.max(0, p.running - 1) };
+    return;
+  }
+  if (type === 'node.input_required') {
+    node.status = 'waiting';
     return;
   }
   const status = NODE_STATUS_BY_EVENT[event.type];
@@ -94,6 +130,9 @@ export function applyEvent(view: RunView, event: RunEvent): void {
     node.attempts = Math.max(node.attempts, attempt);
     node.startedAt ??= event.at;
     delete node.endedAt;
+    // A map node's start names how many items it has.
+    if (typeof event.data.total === 'number' && !node.progress) node.progress = { total: event.data.total, succeeded: 0, failed: 0, running: 0 };
+    // A new attempt streams afresh.
     delete node.text;
   }
   if (event.type === 'node.waiting') node.startedAt ??= event.at;
@@ -117,11 +156,23 @@ export function renderRunView(view: RunView, nowMs: number = Date.now(), barWidt
   const width = Math.max(4, ...[...view.nodes.keys()].map((id) => id.length));
   for (const node of [...view.nodes.values()].sort(byStart)) {
     const duration = node.startedAt ? formatDuration((node.endedAt ? Date.parse(node.endedAt) : nowMs) - Date.parse(node.startedAt)) : '';
-    lines.push(`  ${node.nodeId.padEnd(width)}  ${node.status.padEnd(9)}  attempts ${node.attempts}  ${duration}`.trimEnd());
-    const streamed = node.text?.replace(/\s+/g, ' ').trim();
-    if (streamed) lines.push(`  ${' '.repeat(width)}  > ${streamed.length > STREAM_LINE_CHARS ? `…${streamed.slice(-STREAM_LINE_CHARS)}` : streamed}`);
+    const items = node.progress ? `  ${progressText(node.progress)}` : '';
+    lines.push(`  ${node.nodeId.padEnd(width)}  ${node.status.padEnd(9)}  attempts ${node.attempts}  ${duration}${items}`.trimEnd());
+    if (node.text && node.status !== 'succeeded') lines.push(...streamTail(node.text, width + 4));
   }
   return lines.join('\n');
+}
+
+/** A map node's progress: `items 12/30 (1 failed, 3 running)`. */
+export function progressText(p: ItemProgress): string {
+  const done = p.succeeded + p.failed;
+  const extra = [p.failed > 0 ? `${p.failed} failed` : '', p.running > 0 ? `${p.running} running` : ''].filter(Boolean).join(', ');
+  return `items ${done}/${p.total}${extra ? ` (${extra})` : ''}`;
+}
+
+/** The last two lines of streamed text, indented under the node. */
+function streamTail(text: string, indent: number): string[] {
+  return text.trimEnd().split('\n').slice(-2).map((line) => `${' '.repeat(indent)}> ${line.length > 100 ? `…${line.slice(-99)}` : line}`);
 }
 
 /** Started nodes first, in start order; then the rest by id. */

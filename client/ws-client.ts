@@ -1,224 +1,54 @@
 /**
- * A typed client for Braid's WebSocket API that stays subscribed across dropped connections: it reconnects
- * with backoff and resubscribes each run with `after` = the last seq it delivered, drops duplicates, and
- * resynchronises on a gap, so its callbacks see every event once, in order.
+ * Braid's WebSocket client for Node (the CLI, tests, benchmarks): the transport-neutral `LiveClient` of
+ * `live-client.ts` on a `ws` socket, which also sees a refused handshake's HTTP status (401/403 stop the client).
  */
 import WebSocket from 'ws';
-import type { ErrorMessage, ServerMessage } from '../shared/live/messages';
-import type { RunEvent, RunEventType } from '../shared/model/types';
+import {
+  LiveClient as CoreLiveClient,
+  watchRun as coreWatchRun,
+  type LiveClientOptions as CoreOptions,
+  type SocketFactory,
+  type WatchRunOptions,
+} from './live-client';
 
-/** Event types that end a run. */
-export const TERMINAL_EVENT_TYPES: readonly RunEventType[] = ['run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out'];
+export { LiveClientError, TERMINAL_EVENT_TYPES } from './live-client';
+export type { LiveSocket, LiveSocketHandlers, LiveStatus, RunSubscription, RunSubscriptionOptions, SocketFactory, WatchResult, WatchRunOptions } from './live-client';
 
-/** Connection state changes reported to `onStatus`. */
-export type LiveStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** Opens `ws` sockets. */
+export const nodeSocketFactory: SocketFactory = (url, handlers) => {
+  const socket = new WebSocket(url);
+  socket.on('open', () => handlers.onOpen());
+  socket.on('message', (data) => handlers.onMessage(String(data)));
+  socket.on('unexpected-response', (_req, res) => {
+    handlers.onRefused(res.statusCode ?? 0);
+    socket.terminate();
+  });
+  socket.on('error', () => undefined);
+  socket.on('close', () => handlers.onClose());
+  return {
+    get isOpen() {
+      return socket.readyState === WebSocket.OPEN;
+    },
+    send: (text) => socket.send(text),
+    close: (code) => socket.close(code),
+    terminate: () => socket.terminate(),
+  };
+};
 
-/** Options of `LiveClient`. */
-export interface LiveClientOptions {
-  /** WebSocket URL, e.g. `ws://127.0.0.1:3001` or `wss://…/prod`. */
-  url: string;
-  /** JWT sent as `?token=`. */
-  token: string;
-  /** First reconnect delay. @default 100 */
-  minReconnectMs?: number;
-  /** Longest reconnect delay. @default 5000 */
-  maxReconnectMs?: number;
-  /** Connection status changes. */
-  onStatus?: (status: LiveStatus, detail?: string) => void;
-  /** The server refused the connection (401/403): the client stops. */
-  onFatal?: (error: LiveClientError) => void;
-}
+/** Options of the Node `LiveClient`: the core's, with the socket factory defaulting to `ws`. */
+export type LiveClientOptions = Omit<CoreOptions, 'socketFactory'> & { socketFactory?: SocketFactory };
 
-/** Callbacks of one run subscription. */
-export interface RunSubscriptionOptions {
-  /** Last seq already held. @default 0 */
-  after?: number;
-  onEvent: (event: RunEvent) => void;
-  /** The server refused or failed the subscription (e.g. `not_found`); the subscription ends. */
-  onError?: (error: LiveClientError) => void;
-}
-
-/** A live subscription to one run. */
-export interface RunSubscription {
-  readonly runId: string;
-  /** Last seq delivered to `onEvent`. */
-  readonly lastSeq: number;
-  unsubscribe(): void;
-}
-
-/** An error reported by the server or the connection. */
-export class LiveClientError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LiveClientError';
-    this.code = code;
+/** The live client on `ws` sockets. */
+export class LiveClient extends CoreLiveClient {
+  constructor(options: LiveClientOptions) {
+    super({ socketFactory: nodeSocketFactory, ...options });
   }
-}
-
-interface SubState {
-  runId: string;
-  lastSeq: number;
-  resyncing: boolean;
-  options: RunSubscriptionOptions;
-}
-
-/** One WebSocket connection carrying any number of run subscriptions. */
-export class LiveClient {
-  private socket: WebSocket | undefined;
-  private readonly subs = new Map<string, SubState>();
-  private closed = false;
-  private attempt = 0;
-  private timer: NodeJS.Timeout | undefined;
-  /** Times the client has reconnected after a drop. */
-  reconnects = 0;
-
-  constructor(private readonly options: LiveClientOptions) {
-    this.connect();
-  }
-
-  /** Subscribes to a run; events with `seq > after` arrive in order, once each. */
-  subscribe(runId: string, options: RunSubscriptionOptions): RunSubscription {
-    const state: SubState = { runId, lastSeq: options.after ?? 0, resyncing: false, options };
-    this.subs.set(runId, state);
-    this.sendSubscribe(state);
-    const client = this;
-    return {
-      runId,
-      get lastSeq() {
-        return state.lastSeq;
-      },
-      unsubscribe() {
-        if (client.subs.get(runId) === state) client.subs.delete(runId);
-        client.send({ action: 'unsubscribe', runId });
-      },
-    };
-  }
-
-  /** Closes the connection for good. */
-  close(): void {
-    this.closed = true;
-    clearTimeout(this.timer);
-    this.socket?.close(1000);
-    this.options.onStatus?.('closed');
-  }
-
-  /** Drops the current connection without closing the client (tests, and `--simulate-drop`). */
-  dropConnection(): void {
-    this.socket?.terminate();
-  }
-
-  private connect(): void {
-    const url = new URL(this.options.url);
-    url.searchParams.set('token', this.options.token);
-    this.options.onStatus?.(this.attempt === 0 && this.reconnects === 0 ? 'connecting' : 'reconnecting');
-    const socket = new WebSocket(url);
-    this.socket = socket;
-    socket.on('open', () => {
-      this.attempt = 0;
-      this.options.onStatus?.('open');
-      for (const state of this.subs.values()) this.sendSubscribe(state);
-    });
-    socket.on('message', (data) => this.onMessage(String(data)));
-    socket.on('unexpected-response', (_req, res) => {
-      const status = res.statusCode ?? 0;
-      if (status === 401 || status === 403) {
-        this.closed = true;
-        this.options.onStatus?.('closed', `refused: HTTP ${status}`);
-        this.options.onFatal?.(new LiveClientError(status === 401 ? 'unauthenticated' : 'forbidden', `connection refused with HTTP ${status}`));
-      }
-      socket.terminate();
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (this.socket !== socket || this.closed) return;
-      this.scheduleReconnect();
-    });
-  }
-
-  private scheduleReconnect(): void {
-    const min = this.options.minReconnectMs ?? 100;
-    const max = this.options.maxReconnectMs ?? 5_000;
-    const ceiling = Math.min(max, min * 2 ** this.attempt);
-    this.attempt += 1;
-    this.reconnects += 1;
-    this.timer = setTimeout(() => this.connect(), Math.max(min, Math.floor(Math.random() * ceiling)));
-  }
-
-  private send(message: object): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
-  }
-
-  private sendSubscribe(state: SubState): void {
-    this.send({ action: 'subscribe', runId: state.runId, after: state.lastSeq });
-  }
-
-  private onMessage(text: string): void {
-    let message: ServerMessage;
-    try {
-      message = JSON.parse(text) as ServerMessage;
-    } catch {
-      return;
-    }
-    if (typeof message?.type !== 'string') return;
-    if (message.type === 'error') return this.onServerError(message);
-    if (message.type === 'subscribed' || message.type === 'unsubscribed') return;
-    const event = message as RunEvent;
-    const state = this.subs.get(event.runId);
-    if (!state || event.seq <= state.lastSeq) return;
-    if (event.seq > state.lastSeq + 1) {
-      // A hole: ask again from what we hold; duplicates of the replay are dropped above.
-      if (!state.resyncing) {
-        state.resyncing = true;
-        this.sendSubscribe(state);
-      }
-      return;
-    }
-    state.lastSeq = event.seq;
-    state.resyncing = false;
-    state.options.onEvent(event);
-  }
-
-  private onServerError(message: ErrorMessage): void {
-    const error = new LiveClientError(message.code, message.message);
-    const state = message.runId !== undefined ? this.subs.get(message.runId) : undefined;
-    if (!state) return;
-    this.subs.delete(state.runId);
-    state.options.onError?.(error);
-  }
-}
-
-/** What `watchRun` resolves with. */
-export interface WatchResult {
-  /** The event that ended the run. */
-  terminal: RunEvent;
-  lastSeq: number;
 }
 
 /**
- * Watches one run until it ends (a terminal event), across reconnects.
+ * Watches one run until it ends (a terminal event), across reconnects, on `ws` sockets.
  * @example const { terminal } = await watchRun({ url, token, runId, onEvent: (e) => console.log(e.type) }).done
  */
-export function watchRun(options: Omit<LiveClientOptions, 'onFatal'> & { runId: string; after?: number; onEvent?: (event: RunEvent) => void }): {
-  done: Promise<WatchResult>;
-  client: LiveClient;
-  close(): void;
-} {
-  let resolveDone!: (value: WatchResult) => void;
-  let rejectDone!: (error: unknown) => void;
-  const done = new Promise<WatchResult>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
-  const client = new LiveClient({ ...options, onFatal: (error) => rejectDone(error) });
-  client.subscribe(options.runId, {
-    after: options.after ?? 0,
-    onEvent: (event) => {
-      options.onEvent?.(event);
-      if (TERMINAL_EVENT_TYPES.includes(event.type)) resolveDone({ terminal: event, lastSeq: event.seq });
-    },
-    onError: (error) => rejectDone(error),
-  });
-  void done.then(() => client.close(), () => client.close());
-  return { done, client, close: () => client.close() };
+export function watchRun(options: Omit<WatchRunOptions, 'socketFactory'> & { socketFactory?: SocketFactory }): ReturnType<typeof coreWatchRun> {
+  return coreWatchRun({ socketFactory: nodeSocketFactory, ...options });
 }

@@ -32,8 +32,12 @@ export const HEAVY_PACKAGES: Record<string, readonly string[]> = {
   '@modelcontextprotocol/sdk': ['executor'],
   // ajv: MCP tool schemas (executor) and run-input validation against the workflow's input schema (api).
   ajv: ['executor', 'api'],
-  // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile).
-  jsonata: ['executor', 'api', 'compile'],
+  // jsonata: bindings and conditions (executor), expression checks when validating definitions (api, compile),
+  // and re-planning a version with learned durations, which compiles it again (finalizer).
+  jsonata: ['executor', 'api', 'compile', 'finalizer'],
+  // re2js: never in a main bundle: the executor's expression worker and the api's re2.cjs are bundled on their own,
+  // and validation finds what RE2 lacks with a scan (shared/definition/bindings.ts).
+  re2js: [],
   hono: ['api', 'compile', 'gate'],
   jose: ['ws-authorizer'],
 };

@@ -21,6 +21,9 @@ import { createRunStores } from '../../shared/services/execution-context';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { createRunService } from '../../shared/services/run-service';
+import { quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
+import { createQuotaService } from '../../shared/services/quota-service';
+import { createMachineCleanup } from '../../shared/services/machine-cleanup';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { setCursorKey } from '../../shared/store/cursor';
 import { createAwsVault } from '../../shared/secrets/aws-vault';
@@ -42,6 +45,8 @@ export interface ApiDeps {
   clock?: () => Date;
   /** Extra route handlers (run routes) merged over the workflow routes. */
   routes?: RouteHandlers;
+  /** @default quotasFromEnv() (the `BRAID_QUOTA_*` variables, else the deployed defaults) */
+  quotas?: QuotaLimits;
   /** Where secret values live (the secrets routes are served only with one). */
   vault?: SecretVault;
   /** Loads the key that signs pagination cursors (AWS: a Secrets Manager secret), awaited before the first request. */
@@ -53,12 +58,14 @@ export type { HttpHandler };
 /** Builds the api function's handler from its dependencies. */
 export function createHandler(deps: ApiDeps): HttpHandler {
   const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
-  const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock });
+  const quotas = createQuotaService({ store: deps.store, limits: deps.quotas ?? quotasFromEnv(), clock: deps.clock });
+  const cleanup = deps.orchestrator ? createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }) : undefined;
+  const workflows = createWorkflowReadService({ store: deps.store, permissions, validate: validateDefinition, clock: deps.clock, quotas, ...(cleanup ? { cleanup } : {}) });
   const grants = createGrantService({ store: deps.store, permissions, clock: deps.clock });
   const runs = deps.orchestrator
-    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock, deps.metrics), permissions, orchestrator: deps.orchestrator }))
+    ? runRoutes(createRunService({ ...createRunStores(deps.store, deps.clock, deps.metrics), permissions, orchestrator: deps.orchestrator, quotas }))
     : {};
-  const secrets = deps.vault ? secretRoutes(createSecretService({ table: deps.store.table, vault: deps.vault, clock: deps.clock })) : {};
+  const secrets = deps.vault ? secretRoutes(createSecretService({ table: deps.store.table, vault: deps.vault, clock: deps.clock, quotas })) : {};
   const handlers: RouteHandlers = { ...workflowReadRoutes({ workflows, grants }), ...runs, ...secrets, ...deps.routes };
   const app = createHttpApp({ owner: 'api', handlers, logger: deps.logger });
   const inner = handle(app) as HttpHandler;

@@ -9,6 +9,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { handle } from 'hono/aws-lambda';
 import { arnScopeOf } from '../../shared/adapters/sfn-names';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import { createDurationStatsRepository } from '../../shared/store/duration-stats';
 import { compileWorkflow } from '../../shared/compiler/compile';
 import { validateDefinition } from '../../shared/definition/validate';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
@@ -19,6 +20,9 @@ import type { HttpHandler } from '../http/handler-types';
 import { createHttpApp } from '../http/app';
 import { workflowWriteRoutes } from '../http/workflow-routes';
 import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
+import { quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
+import { createQuotaService } from '../../shared/services/quota-service';
+import { createMachineCleanup } from '../../shared/services/machine-cleanup';
 
 /** What the compile function is built from. */
 export interface CompileDeps {
@@ -31,6 +35,8 @@ export interface CompileDeps {
   clock?: () => Date;
   /** @default crypto.randomUUID */
   newId?: () => string;
+  /** @default quotasFromEnv() (the `BRAID_QUOTA_*` variables, else the deployed defaults) */
+  quotas?: QuotaLimits;
 }
 
 /** Environment of the compile function. */
@@ -49,6 +55,9 @@ export function createHandler(deps: CompileDeps): HttpHandler {
   const service = createWorkflowWriteService({
     store: deps.store, permissions, orchestrator: deps.orchestrator, validate: validateDefinition,
     compile: compileWorkflow, executorArn: deps.executorArn, clock: deps.clock, newId: deps.newId,
+    stats: createDurationStatsRepository(deps.store.table),
+    quotas: createQuotaService({ store: deps.store, limits: deps.quotas ?? quotasFromEnv(), clock: deps.clock }),
+    cleanup: createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }),
   });
   return handle(createHttpApp({ owner: 'compile', handlers: workflowWriteRoutes(service), logger: deps.logger })) as HttpHandler;
 }

@@ -5,12 +5,18 @@
  * runs whose status event never came, or whose start never reached Step Functions.
  * `createHandler(deps)` is the seam for the local orchestrator and tests.
  */
+import { createMachineCleanup } from '../../shared/services/machine-cleanup';
 import * as z from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import { arnScopeOf } from '../../shared/adapters/sfn-names';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createRunStores } from '../../shared/services/execution-context';
+import { createPlanLearner, type PlanLearner } from '../../shared/services/plan-learning';
+import { createDurationStatsRepository } from '../../shared/store/duration-stats';
+import { NodeRunRepository } from '../../shared/store/node-runs';
+import { createVersionPlanRepository } from '../../shared/store/version-plans';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { createReconciler, type ReconcileOutcome, type SweepOptions, type SweepSummary } from '../../shared/services/execution-reconcile';
@@ -45,11 +51,13 @@ export interface FinalizerDeps {
   /** Where run, node and gate metrics go. @default none */
   metrics?: MetricSink;
   /** Describes executions for the scheduled sweep. @default none: the scheduled event is ignored (logged) */
-  orchestrator?: Pick<Orchestrator, 'describe'>;
+  orchestrator?: Pick<Orchestrator, 'describe' | 'deleteMachine'>;
   /** Limits of the scheduled sweep. @default 15 minutes, 200 runs, 8 at a time */
   sweep?: Omit<SweepOptions, 'onCheckFailed'>;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Learns node durations from succeeded runs and re-plans their versions (`shared/services/plan-learning.ts`). @default none */
+  learner?: PlanLearner;
 }
 
 /** What one finalizer invocation did. */
@@ -58,6 +66,7 @@ export type FinalizerResult = { outcome: ReconcileOutcome } | { outcome: 'swept'
 /** Builds the finalizer handler. */
 export function createHandler(deps: FinalizerDeps): (event: unknown, context?: unknown) => Promise<FinalizerResult> {
   const reconciler = createReconciler(createRunStores(deps.store, deps.clock, deps.metrics), deps.orchestrator);
+  const cleanup = deps.orchestrator?.deleteMachine ? createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }) : undefined;
   return async (raw) => {
     if (ScheduledEventSchema.safeParse(raw).success) {
       if (!deps.orchestrator) {
@@ -86,6 +95,20 @@ export function createHandler(deps: FinalizerDeps): (event: unknown, context?: u
     });
     deps.logger.info('execution reconciled', { runId, executionArn: detail.executionArn, status: detail.status, outcome });
     if (outcome === 'finished') deps.metrics?.put([{ name: 'RunsReconciled', value: 1 }]);
+    if (detail.status === 'SUCCEEDED' && deps.learner) {
+      // Learning is an optimisation: its failure is logged, never a reason to redeliver the status change.
+      try {
+        const learned = await deps.learner.learn(runId);
+        if (learned !== 'ignored') deps.logger.info('durations learned', { runId, learned });
+      } catch (error) {
+        deps.logger.error('learning durations failed', { runId, error: error as Error });
+      }
+    }
+    // The last run of a deleted workflow has ended: its state machine can go (no-op while runs remain).
+    if (cleanup) {
+      const run = await deps.store.runs.get(runId);
+      if (run) await cleanup.deleteIfUnused(run.workflowId).catch((error: unknown) => deps.logger.warn('machine cleanup failed', { workflowId: run.workflowId, error: error as Error }));
+    }
     return { outcome };
   };
 }
@@ -101,11 +124,44 @@ function runIdOf(input: string | null | undefined): string | undefined {
   }
 }
 
+/** Environment of the finalizer: re-planning registers state machine versions like the compile function. */
+export const FinalizerConfigSchema = BaseConfigSchema.extend({
+  EXECUTOR_ARN: z.string().startsWith('arn:'),
+  STATE_MACHINE_ROLE_ARN: z.string().startsWith('arn:'),
+  /** The stack name: machines are `<prefix>_<workflowId>` (`shared/adapters/sfn-names.ts`). */
+  STATE_MACHINE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/),
+  STATE_MACHINE_LOG_GROUP_ARN: z.string().startsWith('arn:').optional(),
+});
+
 function depsFromEnv(): FinalizerDeps {
-  const config = readConfig(BaseConfigSchema);
-  // The finalizer only describes executions: `register`'s role and prefix are never read here.
-  const orchestrator = new SfnOrchestrator({ client: new SFNClient({}) });
-  return { store: storeFromConfig(config), logger: createLogger('braid-finalizer'), metrics: metricSinkFromEnv(), orchestrator };
+  const config = readConfig(FinalizerConfigSchema);
+  const store = storeFromConfig(config);
+  const orchestrator = new SfnOrchestrator({
+    client: new SFNClient({}),
+    roleArn: config.STATE_MACHINE_ROLE_ARN,
+    namePrefix: config.STATE_MACHINE_PREFIX,
+    // Re-planned versions live beside the executor they invoke: same partition, region and account.
+    scope: arnScopeOf(config.EXECUTOR_ARN),
+    tracingConfiguration: { enabled: true },
+    ...(config.STATE_MACHINE_LOG_GROUP_ARN
+      ? { loggingConfiguration: { level: 'ERROR', includeExecutionData: false, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: config.STATE_MACHINE_LOG_GROUP_ARN } }] } }
+      : {}),
+  });
+  return {
+    store, logger: createLogger('braid-finalizer'), metrics: metricSinkFromEnv(), orchestrator,
+    learner: planLearnerOnStore(store, { orchestrator, executorArn: config.EXECUTOR_ARN }),
+  };
+}
+
+/** The plan learner on a store (the finalizer's, locally and on AWS). */
+export function planLearnerOnStore(store: Store, replan?: { orchestrator: Pick<Orchestrator, 'register'>; executorArn: string }): PlanLearner {
+  return createPlanLearner({
+    store,
+    nodeRuns: new NodeRunRepository(store.table),
+    stats: createDurationStatsRepository(store.table),
+    plans: createVersionPlanRepository(store.table),
+    ...(replan ?? {}),
+  });
 }
 
 /** The Lambda entry. */

@@ -35,6 +35,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/v1/workflows/{id}/runs', owner: 'api', name: 'listRuns' },
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}', owner: 'api', name: 'getRun' },
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}/nodes', owner: 'api', name: 'listNodeRuns' },
+  { method: 'GET', path: '/api/v1/workflows/runs/{runId}/nodes/{nodeId}/output', owner: 'api', name: 'getNodeOutput' },
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}/events', owner: 'api', name: 'listRunEvents' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/cancel', owner: 'api', name: 'cancelRun' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/rerun', owner: 'api', name: 'rerunRun' },

@@ -1,11 +1,15 @@
 /**
  * `npm run dev`: the local stack on 127.0.0.1 (`PORT`, default 3000; `WS_PORT`, default 3001), data under
- * `BRAID_DATA_DIR` (default `.braid/`). Prints the URLs and how to get a token; Ctrl-C stops it.
+ * `BRAID_DATA_DIR` (default `.braid/`), and the web console at `http://127.0.0.1:3000/` (built first unless
+ * `BRAID_CONSOLE=prebuilt`; `BRAID_CONSOLE=0` turns it off). Prints the URLs; Ctrl-C stops it.
  */
+import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
 import { startDemoAgent } from '../../examples/demo-agent';
 import { startDemoTool } from '../../examples/demo-tool';
 import { readConfig } from '../../functions/http/config';
+import { buildConsole } from './console-build';
+import { CONSOLE_DIST_DIR } from './console-server';
 import { createLocalStack, DEFAULT_DATA_DIR } from './stack';
 
 const config = readConfig(
@@ -15,26 +19,36 @@ const config = readConfig(
     BRAID_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
     /** `0` skips the demo agent and tool (their ports are fixed: examples/hotel-booking.json names them). */
     BRAID_DEMO: z.enum(['0', '1']).default('1'),
+    /** `build` (default) builds the console before serving it, `prebuilt` serves `console/dist` as is, `0` serves none. */
+    BRAID_CONSOLE: z.enum(['build', 'prebuilt', '0']).default('build'),
     /** Hosts, host:port and CIDRs the executor may reach besides public addresses (comma-separated). */
     BRAID_EGRESS_ALLOW: z.string().default(''),
   }),
 );
 
-const stack = await createLocalStack({ port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR, egressAllow: config.BRAID_EGRESS_ALLOW });
+if (config.BRAID_CONSOLE === 'build') {
+  const started = Date.now();
+  await buildConsole();
+  console.log(`console built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
 const demo = config.BRAID_DEMO === '1' ? await Promise.all([startDemoTool(), startDemoAgent()]) : [];
 const [tool, agent] = demo;
+const demoWorkflow = config.BRAID_DEMO === '1' ? JSON.parse(await readFile(new URL('../../examples/hotel-booking.json', import.meta.url), 'utf8')) as unknown : undefined;
+const stack = await createLocalStack({
+  port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR, egressAllow: config.BRAID_EGRESS_ALLOW,
+  ...(config.BRAID_CONSOLE === '0' ? {} : { console: { distDir: CONSOLE_DIST_DIR, ...(demoWorkflow ? { demoWorkflow } : {}) } }),
+});
 // The executor may reach the demo servers (exactly their host:port) and whatever BRAID_EGRESS_ALLOW holds; nothing else on loopback.
 for (const server of demo) stack.egress.allowlist.add(new URL(server.url).host);
 console.log(`Braid local stack
-  HTTP API   ${stack.httpUrl}/api/v1
+${config.BRAID_CONSOLE === '0' ? '' : `  Console    ${stack.httpUrl}/   (open it: sign in as any user, add the demo workflow, run it)\n`}  HTTP API   ${stack.httpUrl}/api/v1
   WebSocket  ${stack.wsUrl ?? '(off)'}
   JWKS       ${stack.jwksUrl}
   data       ${config.BRAID_DATA_DIR}/
   egress     public addresses${stack.egress.allowlist.entries().length > 0 ? ` + ${stack.egress.allowlist.entries().join(', ')}` : ''}
 ${tool && agent ? `  demo tool  ${tool.url}   (hotel search, fixed data)\n  demo agent ${agent.url}   (A2A: picks the cheapest hotel)\n` : ''}
-Get a token and try it:
-  export BRAID_URL=${stack.httpUrl} BRAID_WS_URL=${stack.wsUrl ?? ''}
-  export BRAID_TOKEN=$(npm run --silent token -- alice)
+Or from a terminal:
+  npm run braid -- login --user alice --url ${stack.httpUrl} --ws-url ${stack.wsUrl ?? ''}
   npm run braid -- workflows create examples/hotel-booking.json
   echo '{"city":"Paris","nights":2}' > /tmp/input.json
   npm run braid -- run <workflowId> --input /tmp/input.json --watch

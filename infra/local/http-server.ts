@@ -16,6 +16,19 @@ export type LocalHttpHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, 
 /** API Gateway's own payload limit (10 MB); routes have their own, smaller limits. */
 export const GATEWAY_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
+/**
+ * API Gateway's HTTP API quota on the request line and header values together (10,240 bytes, not adjustable).
+ * Above it the gateway refuses the request itself; the local server answers 431 (Node's own limit is 16 KiB).
+ */
+export const GATEWAY_REQUEST_LINE_AND_HEADERS_LIMIT_BYTES = 10_240;
+
+/** Bytes of the request line and the header values, as API Gateway counts them for its quota. */
+function requestLineAndHeaderBytes(req: IncomingMessage): number {
+  let bytes = Buffer.byteLength(`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}`);
+  for (let i = 1; i < req.rawHeaders.length; i += 2) bytes += Buffer.byteLength(req.rawHeaders[i]!);
+  return bytes;
+}
+
 /** Options of `startHttpServer`. */
 export interface HttpServerOptions {
   /** Handlers by owning function; a route whose function is missing answers 501. */
@@ -27,6 +40,8 @@ export interface HttpServerOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /** Serves what no API route matches (the local web console); false falls through to the 404. */
+  fallback?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** Reports a handler that threw (a Lambda crash: 500 like API Gateway's). @default console.error */
   onError?: (error: unknown) => void;
 }
@@ -91,10 +106,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Local
   const onError = options.onError ?? ((error: unknown) => console.error('handler failed', error));
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (requestLineAndHeaderBytes(req) > GATEWAY_REQUEST_LINE_AND_HEADERS_LIMIT_BYTES) {
+      req.resume();
+      return sendJson(res, 431, { message: 'Request Header Fields Too Large' });
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'GET' && url.pathname === '/.well-known/jwks.json') return sendJson(res, 200, options.jwks);
     const match = matchRoute(routes, method, url.pathname);
+    if (!match && options.fallback && (await options.fallback(req, res, url))) return;
     if (!match) return sendJson(res, 404, { message: 'Not Found' });
     const body = await readBody(req, GATEWAY_BODY_LIMIT_BYTES);
     if (!body) return sendJson(res, 413, { message: 'Request Entity Too Large' });

@@ -28,6 +28,8 @@ export interface LiveWiringContext {
 /** The wired WebSocket endpoint. */
 export interface LiveWiring {
   wsUrl: string;
+  /** Drops every open connection abruptly, as a network failure would (tests of reconnect and resume). */
+  dropConnections(): number;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,11 @@ export async function wireLive(ctx: LiveWiringContext): Promise<LiveWiring> {
   poster = createApiGatewayPoster(management);
   return {
     wsUrl: ws.url,
+    dropConnections() {
+      const ids = [...ws.connections.keys()];
+      for (const id of ids) ws.drop(id);
+      return ids.length;
+    },
     async close() {
       await ws.close();
       await stream.idle();

@@ -5,7 +5,7 @@
  * so the same reconciliation code runs on the laptop as on AWS.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateMachineName } from '../../shared/adapters/sfn-names';
 import { ConflictError, NotFoundError } from '../../shared/errors';
@@ -76,6 +76,30 @@ export class LocalOrchestrator implements Orchestrator {
       await writeFile(join(dir, `${input.workflowId}.${input.version}.json`), JSON.stringify(input.definition));
     }
     return { stateMachineArn, versionArn };
+  }
+
+  /** Forgets a version (and its file); a later start on it is a `NotFoundError`, as on AWS. */
+  async deleteVersion(input: { versionArn: string }): Promise<void> {
+    this.definitions.delete(input.versionArn);
+    this.runners.delete(input.versionArn);
+    const parts = input.versionArn.split(':');
+    const prefix = stateMachineName('braid', '');
+    const workflowId = parts[6]?.startsWith(prefix) ? parts[6].slice(prefix.length) : undefined;
+    if (this.options.dataDir && workflowId && parts[7]) await rm(join(this.options.dataDir, 'machines', `${workflowId}.${parts[7]}.json`), { force: true });
+  }
+
+  /** Forgets every version of the machine (and their files). */
+  async deleteMachine(input: { stateMachineArn: string }): Promise<void> {
+    const versions = new Set([...this.definitions.keys(), ...this.runners.keys()].filter((arn) => arn.startsWith(`${input.stateMachineArn}:`)));
+    const name = input.stateMachineArn.split(':')[6];
+    const prefix = stateMachineName('braid', '');
+    const workflowId = name?.startsWith(prefix) ? name.slice(prefix.length) : undefined;
+    if (this.options.dataDir && workflowId) {
+      const dir = join(this.options.dataDir, 'machines');
+      const files = await readdir(dir).catch(() => [] as string[]);
+      for (const file of files) if (file.startsWith(`${workflowId}.`)) versions.add(`${input.stateMachineArn}:${file.slice(workflowId.length + 1, -'.json'.length)}`);
+    }
+    for (const versionArn of versions) await this.deleteVersion({ versionArn });
   }
 
   /** Starts an execution named after the run; a second start of the same run returns the first. */

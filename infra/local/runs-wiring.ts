@@ -5,7 +5,7 @@
 import type { RouteHandlers } from '../../functions/http/app';
 import type { RouteOwner } from '../../functions/http/routes';
 import { createHandler as createExecutorHandler } from '../../functions/executor/handler';
-import { createHandler as createFinalizerHandler } from '../../functions/finalizer/handler';
+import { createHandler as createFinalizerHandler, planLearnerOnStore } from '../../functions/finalizer/handler';
 import { createHandler as createGateHandler } from '../../functions/gate/handler';
 import { createLogger, type LogLevel } from '../../functions/http/logger';
 import type { MetricSink } from '../../shared/observability/metrics';
@@ -65,7 +65,11 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   });
   const executor: LocalExecutor = ctx.wrapExecutor ? ctx.wrapExecutor((event) => handler(event)) : (event) => handler(event);
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
-  const finalizer = createFinalizerHandler({ store: ctx.store, logger, clock: ctx.clock, ...metrics, orchestrator: { describe: (input) => orchestrator.describe(input) } });
+  // It also learns node durations from succeeded runs and re-plans their versions (registering on the same orchestrator).
+  const finalizer = createFinalizerHandler({
+    store: ctx.store, logger, clock: ctx.clock, ...metrics, orchestrator: { describe: (input) => orchestrator.describe(input), deleteMachine: async (input: { stateMachineArn: string }) => orchestrator.deleteMachine?.(input) },
+    learner: planLearnerOnStore(ctx.store, { orchestrator: { register: (input) => orchestrator.register(input) }, executorArn: ctx.executorArn }),
+  });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({
     executor: (event) => executor(event),
     finalizer: (event) => finalizer(event),

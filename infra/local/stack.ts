@@ -14,6 +14,8 @@ import { BRAID_AUDIENCE, LOCAL_ISSUER, signLocalToken } from '../../shared/auth/
 import { createTokenVerifier } from '../../shared/auth/verify-token';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createStore, type Store } from '../../shared/store/store';
+import { createConsoleHandler } from './console-server';
+import { DEV_QUOTAS, quotasFromEnv, type QuotaLimits } from '../../shared/quotas/config';
 import { createEgressGuard, type EgressAllowlist, type EgressGuard } from '../../shared/egress';
 import { createLocalVault, loadOrCreateSecretsKey } from '../../shared/secrets/local-vault';
 import { setCursorKey } from '../../shared/store/cursor';
@@ -48,6 +50,10 @@ export interface LocalStackOptions {
   tableName?: string;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Serve the web console (built assets, `config.json`, local sign-in) on the HTTP port. @default undefined (off) */
+  console?: { distDir?: string; demoWorkflow?: unknown };
+  /** Quotas of the API and compile functions. @default the `BRAID_QUOTA_*` variables, else `DEV_QUOTAS` */
+  quotas?: QuotaLimits;
   /**
    * What the executor may reach besides public addresses (`BRAID_EGRESS_ALLOW` syntax, or a parsed list the
    * caller keeps adding to). @default nothing: loopback and private addresses are refused
@@ -71,6 +77,8 @@ export interface LocalStack {
   table: LocalDynamo;
   orchestrator: Orchestrator;
   signingKey: LocalSigningKey;
+  /** Drops every open WebSocket connection abruptly (tests); returns how many. */
+  dropLiveConnections(): number;
   /** The executor's egress guard; `egress.allowlist.add(...)` lets it reach more (the dev command adds its demo servers). */
   egress: EgressGuard;
   /** Signs a token the stack accepts for `userId`. */
@@ -112,13 +120,18 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     if (runs.close) closers.push(runs.close);
-    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, vault, ...(options.metrics ? { metrics: options.metrics } : {}) });
-    const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock });
+    const quotas = options.quotas ?? quotasFromEnv(process.env, DEV_QUOTAS);
+    const api = createApiHandler({ store, logger: logger('braid-api'), orchestrator: runs.orchestrator, clock: options.clock, routes: runs.apiRoutes, vault, quotas, ...(options.metrics ? { metrics: options.metrics } : {}) });
+    const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock, quotas });
 
-    const http = await startHttpServer({ port: options.port ?? 0, verifyToken, jwks: signingKey.jwks, functions: { ...runs.functions, api, compile } });
-    closers.push(() => http.close());
+    // The WebSocket API starts first: the console's config names its URL.
     const live = options.live === false ? undefined : await wireLive({ table, verifyToken, port: options.wsPort ?? 0 });
     if (live) closers.push(() => live.close());
+    const fallback = options.console
+      ? createConsoleHandler({ ...options.console, wsUrl: live?.wsUrl, signToken: (userId) => signLocalToken(signingKey, userId) })
+      : undefined;
+    const http = await startHttpServer({ port: options.port ?? 0, verifyToken, jwks: signingKey.jwks, functions: { ...runs.functions, api, compile }, ...(fallback ? { fallback } : {}) });
+    closers.push(() => http.close());
 
     return {
       httpUrl: http.url,
@@ -128,6 +141,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       table,
       orchestrator: runs.orchestrator,
       signingKey,
+      dropLiveConnections: () => live?.dropConnections() ?? 0,
       egress,
       token: (userId, tokenOptions) => signLocalToken(signingKey, userId, tokenOptions),
       close: closeAll,

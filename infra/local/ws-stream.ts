@@ -2,7 +2,9 @@
  * DynamoDB Streams emulation for the local stack (dynalite has no streams): SDK middleware on the local
  * DynamoDB client that, after a successful write of an event item (`SK` begins with `EV#`), hands a
  * Streams-shaped record (`INSERT`, `NewImage` in attribute-value form) to a consumer — the `ws-fanout`
- * handler — one batch at a time per run, in write order. Failed batches are retried, as Lambda does.
+ * handler — one batch at a time per run, in write order. Records that arrive while a run's batch is being
+ * consumed wait and form its next batch (up to `batchSize`), as Lambda's poller batches a shard. A batch that
+ * reports item failures is retried from the first failed record, as Lambda does with `ReportBatchItemFailures`.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -27,6 +29,8 @@ export interface StreamEmulationOptions {
   onDropped?: (error: unknown, event: DynamoDBStreamEvent) => void;
   /** Table name for the record's `eventSourceARN`. @default "braid" */
   tableName?: string;
+  /** Most records per batch (the stack's event source mapping uses 100). @default 100 */
+  batchSize?: number;
 }
 
 /** A running emulation. */
@@ -45,16 +49,24 @@ export function attachStreamEmulation(client: HasMiddlewareStack, consume: Strea
   const retryDelayMs = options.retryDelayMs ?? 50;
   const onDropped = options.onDropped ?? ((error: unknown) => console.error('ws-stream: dropped a stream batch', error));
   const arn = `arn:aws:dynamodb:local:000000000000:table/${options.tableName ?? 'braid'}/stream/local`;
-  const chains = new Map<string, Promise<void>>();
+  const batchSize = options.batchSize ?? 100;
+  /** Records waiting per run, and the worker consuming each run's records (at most one per run). */
+  const waiting = new Map<string, DynamoDBRecord[]>();
+  const workers = new Map<string, Promise<void>>();
   let sequence = 0;
   let emitted = 0;
 
-  async function deliver(record: DynamoDBRecord): Promise<void> {
-    const event: DynamoDBStreamEvent = { Records: [record] };
+  async function deliver(records: DynamoDBRecord[]): Promise<void> {
+    let batch = records;
     for (let attempt = 1; ; attempt += 1) {
+      const event: DynamoDBStreamEvent = { Records: batch };
       try {
         const response = await consume(event);
         if (!response || response.batchItemFailures.length === 0) return;
+        // Retry from the first failed record on, like Lambda.
+        const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+        const from = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
+        batch = from >= 0 ? batch.slice(from) : batch;
         throw new Error(`consumer reported ${response.batchItemFailures.length} failed record(s)`);
       } catch (error) {
         if (attempt >= maxAttempts) {
@@ -63,6 +75,19 @@ export function attachStreamEmulation(client: HasMiddlewareStack, consume: Strea
         }
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
       }
+    }
+  }
+
+  /** Consumes a run's waiting records, a batch at a time, until none are left. */
+  async function work(runKey: string): Promise<void> {
+    for (;;) {
+      const queue = waiting.get(runKey) ?? [];
+      if (queue.length === 0) {
+        waiting.delete(runKey);
+        workers.delete(runKey);
+        return;
+      }
+      await deliver(queue.splice(0, batchSize));
     }
   }
 
@@ -86,12 +111,11 @@ export function attachStreamEmulation(client: HasMiddlewareStack, consume: Strea
         StreamViewType: 'NEW_IMAGE',
       },
     };
-    // One chain per run: records of a run are consumed in write order, runs in parallel.
-    const next = (chains.get(runKey) ?? Promise.resolve()).then(() => deliver(record));
-    chains.set(runKey, next);
-    void next.then(() => {
-      if (chains.get(runKey) === next) chains.delete(runKey);
-    });
+    // One worker per run: records of a run are consumed in write order, runs in parallel.
+    const queue = waiting.get(runKey) ?? [];
+    queue.push(record);
+    waiting.set(runKey, queue);
+    if (!workers.has(runKey)) workers.set(runKey, work(runKey));
   }
 
   client.middlewareStack.add(
@@ -108,7 +132,7 @@ export function attachStreamEmulation(client: HasMiddlewareStack, consume: Strea
 
   return {
     async idle() {
-      while (chains.size > 0) await Promise.all([...chains.values()]);
+      while (workers.size > 0) await Promise.all([...workers.values()]);
     },
     get emitted() {
       return emitted;
@@ -116,16 +140,22 @@ export function attachStreamEmulation(client: HasMiddlewareStack, consume: Strea
   };
 }
 
-/** Items a PutItem or BatchWriteItem input writes. */
-function writtenItems(input: Item): Item[] {
+/**
+ * Items a PutItem or BatchWriteItem input writes. Other commands carry `RequestItems` too (BatchGetItem's is a
+ * map of `{ Keys }`, not a list of write requests): anything that is not a list of write requests writes nothing.
+ */
+export function writtenItems(input: Item): Item[] {
   if (input.Item && typeof input.Item === 'object') return [input.Item as Item];
-  const requests = input.RequestItems as Record<string, { PutRequest?: { Item?: Item } }[]> | undefined;
+  const requests = input.RequestItems as Record<string, unknown> | undefined;
   if (!requests || typeof requests !== 'object') return [];
-  return Object.values(requests).flatMap((list) => list.flatMap((r) => (r.PutRequest?.Item ? [r.PutRequest.Item] : [])));
+  return Object.values(requests).flatMap((list) => {
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((r: { PutRequest?: { Item?: Item } } | null) => (r?.PutRequest?.Item && typeof r.PutRequest.Item === 'object' ? [r.PutRequest.Item] : []));
+  });
 }
 
 /** At `initialize`, a document-client input is still plain JS (a string `PK`), a low-level input is not. */
 function toAttributeValues(item: Item): Record<string, AttributeValue> {
-  if (typeof item.PK === 'string') return marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+  if (typeof item.PK === 'string') return marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true, allowImpreciseNumbers: true });
   return item as Record<string, AttributeValue>;
 }

@@ -36,6 +36,33 @@ export interface BraidFunctionProps {
   destroyLogs?: boolean;
   /** Dead-letter queue for asynchronous invocations; only asynchronously invoked functions have one. */
   deadLetterQueue?: IQueue;
+  /**
+   * Files bundled on their own next to the handler (a `worker_threads` script, or a package loaded lazily): output
+   * file name (`.cjs`: CommonJS, else ESM) → entry path from the repository root. @default none
+   * @example { 'expression-worker.mjs': 'shared/expressions/worker.ts' }
+   */
+  workers?: Record<string, string>;
+  /** Concurrency reserved for (and capping) this function. @default none */
+  reservedConcurrentExecutions?: number;
+}
+
+/** Shell-quotes one argument. */
+function quote(arg: string): string {
+  return `'${arg.replaceAll("'", "'\\''")}'`;
+}
+
+/** esbuild commands that bundle each worker into the function's asset, after the handler is bundled. */
+function workerBundling(workers: Record<string, string>): { commandHooks: { beforeBundling(): string[]; beforeInstall(): string[]; afterBundling(inputDir: string, outputDir: string): string[] } } {
+  return {
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir, outputDir) => Object.entries(workers).map(([file, entry]) => [
+        quote(`${REPO_ROOT}node_modules/.bin/esbuild`), quote(`${inputDir}/${entry}`), '--bundle', '--platform=node', `--format=${file.endsWith('.cjs') ? 'cjs' : 'esm'}`,
+        '--target=node22', '--minify', '--log-level=warning', `--outfile=${quote(`${outputDir}/${file}`)}`,
+      ].join(' ')),
+    },
+  };
 }
 
 /** A function with least-privilege logging: its role may write only its own log group. */
@@ -75,6 +102,7 @@ export class BraidFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       deadLetterQueue: props.deadLetterQueue,
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       description: `Braid ${props.name} (functions/${props.name}/handler.ts)`,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
@@ -90,6 +118,7 @@ export class BraidFunction extends Construct {
         externalModules: ['@aws-sdk/*', '@smithy/*'],
         // ESM bundles still meet CommonJS dependencies that call require(): give them one.
         banner: "import{createRequire as __braidCreateRequire}from'module';const require=__braidCreateRequire(import.meta.url);",
+        ...(props.workers ? workerBundling(props.workers) : {}),
       },
     });
     Tags.of(this.fn).add(FUNCTION_TAG, props.name);

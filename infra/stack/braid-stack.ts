@@ -14,6 +14,7 @@ import { LiveStream } from './live-stream';
 import { Monitoring } from './monitoring';
 import { metricNamespace } from '../../shared/observability/metric-names';
 import { Orchestration } from './orchestration';
+import { ConsoleSite, consoleEnabled } from './console';
 import { BraidWebSocketApi } from './websocket-api';
 import { TenantSecurity } from './tenant-security';
 
@@ -34,6 +35,8 @@ export class BraidStack extends Stack {
   readonly httpApi: BraidHttpApi;
   /** The WebSocket API. */
   readonly webSocketApi: BraidWebSocketApi;
+  /** The web console, unless context `braid:console` is `false`. */
+  readonly console: ConsoleSite | undefined;
   /** Dashboard, alarms and the alarm topic. */
   readonly monitoring: Monitoring;
 
@@ -49,6 +52,7 @@ export class BraidStack extends Stack {
     const jwt = { issuer: auth.issuer, audience: auth.audience };
     this.functions = new Functions(this, 'Functions', {
       table: this.data.table, logLevel: config.logLevel, logRetention, destroyLogs, jwt,
+      quotas: config.quotas, executorReservedConcurrency: config.executorReservedConcurrency,
       metricsNamespace: metricNamespace(config.stackName),
     });
     const fns = this.functions.byName;
@@ -60,9 +64,11 @@ export class BraidStack extends Stack {
       functions: fns, stackName: config.stackName, toolFunctionPattern: config.toolFunctionPattern,
       egressAllow: config.egressAllow, lambdaToolOwners: config.lambdaToolOwners, destroyData: config.destroyData,
     });
+    // The console's origin is known before the API exists, so the API can allow it (CORS).
+    this.console = consoleEnabled(this.node) ? new ConsoleSite(this, 'Console', { destroyData: config.destroyData }) : undefined;
     this.httpApi = new BraidHttpApi(this, 'Http', {
       owners: { api: fns.api, compile: fns.compile, gate: fns.gate },
-      jwt, corsOrigins: config.corsOrigins, throttle, logRetention, destroyLogs,
+      jwt, corsOrigins: this.console ? [...config.corsOrigins, this.console.url] : config.corsOrigins, throttle, logRetention, destroyLogs,
     });
     this.webSocketApi = new BraidWebSocketApi(this, 'Live', {
       functions: fns, liveFunctions: ['ws-connect', 'ws-disconnect', 'ws-message', 'ws-fanout'], posters: ['ws-message', 'ws-fanout'], throttle, logRetention, destroyLogs,
@@ -78,6 +84,11 @@ export class BraidStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 
+    if (this.console) {
+      const consoleAuth = auth.userPool && auth.userPoolClient ? this.console.enableHostedUi(auth.userPool, auth.userPoolClient, config.stackName) : { mode: 'token' as const };
+      this.console.deploy({ apiUrl: this.httpApi.url, wsUrl: this.webSocketApi.url, auth: consoleAuth });
+      new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The web console' });
+    }
     new CfnOutput(this, 'HttpUrl', { value: this.httpApi.url, description: 'BRAID_URL: base URL of the HTTP API' });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketApi.url, description: 'BRAID_WS_URL: WebSocket URL for live progress' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'SNS topic every Braid alarm notifies (subscribe on-call here)' });

@@ -1,6 +1,7 @@
 /**
  * The deployment's settings, read once from CDK context (`cdk.json` or `-c key=value`).
  */
+import { DEFAULT_QUOTAS, type QuotaLimits } from '../../shared/quotas/config';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { parseEgressAllowlist } from '../../shared/egress/allowlist';
@@ -36,6 +37,13 @@ export interface BraidConfig {
   toolFunctionPattern: string;
   /** Create the account-wide API Gateway CloudWatch role (needed once per account/region for WebSocket logs). @default true */
   apiGatewayAccountRole: boolean;
+  /** Per-user and per-run quotas (`braid:quota*`), passed to the API and compile functions as `BRAID_QUOTA_*`. @default DEFAULT_QUOTAS */
+  quotas: QuotaLimits;
+  /**
+   * Reserved concurrency of the executor, so one tenant's fan-out cannot take the account's whole Lambda
+   * concurrency from the API functions (`braid:executorReservedConcurrency`; `off` leaves it unreserved). @default 200
+   */
+  executorReservedConcurrency: number | undefined;
   /** An email address subscribed to the alarm topic. @default none (subscribe yourself to the `AlarmTopicArn` output) */
   alarmEmail: string | undefined;
   /** `BRAID_EGRESS_ALLOW` of the executor: hosts, host:port and CIDRs it may reach besides public addresses. @default none */
@@ -166,6 +174,14 @@ export function readConfig(node: Node): BraidConfig {
     throttleBurst: int(node, 'braid:throttleBurst', 100),
     toolFunctionPattern: checkToolFunctionPattern(str(node, 'braid:toolFunctionPattern') ?? 'braid-tool-*', stackName),
     apiGatewayAccountRole: bool(node, 'braid:apiGatewayAccountRole', true),
+    quotas: {
+      activeRunsPerUser: int(node, 'braid:quotaActiveRuns', DEFAULT_QUOTAS.activeRunsPerUser),
+      runStartsPerMinute: int(node, 'braid:quotaRunStartsPerMinute', DEFAULT_QUOTAS.runStartsPerMinute),
+      workflowsPerUser: int(node, 'braid:quotaWorkflows', DEFAULT_QUOTAS.workflowsPerUser),
+      secretsPerUser: int(node, 'braid:quotaSecrets', DEFAULT_QUOTAS.secretsPerUser),
+      parallelWidth: int(node, 'braid:quotaParallelWidth', DEFAULT_QUOTAS.parallelWidth),
+    },
+    executorReservedConcurrency: node.tryGetContext('braid:executorReservedConcurrency') === 'off' ? undefined : int(node, 'braid:executorReservedConcurrency', 200),
     alarmEmail: email(node),
     egressAllow: egressAllow(node),
     lambdaToolOwners: lambdaToolOwners(node),

@@ -11,6 +11,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { TABLE_ACTIONS, TABLE_CALLERS } from '../../shared/adapters/aws-calls';
 import { EXECUTOR_LAMBDA_TIMEOUT_SECONDS } from '../../shared/definition/execution-limits';
 import { BraidFunction, type FunctionName } from './braid-function';
+import { DEFAULT_QUOTAS, QUOTA_ENV, type QuotaLimits } from '../../shared/quotas/config';
 import { logicalId, suppress } from './nag';
 
 /** Per-role sizing: the HTTP API gives up after 30 s, the executor may wait on a slow agent. */
@@ -44,6 +45,10 @@ export interface FunctionsProps {
    * JWT authorizer, it finds the keys through the issuer's discovery document, so both trust the same keys.
    */
   jwt: { issuer: string; audience: string };
+  /** Quotas the API and compile functions enforce. @default DEFAULT_QUOTAS */
+  quotas?: QuotaLimits;
+  /** Reserved concurrency of the executor. @default none */
+  executorReservedConcurrency?: number;
 }
 
 /** The functions, by name. */
@@ -69,6 +74,10 @@ export class Functions extends Construct {
         LOG_LEVEL: props.logLevel,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       };
+      if (name === 'api' || name === 'compile') {
+        const quotas = props.quotas ?? DEFAULT_QUOTAS;
+        for (const [key, variable] of Object.entries(QUOTA_ENV) as [keyof QuotaLimits, string][]) environment[variable] = String(quotas[key]);
+      }
       if (name === 'ws-authorizer') {
         environment['JWT_ISSUER'] = props.jwt.issuer;
         environment['JWT_AUDIENCE'] = props.jwt.audience;
@@ -80,6 +89,12 @@ export class Functions extends Construct {
         logRetention: props.logRetention,
         destroyLogs: props.destroyLogs,
         deadLetterQueue: name === 'finalizer' ? this.finalizerDlq : undefined,
+        // Bindings and conditions run on expression workers that can be stopped at the node's budget.
+        ...(name === 'executor' ? { workers: { 'expression-worker.mjs': 'shared/expressions/worker.ts' } } : {}),
+        // The RE2 engine of inputSchema patterns, loaded on first use (shared/expressions/re2-ajv.ts).
+        ...(name === 'api' ? { workers: { 're2.cjs': 'node_modules/re2js/build/index.cjs' } } : {}),
+        // One tenant's fan-out cannot take the account's concurrency from the API functions.
+        ...(name === 'executor' && props.executorReservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.executorReservedConcurrency } : {}),
       });
       return [name, fn] as const;
     });

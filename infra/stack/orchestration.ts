@@ -72,36 +72,42 @@ export class Orchestration extends Construct {
       'AwsSolutions-IAM5[Resource::*]': 'X-Ray and CloudWatch Logs vended log delivery actions support no resource-level permissions (Step Functions logging and tracing documentation).',
     });
 
-    // compile: register state machines named <prefix>_*, passing only the role above.
-    const compile = fns.compile;
-    compile.role.addToPolicy(new PolicyStatement({
-      sid: 'RegisterStateMachines',
-      actions: [
-        // What SfnOrchestrator.register calls (shared/adapters/aws-calls.ts); publish: true needs PublishStateMachineVersion.
-        'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
-      ],
-      resources: [this.stateMachineArnPattern],
+    // compile (publishing) and finalizer (re-planning with learned durations): register state machines named
+    // <prefix>_*, passing only the role above.
+    for (const registrar of [fns.compile, fns.finalizer]) {
+      registrar.role.addToPolicy(new PolicyStatement({
+        sid: 'RegisterStateMachines',
+        actions: [
+          // What SfnOrchestrator.register calls (shared/adapters/aws-calls.ts); publish: true needs PublishStateMachineVersion.
+          'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
+        ],
+        resources: [this.stateMachineArnPattern],
+      }));
+      registrar.role.addToPolicy(new PolicyStatement({
+        sid: 'PassStateMachineRole',
+        actions: ['iam:PassRole'],
+        resources: [this.stateMachineRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } },
+      }));
+      // CreateStateMachine/UpdateStateMachine with a loggingConfiguration set up a vended log delivery as the
+      // caller: CloudWatch Logs requires CreateLogDelivery, PutResourcePolicy, DescribeResourcePolicies and
+      // DescribeLogGroups of "the user setting up the logging" (AWS-logs-infrastructure-CWL), and Step Functions
+      // lists Get/Update/Delete/ListLogDeliveries for updates (cw-logs). None has resource-level permissions.
+      registrar.role.addToPolicy(logDelivery());
+      registrar.fn.addEnvironment('EXECUTOR_ARN', executor.functionArn);
+      registrar.fn.addEnvironment('STATE_MACHINE_ROLE_ARN', this.stateMachineRole.roleArn);
+      registrar.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
+      registrar.fn.addEnvironment('STATE_MACHINE_LOG_GROUP_ARN', this.logGroup.logGroupArn);
+      suppress(registrar.role, {
+        [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
+          'State machines are created at run time, one per workflow; the pattern is the stack prefix and nothing else.',
+        'AwsSolutions-IAM5[Resource::*]': 'CloudWatch Logs vended log delivery actions (set up by CreateStateMachine with logging) support no resource-level permissions.',
+      });
+    }
+    // compile also prunes old versions no run in flight is pinned to (Step Functions keeps at most 1,000 per machine).
+    fns.compile.role.addToPolicy(new PolicyStatement({
+      sid: 'PruneStateMachineVersions', actions: ['states:DeleteStateMachineVersion'], resources: [this.stateMachineArnPattern],
     }));
-    compile.role.addToPolicy(new PolicyStatement({
-      sid: 'PassStateMachineRole',
-      actions: ['iam:PassRole'],
-      resources: [this.stateMachineRole.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } },
-    }));
-    // CreateStateMachine/UpdateStateMachine with a loggingConfiguration set up a vended log delivery as the
-    // caller: CloudWatch Logs requires CreateLogDelivery, PutResourcePolicy, DescribeResourcePolicies and
-    // DescribeLogGroups of "the user setting up the logging" (AWS-logs-infrastructure-CWL), and Step Functions
-    // lists Get/Update/Delete/ListLogDeliveries for updates (cw-logs). None has resource-level permissions.
-    compile.role.addToPolicy(logDelivery());
-    compile.fn.addEnvironment('EXECUTOR_ARN', executor.functionArn);
-    compile.fn.addEnvironment('STATE_MACHINE_ROLE_ARN', this.stateMachineRole.roleArn);
-    compile.fn.addEnvironment('STATE_MACHINE_PREFIX', props.prefix);
-    compile.fn.addEnvironment('STATE_MACHINE_LOG_GROUP_ARN', this.logGroup.logGroupArn);
-    suppress(compile.role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
-        'State machines are created at run time, one per workflow; the pattern is the stack prefix and nothing else.',
-      'AwsSolutions-IAM5[Resource::*]': 'CloudWatch Logs vended log delivery actions (set up by CreateStateMachine with logging) support no resource-level permissions.',
-    });
 
     // api: start runs on published versions, stop and describe their executions.
     const api = fns.api;
@@ -111,6 +117,10 @@ export class Orchestration extends Construct {
     api.role.addToPolicy(new PolicyStatement({
       // RedriveExecution: `POST …/runs/{runId}/redrive` continues a failed run's execution.
       sid: 'ManageRuns', actions: ['states:StopExecution', 'states:DescribeExecution', 'states:RedriveExecution'], resources: [this.executionArnPattern],
+    }));
+    api.role.addToPolicy(new PolicyStatement({
+      // A deleted workflow's machine goes once no run of it is in flight.
+      sid: 'DeleteStateMachines', actions: ['states:DeleteStateMachine'], resources: [this.stateMachineArnPattern],
     }));
     suppress(api.role, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
@@ -157,9 +167,15 @@ export class Orchestration extends Construct {
     finalizer.role.addToPolicy(new PolicyStatement({
       sid: 'ReadRuns', actions: ['states:DescribeExecution'], resources: [this.executionArnPattern],
     }));
+    finalizer.role.addToPolicy(new PolicyStatement({
+      // When the last run of a deleted workflow ends, its machine goes.
+      sid: 'DeleteStateMachines', actions: ['states:DeleteStateMachine'], resources: [this.stateMachineArnPattern],
+    }));
     suppress(finalizer.role, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
         'Executions are named after run ids at run time; the pattern is the stack prefix.',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
+        'State machines are created per workflow at run time; the pattern is the stack prefix.',
     });
     const target = new LambdaFunction(finalizer.fn, { deadLetterQueue: props.finalizerDlq, retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new Rule(this, 'ExecutionEnded', {

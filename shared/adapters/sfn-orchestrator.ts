@@ -6,6 +6,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
   CreateStateMachineCommand,
+  DeleteStateMachineCommand,
+  DeleteStateMachineVersionCommand,
   DescribeExecutionCommand,
   RedriveExecutionCommand,
   SendTaskFailureCommand,
@@ -122,6 +124,24 @@ export class SfnOrchestrator implements Orchestrator {
         new UpdateStateMachineCommand({ stateMachineArn: existing, definition, roleArn, publish: true, versionDescription, ...config }),
       );
       return this.machine(existing, updated.stateMachineVersionArn);
+    }
+  }
+
+  /** DeleteStateMachineVersion; a version already gone is a no-op. */
+  async deleteVersion(input: { versionArn: string }): Promise<void> {
+    try {
+      await this.client.send(new DeleteStateMachineVersionCommand({ stateMachineVersionArn: input.versionArn }));
+    } catch (error) {
+      if (!['ResourceNotFound', 'StateMachineDoesNotExist'].includes(errorName(error))) throw error;
+    }
+  }
+
+  /** DeleteStateMachine (Step Functions deletes its versions with it); a machine already gone is a no-op. */
+  async deleteMachine(input: { stateMachineArn: string }): Promise<void> {
+    try {
+      await this.client.send(new DeleteStateMachineCommand({ stateMachineArn: input.stateMachineArn }));
+    } catch (error) {
+      if (!['ResourceNotFound', 'StateMachineDoesNotExist'].includes(errorName(error))) throw error;
     }
   }
 

@@ -11,6 +11,7 @@ import { buildContract } from './contract';
 import { CompileError } from './errors';
 import { estimate, SFN_LIMITS, type CompileEstimates } from './estimate';
 import { planWorkflow, type PlanStrategy } from './plan';
+import type { DurationHistory } from './plan-weights';
 import { renderAsl } from './render';
 
 /** Options of `compileWorkflow`. */
@@ -19,6 +20,8 @@ export interface CompileOptions {
   executorArn: string;
   /** How nodes are arranged in time (BENCHMARKS.md compares them). @default "critical-path" */
   strategy?: PlanStrategy;
+  /** Recorded node durations, the critical-path planner's weights where a node has no `expectedSeconds` hint. */
+  history?: DurationHistory;
 }
 
 /** A compiled workflow. */
@@ -42,7 +45,7 @@ export interface CompiledWorkflow {
 export function compileWorkflow(def: WorkflowDefinition, options: CompileOptions): CompiledWorkflow {
   const validation = validateDefinition(def);
   if (!validation.valid || !validation.definition) throw new CompileError(validation.errors);
-  const plan = planWorkflow(validation.definition, options.strategy ?? 'critical-path');
+  const plan = planWorkflow(validation.definition, options.strategy ?? 'critical-path', options.history);
   const asl = renderAsl(plan, { executorArn: options.executorArn, comment: `Braid workflow "${def.name}" (${plan.strategy})` });
   const estimates = estimate(plan, asl);
   const issues = [];

@@ -40,6 +40,10 @@ interface Ctx {
   visits: number;
   stamp: Int32Array;
   nextStamp: number;
+  /** Marks one side of a cut, or a component's root (stamped like `stamp`). */
+  side: Int32Array;
+  /** A component root's index among the components. */
+  slot: Int32Array;
   /** Union-find parents (components). */
   parent: Int32Array;
   /** Cut keys of the set being cut. */
@@ -84,6 +88,8 @@ export function planCriticalPath(dag: IndexedDag, weights: readonly number[], op
     visits: 0,
     stamp: new Int32Array(n),
     nextStamp: 1,
+    side: new Int32Array(n),
+    slot: new Int32Array(n),
     parent: new Int32Array(n),
     key: new Float64Array(n),
     es: new Float64Array(n),
@@ -111,18 +117,21 @@ function decompose(ctx: Ctx, set: number[], search: boolean): Tree {
   if (pieces.length > 1) return { kind: 'par', items: pieces.map((p) => decompose(ctx, p, search)) };
 
   const cp = longestPaths(ctx, set, stamp);
-  const cuts = candidateCuts(ctx, set, cp);
-  const best = set.length > LARGE_SET ? balancedCut(cuts) : cuts[0];
+  const large = set.length > LARGE_SET;
+  // Sorted by each cut key; the first (earliest start) is also the order exact segments use.
+  const sorted = (large ? ALPHAS.slice(0, 2) : ALPHAS).map((alpha) => cutCosts(ctx, set, cp, alpha));
+  const cuts = large ? [] : candidateCuts(sorted);
+  const best = large ? balancedLargeCut(sorted) : cuts[0];
   if (!best) throw new Error('no cut for a connected set of more than one node');
   if (best.cost <= cp * (1 + EPS)) {
-    const segments = exactSegments(ctx, set, cp, stamp);
+    const segments = exactSegments(ctx, set, cp, stamp, (sorted[0] as SortedCuts).order);
     if (segments) return seq(segments.map((s) => decompose(ctx, s, search)));
   }
   // Lossy (an "N" somewhere in here): plan the best few cuts greedily and keep the fastest.
-  let chosen = sides(best, ctx.pos);
-  if (search && set.length <= LARGE_SET && best.cost > cp * (1 + EPS) && ctx.visits < ctx.budget) {
+  let chosen = sides(ctx, set, best);
+  if (search && !large && best.cost > cp * (1 + EPS) && ctx.visits < ctx.budget) {
     let bestSpan = Infinity;
-    for (const [a, b] of distinctCuts(cuts, ctx.width, ctx.pos)) {
+    for (const [a, b] of distinctCuts(ctx, set, cuts)) {
       const span = treeSpan(decompose(ctx, a, false), ctx.w) + treeSpan(decompose(ctx, b, false), ctx.w);
       if (span < bestSpan - EPS) {
         bestSpan = span;
@@ -165,14 +174,18 @@ function components(ctx: Ctx, set: number[], stamp: number): number[][] {
     }
   }
   if (count === 1) return [set];
-  const groups = new Map<number, number[]>();
+  const groups: number[][] = [];
+  const mark = ctx.nextStamp++;
   for (const v of set) {
     const r = find(v);
-    const g = groups.get(r);
-    if (g) g.push(v);
-    else groups.set(r, [v]);
+    if (ctx.side[r] === mark) (groups[ctx.slot[r] as number] as number[]).push(v);
+    else {
+      ctx.side[r] = mark;
+      ctx.slot[r] = groups.length;
+      groups.push([v]);
+    }
   }
-  return [...groups.values()];
+  return groups;
 }
 
 /** Fills `es` (earliest start) and `tail` (longest path from the node to a sink, itself included) inside the set; returns its CP. */
@@ -203,61 +216,97 @@ interface Cut {
   skew: number;
 }
 
-/** Threshold cuts on each key, best (lowest bound, then most balanced) first, without duplicates. */
-function candidateCuts(ctx: Ctx, set: number[], cp: number): Cut[] {
-  const { es, tail, w, pos } = ctx;
-  const level = ctx.dag.level;
+/** Threshold cuts on each key, best (lowest bound, then most balanced) first. */
+function candidateCuts(sorted: SortedCuts[]): Cut[] {
   const cuts: Cut[] = [];
-  const m = set.length;
-  // Large sets try only the two pure keys: a third sort per split costs more than it finds there.
-  for (const alpha of set.length > LARGE_SET ? ALPHAS.slice(0, 2) : ALPHAS) {
-    const keys = ctx.key;
-    for (const v of set) keys[v] = (1 - alpha) * (es[v] as number) + alpha * (cp - (tail[v] as number));
-    const key = (v: number) => keys[v] as number;
-    const order = [...set].sort((x, y) => (keys[x] as number) - (keys[y] as number) || (pos[x] as number) - (pos[y] as number));
-    const { suffixTail, suffixLevel } = suffixBounds(order, tail, level);
-    let prefixFinish = 0;
-    let prefixLevel = -1;
-    for (let i = 1; i < m; i++) {
-      const u = order[i - 1] as number;
-      prefixFinish = Math.max(prefixFinish, (es[u] as number) + (w[u] as number));
-      prefixLevel = Math.max(prefixLevel, level[u] as number);
-      // Only cut between distinct keys: equal keys may hide an edge the cut would reverse.
-      if (key(order[i] as number) <= key(u)) continue;
-      if (ctx.respectLevels && prefixLevel >= (suffixLevel[i] as number)) continue;
-      const cost = prefixFinish + (suffixTail[i] as number);
-      cuts.push({ order, at: i, cost, skew: Math.abs(2 * i - m) });
+  for (const { order, cost } of sorted) {
+    for (let i = 1; i < order.length; i++) {
+      if (Number.isNaN(cost[i])) continue;
+      cuts.push({ order, at: i, cost: cost[i] as number, skew: Math.abs(2 * i - order.length) });
     }
   }
   cuts.sort((x, y) => x.cost - y.cost || x.skew - y.skew);
   return cuts;
 }
 
-/** The most balanced cut whose bound is within the slack of the best (cuts sorted best first). */
-function balancedCut(cuts: Cut[]): Cut | undefined {
-  const first = cuts[0];
-  if (!first) return undefined;
-  let chosen = first;
-  for (const cut of cuts) {
-    if (cut.cost > first.cost * (1 + LARGE_SET_SLACK)) break;
-    if (cut.skew < chosen.skew) chosen = cut;
+/** A set sorted by one cut key, with the bound of cutting before each position. */
+interface SortedCuts {
+  order: number[];
+  /** `cost[i]`: the bound of the cut before `order[i]`; NaN where no cut is allowed. */
+  cost: Float64Array;
+}
+
+/**
+ * The set sorted by one key, and the bound of cutting before each position (NaN where no cut is
+ * allowed: between equal keys, which may hide an edge the cut would reverse, or against Kahn levels
+ * when the plan must respect them).
+ */
+function cutCosts(ctx: Ctx, set: number[], cp: number, alpha: number): SortedCuts {
+  const { es, tail, w, pos } = ctx;
+  const level = ctx.dag.level;
+  const keys = ctx.key;
+  const m = set.length;
+  for (const v of set) keys[v] = (1 - alpha) * (es[v] as number) + alpha * (cp - (tail[v] as number));
+  const order = sortByKey(set, keys);
+  const { suffixTail, suffixLevel } = suffixBounds(order, tail, level);
+  const cost = new Float64Array(m).fill(Number.NaN);
+  let prefixFinish = 0;
+  let prefixLevel = -1;
+  for (let i = 1; i < m; i++) {
+    const u = order[i - 1] as number;
+    prefixFinish = Math.max(prefixFinish, (es[u] as number) + (w[u] as number));
+    prefixLevel = Math.max(prefixLevel, level[u] as number);
+    if ((keys[order[i] as number] as number) <= (keys[u] as number)) continue;
+    if (ctx.respectLevels && prefixLevel >= (suffixLevel[i] as number)) continue;
+    cost[i] = prefixFinish + (suffixTail[i] as number);
+  }
+  return { order, cost };
+}
+
+/**
+ * The cut a large set takes (the two pure keys only: a third sort
+ * per split costs more than it finds there), without building and sorting every cut: the most
+ * balanced cut within the slack of the best bound; among equally balanced ones the lowest bound,
+ * then the first key.
+ */
+function balancedLargeCut(perKey: SortedCuts[]): Cut | undefined {
+  const m = perKey[0]?.order.length ?? 0;
+  let bestCost = Infinity;
+  for (const { cost } of perKey) for (let i = 1; i < m; i++) if ((cost[i] as number) < bestCost) bestCost = cost[i] as number;
+  if (bestCost === Infinity) return undefined;
+  const limit = bestCost * (1 + LARGE_SET_SLACK);
+  let chosen: Cut | undefined;
+  for (const { order, cost } of perKey) {
+    for (let i = 1; i < m; i++) {
+      const c = cost[i] as number;
+      if (!(c <= limit)) continue;
+      const skew = Math.abs(2 * i - m);
+      if (!chosen || skew < chosen.skew || (skew === chosen.skew && c < chosen.cost)) chosen = { order, at: i, cost: c, skew };
+    }
   }
   return chosen;
 }
 
-/** The two sides of a cut, each in topological order. */
-function sides(cut: Cut, pos: Int32Array): [number[], number[]] {
-  const byPos = (x: number, y: number) => (pos[x] as number) - (pos[y] as number);
-  return [cut.order.slice(0, cut.at).sort(byPos), cut.order.slice(cut.at).sort(byPos)];
+/**
+ * The two sides of a cut, each in topological order. `set` is in topological order already (every
+ * set the planner splits is), so marking the first side and filtering keeps that order without a sort.
+ */
+function sides(ctx: Ctx, set: number[], cut: Cut): [number[], number[]] {
+  const mark = ctx.nextStamp++;
+  for (let i = 0; i < cut.at; i++) ctx.side[cut.order[i] as number] = mark;
+  const first: number[] = [];
+  const second: number[] = [];
+  for (const v of set) (ctx.side[v] === mark ? first : second).push(v);
+  return [first, second];
 }
 
 /** The best `width` cuts with distinct sides (keys often agree, giving the same cut twice). */
-function distinctCuts(cuts: Cut[], width: number, pos: Int32Array): Array<[number[], number[]]> {
+function distinctCuts(ctx: Ctx, set: number[], cuts: Cut[]): Array<[number[], number[]]> {
   const out: Array<[number[], number[]]> = [];
   const seen = new Set<string>();
   for (const cut of cuts) {
-    if (out.length >= width) break;
-    const [a, b] = sides(cut, pos);
+    if (out.length >= ctx.width) break;
+    const [a, b] = sides(ctx, set, cut);
     const key = a.join(',');
     if (seen.has(key)) continue;
     seen.add(key);
@@ -271,10 +320,10 @@ function distinctCuts(cuts: Cut[], width: number, pos: Int32Array): Array<[numbe
  * bounds add up to the set's CP (so the series loses nothing); undefined when there is no such
  * split into two or more segments.
  */
-function exactSegments(ctx: Ctx, set: number[], cp: number, stamp: number): number[][] | undefined {
+function exactSegments(ctx: Ctx, set: number[], cp: number, stamp: number, byEarliestStart: number[]): number[][] | undefined {
   const { es, tail, w, pos } = ctx;
   const level = ctx.dag.level;
-  const order = [...set].sort((x, y) => (es[x] as number) - (es[y] as number) || (pos[x] as number) - (pos[y] as number));
+  const order = byEarliestStart;
   const m = order.length;
   const { suffixTail, suffixLevel } = suffixBounds(order, tail, level);
   const bounds: number[] = [];
@@ -332,4 +381,41 @@ function suffixBounds(order: readonly number[], tail: ArrayLike<number>, level: 
     suffixLevel[i] = Math.min(suffixLevel[i + 1] as number, level[v] as number);
   }
   return { suffixTail, suffixLevel };
+}
+
+/**
+ * `set` sorted by `keys`, equal keys kept in `set`'s order (topological: every set the planner splits
+ * is). The hot spot of planning large workflows, so no comparator callback: the distinct keys are
+ * sorted natively as a `Float64Array`, each node gets its key's rank by binary search, and a
+ * counting sort by rank (stable) gives the order.
+ */
+function sortByKey(set: readonly number[], keys: Float64Array): number[] {
+  const m = set.length;
+  const values = new Float64Array(m);
+  for (let i = 0; i < m; i++) values[i] = keys[set[i] as number] as number;
+  const sorted = values.slice().sort();
+  let distinct = 0;
+  for (let i = 0; i < m; i++) if (i === 0 || (sorted[i] as number) !== (sorted[distinct - 1] as number)) sorted[distinct++] = sorted[i] as number;
+  const rank = new Int32Array(m);
+  const count = new Int32Array(distinct + 1);
+  for (let i = 0; i < m; i++) {
+    const x = values[i] as number;
+    let lo = 0;
+    let hi = distinct - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    rank[i] = lo;
+    count[lo + 1] = (count[lo + 1] as number) + 1;
+  }
+  for (let r = 1; r <= distinct; r++) count[r] = (count[r] as number) + (count[r - 1] as number);
+  const order = new Array<number>(m);
+  for (let i = 0; i < m; i++) {
+    const r = rank[i] as number;
+    order[count[r] as number] = set[i] as number;
+    count[r] = (count[r] as number) + 1;
+  }
+  return order;
 }

@@ -1,7 +1,7 @@
 /**
  * Node weights for the critical-path planner: how long each node is expected to take. Sources,
- * best first: the node's `expectedSeconds` hint, then recorded history (a seam: no store feeds it
- * yet), then a fill value (the median of the known weights, or 1 when none is known: equal weights).
+ * best first: the node's `expectedSeconds` hint, then recorded history (the median of the node's
+ * recent successful runs, `shared/store/duration-stats.ts`), then a fill value (the median of the known weights, or 1 when none is known: equal weights).
  */
 import type { WorkflowDefinition } from '../definition/schema';
 
@@ -56,4 +56,9 @@ function median(values: number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** A `DurationHistory` over a plain record of seconds by node id. */
+export function historyOf(seconds: Readonly<Record<string, number>>): DurationHistory {
+  return { expectedSeconds: (nodeId) => (Object.hasOwn(seconds, nodeId) ? seconds[nodeId] : undefined) };
 }

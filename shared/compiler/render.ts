@@ -137,8 +137,17 @@ function entryOf(step: PlanStep, plan: ExecutionPlan): string {
 
 function trackedIn(step: PlanStep, plan: ExecutionPlan): string[] {
   if (step.kind === 'node') return nodeOf(plan, step.id).tracked ? [step.id] : [];
-  return step.branches.flatMap((b) => b.flatMap((s) => trackedIn(s, plan)));
+  // Memoized: every enclosing Parallel asks again, which made deep nestings quadratic.
+  let tracked = trackedCache.get(step);
+  if (!tracked) {
+    tracked = step.branches.flatMap((b) => b.flatMap((s) => trackedIn(s, plan)));
+    trackedCache.set(step, tracked);
+  }
+  return tracked;
 }
+
+/** Tracked nodes inside each Parallel step (steps belong to one plan, so the step alone is the key). */
+const trackedCache = new WeakMap<PlanStep, string[]>();
 
 function nodeOf(plan: ExecutionPlan, id: string): PlannedNode {
   const node = plan.nodes.get(id);

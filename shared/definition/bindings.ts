@@ -100,6 +100,7 @@ function parseUncached(expression: string): ParsedExpression {
   }
   const used = new Set<string>();
   const bound = new Set<string>();
+  let unsupported: ParsedExpression | undefined;
   const visit = (node: unknown, depth: number): void => {
     if (depth > 500 || node === null || typeof node !== 'object') return;
     if (Array.isArray(node)) {
@@ -108,6 +109,14 @@ function parseUncached(expression: string): ParsedExpression {
     }
     const n = node as Record<string, unknown>;
     if (n.type === 'variable' && typeof n.value === 'string') used.add(n.value);
+    // Regex literals run on RE2 at run time: one RE2 cannot run is refused here, when the workflow is published.
+    if (n.type === 'regex' && n.value instanceof RegExp && !unsupported) {
+      const reason = re2Unsupported(n.value.source);
+      if (reason) {
+        const message = `regular expression /${n.value.source}/ is not supported: ${reason} (Braid runs regular expressions with RE2: no backreferences or lookaround)`;
+        unsupported = typeof n.position === 'number' ? { ok: false, message, position: n.position } : { ok: false, message };
+      }
+    }
     if (n.type === 'bind') collectName(n.lhs, bound);
     if (n.type === 'lambda' && Array.isArray(n.arguments)) for (const a of n.arguments) collectName(a, bound);
     for (const [key, child] of Object.entries(n)) {
@@ -120,10 +129,41 @@ function parseUncached(expression: string): ParsedExpression {
     }
   };
   visit(ast, 0);
+  if (unsupported) return unsupported;
   return { ok: true, references: [...used].filter((v) => v !== '' && v !== '$' && !bound.has(v)).sort() };
 }
 
 function collectName(node: unknown, into: Set<string>): void {
   const n = node as Record<string, unknown> | null;
   if (n && n.type === 'variable' && typeof n.value === 'string') into.add(n.value);
+}
+
+/**
+ * The JavaScript regex features RE2 does not have (backreferences, lookahead, lookbehind), found by a scan of the
+ * pattern's source outside character classes. A syntactic check keeps the RE2 engine out of every bundle that
+ * validates definitions; the expression worker still compiles each pattern with RE2 at run time.
+ */
+export function re2Unsupported(source: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < source.length; i += 1) {
+    const c = source[i];
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      if (!inClass && /[1-9]/.test(next)) return `backreference \\${next}`;
+      if (!inClass && next === 'k' && source[i + 2] === '<') return 'named backreference \\k<…>';
+      i += 1;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(' && source[i + 1] === '?') {
+      const kind = source.slice(i + 2, i + 4);
+      if (kind.startsWith('=') || kind.startsWith('!')) return 'lookahead';
+      if (kind === '<=' || kind === '<!') return 'lookbehind';
+    }
+  }
+  return undefined;
 }

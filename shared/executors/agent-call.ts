@@ -18,6 +18,7 @@ import { assertCardSecurity } from '../outbound/card-security';
 import type { Outbound } from '../outbound/outbound';
 import { abortableDelay, abortedError, attemptSignal } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
+import { guardResponses } from './output-limit';
 import { idempotencyKey } from './http-tool';
 import type { ExecutionContext, ExecutionResult } from './types';
 
@@ -67,8 +68,10 @@ export async function executeAgentCall(
   const where = `agent ${node.agent.url}`;
   // The SDK's errors do not carry the HTTP status; remember the last failed response's.
   const http = { lastFailedStatus: undefined as number | undefined };
+  // Every response body (the card included) stops at MAX_RESPONSE_BYTES (a 50 MB card once grew memory by 150 MB).
+  const guard = guardResponses(outbound.fetch);
   const observedFetch: typeof fetch = async (input, init) => {
-    const response = await outbound.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+    const response = await guard.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
     if (!response.ok) http.lastFailedStatus = response.status;
     return response;
   };
@@ -91,6 +94,7 @@ export async function executeAgentCall(
     }
     return isTask(result) ? fromTask(result, where) : { output: fromParts(result.parts), ...costOf([result.metadata]) };
   } catch (error) {
+    if (guard.tripped) throw guard.tripped;
     if (error instanceof ExecutorError) throw error;
     const denial = outbound.denial(error);
     if (denial) throw denial;

@@ -4,7 +4,7 @@
  */
 import { whenRouteKey } from '../definition/route-key';
 import { BindingFailedError, NotExecutableError } from './errors';
-import { evaluateExpression } from './expression';
+import { evaluateExpression, type ExpressionOptions } from './expression';
 import type { BindingScope, ExecutionContext, ExecutionResult } from './types';
 
 export { whenRouteKey };
@@ -36,18 +36,19 @@ export async function executeCondition(node: ConditionNode, ctx: ExecutionContex
   if (!ctx.scope || !ctx.routeKeys) {
     throw new NotExecutableError(`condition ${node.id} needs ctx.scope and ctx.routeKeys`);
   }
-  return evaluateCondition(node, ctx.scope, ctx.routeKeys);
+  return evaluateCondition(node, ctx.scope, ctx.routeKeys, { deadline: ctx.deadline });
 }
 
-/** The pure core of `executeCondition`: evaluate, then route. */
+/** The pure core of `executeCondition`: evaluate (on an expression worker, within the node's budget), then route. */
 export async function evaluateCondition(
   node: ConditionNode,
   scope: BindingScope,
   routeKeys: readonly string[],
+  options: ExpressionOptions = {},
 ): Promise<ExecutionResult> {
   let value: unknown;
   try {
-    value = await evaluateExpression(node.expression, scope);
+    value = await evaluateExpression(node.expression, scope, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new BindingFailedError('expression', message, { cause: error });

@@ -3,6 +3,7 @@
  * Lambda reports it as `errorType` and the state machine's `Retry`/`Catch` match on it.
  */
 import { BraidError } from '../errors';
+import { boundErrorInfo } from '../model/error-bounds';
 import type { Cost, ErrorInfo } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
 
@@ -72,9 +73,14 @@ export class NotExecutableError extends BraidError {
 
 /**
  * Converts anything thrown by an executor into the `ErrorInfo` Braid records.
- * Unknown errors become `Braid.NodeFailed` so that the node's retry policy still applies.
+ * Unknown errors become `Braid.NodeFailed` so that the node's retry policy still applies. The result is within
+ * the stored bounds (`boundErrorInfo`): a huge message or details object is cut, never lost.
  */
 export function toErrorInfo(error: unknown): ErrorInfo {
+  return boundErrorInfo(rawErrorInfo(error));
+}
+
+function rawErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof ExecutorError) {
     return Object.keys(error.details).length > 0
       ? { name: error.name, message: error.message, details: error.details }

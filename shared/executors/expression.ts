@@ -1,30 +1,25 @@
 /**
  * Bounded JSONata evaluation, shared by input bindings and condition nodes.
  *
- * JSONata can loop (recursive lambdas) and build huge sequences, so every evaluation runs with the
- * library's own guardrails: a wall-clock timeout, a stack depth limit and a sequence length limit.
- * The result must also serialize to JSON within a size limit.
+ * Expressions never run on the calling thread: they go to the expression worker pool
+ * (`shared/expressions/pool.ts`), which stops a worker at the node's budget whatever it is doing, caps its heap,
+ * and runs regular expressions on RE2. Inside the worker JSONata's own guardrails (time between steps, stack
+ * depth, sequence length) and Braid's caps on built strings and arrays apply (`shared/expressions/evaluate.ts`).
  */
-import jsonata from 'jsonata';
 import { classifyInputString } from '../definition/bindings';
 import { BraidError } from '../errors';
+import { ExpressionBudgetError, sharedExpressionPool, type ExpressionPool } from '../expressions/pool';
+import type { EvaluationOutcome } from '../expressions/evaluate';
 import type { BindingScope } from './types';
 
-/** Guardrails applied to every JSONata evaluation. Documented in the README ("Limits"). */
-export const EXPRESSION_LIMITS = {
-  /** Longest one evaluation may run, in milliseconds. */
-  timeoutMs: 1_000,
-  /** Deepest evaluation stack (nested calls, recursion). */
-  maxDepth: 200,
-  /** Longest sequence an expression may build. */
-  maxSequence: 100_000,
-  /** Largest result, as JSON, in bytes. */
-  maxResultBytes: 1024 * 1024,
-} as const;
+export { EXPRESSION_LIMITS } from '../expressions/limits';
 
 /** Why an expression did not evaluate: its text did not parse, it failed, or it broke a limit. */
 export class ExpressionError extends BraidError {
-  /** The JSONata error code (`S0201`, `D1012` for a timeout, …) or `result_too_large`. */
+  /**
+   * The JSONata error code (`S0201`, `D1012` for a timeout, …) or Braid's: `result_too_large`,
+   * `string_too_large`, `unsupported_regex`, `budget_exceeded`, `memory_exceeded`, `worker_failed`, `deadline_passed`.
+   */
   readonly jsonataCode: string;
   constructor(jsonataCode: string, message: string, options?: { cause?: unknown }) {
     super('expression_failed', message, options);
@@ -33,59 +28,52 @@ export class ExpressionError extends BraidError {
   }
 }
 
+/** How a node's expressions are evaluated. */
+export interface ExpressionOptions {
+  /** The node's deadline (epoch ms): the budget never runs past it. */
+  deadline?: number;
+  /** The pool to use. @default the process's shared pool */
+  pool?: ExpressionPool;
+}
+
 /** True for an `inputs` string that Braid evaluates as JSONata (it starts with `$`). */
 export function isBindingString(value: unknown): value is string {
   return typeof value === 'string' && classifyInputString(value).kind === 'binding';
 }
 
+/** The variables of an evaluation: `$context` is the run input and `$<nodeId>` each output in `scope`. */
+function variablesOf(scope: BindingScope): Record<string, unknown> {
+  return { ...scope.outputs, context: scope.context };
+}
+
+/**
+ * Evaluates a node's expressions together, in order, under one budget. Each outcome is a value or an
+ * `ExpressionError`; when the budget (or the worker's memory) runs out, the expression it stopped in gets that
+ * error and the ones after it are not evaluated (`undefined` in the result).
+ */
+export async function evaluateExpressions(expressions: string[], scope: BindingScope, options: ExpressionOptions = {}): Promise<(unknown | ExpressionError)[]> {
+  const pool = options.pool ?? sharedExpressionPool();
+  let outcomes: EvaluationOutcome[];
+  try {
+    outcomes = await pool.evaluate(expressions, variablesOf(scope), { deadline: options.deadline });
+  } catch (error) {
+    if (!(error instanceof ExpressionBudgetError)) throw error;
+    const stoppedAt = Math.max(0, error.index);
+    return expressions.map((_e, i) => (i === stoppedAt ? new ExpressionError(error.code, error.message, { cause: error }) : undefined));
+  }
+  return outcomes.map((o) => (o.ok ? o.value : new ExpressionError(o.code, o.message)));
+}
+
 /**
  * Evaluates `expression` with `$context` bound to the run input and `$<nodeId>` to each output in `scope`.
  * The input document (`$$`) is `{ context, <nodeId>: output, … }`. Returns plain JSON (`undefined` when the
- * expression selects nothing).
+ * expression selects nothing); throws `ExpressionError`.
  *
  * @example
  * await evaluateExpression('$count($search.hotels)', { context: {}, outputs: { search: { hotels: [1, 2] } } }); // 2
  */
-export async function evaluateExpression(expression: string, scope: BindingScope): Promise<unknown> {
-  let compiled: jsonata.Expression;
-  try {
-    compiled = jsonata(expression, {
-      timeout: EXPRESSION_LIMITS.timeoutMs,
-      stack: EXPRESSION_LIMITS.maxDepth,
-      sequence: EXPRESSION_LIMITS.maxSequence,
-    });
-  } catch (error) {
-    throw toExpressionError(error);
-  }
-  const variables: Record<string, unknown> = { ...scope.outputs, context: scope.context };
-  let value: unknown;
-  try {
-    value = await compiled.evaluate(variables, variables);
-  } catch (error) {
-    throw toExpressionError(error);
-  }
-  return toPlainJson(value);
-}
-
-/** Turns a JSONata sequence/function result into plain JSON, enforcing the result size limit. */
-function toPlainJson(value: unknown): unknown {
-  if (value === undefined) return undefined;
-  const text = JSON.stringify(value);
-  if (text === undefined) return undefined;
-  if (Buffer.byteLength(text) > EXPRESSION_LIMITS.maxResultBytes) {
-    throw new ExpressionError('result_too_large', `result is over ${EXPRESSION_LIMITS.maxResultBytes} bytes`);
-  }
-  return JSON.parse(text) as unknown;
-}
-
-/** JSONata throws plain objects `{ code, message, position }`; wrap them in a real error. */
-function toExpressionError(error: unknown): ExpressionError {
-  if (error instanceof ExpressionError) return error;
-  const raw = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown; position?: unknown };
-  const code = typeof raw.code === 'string' ? raw.code : 'evaluation_failed';
-  let message = typeof raw.message === 'string' ? raw.message : String(error);
-  if (code === 'D1012') message = `evaluation took longer than ${EXPRESSION_LIMITS.timeoutMs} ms`;
-  if (code === 'D1011') message = `evaluation went deeper than ${EXPRESSION_LIMITS.maxDepth} frames`;
-  if (typeof raw.position === 'number') message += ` (at position ${raw.position})`;
-  return new ExpressionError(code, message, { cause: error });
+export async function evaluateExpression(expression: string, scope: BindingScope, options: ExpressionOptions = {}): Promise<unknown> {
+  const [outcome] = await evaluateExpressions([expression], scope, options);
+  if (outcome instanceof ExpressionError) throw outcome;
+  return outcome;
 }

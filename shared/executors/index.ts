@@ -4,9 +4,9 @@
  */
 export { executeNode } from './execute-node';
 export { resolveInputs } from './resolve-inputs';
-export { evaluateExpression, isBindingString, EXPRESSION_LIMITS, ExpressionError } from './expression';
+export { evaluateExpression, evaluateExpressions, isBindingString, EXPRESSION_LIMITS, ExpressionError } from './expression';
 export { evaluateCondition, pickRoute, whenRouteKey } from './condition';
-export { MAX_OUTPUT_BYTES, assertOutputSize } from './output-limit';
+export { MAX_OUTPUT_BYTES, MAX_RESPONSE_BYTES, assertOutputSize, guardResponses } from './output-limit';
 export { idempotencyKey } from './http-tool';
 export { agentMessageId, AgentUsageSchema, type AgentOutput } from './agent-call';
 export { MAX_SLEEP_MS } from './builtin-tool';

@@ -5,7 +5,8 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { ToolDef } from '../definition/schema';
 import { EgressDeniedError } from '../egress/errors';
 import { abortedError, attemptSignal } from './attempt-signal';
-import { NodeFailedError, NotExecutableError, TransientError } from './errors';
+import { NodeFailedError, NotExecutableError, OutputTooLargeError, TransientError } from './errors';
+import { MAX_RESPONSE_BYTES } from './output-limit';
 import type { ExecutionContext, ExecutionResult, LambdaToolPolicy } from './types';
 
 /** The `lambda` tool definition. */
@@ -89,6 +90,8 @@ export async function executeLambdaTool(
     }
     throw new NodeFailedError(`invoke ${tool.functionArn}: ${name}: ${message}`, { lambdaError: name }, { cause: error });
   }
+  // Lambda returns up to 6 MB; nothing past the executors' response cap is decoded.
+  if (response.Payload && response.Payload.byteLength > MAX_RESPONSE_BYTES) throw new OutputTooLargeError(response.Payload.byteLength, MAX_RESPONSE_BYTES);
   const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
   const payload = parsePayload(text);
   if (response.FunctionError) {

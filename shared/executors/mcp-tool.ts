@@ -8,6 +8,7 @@ import type { ToolDef } from '../definition/schema';
 import type { Outbound } from '../outbound/outbound';
 import { abortedError, attemptSignal, remainingMs } from './attempt-signal';
 import { ExecutorError, NodeFailedError } from './errors';
+import { guardResponses } from './output-limit';
 import { idempotencyKey } from './http-tool';
 import type { ExecutionContext, ExecutionResult } from './types';
 
@@ -31,10 +32,13 @@ export async function executeMcpTool(
 ): Promise<ExecutionResult> {
   const signal = attemptSignal(ctx);
   const key = idempotencyKey(ctx);
+  // Every response body the SDK reads stops at MAX_RESPONSE_BYTES (a 50 MB tool answer once grew memory by 171 MB).
+  const guard = guardResponses(outbound.fetch);
   const transport = new StreamableHTTPClientTransport(new URL(tool.url), {
     requestInit: { headers: { 'Idempotency-Key': key } },
-    // Every request of the session (initialize, tools/call, the SSE stream) goes through the guard with the node's auth.
-    fetch: outbound.fetch,
+    // Every request of the session (initialize, tools/call, the SSE stream) goes through the egress guard with the
+    // node's auth (outbound.fetch), and every response body through the byte cap (guard.fetch).
+    fetch: guard.fetch,
   });
   const client = new Client({ name: 'braid-executor', version: '1.0.0' });
   const where = `MCP tool ${tool.name} at ${tool.url}`;
@@ -59,6 +63,7 @@ export async function executeMcpTool(
     const output = result.structuredContent ?? result.content ?? null;
     return { output };
   } catch (error) {
+    if (guard.tripped) throw guard.tripped;
     if (error instanceof ExecutorError) throw error;
     const denial = outbound.denial(error);
     if (denial) throw denial;

@@ -3,37 +3,35 @@
  * messages with catch-up, and fan-out of new events to every subscriber of a run.
  */
 import { BraidError } from '../errors';
+import type { RunEvent } from '../model/types';
 import type { ConnectionRepository } from '../store/connections';
 import type { EventLogRepository } from '../store/events';
+import type { FanOutMarkRepository } from '../store/fan-out-marks';
 import type { SubscriptionRepository } from '../store/subscriptions';
-import { createDrain, sharePages, type DrainDeps, type DrainOutcome } from './drain';
+import { createCatchUp } from './catch-up';
+import { cachedDeliveryAccess, type DeliveryAccess } from './delivery-access';
+import { createFanOut, type FanOutResult } from './fan-out';
 import { ClientMessageSchema, encodeMessage, type ErrorMessage } from './messages';
 import type { ConnectionPoster } from './poster';
-import { recheckingRunAccess, type RunAccess } from './run-access';
+import { ACCESS_RECHECK_MS, type RunAccess } from './run-access';
+
+export { FanOutError } from './fan-out';
 
 /** What the service needs. */
 export interface LiveServiceDeps {
   connections: ConnectionRepository;
   subscriptions: SubscriptionRepository;
   events: EventLogRepository;
+  marks: FanOutMarkRepository;
   poster: ConnectionPoster;
+  /** Who may subscribe to a run. */
   access: RunAccess;
+  /** The fan-out's re-check before each delivery. @default `access` re-asked every `accessRecheckMs` (`cachedDeliveryAccess`) */
+  deliveryAccess?: DeliveryAccess;
   /** @default () => new Date() */
   now?: () => Date;
-  /** Drain lease in ms. @default 30000 */
-  leaseMs?: number;
-  /** How long fan-out trusts that a subscriber may view the run before asking again. @default 30000 */
+  /** How long the default delivery check trusts a "yes" before asking again, ms (at most 60,000). @default ACCESS_RECHECK_MS (30000) */
   accessRecheckMs?: number;
-}
-
-/** Fan-out could not deliver to some subscribers; retrying the batch resumes them from their cursors. */
-export class FanOutError extends BraidError {
-  readonly failures: unknown[];
-  constructor(runId: string, failures: unknown[]) {
-    super('fan_out_failed', `fan-out of run ${runId} failed for ${failures.length} subscription(s)`, { cause: failures[0] });
-    this.name = 'FanOutError';
-    this.failures = failures;
-  }
 }
 
 /** Live progress over WebSocket connections. */
@@ -44,29 +42,25 @@ export interface LiveService {
   disconnect(connectionId: string): Promise<void>;
   /** Handles one client message (raw body): subscribe, unsubscribe, or an error reply. */
   handleMessage(connectionId: string, body: string | undefined): Promise<void>;
-  /** Delivers new events of a run to every subscriber; one gone or failing connection does not stop the others. */
-  fanOut(runId: string): Promise<Record<DrainOutcome, number>>;
+  /**
+   * Pushes a run's new events (those after its fan-out mark; `streamed`: the events a stream batch carried) to
+   * every subscriber; one gone or failing connection does not stop the others. Throws `FanOutError` when some
+   * subscriber could not be served (the mark stays, so a retry pushes the same events again).
+   */
+  fanOut(runId: string, streamed?: readonly RunEvent[]): Promise<FanOutResult>;
 }
 
 /** Builds the live service. */
 export function createLiveService(deps: LiveServiceDeps): LiveService {
   const now = deps.now ?? (() => new Date());
-  const drainOver = (events: DrainDeps['events']) => createDrain({
-    events,
+  const catchUp = createCatchUp({ events: deps.events, poster: deps.poster });
+  const fanOut = createFanOut({
+    events: deps.events,
     subscriptions: deps.subscriptions,
+    marks: deps.marks,
     poster: deps.poster,
-    nowMs: () => now().getTime(),
-    ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}),
+    access: deps.deliveryAccess ?? cachedDeliveryAccess(deps.access, { ttlMs: deps.accessRecheckMs ?? ACCESS_RECHECK_MS, nowMs: () => now().getTime() }),
   });
-  const drain = drainOver(deps.events);
-  const stillAllowed = recheckingRunAccess(deps.access, { nowMs: () => now().getTime(), ...(deps.accessRecheckMs !== undefined ? { intervalMs: deps.accessRecheckMs } : {}) });
-
-  /** Ends a subscription whose viewer lost access to the run (the same reply as a refused subscribe). */
-  async function revoke(connectionId: string, runId: string): Promise<'gone'> {
-    await deps.subscriptions.unsubscribe(connectionId, runId);
-    await reply(connectionId, errorReply('not_found', `run ${runId} not found; subscription ended`, runId));
-    return 'gone';
-  }
 
   async function reply(connectionId: string, message: Parameters<typeof encodeMessage>[0]): Promise<boolean> {
     if ((await deps.poster.post(connectionId, encodeMessage(message))) === 'gone') {
@@ -87,7 +81,7 @@ export function createLiveService(deps: LiveServiceDeps): LiveService {
       return;
     }
     try {
-      await deps.subscriptions.subscribe({ connectionId, runId, userId, after, now: now() });
+      await deps.subscriptions.subscribe({ connectionId, runId, userId, now: now() });
     } catch (error) {
       if (error instanceof BraidError && (error.code === 'too_many_subscriptions' || error.code === 'connection_gone')) {
         await reply(connectionId, errorReply(error.code, error.message, runId));
@@ -95,7 +89,10 @@ export function createLiveService(deps: LiveServiceDeps): LiveService {
       }
       throw error;
     }
-    if (await reply(connectionId, { type: 'subscribed', runId, after })) await drain(runId, connectionId);
+    // Subscribed first, then the catch-up reads the log: an event it does not find was claimed after the
+    // subscription was written, so the fan-out that pushes it lists this subscription.
+    if (!(await reply(connectionId, { type: 'subscribed', runId, after }))) return;
+    if ((await catchUp(runId, connectionId, after)) === 'gone') await deps.subscriptions.removeConnection(connectionId);
   }
 
   return {
@@ -140,20 +137,8 @@ export function createLiveService(deps: LiveServiceDeps): LiveService {
       await reply(connectionId, { type: 'unsubscribed', runId: message.runId });
     },
 
-    async fanOut(runId) {
-      const subs = await deps.subscriptions.listForRun(runId);
-      // Subscribers at the same cursor (the usual case) share one read of the log.
-      const shared = drainOver(sharePages(deps.events));
-      const results = await Promise.allSettled(subs.map(async (sub) =>
-        (await stillAllowed.canView(sub.userId, runId)) ? shared(runId, sub.connectionId) : revoke(sub.connectionId, runId)));
-      const counts: Record<DrainOutcome, number> = { done: 0, busy: 0, gone: 0 };
-      const failures: unknown[] = [];
-      for (const result of results) {
-        if (result.status === 'fulfilled') counts[result.value] += 1;
-        else failures.push(result.reason);
-      }
-      if (failures.length > 0) throw new FanOutError(runId, failures);
-      return counts;
+    fanOut(runId, streamed) {
+      return fanOut(runId, streamed);
     },
   };
 }

@@ -6,10 +6,12 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import * as z from 'zod';
 import { createConnectionRepository } from '../store/connections';
 import { createEventLogRepository } from '../store/events';
+import { createFanOutMarkRepository } from '../store/fan-out-marks';
 import { createStore } from '../store/store';
 import { createSubscriptionRepository } from '../store/subscriptions';
 import { createDocumentClient, type TableRef } from '../store/table';
 import { createLiveService, type LiveService } from './live-service';
+import type { DeliveryAccess } from './delivery-access';
 import { createApiGatewayPoster, type ConnectionPoster } from './poster';
 import { createStoreRunAccess, type RunAccess } from './run-access';
 import { withDeliveryMetrics } from '../observability/delivery-metrics';
@@ -32,10 +34,10 @@ export type LiveConfig = z.infer<typeof LiveConfigSchema>;
 export interface LiveOnTableOptions {
   /** Who may watch a run. @default the store rule (`createStoreRunAccess`) */
   access?: RunAccess;
+  /** The fan-out's re-check before each delivery. @default `access` behind a 30 s cache */
+  deliveryAccess?: DeliveryAccess;
   /** @default () => new Date() */
   now?: () => Date;
-  /** Drain lease in ms. @default 30000 */
-  leaseMs?: number;
 }
 
 /** Builds the live service on a table and a poster. */
@@ -44,10 +46,11 @@ export function createLiveServiceOnTable(table: TableRef, poster: ConnectionPost
     connections: createConnectionRepository(table),
     subscriptions: createSubscriptionRepository(table),
     events: createEventLogRepository(table),
+    marks: createFanOutMarkRepository(table),
     poster,
     access: options.access ?? createStoreRunAccess(createStore(table), options.now),
     ...(options.now ? { now: options.now } : {}),
-    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    ...(options.deliveryAccess ? { deliveryAccess: options.deliveryAccess } : {}),
   });
 }
 

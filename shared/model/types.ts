@@ -38,6 +38,10 @@ export interface WorkflowVersion {
   stateMachineArn?: string;
   /** Server-only: the published state machine version this workflow version runs on. */
   stateMachineVersionArn?: string;
+  /** Server-only: the learned node durations (seconds) its current plan was made with (`shared/store/version-plans.ts`). */
+  planWeights?: Record<string, number>;
+  /** Server-only: the workflow's recorded successful runs when its plan was last decided. */
+  plannedAtRuns?: number;
   /** Server-only: the compiled contract the executor interprets (absent on versions stored before contracts). */
   contract?: WorkflowContract;
 }

@@ -51,6 +51,13 @@ export interface Orchestrator {
   sendTaskSuccess(input: { taskToken: string; output: object }): Promise<void>;
   /** Fail a `.waitForTaskToken` task with an error name that the ASL's Catch/Retry can match. */
   sendTaskFailure(input: { taskToken: string; error: string; cause: string }): Promise<void>;
+  /**
+   * Delete one published version (no run may still need it: the caller keeps versions pinned by runs in
+   * flight). Deleting one that is already gone is a no-op. Optional: an orchestrator without it keeps versions.
+   */
+  deleteVersion?(input: { versionArn: string }): Promise<void>;
+  /** Delete a workflow's state machine and every version of it (no run may still use it); gone already is a no-op. */
+  deleteMachine?(input: { stateMachineArn: string }): Promise<void>;
 }
 
 /**

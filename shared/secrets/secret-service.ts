@@ -10,6 +10,7 @@ import { SecretMissingError } from './errors';
 import { MAX_SECRET_BYTES, MAX_SECRETS_PER_OWNER, SECRET_NAME_PATTERN } from './names';
 import { SecretRepository, type SecretMeta } from './secret-repository';
 import type { SecretVault } from './vault';
+import type { QuotaService } from '../services/quota-service';
 
 const PutBodySchema = z.strictObject({ value: z.string().min(1) });
 
@@ -19,6 +20,8 @@ export interface SecretServiceDeps {
   vault: SecretVault;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** The per-user secrets quota (atomic counter; README, "Quotas"); absent: only `MAX_SECRETS_PER_OWNER`, checked by listing. */
+  quotas?: Pick<QuotaService, 'admitSecret' | 'releaseSecret'>;
 }
 
 /** Builds the service. */
@@ -51,12 +54,25 @@ export function createSecretService(deps: SecretServiceDeps) {
         throw new ValidationError([{ code: 'too_big', path: '/value', message: `must be at most ${MAX_SECRET_BYTES} bytes` }]);
       }
       const existing = await repo.list(caller.userId);
-      if (!existing.some((s) => s.name === name) && existing.length >= MAX_SECRETS_PER_OWNER) {
+      const isNew = !existing.some((s) => s.name === name);
+      // With the quota service the quota decides (429); without it, the listing's cap (409).
+      if (isNew && !deps.quotas && existing.length >= MAX_SECRETS_PER_OWNER) {
         throw new ConflictError('too_many_secrets', `at most ${MAX_SECRETS_PER_OWNER} secrets per user`);
       }
-      // The value first: metadata never names a secret whose value was not stored.
-      await deps.vault.put(caller.userId, name, value);
-      return repo.upsert(caller.userId, name, now());
+      // A new secret takes one from the user's quota (a conditional counter: concurrent puts never pass it).
+      if (isNew) await deps.quotas?.admitSecret(caller.userId, async () => (await repo.list(caller.userId)).length);
+      let stored: { meta: SecretMeta; created: boolean };
+      try {
+        // The value first: metadata never names a secret whose value was not stored.
+        await deps.vault.put(caller.userId, name, value);
+        stored = await repo.upsert(caller.userId, name, now());
+      } catch (error) {
+        if (isNew) await deps.quotas?.releaseSecret(caller.userId).catch(() => undefined);
+        throw error;
+      }
+      // Another put created the same name meanwhile: only one of them counts.
+      if (isNew && !stored.created) await deps.quotas?.releaseSecret(caller.userId);
+      return stored;
     },
 
     /** The caller's secrets: names and dates. */
@@ -69,6 +85,7 @@ export function createSecretService(deps: SecretServiceDeps) {
       checkName(name);
       await deps.vault.delete(caller.userId, name);
       if (!(await repo.delete(caller.userId, name))) throw new SecretMissingError(name);
+      await deps.quotas?.releaseSecret(caller.userId);
     },
   };
 }

@@ -15,7 +15,7 @@ import { BraidError } from '../errors';
 import { executeNode, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
 import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
-import { admitAttempt, releaseClaim } from './execution-claim';
+import { admitAttempt, releaseClaim, SupersededAttemptError } from './execution-claim';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { bindingOutputs, deadNodes, virtualOutput } from './execution-graph';
@@ -87,9 +87,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const previous = await stores.nodeRuns.getAttempt(runId, nodeId, attempt);
     if (previous?.status !== 'running') return;
     const timedOut = unfinishedAttemptError(previous.startedAt, policy.timeoutSeconds, Date.parse(laterStartedAt)) === STATES_ERRORS.timeout;
+    // `closedByAttempt` tells a late delivery of this attempt that a later one replaced it (it gets Braid.Superseded).
     const error = timedOut
-      ? { name: STATES_ERRORS.timeout, message: 'the attempt timed out' }
-      : { name: ERROR_NAMES.transient, message: 'the attempt ended without recording its outcome' };
+      ? { name: STATES_ERRORS.timeout, message: 'the attempt timed out', details: { closedByAttempt: attempt + 1 } }
+      : { name: ERROR_NAMES.transient, message: 'the attempt ended without recording its outcome', details: { closedByAttempt: attempt + 1 } };
     await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: laterStartedAt, error });
   }
 
@@ -170,7 +171,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const deadline = Date.now() + policy.timeoutSeconds * 1000;
     const scope = { context: loaded.run.input, outputs: bindingOutputs(loaded.contract, runs) };
     try {
-      const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope);
+      const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope, { deadline });
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       // Live progress (A2A streaming, MCP progress) becomes coalesced `node.progress` events, all written before
       // the node's final event.
@@ -239,6 +240,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         stores.nodeRuns.getAttempt(runId, nodeId, attempt),
         load(runId).then((value) => ({ value }), (error: unknown) => ({ error })),
       ]);
+      // A late delivery of an attempt that a later attempt closed (its own delivery was still evaluating, say) is
+      // stale: the state machine has moved on, so it is Braid.Superseded, not the placeholder error it was closed with.
+      const closedBy = previous?.status === 'failed' ? previous.error?.details?.closedByAttempt : undefined;
+      if (typeof closedBy === 'number') throw new SupersededAttemptError(runId, nodeId, attempt, closedBy);
       const recorded = previous && replay(previous);
       if (recorded) return recorded;
       if ('error' in loading) throw loading.error;

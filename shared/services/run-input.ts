@@ -1,11 +1,13 @@
 /**
- * Checks a run's input against the workflow's `inputSchema` (JSON Schema, draft-07 with ajv) and reports each
- * problem as a JSON pointer under `/input`. Compiled validators are cached per workflow version.
+ * Checks a run's input against the workflow's `inputSchema` (JSON Schema, draft-07 with ajv; regular expressions on
+ * RE2) and reports each problem as a JSON pointer under `/input`. Compiled validators are cached per workflow version.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ValidationError, type FieldIssue } from '../errors';
+import { re2AjvRegExp } from '../expressions/re2-ajv';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// `pattern` and `patternProperties` run on RE2 (linear time): a schema cannot freeze a run start by backtracking.
+const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: re2AjvRegExp } });
 const validators = new Map<string, ValidateFunction>();
 
 /** Throws a `ValidationError` naming every place where `input` breaks `schema`; no schema accepts anything. */

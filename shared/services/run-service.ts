@@ -13,8 +13,10 @@ import { closeOutstanding, finishRun } from './execution-close';
 import { loadRun, record, type RunStores } from './execution-context';
 import { roleAtLeast, type Caller, type EffectiveRole, type PermissionService, type WorkflowAction } from './permissions';
 import { checkRunInput } from './run-input';
+import type { QuotaService } from './quota-service';
 import { isRunTerminal } from './run-status';
-import { gateView, nodeRunView, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
+import { gateView, NODE_PAGE_LIMITS, nodeRunView, pageOfNodes, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
+import { InvalidCursorError } from '../store/errors';
 import { zodIssues } from './zod-issues';
 import { planRerun, RerunRequestSchema, type ReusedNode } from './run-rerun';
 import { createRedriver } from './run-redrive';
@@ -32,6 +34,11 @@ export const StartRunRequestSchema = z.strictObject({
 
 const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(4_096).optional(),
+});
+
+const NodesQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(NODE_PAGE_LIMITS.maxItems).default(NODE_PAGE_LIMITS.maxItems),
   cursor: z.string().max(4_096).optional(),
 });
 
@@ -55,6 +62,8 @@ export interface RunServiceDeps extends RunStores {
   orchestrator: Orchestrator;
   /** @default crypto.randomUUID */
   newId?: () => string;
+  /** Per-user quotas on run starts; absent: none enforced (unit tests). */
+  quotas?: QuotaService;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.infer<S> {
@@ -152,9 +161,12 @@ export function createRunService(deps: RunServiceDeps) {
         runId, workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId, status: 'running',
         input, startedAt: now.toISOString(), cost: { usd: 0 }, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
       };
+      // Quotas are taken only by a start that creates a run (a retried start resumes its run above for free).
+      const admitted = await deps.quotas?.admitRunStart(caller.userId, runId);
       try {
-        await store.runs.create(run);
+        await store.runs.create(run, admitted ? { quotaSlot: admitted.slot } : {});
       } catch (error) {
+        if (admitted) await deps.quotas?.releaseRunSlot(caller.userId, admitted.slot).catch(() => undefined);
         // A concurrent start with the same key created it first.
         const existing = error instanceof ConflictError ? await store.runs.get(runId) : undefined;
         if (existing) return resume(existing, workflow, version);
@@ -234,12 +246,26 @@ export function createRunService(deps: RunServiceDeps) {
     },
 
     /** `GET /api/v1/workflows/runs/{runId}/nodes`: every node of the run's version, in execution order. */
-    async nodes(caller: Caller, runId: string): Promise<{ items: NodeRunView[] }> {
+    async nodes(caller: Caller, runId: string, query: Record<string, string | undefined> = {}): Promise<Page<NodeRunView>> {
+      const { limit, cursor } = parse(NodesQuerySchema, query, '/query');
       await authorizedRun(caller, runId, 'view');
+      const listing = `nodes:${runId}`;
+      const after = decodeCursor(listing, cursor).key?.SK?.replace(/^NODE#/, '');
       const loaded = await loadRun(deps, runId);
+      const order = loaded.contract.order;
+      const start = after === undefined ? 0 : order.indexOf(after) + 1;
+      if (after !== undefined && start === 0) throw new InvalidCursorError();
       const [runs, gates] = await Promise.all([deps.nodeRuns.list(runId), deps.gates.list(runId)]);
       const byNode = new Map(gates.map((g) => [g.nodeId, g] as const));
-      return { items: loaded.contract.order.map((id) => nodeRunView(id, loaded.contract.nodes[id]?.type ?? 'unknown', runs.get(id), byNode.get(id))) };
+      return pageOfNodes(runId, order.slice(start), limit, (id) => nodeRunView(id, loaded.contract.nodes[id]?.type ?? 'unknown', runs.get(id), byNode.get(id)), (last) => encodeCursor(listing, { phase: 0, key: { PK: `RUN#${runId}`, SK: `NODE#${last}` } }));
+    },
+
+    /** `GET /api/v1/workflows/runs/{runId}/nodes/{nodeId}/output`: one node's whole output (up to 256 KiB). */
+    async nodeOutput(caller: Caller, runId: string, nodeId: string): Promise<{ runId: string; nodeId: string; output: unknown }> {
+      await authorizedRun(caller, runId, 'view');
+      const node = await deps.nodeRuns.get(runId, nodeId);
+      if (!node || node.output === undefined) throw new NotFoundError('output of node', `${nodeId} in run ${runId}`);
+      return { runId, nodeId, output: node.output };
     },
 
     /** `GET /api/v1/workflows/runs/{runId}/events?after=N&limit=M`: the ordered event log after `after`. */

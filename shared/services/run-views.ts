@@ -16,7 +16,49 @@ export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'started
 export type GateView = Omit<Gate, 'taskToken'> & { inputs?: Record<string, unknown> };
 
 /** A node of a run as the API returns it; gates carry their gate. */
-export type NodeRunView = Omit<NodeRun, 'runId'> & { type: string; gate?: GateView };
+export type NodeRunView = Omit<NodeRun, 'runId'> & {
+  type: string;
+  gate?: GateView;
+  /** Set instead of `output` when the output is over the inline size: fetch it from `href`. */
+  outputOmitted?: { bytes: number; href: string };
+};
+
+/** Bounds of a page of the nodes route: every page fits well inside Lambda's 6 MB response. */
+export const NODE_PAGE_LIMITS = {
+  /** Most nodes per page (`limit` 1–100, default 100). */
+  maxItems: 100,
+  /** Outputs larger than this (as JSON) are left out of the page, with a link to fetch each. */
+  inlineOutputBytes: 64 * 1024,
+  /** A page stops adding nodes once it holds this many bytes of JSON (it always holds at least one). */
+  pageBytes: 1024 * 1024,
+} as const;
+
+/**
+ * One page of node views in execution order: outputs over `inlineOutputBytes` replaced by `outputOmitted`
+ * (a link to the node's output route), and no more nodes than `limit` or `pageBytes` allow.
+ */
+export function pageOfNodes(runId: string, ids: readonly string[], limit: number, view: (id: string) => NodeRunView, cursorAfter: (lastId: string) => string): { items: NodeRunView[]; nextCursor?: string } {
+  const items: NodeRunView[] = [];
+  let bytes = 0;
+  for (const id of ids) {
+    if (items.length >= limit) break;
+    const node = view(id);
+    if (node.output !== undefined) {
+      const outputBytes = Buffer.byteLength(JSON.stringify(node.output));
+      if (outputBytes > NODE_PAGE_LIMITS.inlineOutputBytes) {
+        delete node.output;
+        node.outputOmitted = { bytes: outputBytes, href: `/api/v1/workflows/runs/${encodeURIComponent(runId)}/nodes/${encodeURIComponent(id)}/output` };
+      }
+    }
+    const nodeBytes = Buffer.byteLength(JSON.stringify(node));
+    if (items.length > 0 && bytes + nodeBytes > NODE_PAGE_LIMITS.pageBytes) break;
+    items.push(node);
+    bytes += nodeBytes;
+  }
+  const last = items.at(-1);
+  const more = last !== undefined && ids.indexOf(last.nodeId) < ids.length - 1;
+  return { items, ...(more ? { nextCursor: cursorAfter(last.nodeId) } : {}) };
+}
 
 /** Builds the view of a run. */
 export function runView(run: Run): RunView {

@@ -4,6 +4,7 @@
  */
 import type { WorkflowContract } from '../contract/node-contract';
 import type { WorkflowDefinition } from '../definition/schema';
+import type { DurationHistory } from '../compiler/plan-weights';
 import type { ValidationIssue } from '../model/types';
 
 /** What `validateDefinition(input)` returns. */
@@ -21,7 +22,7 @@ export interface DefinitionCheck {
 export type ValidateDefinition = (input: unknown) => DefinitionCheck;
 
 /** `compileWorkflow` from `shared/compiler/compile.ts`: throws a `CompileError` with `issues` on failure. */
-export type CompileWorkflow = (definition: WorkflowDefinition, options: { executorArn: string }) => { asl: object; contract: WorkflowContract };
+export type CompileWorkflow = (definition: WorkflowDefinition, options: { executorArn: string; history?: DurationHistory }) => { asl: object; contract: WorkflowContract };
 
 /** Reads `issues` off a thrown `CompileError`, or `undefined` if the error is something else. */
 export function compileIssues(error: unknown): ValidationIssue[] | undefined {

@@ -2,6 +2,8 @@
  * Reading workflows (the api function's service): get a version, version history, listings by scope,
  * templates, the diagram, validation without storing, and soft delete.
  */
+import type { QuotaService } from './quota-service';
+import type { MachineCleanup } from './machine-cleanup';
 import * as z from 'zod';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Workflow } from '../model/types';
@@ -89,6 +91,10 @@ export function createWorkflowReadService(deps: {
   permissions: PermissionService;
   validate: ValidateDefinition;
   clock?: () => Date;
+  /** Gives the owner's workflow back to the workflow quota on delete; absent: none enforced. */
+  quotas?: Pick<QuotaService, 'releaseWorkflow'>;
+  /** Deletes a deleted workflow's state machine once no run uses it; absent: machines are kept. */
+  cleanup?: Pick<MachineCleanup, 'deleteIfUnused'>;
 }): WorkflowReadService {
   const clock = deps.clock ?? (() => new Date());
   const { workflows, grants } = deps.store;
@@ -184,8 +190,12 @@ export function createWorkflowReadService(deps: {
     },
 
     async remove(caller, id) {
-      await deps.permissions.authorizeWorkflow(caller, id, 'delete');
+      const { workflow } = await deps.permissions.authorizeWorkflow(caller, id, 'delete');
       await workflows.softDelete(id, clock().toISOString());
+      // Only the delete that landed gets here (softDelete is conditional), so the count drops once.
+      await deps.quotas?.releaseWorkflow(workflow.ownerId);
+      // With runs in flight the machine stays; the finalizer deletes it when the last one ends.
+      await deps.cleanup?.deleteIfUnused(id).catch(() => undefined);
     },
   };
 }

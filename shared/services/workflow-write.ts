@@ -9,8 +9,12 @@ import type { WorkflowDefinition } from '../definition/schema';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Workflow, WorkflowVersion } from '../model/types';
 import type { Orchestrator } from '../ports/orchestrator';
+import { historyOf } from '../compiler/plan-weights';
+import { medianSeconds, type DurationStatsRepository } from '../store/duration-stats';
 import type { Store } from '../store/store';
 import type { Caller, PermissionService } from './permissions';
+import type { QuotaService } from './quota-service';
+import type { MachineCleanup } from './machine-cleanup';
 import { compileIssues, type CompileWorkflow, type ValidateDefinition } from './workflow-ports';
 import { asInstantiateRequest, rejectReadOnlyFields } from './workflow-input';
 import { workflowView, type WorkflowView } from './workflow-views';
@@ -24,10 +28,16 @@ export interface WorkflowWriteDeps {
   compile: CompileWorkflow;
   /** ARN of the executor Lambda the compiled tasks invoke. */
   executorArn: string;
+  /** Learned node durations: a new version of a workflow that has run is planned with them. @default none */
+  stats?: Pick<DurationStatsRepository, 'get'>;
   /** @default () => new Date() */
   clock?: () => Date;
   /** @default crypto.randomUUID */
   newId?: () => string;
+  /** Per-user workflow quota and per-run parallel width; absent: none enforced (unit tests). */
+  quotas?: QuotaService;
+  /** Prunes old state machine versions after a publish; absent: versions are kept. */
+  cleanup?: Pick<MachineCleanup, 'pruneVersions'>;
 }
 
 /** Creates workflows and publishes versions. */
@@ -44,11 +54,12 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
   const newId = deps.newId ?? randomUUID;
 
   /** Validates and compiles; throws a 400 with the validator's (or compiler's) issues. */
-  function check(body: unknown): { definition: WorkflowDefinition; warnings: WorkflowVersion['warnings']; asl: object; contract: WorkflowContract } {
+  function check(body: unknown, learned?: Record<string, number>): { definition: WorkflowDefinition; warnings: WorkflowVersion['warnings']; asl: object; contract: WorkflowContract } {
     const result = deps.validate(body);
     if (!result.valid || !result.definition) throw new ValidationError(result.errors, { message: 'the definition is invalid' });
+    deps.quotas?.checkParallelWidth(result.levels);
     try {
-      const { asl, contract } = deps.compile(result.definition, { executorArn: deps.executorArn });
+      const { asl, contract } = deps.compile(result.definition, { executorArn: deps.executorArn, ...(learned ? { history: historyOf(learned) } : {}) });
       return { definition: result.definition, warnings: result.warnings, asl, contract };
     } catch (error) {
       const issues = compileIssues(error);
@@ -71,6 +82,24 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
     return { ...rest, name };
   }
 
+  /** Registers and stores version 1 of a new workflow. */
+  async function publishFirst(caller: Caller, id: string, now: string, checked: ReturnType<typeof check>): Promise<WorkflowView> {
+    const { definition, warnings, asl, contract } = checked;
+    const machine = await deps.orchestrator.register({ workflowId: id, version: 1, definition: asl });
+    const head: Workflow = {
+      id, ownerId: caller.userId, name: definition.name,
+      ...(definition.description !== undefined ? { description: definition.description } : {}),
+      visibility: definition.visibility ?? 'private', isTemplate: definition.isTemplate ?? false,
+      latestVersion: 1, createdAt: now, updatedAt: now,
+    };
+    const version: WorkflowVersion = {
+      workflowId: id, version: 1, definition, warnings, createdAt: now, createdBy: caller.userId,
+      stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn, contract,
+    };
+    await deps.store.workflows.create(head, version);
+    return workflowView(head, version, 'owner');
+  }
+
   return {
     async create(caller, body) {
       const instantiate = asInstantiateRequest(body);
@@ -79,31 +108,29 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
       const { definition, warnings, asl, contract } = check(input);
       const id = newId();
       const now = clock().toISOString();
-      const machine = await deps.orchestrator.register({ workflowId: id, version: 1, definition: asl });
-      const head: Workflow = {
-        id, ownerId: caller.userId, name: definition.name,
-        ...(definition.description !== undefined ? { description: definition.description } : {}),
-        visibility: definition.visibility ?? 'private', isTemplate: definition.isTemplate ?? false,
-        latestVersion: 1, createdAt: now, updatedAt: now,
-      };
-      const version: WorkflowVersion = {
-        workflowId: id, version: 1, definition, warnings, createdAt: now, createdBy: caller.userId,
-        stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn, contract,
-      };
-      await deps.store.workflows.create(head, version);
-      return workflowView(head, version, 'owner');
+      await deps.quotas?.admitWorkflow(caller.userId);
+      try {
+        return await publishFirst(caller, id, now, { definition, warnings, asl, contract });
+      } catch (error) {
+        await deps.quotas?.releaseWorkflow(caller.userId).catch(() => undefined);
+        throw error;
+      }
     },
 
     async update(caller, workflowId, body) {
       const { workflow, role } = await deps.permissions.authorizeWorkflow(caller, workflowId, 'edit');
       rejectReadOnlyFields(body);
-      const { definition, warnings, asl, contract } = check(body);
+      // Nodes the workflow has run before keep their learned durations as the planner's weights.
+      const stats = await deps.stats?.get(workflowId);
+      const learned = stats && stats.runs > 0 ? medianSeconds(stats) : undefined;
+      const { definition, warnings, asl, contract } = check(body, learned);
       const next = workflow.latestVersion + 1;
       const now = clock().toISOString();
       const machine = await deps.orchestrator.register({ workflowId, version: next, definition: asl });
       const version: WorkflowVersion = {
         workflowId, version: next, definition, warnings, createdAt: now, createdBy: caller.userId,
         stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn, contract,
+        ...(learned && stats ? { planWeights: learned, plannedAtRuns: stats.runs } : {}),
       };
       // Omitted visibility/isTemplate keep the workflow's current values: a PUT never silently unpublishes.
       const head = await deps.store.workflows.addVersion(workflow, version, {
@@ -113,6 +140,8 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
         isTemplate: definition.isTemplate ?? workflow.isTemplate,
         updatedAt: now,
       });
+      // Best effort: a failed prune is retried by the next publish (what was pruned is marked on each version).
+      await deps.cleanup?.pruneVersions(workflowId).catch(() => undefined);
       return workflowView(head, version, role);
     },
   };

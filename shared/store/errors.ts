@@ -71,3 +71,13 @@ export async function storeCall<T>(call: () => Promise<T>, onCondition?: OnCondi
     throw translateStoreError(error, onCondition);
   }
 }
+
+/** Too many writers raced for one workflow's learned durations; retrying later may succeed (`Braid.Transient`). */
+export class StatsContentionError extends BraidError {
+  readonly workflowId: string;
+  constructor(workflowId: string, options?: { cause?: unknown }) {
+    super('stats_contention', `duration stats of workflow ${workflowId} are too contended`, options);
+    this.name = ERROR_NAMES.transient;
+    this.workflowId = workflowId;
+  }
+}

@@ -13,13 +13,26 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BraidError } from '../errors';
-import type { RunEvent } from '../model/types';
+import { boundErrorInfo } from '../model/error-bounds';
+import type { ErrorInfo, RunEvent } from '../model/types';
 import { translateStoreError } from './errors';
 import { keys, type TableRef } from './table';
 import { ERROR_NAMES } from '../contract/error-names';
 
 /** An event to append: everything but `runId` and `seq`, which the log assigns. */
 export type NewRunEvent = Omit<RunEvent, 'runId' | 'seq'>;
+
+/**
+ * An event within the stored bounds: its `error` bounded like every stored error, so the log head (which holds
+ * pending events) and each event item stay far below DynamoDB's item limit. (Other data is bounded where it is
+ * accepted: a gate comment by its schema, outputs are never in events.)
+ */
+export function boundEvent(event: NewRunEvent): NewRunEvent {
+  let data: Record<string, unknown> | undefined;
+  const value = event.data.error;
+  if (value && typeof value === 'object' && 'name' in value && 'message' in value) data = { ...event.data, error: boundErrorInfo(value as ErrorInfo) };
+  return data ? { ...event, data } : event;
+}
 
 /** What `append` returns: the recorded event and whether this call added it. */
 export interface AppendResult {
@@ -231,7 +244,8 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
   }
 
   return {
-    async append(runId, transitionKey, event) {
+    async append(runId, transitionKey, unbounded) {
+      const event = boundEvent(unbounded);
       for (let attempt = 0; attempt < EVENT_LOG_LIMITS.maxAppendAttempts; attempt += 1) {
         const bound = await boundSeq(runId, transitionKey);
         if (bound !== undefined) return { event: await recorded(runId, bound), created: false };

@@ -3,6 +3,7 @@
  * here and nowhere else; `get` and `list` leave it out, only `getToken` reads it. A decision is one
  * conditional write from `waiting` before `timeoutAt`, so exactly one decision wins.
  */
+import { MAX_GATE_INPUTS_BYTES, omitOver } from '../model/stored-bounds';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Gate, GateStatus } from '../model/types';
 import { ConflictError } from '../errors';
@@ -44,7 +45,8 @@ export class GateRepository {
       await storeCall(() =>
         this.table.client.send(new PutCommand({
           TableName: this.table.tableName,
-          Item: { ...keys.gate(gate.runId, gate.nodeId), entity: 'gate', ...gate, tokenAttempt: attempt },
+          // Resolved inputs can be large (bindings of up to 1 MiB each): over 64 KiB they are stored as a size marker.
+          Item: { ...keys.gate(gate.runId, gate.nodeId), entity: 'gate', ...gate, ...(gate.inputs !== undefined ? { inputs: omitOver(gate.inputs, MAX_GATE_INPUTS_BYTES) } : {}), tokenAttempt: attempt },
           ConditionExpression: 'attribute_not_exists(PK)',
         })),
       { reason: 'gate_exists', message: `gate ${gate.nodeId} exists` });

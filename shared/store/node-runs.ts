@@ -6,6 +6,8 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Cost, ErrorInfo, NodeAttempt, NodeRun, NodeStatus } from '../model/types';
 import { ConflictError } from '../errors';
+import { boundErrorInfo } from '../model/error-bounds';
+import { MAX_STORED_OUTPUT_BYTES, omitOver } from '../model/stored-bounds';
 import { keys, partitions, sortPrefixes, type TableRef } from './table';
 import { storeCall } from './errors';
 import { queryPage, stripKeys } from './query';
@@ -77,7 +79,8 @@ export class NodeRunRepository {
     attempt: number,
     result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string; cost?: Cost },
   ): Promise<boolean> {
-    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error, route: result.route, supersededAt: result.supersededAt, cost: result.cost });
+    // Errors are bounded here, where attempts are recorded: a failure is always stored with its real error.
+    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error && boundErrorInfo(result.error), route: result.route, supersededAt: result.supersededAt, cost: result.cost });
     values[':running'] = 'running';
     try {
       await storeCall(() =>
@@ -102,7 +105,13 @@ export class NodeRunRepository {
    * Returns the updated node, or `undefined` when the node was in another status (nothing written).
    */
   async transition(runId: string, nodeId: string, to: NodeStatus, fields: NodeFields, from: readonly NodeStatus[]): Promise<NodeRun | undefined> {
-    const { names, values, sets } = setClause({ status: to, ...fields });
+    // By construction no node item passes DynamoDB's limit: executable nodes' outputs are already held to 256 KiB
+    // by the executor; a derived output over it (a join of large outputs, which no binding may read) becomes a marker.
+    const { names, values, sets } = setClause({
+      status: to, ...fields,
+      ...(fields.error ? { error: boundErrorInfo(fields.error) } : {}),
+      ...(fields.output !== undefined ? { output: omitOver(fields.output, MAX_STORED_OUTPUT_BYTES) } : {}),
+    });
     names['#runId'] = 'runId';
     names['#nodeId'] = 'nodeId';
     names['#entity'] = 'entity';

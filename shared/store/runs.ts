@@ -8,8 +8,10 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import type { Run, RunStatus } from '../model/types';
 import { TERMINAL_RUN_STATUSES } from '../model/types';
 import { ConflictError } from '../errors';
+import { boundErrorInfo } from '../model/error-bounds';
 import { ACTIVE_RUNS_PARTITION, gsi1Keys, keys, partitions, TABLE_SCHEMA, type TableRef } from './table';
 import { storeCall } from './errors';
+import { releaseActiveRunSlot } from './quotas';
 import { queryPage, stripKeys, type RawPage } from './query';
 import type { PageKey } from './cursor';
 
@@ -17,7 +19,8 @@ import type { PageKey } from './cursor';
 export const RUN_KEY_TTL_SECONDS = 24 * 3_600;
 
 function toRun(item: Record<string, unknown>): Run {
-  return stripKeys(item) as unknown as Run;
+  const { hasOutput: _hasOutput, quotaSlot: _slot, ...run } = stripKeys(item);
+  return run as unknown as Run;
 }
 
 /** An entry of the active-runs index: what reconciliation needs to check a run against its execution. */
@@ -44,7 +47,7 @@ export class RunRepository {
   constructor(private readonly table: TableRef) {}
 
   /** Writes a new run; a run with this id already there is a `ConflictError` (`run_exists`). */
-  async create(run: Run): Promise<void> {
+  async create(run: Run, options: { quotaSlot?: string } = {}): Promise<void> {
     await storeCall(
       () =>
         this.table.client.send(
@@ -55,6 +58,7 @@ export class RunRepository {
               ...gsi1Keys.runByWorkflow(run.workflowId, run.startedAt, run.runId),
               ...(TERMINAL_RUN_STATUSES.includes(run.status) ? {} : { GSI2PK: ACTIVE_RUNS_PARTITION, GSI2SK: `${run.startedAt}#${run.runId}` }),
               ...run,
+              ...(options.quotaSlot ? { quotaSlot: options.quotaSlot } : {}),
             },
             ConditionExpression: 'attribute_not_exists(PK)',
           }),
@@ -63,12 +67,23 @@ export class RunRepository {
     );
   }
 
-  /** Reads a run (strongly consistent). */
+  /** Reads a run (strongly consistent), with its output when it has one (a second read of the output item). */
   async get(runId: string): Promise<Run | undefined> {
     const out = await storeCall(() =>
       this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.run(runId), ConsistentRead: true })),
     );
-    return out.Item ? toRun(out.Item) : undefined;
+    return out.Item ? this.withOutput(out.Item) : undefined;
+  }
+
+  /** The run of `item`, with its output item read when the run has one. */
+  private async withOutput(item: Record<string, unknown>, known?: { output: unknown }): Promise<Run> {
+    const run = toRun(item);
+    if (known) return { ...run, output: known.output };
+    if (item.hasOutput !== true) return run;
+    const out = await storeCall(() =>
+      this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.runOutput(run.runId), ConsistentRead: true })),
+    );
+    return out.Item ? { ...run, output: out.Item.output } : run;
   }
 
   /**
@@ -77,7 +92,17 @@ export class RunRepository {
    * also removes the run from the active-runs index, in the same conditional write.
    */
   async update(runId: string, patch: RunPatch, ifStatusIn?: readonly RunStatus[]): Promise<Run> {
-    const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+    // The output lives in its own item, written before the run's final write points at it (`hasOutput`), so the
+    // run item (with an input of up to 256 KiB) and the output item (up to 256 KiB) each stay under 400 KB.
+    // If the conditional write below loses, the output item is never read: readers follow `hasOutput` only.
+    const { output, ...fields } = patch;
+    if (output !== undefined) {
+      await storeCall(() =>
+        this.table.client.send(new PutCommand({ TableName: this.table.tableName, Item: { ...keys.runOutput(runId), entity: 'run-output', runId, output } })),
+      );
+    }
+    const stored: Record<string, unknown> = { ...fields, ...(fields.error ? { error: boundErrorInfo(fields.error) } : {}), ...(output !== undefined ? { hasOutput: true } : {}) };
+    const entries = Object.entries(stored).filter(([, v]) => v !== undefined);
     if (entries.length === 0) throw new RangeError('empty run patch');
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -109,7 +134,21 @@ export class RunRepository {
         ),
       () => new ConflictError('run_finished', `run ${runId} is not in a state that allows this change`),
     );
-    return toRun(out.Attributes ?? {});
+    const attributes = out.Attributes ?? {};
+    // The write that made the run final gives back its starter's active-run slot (idempotent: a repeated final
+    // write, or reconciliation, deletes the same slot again and frees nothing twice).
+    if (patch.status && TERMINAL_RUN_STATUSES.includes(patch.status) && typeof attributes.quotaSlot === 'string' && typeof attributes.startedBy === 'string') {
+      await releaseActiveRunSlot(this.table, attributes.startedBy, attributes.quotaSlot);
+    }
+    return this.withOutput(attributes, output !== undefined ? { output } : undefined);
+  }
+
+  /** The run's status only (strongly consistent), `undefined` when there is no such run. */
+  async getStatus(runId: string): Promise<RunStatus | undefined> {
+    const out = await storeCall(() =>
+      this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.run(runId), ConsistentRead: true, ProjectionExpression: '#s', ExpressionAttributeNames: { '#s': 'status' } })),
+    );
+    return out.Item?.status as RunStatus | undefined;
   }
 
   /**

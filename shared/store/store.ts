@@ -5,6 +5,7 @@ import type { TableRef } from './table';
 import { WorkflowRepository } from './workflows';
 import { GrantRepository } from './grants';
 import { RunRepository } from './runs';
+import { QuotaRepository } from './quotas';
 
 /** Braid's repositories over one table. */
 export interface Store {
@@ -12,9 +13,10 @@ export interface Store {
   workflows: WorkflowRepository;
   grants: GrantRepository;
   runs: RunRepository;
+  quotas: QuotaRepository;
 }
 
 /** Builds the repositories over `table`. */
 export function createStore(table: TableRef): Store {
-  return { table, workflows: new WorkflowRepository(table), grants: new GrantRepository(table), runs: new RunRepository(table) };
+  return { table, workflows: new WorkflowRepository(table), grants: new GrantRepository(table), runs: new RunRepository(table), quotas: new QuotaRepository(table) };
 }

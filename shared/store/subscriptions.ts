@@ -1,8 +1,8 @@
 /**
- * Run subscriptions of WebSocket connections, and the delivery lease and cursor on each.
+ * Run subscriptions of WebSocket connections.
  *
- * Two items per subscription: `RUN#<runId>` / `SUB#<connectionId>` (what fan-out queries; holds `cursor`, the
- * last seq sent, and the lease) and `CONN#<connectionId>` / `SUB#<runId>` (what disconnect queries). The
+ * Two items per subscription: `RUN#<runId>` / `SUB#<connectionId>` (what fan-out queries: who to push a run's
+ * events to, and as which user) and `CONN#<connectionId>` / `SUB#<runId>` (what disconnect queries). The
  * connection's item counts subscriptions so that a connection holds at most `MAX_SUBSCRIPTIONS_PER_CONNECTION`.
  * Writes go child first: the connection-side item, then the count, then the run-side item that fan-out reads.
  */
@@ -21,12 +21,6 @@ export interface Subscription {
   runId: string;
   connectionId: string;
   userId: string;
-  /** The last seq delivered to the connection. */
-  cursor: number;
-  /** Epoch ms until which a drainer holds the delivery lease. */
-  leaseUntil?: number;
-  /** Random id of the lease holder. */
-  leaseOwner?: string;
 }
 
 /** The connection already holds the most subscriptions allowed. */
@@ -52,10 +46,10 @@ export class ConnectionGoneError extends BraidError {
 /** Stores subscriptions and their delivery state. */
 export interface SubscriptionRepository {
   /**
-   * Subscribes a connection to a run with `cursor = after`. Subscribing again to the same run restarts it from
-   * `after` and drops any lease. Throws `TooManySubscriptionsError` or `ConnectionGoneError`.
+   * Subscribes a connection to a run (subscribing again is harmless: the caller's catch-up restarts from the
+   * client's `after`). Throws `TooManySubscriptionsError` or `ConnectionGoneError`.
    */
-  subscribe(input: { connectionId: string; runId: string; userId: string; after: number; now: Date }): Promise<Subscription>;
+  subscribe(input: { connectionId: string; runId: string; userId: string; now: Date }): Promise<Subscription>;
   /** Removes one subscription; returns whether it existed. */
   unsubscribe(connectionId: string, runId: string): Promise<boolean>;
   /** Removes every subscription of a connection, then the connection item. */
@@ -64,12 +58,6 @@ export interface SubscriptionRepository {
   listForRun(runId: string): Promise<Subscription[]>;
   /** The run ids a connection is subscribed to. */
   listForConnection(connectionId: string): Promise<string[]>;
-  /** Takes the delivery lease if it is free, expired or already `owner`'s; undefined when it is held or the subscription is gone. */
-  acquireLease(runId: string, connectionId: string, owner: string, nowMs: number, leaseMs: number): Promise<Subscription | undefined>;
-  /** Records `seq` as delivered and extends the lease; false when the lease was lost. */
-  advanceCursor(runId: string, connectionId: string, owner: string, seq: number, leaseUntil: number): Promise<boolean>;
-  /** Releases the lease; returns the subscription as left, or undefined when the lease was lost. */
-  releaseLease(runId: string, connectionId: string, owner: string): Promise<Subscription | undefined>;
 }
 
 /** Creates the subscription repository over the Braid table. */
@@ -97,7 +85,7 @@ export function createSubscriptionRepository(table: TableRef): SubscriptionRepos
   async function putRunSide(sub: Subscription, ttl: number): Promise<void> {
     await plain(() => client.send(new PutCommand({
       TableName: tableName,
-      Item: { ...keys.subscription(sub.runId, sub.connectionId), runId: sub.runId, connectionId: sub.connectionId, userId: sub.userId, cursor: sub.cursor, ttl },
+      Item: { ...keys.subscription(sub.runId, sub.connectionId), runId: sub.runId, connectionId: sub.connectionId, userId: sub.userId, ttl },
     })));
   }
 
@@ -126,20 +114,10 @@ export function createSubscriptionRepository(table: TableRef): SubscriptionRepos
     return items;
   }
 
-  async function leaseUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'ReturnValues'>): Promise<Subscription | undefined> {
-    try {
-      const out = await client.send(new UpdateCommand({ ...input, TableName: tableName, ReturnValues: 'ALL_NEW' }));
-      return out.Attributes ? toSubscription(out.Attributes) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw translateStoreError(error);
-    }
-  }
-
   return {
-    async subscribe({ connectionId, runId, userId, after, now }) {
+    async subscribe({ connectionId, runId, userId, now }) {
       const ttl = Math.floor(now.getTime() / 1000) + CONNECTION_TTL_SECONDS;
-      const sub: Subscription = { runId, connectionId, userId, cursor: after };
+      const sub: Subscription = { runId, connectionId, userId };
       const isNew = await conditional(() => client.send(new PutCommand({
         TableName: tableName,
         Item: { ...keys.connectionSubscription(connectionId, runId), runId, connectionId, ttl },
@@ -162,7 +140,6 @@ export function createSubscriptionRepository(table: TableRef): SubscriptionRepos
           throw new TooManySubscriptionsError(MAX_SUBSCRIPTIONS_PER_CONNECTION);
         }
       }
-      // Overwriting drops any lease, so an older drain loses its conditional cursor updates and stops.
       await putRunSide(sub, ttl);
       return sub;
     },
@@ -194,47 +171,9 @@ export function createSubscriptionRepository(table: TableRef): SubscriptionRepos
     async listForConnection(connectionId) {
       return (await queryAll(keys.connection(connectionId).PK)).map((item) => String(item.runId));
     },
-
-    acquireLease(runId, connectionId, owner, nowMs, leaseMs) {
-      return leaseUpdate({
-        Key: keys.subscription(runId, connectionId),
-        UpdateExpression: 'SET leaseUntil = :until, leaseOwner = :owner',
-        // `leaseOwner = :owner`: a retried acquire whose first try applied but timed out is recognised as ours.
-        ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
-        ExpressionAttributeValues: { ':until': nowMs + leaseMs, ':owner': owner, ':now': nowMs },
-      });
-    },
-
-    async advanceCursor(runId, connectionId, owner, seq, leaseUntil) {
-      const out = await leaseUpdate({
-        Key: keys.subscription(runId, connectionId),
-        UpdateExpression: 'SET #cursor = :seq, leaseUntil = :until',
-        ConditionExpression: 'leaseOwner = :owner',
-        ExpressionAttributeNames: { '#cursor': 'cursor' },
-        ExpressionAttributeValues: { ':seq': seq, ':until': leaseUntil, ':owner': owner },
-      });
-      return out !== undefined;
-    },
-
-    releaseLease(runId, connectionId, owner) {
-      return leaseUpdate({
-        Key: keys.subscription(runId, connectionId),
-        UpdateExpression: 'REMOVE leaseUntil, leaseOwner',
-        ConditionExpression: 'leaseOwner = :owner',
-        ExpressionAttributeValues: { ':owner': owner },
-      });
-    },
   };
 }
 
 function toSubscription(item: Record<string, unknown>): Subscription {
-  const sub: Subscription = {
-    runId: String(item.runId),
-    connectionId: String(item.connectionId),
-    userId: String(item.userId),
-    cursor: Number(item.cursor ?? 0),
-  };
-  if (typeof item.leaseUntil === 'number') sub.leaseUntil = item.leaseUntil;
-  if (typeof item.leaseOwner === 'string') sub.leaseOwner = item.leaseOwner;
-  return sub;
+  return { runId: String(item.runId), connectionId: String(item.connectionId), userId: String(item.userId) };
 }

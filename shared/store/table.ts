@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshallSafe } from './plain-data';
 
 /** Names of the table's key attributes and indexes. The CDK stack creates exactly these. */
 export const TABLE_SCHEMA = {
@@ -22,7 +23,11 @@ export const keys = {
   workflow: (id: string) => ({ PK: `WF#${id}`, SK: 'META' }),
   workflowVersion: (id: string, version: number) => ({ PK: `WF#${id}`, SK: `V#${String(version).padStart(8, '0')}` }),
   grant: (workflowId: string, userId: string) => ({ PK: `WF#${workflowId}`, SK: `GRANT#${userId}` }),
+  /** Recent successful durations of a workflow's nodes (the critical-path planner's learned weights). */
+  durationStats: (workflowId: string) => ({ PK: `WF#${workflowId}`, SK: 'STATS' }),
   run: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'META' }),
+  /** A finished run's output, apart from its input: each item stays under DynamoDB's 400 KB on its own. */
+  runOutput: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'OUTPUT' }),
   runIdempotency: (workflowId: string, userId: string, key: string) => ({ PK: `RUNKEY#${workflowId}#${userId}#${key}`, SK: 'META' }),
   nodeRun: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `NODE#${nodeId}` }),
   nodeAttempt: (runId: string, nodeId: string, attempt: number) => ({ PK: `RUN#${runId}`, SK: `ATTEMPT#${nodeId}#${String(attempt).padStart(4, '0')}` }),
@@ -36,6 +41,10 @@ export const keys = {
   connection: (connectionId: string) => ({ PK: `CONN#${connectionId}`, SK: 'META' }),
   subscription: (runId: string, connectionId: string) => ({ PK: `RUN#${runId}`, SK: `SUB#${connectionId}` }),
   connectionSubscription: (connectionId: string, runId: string) => ({ PK: `CONN#${connectionId}`, SK: `SUB#${runId}` }),
+  /** The last seq the live fan-out has pushed to a run's subscribers. */
+  fanOutMark: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'FANOUT' }),
+  /** A user's quota counter: `ACTIVE_RUNS` (a set of slots), `WORKFLOWS`, `SECRETS` (counts), `STARTS#<minute>`. */
+  quota: (userId: string, counter: string) => ({ PK: `QUOTA#${userId}`, SK: counter }),
   /** Where the scheduled reconciliation's sweep of the active-runs index resumes. */
   reconcileCursor: () => ({ PK: 'RECONCILE', SK: 'ACTIVE_RUNS' }),
 } as const;
@@ -81,7 +90,7 @@ export const EVENT_SK_PREFIX = 'EV#';
  * @example createDocumentClient({ endpoint: 'http://127.0.0.1:4567', region: 'local' })
  */
 export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient(config), {
     // `convertClassInstanceToMap`: user JSON may hold a `constructor` key, which makes the marshaller take a
     // plain object for a class instance and throw; every value Braid stores is plain data, so map them all.
     // `allowImpreciseNumbers`: a JSON number beyond 2^53 has already lost its precision in JSON.parse; store it
@@ -90,6 +99,17 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
     // Read every number back as a JSON number (the SDK would return a BigInt beyond 2^53, which JSON cannot encode).
     unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
   });
+  // The marshaller dispatches on `value.constructor.name`, which a user's own `constructor` key overrides
+  // (`{"constructor":{"name":"Set"}}`): every document-client command's input goes through `marshallSafe`.
+  // Low-level commands (attribute-value inputs) pass untouched; they are recognised by the lack of key nodes.
+  const send = client.send.bind(client) as (command: unknown, ...rest: unknown[]) => Promise<unknown>;
+  (client as { send: unknown }).send = (command: { input?: Record<string, unknown>; inputKeyNodes?: unknown }, ...rest: unknown[]) => {
+    if (command.inputKeyNodes !== undefined && command.input) {
+      for (const [key, value] of Object.entries(command.input)) command.input[key] = marshallSafe(value);
+    }
+    return send(command, ...rest);
+  };
+  return client;
 }
 
 /** Where repositories find the table. */

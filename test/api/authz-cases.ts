@@ -5,7 +5,7 @@
  */
 import type { TestStack } from '../support/local-stack';
 import { single } from './fixtures';
-import { prepareGate, prepareRun } from '../runs/authz-fixtures';
+import { prepareGate, prepareNodeOutput, prepareRun } from '../runs/authz-fixtures';
 
 /** Who calls: the owner, a stranger, nobody, each granted role, an expired editor grant, a stranger on a public workflow. */
 export const ACTORS = ['owner', 'stranger', 'anonymous', 'viewer', 'runner', 'approver', 'editor', 'expired', 'publicStranger'] as const;
@@ -64,6 +64,7 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
   listRuns: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: read },
   getRun: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: readOthersRun },
   listNodeRuns: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: readOthersRun },
+  getNodeOutput: { prepare: (ctx) => prepareNodeOutput(ctx.stack, ctx.params.id!), expect: readOthersRun },
   listRunEvents: { prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!), expect: readOthersRun },
   // The run is the owner's: runners cancel only their own runs; editors and the owner cancel anyone's.
   cancelRun: {

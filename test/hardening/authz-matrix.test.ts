@@ -4,6 +4,7 @@
  * action × every actor; no response or pushed message ever carries a task token or an internal ARN; read-only
  * fields sent in a body are never stored. The workflow routes' cells run in `test/api/authz-matrix.test.ts`.
  */
+import { createRunStores } from '../../shared/services/execution-context';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -101,7 +102,8 @@ describe('run and gate routes × actor', () => {
           // Prepare
           const { scope, user } = who(actor);
           const runId = rc.ownRun ? await waitingRun(wf[scope].id) : wf[scope].runId;
-          const params: Record<string, string> = { id: wf[scope].id, runId, nodeId: 'ask', decision: 'approve' };
+          if (rc.seedNodeOutput) await createRunStores(stack.store).nodeRuns.transition(runId, rc.nodeId ?? 'ask', 'succeeded', { output: { seeded: true } }, ['pending', 'succeeded']);
+          const params: Record<string, string> = { id: wf[scope].id, runId, nodeId: rc.nodeId ?? 'ask', decision: 'approve' };
           const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? name));
           // Act
           const res = await stack.call(route.method, path, { as: user, ...(rc.body !== undefined ? { body: rc.body } : {}) });

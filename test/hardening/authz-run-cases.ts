@@ -17,6 +17,10 @@ export interface RunRouteCase {
   /** The cell needs its own run waiting at the gate (the call changes it). */
   ownRun?: boolean;
   body?: unknown;
+  /** Path parameter `nodeId` of the cell. @default "ask" */
+  nodeId?: string;
+  /** Record an output for `nodeId` on the run before the call. */
+  seedNodeOutput?: boolean;
   expect: Record<Actor, number>;
 }
 
@@ -33,6 +37,7 @@ export const RUN_ROUTE_CASES: Partial<Record<RouteSpec['name'], RunRouteCase>> =
   listRuns: { expect: { ...read, publicStranger: 200 } },
   getRun: { expect: read },
   listNodeRuns: { expect: read },
+  getNodeOutput: { nodeId: 'seeded', seedNodeOutput: true, expect: read },
   listRunEvents: { expect: read },
   cancelRun: {
     ownRun: true,

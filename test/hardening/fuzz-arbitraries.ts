@@ -104,10 +104,29 @@ function deleteAt(doc: Json, path: Path): Json {
   return doc;
 }
 
+function nested(depth: number, leaf: Json): Json {
+  let v = leaf;
+  for (let i = 0; i < depth; i += 1) v = i % 2 === 0 ? { k: v } : [v];
+  return v;
+}
+
 const DANGEROUS_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__'];
+
+/**
+ * Objects whose own `constructor`/`prototype` keys imitate a class instance: the DynamoDB marshaller dispatches
+ * on `value.constructor.name`, so these once became a 500 (or a silently different stored value).
+ */
+export const prototypeShaped: fc.Arbitrary<Json> = fc
+  .tuple(
+    fc.constantFrom('Set', 'Map', 'Object', 'Number', 'String', 'Boolean', 'Uint8Array', 'Buffer', 'Array', 'Date'),
+    fc.constantFrom<Json>(null, 1, 'x', { x: 1 }, [1, 2], { constructor: { name: 'Set' } }),
+    fc.integer({ min: 0, max: 6 }),
+  )
+  .map(([name, inner, depth]) => nested(depth, { constructor: { name, prototype: inner, length: 2 }, prototype: { constructor: inner } }));
 
 /** Any JSON value, including the troublesome ones. */
 const anyJson: fc.Arbitrary<Json> = fc.oneof(
+  prototypeShaped,
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
   fc.constantFrom<Json>(null, '', 0, -1, 1e308, -1e126, 1e-200, 2 ** 53, -0, true, [], {}, '$', '$$', '${', 'x'.repeat(70), '\u0000', '\uD800', 'ü🙂'),
   fc.string({ unit: 'binary', maxLength: 40 }),
@@ -119,12 +138,6 @@ const badExpression = fc.oneof(
   fc.string({ maxLength: 30 }).map((s) => `$${s}`),
   fc.string({ unit: 'grapheme', maxLength: 30 }),
 );
-
-function nested(depth: number, leaf: Json): Json {
-  let v = leaf;
-  for (let i = 0; i < depth; i += 1) v = i % 2 === 0 ? { k: v } : [v];
-  return v;
-}
 
 type Mutation = (doc: Json, pick: number) => Json;
 
@@ -195,6 +208,7 @@ export const runInput: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer({ min: 10, max: 200 }).map((d) => nested(d, 1)),
   fc.constantFrom(1_000, 300_000).map((n) => ({ q: 'x'.repeat(n) })),
   fc.constantFrom(...DANGEROUS_KEYS).map((k) => JSON.parse(`{"${k}": {"polluted": true}, "q": "a"}`) as Json),
+  prototypeShaped.map((v) => ({ q: 'a', v })),
 );
 
 /** Per-test timeout: the default suite's, or ten minutes when `BRAID_FUZZ_RUNS` asks for a large run. */

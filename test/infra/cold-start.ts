@@ -144,11 +144,16 @@ export interface ColdStartTarget {
   memorySize: number;
 }
 
-/** Every `AWS::Lambda::Function` of the template with a bundled asset, ready to load. */
+/** True for a Node.js function (the only kind Node can load; CDK's BucketDeployment function is Python). */
+export function isNodeFunction(resource: { Type: string; Properties?: Record<string, unknown> }): boolean {
+  return resource.Type === 'AWS::Lambda::Function' && String(resource.Properties?.['Runtime'] ?? '').startsWith('nodejs');
+}
+
+/** Every Node.js `AWS::Lambda::Function` of the template with a bundled asset, ready to load. */
 export function coldStartTargets(assemblyDir: string, resources: TemplateResources, stackName: string): ColdStartTarget[] {
   const out: ColdStartTarget[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    if (!isNodeFunction(resource)) continue;
     const props = resource.Properties ?? {};
     const key = (props['Code'] as { S3Key?: unknown } | undefined)?.S3Key;
     if (typeof key !== 'string') throw new Error(`${logicalId}: no asset (inline code is not checked)`);

@@ -1,3 +1,4 @@
+import { Match } from 'aws-cdk-lib/assertions';
 import { rmSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,18 @@ describe('readConfig', () => {
     const config = configWith({});
     // Assess
     expect(config).toMatchObject({ stackName: 'Braid', destroyData: false, oidc: undefined, corsOrigins: [], logRetentionDays: 30 });
+  });
+
+  it('reads quotas and the executor\'s reserved concurrency from context (off leaves it unreserved)', () => {
+    // Prepare, Act
+    const set = configWith({ 'braid:quotaActiveRuns': 5, 'braid:quotaWorkflows': '9', 'braid:executorReservedConcurrency': 50 });
+    const off = configWith({ 'braid:executorReservedConcurrency': 'off' });
+    // Assess
+    expect(configWith({}).executorReservedConcurrency).toBe(200);
+    expect(set.quotas).toMatchObject({ activeRunsPerUser: 5, workflowsPerUser: 9, runStartsPerMinute: 60 });
+    expect(set.executorReservedConcurrency).toBe(50);
+    expect(off.executorReservedConcurrency).toBeUndefined();
+    expect(() => configWith({ 'braid:quotaActiveRuns': 0 })).toThrow(/braid:quotaActiveRuns/);
   });
 
   it('reads an external OIDC issuer (keys come from its discovery document, for both APIs)', () => {
@@ -98,7 +111,8 @@ describe('stack with an external OIDC issuer and dev settings', () => {
     const policies = JSON.stringify(s.template.findResources('AWS::IAM::Policy'));
     // Assess
     s.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: { DeletionProtectionEnabled: false } });
-    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', CorsConfiguration: { AllowOrigins: ['https://app.example.com'] } });
+    // The configured origin, and the console's own (asserted in console.test.ts).
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', CorsConfiguration: Match.objectLike({ AllowOrigins: Match.arrayWith(['https://app.example.com']) }) });
     expect(policies).toContain(':stateMachine:BraidDev_*');
     expect(policies).not.toContain(':stateMachine:Braid_*');
   });

@@ -105,7 +105,9 @@ describe('dashboard and metrics configuration', () => {
 
   it('gives every function the metrics namespace, so EMF lands where the dashboard looks', () => {
     // Prepare
-    const fns = Object.values(s.template.findResources('AWS::Lambda::Function')) as Resource[];
+    // Braid's functions (tagged): CDK's BucketDeployment function uploads the console and emits no metrics.
+    const fns = (Object.values(s.template.findResources('AWS::Lambda::Function')) as Resource[])
+      .filter((f) => ((f.Properties['Tags'] as { Key: string }[] | undefined) ?? []).some((t) => t.Key === 'braid:function'));
     // Act
     const namespaces = fns.map((f) => (f.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables['POWERTOOLS_METRICS_NAMESPACE']);
     // Assess

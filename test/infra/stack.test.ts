@@ -20,7 +20,8 @@ let s: Synthesized;
 let all: { policy: string; roles: unknown; statement: Statement }[];
 
 beforeAll(() => {
-  s = synthBraid({ bundle: false });
+  // The API stack alone: the console's hosting (and CDK's BucketDeployment function) is asserted in console.test.ts.
+  s = synthBraid({ bundle: false, context: { 'braid:console': 'false' } });
   all = statements(s.template);
 });
 
@@ -84,18 +85,20 @@ describe('IAM', () => {
     expect(withManaged.map(([id]) => id)).toEqual([]);
   });
 
-  it('lets compile register only <prefix>_* state machines and pass only the state machine role', () => {
-    // Prepare
-    const compile = statementsOfRole(roleOf('compile'));
+  it.each(['compile', 'finalizer'] as const)('lets %s register only <prefix>_* state machines and pass only the state machine role', (name) => {
+    // Prepare: compile publishes versions, the finalizer re-plans them with learned durations
+    const compile = statementsOfRole(roleOf(name));
     // Act
     const states = compile.filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
     const pass = compile.filter((st) => actionsOf(st).includes('iam:PassRole'));
     // Assess
-    expect(states).toHaveLength(1);
-    expect(actionsOf(states[0] as Statement)).toEqual(expect.arrayContaining([
+    // compile: register + prune old versions; finalizer: register + describe executions + delete a deleted workflow's machine
+    expect(states).toHaveLength(name === 'finalizer' ? 3 : 2);
+    const register = states.find((st) => actionsOf(st).includes('states:CreateStateMachine')) as Statement;
+    expect(actionsOf(register)).toEqual(expect.arrayContaining([
       'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
     ]));
-    expect(JSON.stringify(states[0]?.Resource)).toContain(':stateMachine:Braid_*');
+    expect(JSON.stringify(register.Resource)).toContain(':stateMachine:Braid_*');
     expect(pass).toHaveLength(1);
     expect(pass[0]?.Resource).toEqual({ 'Fn::GetAtt': [stateMachineRoleId(), 'Arn'] });
     expect(pass[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } });
@@ -113,15 +116,16 @@ describe('IAM', () => {
     ]));
   });
 
-  it('lets api start, stop, describe and redrive only <prefix>_* executions', () => {
+  it('lets api start, stop, describe and redrive only <prefix>_* executions, and delete only <prefix>_* machines', () => {
     // Prepare
     const api = statementsOfRole(roleOf('api')).filter((st) => actionsOf(st).some((a) => a.startsWith('states:')));
     // Act
     const byAction = Object.fromEntries(api.flatMap((st) => actionsOf(st).map((a) => [a, JSON.stringify(st.Resource)])));
     // Assess
-    expect(Object.keys(byAction).sort()).toEqual(['states:DescribeExecution', 'states:RedriveExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(Object.keys(byAction).sort()).toEqual(['states:DeleteStateMachine', 'states:DescribeExecution', 'states:RedriveExecution', 'states:StartExecution', 'states:StopExecution']);
     expect(byAction['states:RedriveExecution']).toContain(':execution:Braid_*');
     expect(byAction['states:StartExecution']).toContain(':stateMachine:Braid_*');
+    expect(byAction['states:DeleteStateMachine']).toContain(':stateMachine:Braid_*');
     expect(byAction['states:StopExecution']).toContain(':execution:Braid_*');
     expect(byAction['states:DescribeExecution']).toContain(':execution:Braid_*');
   });
@@ -264,9 +268,21 @@ describe('functions', () => {
     }
   });
 
-  it('gives compile what it needs to register state machines', () => {
+  it('reserves the executor\'s concurrency and gives the API and compile functions the quotas', () => {
+    // Act
+    const fns = s.template.findResources('AWS::Lambda::Function') as Resources;
+    const env = (name: string) => (fns[functionId(name)]?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    // Assess
+    expect(fns[functionId('executor')]?.Properties['ReservedConcurrentExecutions']).toBe(200);
+    expect(fns[functionId('api')]?.Properties['ReservedConcurrentExecutions']).toBeUndefined();
+    for (const name of ['api', 'compile']) {
+      expect(env(name)).toMatchObject({ BRAID_QUOTA_ACTIVE_RUNS: '20', BRAID_QUOTA_RUN_STARTS_PER_MINUTE: '60', BRAID_QUOTA_WORKFLOWS: '200', BRAID_QUOTA_CREDENTIALS: '100', BRAID_QUOTA_PARALLEL_WIDTH: '100' });
+    }
+  });
+
+  it.each(['compile', 'finalizer'] as const)('gives %s what it needs to register state machines', (name) => {
     // Prepare
-    const id = functionId('compile');
+    const id = functionId(name);
     // Act
     const fn = (s.template.findResources('AWS::Lambda::Function') as Resources)[id];
     const env = (fn?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;

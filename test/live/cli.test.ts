@@ -121,6 +121,6 @@ describe('braid CLI', () => {
     // Act
     const { stdout } = await run('npx', ['tsx', 'client/cli.ts', '--help'], { cwd: process.cwd(), timeout: 20_000 });
     // Assess
-    expect(stdout).toContain('usage: braid <command>');
+    expect(stdout).toContain('Usage: braid [options] [command]');
   });
 });

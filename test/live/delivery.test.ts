@@ -110,6 +110,28 @@ describe('live delivery', () => {
     client.close();
   });
 
+  it('delivers every event once, in order, to clients subscribing at different moments while appends race', async () => {
+    // Prepare
+    const runId = await stack.seedRun('alice');
+    const token = await stack.token('alice');
+    const early = watch(token, runId);
+    await appendSteps(stack.events, runId, 0, 4);
+    // Act: parallel appends (their items land out of seq order), with clients joining in between
+    const joined: Array<ReturnType<typeof watch>> = [early];
+    for (let wave = 0; wave < 4; wave += 1) {
+      joined.push(watch(token, runId, wave));
+      await Promise.all(Array.from({ length: 6 }, (_, i) => stack.events.append(runId, `node.started:w${wave}-${i}:0`, { type: 'node.started', nodeId: `w${wave}-${i}`, at, data: { attempt: 0 } })));
+    }
+    await stack.events.append(runId, 'run.succeeded', { type: 'run.succeeded', at, data: {} });
+    // Assess
+    const log = await storedLog(runId);
+    for (const [i, { client, received }] of joined.entries()) {
+      await receivedAll(received, runId);
+      expect(received).toStrictEqual(log.slice(i === 0 ? 0 : i - 1));
+      client.close();
+    }
+  });
+
   it('refuses another user\'s run with not_found and sends nothing about it', async () => {
     // Prepare
     const runId = await stack.seedRun('alice');
@@ -133,7 +155,7 @@ describe('live delivery', () => {
     const ghost = 'ghost-connection';
     await createConnectionRepository(stack.table).put({ connectionId: ghost, userId: 'alice', now: new Date() });
     const subs = createSubscriptionRepository(stack.table);
-    await subs.subscribe({ connectionId: ghost, runId, userId: 'alice', after: 0, now: new Date() });
+    await subs.subscribe({ connectionId: ghost, runId, userId: 'alice', now: new Date() });
     // Act
     await appendSteps(stack.events, runId, 0, 6, true);
     // Assess

@@ -33,3 +33,11 @@ export async function prepareGate(stack: TestStack, workflowId: string): Promise
   await stack.store.runs.update(runId, { status: 'waiting' }, ['running']);
   return { runId, nodeId: 'only' };
 }
+
+/** Writes a run whose node `only` succeeded with an output; returns `{ runId, nodeId }`. */
+export async function prepareNodeOutput(stack: TestStack, workflowId: string): Promise<{ runId: string; nodeId: string }> {
+  const { runId } = await prepareRun(stack, workflowId);
+  const at = new Date().toISOString();
+  await createRunStores(stack.store).nodeRuns.transition(runId, 'only', 'succeeded', { startedAt: at, endedAt: at, output: { matrix: true } }, ['pending']);
+  return { runId, nodeId: 'only' };
+}

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ALG, LOCAL_ISSUER, BRAID_AUDIENCE } from '../../shared/auth/tokens';
 import { ACCESS_RECHECK_MS, createStoreRunAccess } from '../../shared/live/run-access';
 import { createLiveService } from '../../shared/live/live-service';
+import { createFanOutMarkRepository } from '../../shared/store/fan-out-marks';
 import type { ConnectionPoster } from '../../shared/live/poster';
 import { createRunStores } from '../../shared/services/execution-context';
 import { createConnectionRepository } from '../../shared/store/connections';
@@ -71,7 +72,8 @@ describe('live subscriptions after access is lost', () => {
     const poster = recorder();
     const live = createLiveService({
       connections: createConnectionRepository(stack.table), subscriptions: createSubscriptionRepository(stack.table),
-      events: createEventLogRepository(stack.table), poster, access: createStoreRunAccess(stack.store), now: () => new Date(clock),
+      events: createEventLogRepository(stack.table), marks: createFanOutMarkRepository(stack.table), poster,
+      access: createStoreRunAccess(stack.store), now: () => new Date(clock),
     });
     const events = createRunStores(stack.store).events;
     await live.connect('conn-vera', 'vera');
@@ -93,7 +95,7 @@ describe('live subscriptions after access is lost', () => {
     expect(seqs.slice(0, 1)).toStrictEqual([1]);
     expect(seqs).not.toContain(3);
     expect(got.at(-1)).toMatchObject({ type: 'error', code: 'not_found', runId });
-    expect(counts).toMatchObject({ gone: 1 });
+    expect(counts).toMatchObject({ revoked: 1 });
     expect(await createSubscriptionRepository(stack.table).listForRun(runId)).toStrictEqual([]);
     expect(ACCESS_RECHECK_MS).toBeLessThanOrEqual(60_000);
   });

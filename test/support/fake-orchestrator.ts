@@ -15,6 +15,8 @@ export interface Registration {
 /** The fake and what it recorded. */
 export interface FakeOrchestrator extends Orchestrator {
   registrations: Registration[];
+  /** ARNs of the versions and machines deleted, in order. */
+  deleted: string[];
   /** Run ids of the executions started. */
   started: string[];
   /** How a started execution ended, by run id, as `describe` reports it (set by tests). */
@@ -26,7 +28,9 @@ export function createFakeOrchestrator(): FakeOrchestrator {
   const registrations: Registration[] = [];
   const started: string[] = [];
   const ended = new Map<string, ExecutionDescription>();
+  const deleted: string[] = [];
   return {
+    deleted,
     registrations,
     started,
     ended,
@@ -50,5 +54,11 @@ export function createFakeOrchestrator(): FakeOrchestrator {
     },
     async sendTaskSuccess() {},
     async sendTaskFailure() {},
+    async deleteVersion(input) {
+      deleted.push(input.versionArn);
+    },
+    async deleteMachine(input) {
+      deleted.push(input.stateMachineArn);
+    },
   };
 }

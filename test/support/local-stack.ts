@@ -3,6 +3,7 @@
  * signs as a user.
  */
 import { createLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack';
+import type { QuotaLimits } from '../../shared/quotas/config';
 import { testEgressAllowlist } from './egress';
 
 /** A response with its parsed JSON body (`undefined` when empty or not JSON). */
@@ -28,9 +29,15 @@ export interface TestStack extends LocalStack {
   call<T = any>(method: string, path: string, options: CallOptions): Promise<ApiResponse<T>>;
 }
 
+/**
+ * Quotas of test stacks: high enough that no suite meets them by accident (the fuzz and load suites start
+ * hundreds of runs a minute as one user); quota tests pass their own.
+ */
+export const TEST_QUOTAS: QuotaLimits = { activeRunsPerUser: 100_000, runStartsPerMinute: 100_000, workflowsPerUser: 100_000, secretsPerUser: 100_000, parallelWidth: 100_000 };
+
 /** Starts an in-memory stack (no WebSocket unless asked); its executor may reach the test servers of `./egress`. */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
-  const stack = await createLocalStack({ inMemory: true, live: false, logLevel: 'SILENT', egressAllow: testEgressAllowlist, ...options });
+  const stack = await createLocalStack({ inMemory: true, live: false, logLevel: 'SILENT', egressAllow: testEgressAllowlist, quotas: TEST_QUOTAS, ...options });
   const tokens = new Map<string, string>();
   return {
     ...stack,

@@ -1,0 +1,27 @@
+/** An agent waiting for input: its question and a reply box (`POST …/nodes/{nodeId}/reply`). */
+import type { App } from '../app';
+import { errorText } from '../app';
+import { h, pretty } from '../dom';
+
+/** The reply form for node `nodeId` of `runId`. */
+export function replyForm(app: App, runId: string, nodeId: string, question: unknown): HTMLElement {
+  const text = h('textarea', { rows: 2, placeholder: 'Your answer', 'aria-label': 'reply' });
+  const message = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const send = h('button', {
+    onclick: async () => {
+      message.hidden = true;
+      send.disabled = true;
+      try {
+        await app.http.replyToNode(runId, nodeId, { text: text.value });
+        text.value = '';
+      } catch (error) {
+        message.textContent = errorText(error);
+        message.hidden = false;
+      } finally {
+        send.disabled = false;
+      }
+    },
+  }, 'Send reply');
+  const asked = typeof question === 'string' ? question : question !== undefined ? pretty(question) : 'The agent is waiting for input.';
+  return h('div', { class: 'reply-form' }, h('p', { class: 'prompt' }, asked), text, message, h('div', { class: 'row' }, send));
+}
