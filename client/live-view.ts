@@ -59,6 +59,7 @@ const RUN_STATUS_BY_EVENT: Partial<Record<RunEvent['type'], RunStatus>> = {
   'run.failed': 'failed',
   'run.cancelled': 'cancelled',
   'run.timed_out': 'timed_out',
+  'run.redriven': 'running',
 };
 
 /** A view seeded with the run's node list (from the nodes route), when known. */
@@ -99,6 +100,7 @@ export function applyEvent(view: RunView, event: RunEvent): void {
   if (runStatus) {
     view.status = runStatus;
     if (event.type === 'run.started') view.startedAt = event.at;
+    else if (event.type === 'run.redriven') delete view.endedAt;
     else view.endedAt = event.at;
     return;
   }

@@ -8,14 +8,14 @@ import type { DefaultRequestHandler } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 
 /** An agent card for a JSON-RPC agent at `url`, no auth, text and JSON in and out. */
-export function jsonRpcAgentCard(input: { url: string; name: string; description: string; skills?: AgentCard['skills'] }): AgentCard {
+export function jsonRpcAgentCard(input: { url: string; name: string; description: string; skills?: AgentCard['skills']; streaming?: boolean }): AgentCard {
   return {
     name: input.name,
     description: input.description,
     supportedInterfaces: [{ url: `${input.url}/a2a/jsonrpc`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }],
     provider: undefined,
     version: '1.0.0',
-    capabilities: { streaming: false, pushNotifications: false, extensions: [] },
+    capabilities: { streaming: input.streaming ?? false, pushNotifications: false, extensions: [] },
     securitySchemes: {},
     securityRequirements: [],
     defaultInputModes: ['text/plain', 'application/json'],

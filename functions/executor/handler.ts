@@ -11,7 +11,7 @@ import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ERROR_NAMES } from '../../shared/contract/error-names';
-import { TaskPayloadSchema, type TaskPayload } from '../../shared/contract/task-payload';
+import { attemptNumber, TaskPayloadSchema, type TaskPayload } from '../../shared/contract/task-payload';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
 import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
@@ -71,7 +71,7 @@ export interface ExecutorFunctionDeps {
   clock?: () => Date;
   /** Notifications and gate timers. @default none */
   ports?: GovernancePorts;
-  /** Completes budget-check task tokens (workflows with `onBudgetExceeded: "gate"`). */
+  /** Completes the token tasks the executor answers itself: budget checks, and a rerun's or redrive's reused gates. */
   orchestrator?: Pick<Orchestrator, 'sendTaskSuccess' | 'sendTaskFailure'>;
 }
 
@@ -107,9 +107,10 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
 
 function dispatch(service: ExecutionService, event: TaskPayload): Promise<TaskResult> {
   switch (event.action) {
-    case 'execute': return service.execute(event.runId, event.nodeId, event.attempt, event.item);
-    case 'gate': return service.gate(event.runId, event.nodeId, event.attempt, event.taskToken, event.item);
-    case 'map-items': return service.mapItems(event.runId, event.nodeId, event.attempt, event.item);
+    // Attempts are numbered across redrives (`attemptNumber`): Step Functions resets the retry count on a redrive.
+    case 'execute': return service.execute(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.item);
+    case 'gate': return service.gate(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.taskToken, event.item);
+    case 'map-items': return service.mapItems(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.item);
     case 'map-item': return service.mapItem(event.runId, event.nodeId, event.item, event.error);
     case 'map-collect': return service.mapCollect(event.runId, event.nodeId, event.item);
     case 'budget': return service.budget(event.runId, event.nodeId, event.taskToken);
@@ -134,7 +135,7 @@ function depsFromEnv(): ExecutorFunctionDeps {
       },
     },
     ports: portsFromEnv(),
-    // Only budget checks send task results from here (their own token, or none).
+    // Budget checks and reused (rerun/redrive) gates send their own task results from here.
     orchestrator: new SfnOrchestrator({ client: new SFNClient({}) }),
   };
 }

@@ -39,6 +39,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}/nodes/{nodeId}/items', owner: 'api', name: 'listMapItems' },
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}/events', owner: 'api', name: 'listRunEvents' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/cancel', owner: 'api', name: 'cancelRun' },
+  { method: 'POST', path: '/api/v1/workflows/runs/{runId}/rerun', owner: 'api', name: 'rerunRun' },
+  { method: 'POST', path: '/api/v1/workflows/runs/{runId}/redrive', owner: 'api', name: 'redriveRun' },
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}/gates/{nodeId}', owner: 'api', name: 'getGate' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/gates/{nodeId}/{decision}', owner: 'gate', name: 'decideGate' },
   { method: 'GET', path: '/api/v1/gates', owner: 'api', name: 'listGateInbox' },

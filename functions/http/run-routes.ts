@@ -33,6 +33,11 @@ export function runRoutes(runs: RunService): RouteHandlers {
     listMapItems: async (c) => c.json(await runs.items(callerOf(c), pathParam(c, 'runId', 'run'), pathParam(c, 'nodeId', 'node'), queryOf(c)), 200),
     listRunEvents: async (c) => c.json(await runs.events(callerOf(c), pathParam(c, 'runId', 'run'), queryOf(c)), 200),
     cancelRun: async (c) => c.json(await runs.cancel(callerOf(c), pathParam(c, 'runId', 'run')), 200),
+    redriveRun: async (c) => c.json(await runs.redrive(callerOf(c), pathParam(c, 'runId', 'run')), 202),
+    rerunRun: async (c) => {
+      const started = await runs.rerun(callerOf(c), pathParam(c, 'runId', 'run'), await optionalJsonBody(c));
+      return c.json(started, 202, { location: `/api/v1/workflows/runs/${started.runId}` });
+    },
     getGate: async (c) => c.json(await runs.gate(callerOf(c), pathParam(c, 'runId', 'run'), pathParam(c, 'nodeId', 'gate')), 200),
   };
 }

@@ -39,7 +39,7 @@ export interface AslRunOptions {
   /** Called for every Task state. */
   invoke: InvokeFn;
   /** Context object fields; `Execution.Name` defaults to a UUID, `Execution.Id` to a local ARN with it. */
-  context?: { Execution?: { Id?: string; Name?: string } };
+  context?: { Execution?: { Id?: string; Name?: string; RedriveCount?: number } };
   /** Milliseconds to wait before each retry, by state name (instead of the Retry intervals). */
   retryIntervalOverrides?: Record<string, number | number[]>;
 }
@@ -195,7 +195,8 @@ export function createAslRunner(definition: object): AslRunner {
           ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
         },
         context: {
-          Execution: { Id: executionId, Name: executionName },
+          // `RedriveCount`: the local orchestrator's emulated redrive re-walks the machine with the next count.
+          Execution: { Id: executionId, Name: executionName, RedriveCount: options.context?.Execution?.RedriveCount ?? 0 },
           State: { Name: '', EnteredTime: '', RetryCount: 0 },
           Task: { Token: 'placeholder' },
         },

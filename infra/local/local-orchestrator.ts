@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateMachineName } from '../../shared/adapters/sfn-names';
-import { NotFoundError } from '../../shared/errors';
+import { ConflictError, NotFoundError } from '../../shared/errors';
 import {
   executionArnOf,
   TaskClosedError,
@@ -57,6 +57,8 @@ export class LocalOrchestrator implements Orchestrator {
   private readonly executions = new Map<string, Execution>();
   /** Which runner minted a task token (tokens are unique per process). */
   private readonly tokens = new Map<string, AslRunner>();
+  /** Set by `close()`: executions ended by the shutdown are not reported. */
+  private closing = false;
 
   constructor(private readonly options: LocalOrchestratorOptions) {}
 
@@ -104,6 +106,23 @@ export class LocalOrchestrator implements Orchestrator {
   async start(input: { versionArn: string; runId: string; input: object }): Promise<{ executionArn: string }> {
     const existing = this.executions.get(input.runId);
     if (existing) return { executionArn: existing.executionArn };
+    return this.launch(input, 0);
+  }
+
+  /**
+   * Emulated `RedriveExecution`: walks the same machine again for the same run with `$$.Execution.RedriveCount`
+   * = `redriveCount` (the engine has no redrive). The executor answers every state that settled in an earlier
+   * drive from its record, so the re-walk has the observable outcome of Step Functions skipping them. Also
+   * revives a run whose execution a restart of this process lost. A running execution is a 409.
+   */
+  async redrive(input: { executionArn: string; versionArn: string; runId: string; input: object; redriveCount: number }): Promise<void> {
+    const existing = this.executions.get(input.runId);
+    if (existing && !existing.outcome) throw new ConflictError('not_redrivable', `execution ${input.executionArn} is still running`);
+    if (existing) await existing.done;
+    await this.launch(input, input.redriveCount);
+  }
+
+  private async launch(input: { versionArn: string; runId: string; input: object }, redriveCount: number): Promise<{ executionArn: string }> {
     const runner = await this.runnerFor(input.versionArn);
     const stateMachineArn = input.versionArn.split(':').slice(0, 7).join(':');
     const executionArn = executionArnOf(input.versionArn, input.runId);
@@ -112,7 +131,7 @@ export class LocalOrchestrator implements Orchestrator {
         if (meta.taskToken) this.tokens.set(meta.taskToken, runner);
         return this.options.executor(payload);
       },
-      context: { Execution: { Id: executionArn, Name: input.runId } },
+      context: { Execution: { Id: executionArn, Name: input.runId, RedriveCount: redriveCount } },
       ...(this.options.retryIntervalOverrides ? { retryIntervalOverrides: this.options.retryIntervalOverrides } : {}),
     });
     const execution: Execution = {
@@ -158,8 +177,13 @@ export class LocalOrchestrator implements Orchestrator {
     await Promise.all([...this.executions.values()].map((e) => e.done));
   }
 
-  /** Aborts every execution still running (shutdown). */
+  /**
+   * Shutdown: stops every execution still running without reporting it to the finalizer, so its run stays
+   * active in the store and the next start of the local stack resumes it (`resume-runs.ts`), as a process that
+   * was killed would leave it.
+   */
   close(): void {
+    this.closing = true;
     for (const e of this.executions.values()) e.run.abort();
   }
 
@@ -214,7 +238,7 @@ export class LocalOrchestrator implements Orchestrator {
         cause: outcome.status === 'FAILED' ? outcome.cause : null,
       },
     };
-    if (!this.options.finalizer) return;
+    if (!this.options.finalizer || (this.closing && outcome.status === 'ABORTED')) return;
     try {
       await this.options.finalizer(event);
     } catch (error) {

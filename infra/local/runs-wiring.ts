@@ -10,6 +10,8 @@ import { createHandler as createGateHandler } from '../../functions/gate/handler
 import { createLogger, type LogLevel } from '../../functions/http/logger';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { LocalOrchestrator } from './local-orchestrator';
+import { resumeLostRuns } from './resume-runs';
+import { createRunStores } from '../../shared/services/execution-context';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import type { Store } from '../../shared/store/store';
 import type { GovernancePorts } from '../../shared/services/execution-context';
@@ -80,6 +82,13 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   });
   const orchestrator = ctx.orchestrator ?? local!;
   const gate = createGateHandler({ store: ctx.store, orchestrator, logger: createLogger('braid-gate', ctx.logLevel), clock: ctx.clock, ports: ctx.ports, ...metrics });
+  if (local) {
+    // Runs whose execution the previous process held (a restart of `npm run dev`) continue here, before any route
+    // can take a decision that nothing would act on.
+    const resumed = await resumeLostRuns(createRunStores(ctx.store, ctx.clock), local, ctx.clock?.() ?? new Date());
+    if (resumed.resumed.length > 0) logger.info('runs resumed after a restart', { runs: resumed.resumed });
+    for (const { runId, error } of resumed.failed) logger.error('run not resumed', { runId, error: error as Error });
+  }
   return {
     orchestrator,
     functions: { gate },

@@ -90,15 +90,6 @@ export class Governance extends Construct {
           'Gate timers are one-time schedules created at run time, one per gate reminder or escalation; the pattern is this stack\'s schedule group.',
       });
     }
-
-    // Budget checks complete their own task token: the executor may send success (never failure).
-    fns.executor.role.addToPolicy(new PolicyStatement({
-      sid: 'CompleteBudgetChecks', actions: ['states:SendTaskSuccess'],
-      resources: [stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName(props.prefix, '*'), arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-    }));
-    suppress(fns.executor.role, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${stateMachineName(props.prefix, '*')}]`]:
-        'Budget-check tokens belong to state machines created at run time; the pattern is the stack prefix.',
-    });
+    // Budget checks complete their own task token with the executor's `CompleteOwnTasks` grant (orchestration.ts).
   }
 }

@@ -127,7 +127,8 @@ export class Orchestration extends Construct {
       sid: 'StartRuns', actions: ['states:StartExecution'], resources: [this.stateMachineArnPattern],
     }));
     api.role.addToPolicy(new PolicyStatement({
-      sid: 'ManageRuns', actions: ['states:StopExecution', 'states:DescribeExecution'], resources: [this.executionArnPattern],
+      // RedriveExecution: `POST …/runs/{runId}/redrive` continues a failed run's execution.
+      sid: 'ManageRuns', actions: ['states:StopExecution', 'states:DescribeExecution', 'states:RedriveExecution'], resources: [this.executionArnPattern],
     }));
     api.role.addToPolicy(new PolicyStatement({
       // A deleted workflow's machine goes once no run of it is in flight.
@@ -140,8 +141,7 @@ export class Orchestration extends Construct {
         'Executions are named after run ids at run time; the pattern is the stack prefix.',
     });
 
-    // gate: the only holder of SendTask*. The executor must not hold it: the state machine role invokes the
-    // executor, and a grant on the machines to a function the machines invoke makes a dependency cycle.
+    // gate: decides human gates with SendTask* (the executor also holds it, below, for tokens it answers itself).
     const gate = fns.gate;
     gate.role.addToPolicy(new PolicyStatement({
       sid: 'DecideGates', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachineArnPattern],
@@ -149,6 +149,15 @@ export class Orchestration extends Construct {
     suppress(gate.role, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
         'Gate tokens belong to state machines created at run time; the pattern is the stack prefix.',
+    });
+
+    // executor: completes the token tasks it answers itself (a rerun's reused gates), on the stack's machines only.
+    fns.executor.role.addToPolicy(new PolicyStatement({
+      sid: 'CompleteOwnTasks', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachineArnPattern],
+    }));
+    suppress(fns.executor.role, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
+        'Task tokens belong to state machines created at run time; the pattern is the stack prefix.',
     });
 
     // executor: `lambda` tool nodes invoke the user's functions, limited to a name pattern.

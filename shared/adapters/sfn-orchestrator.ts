@@ -9,6 +9,7 @@ import {
   DeleteStateMachineCommand,
   DeleteStateMachineVersionCommand,
   DescribeExecutionCommand,
+  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
@@ -163,6 +164,22 @@ export class SfnOrchestrator implements Orchestrator {
         throw new ConflictError('execution_exists', `execution ${input.runId} exists with another input`, { cause: error });
       }
       return { executionArn };
+    }
+  }
+
+  /**
+   * RedriveExecution (the execution keeps its ARN, input and version; Step Functions supplies `RedriveCount`).
+   * Refusals (`ExecutionNotRedrivable`: too old, running, succeeded, history full) are a 409 `not_redrivable`.
+   */
+  async redrive(input: { executionArn: string }): Promise<void> {
+    try {
+      await this.client.send(new RedriveExecutionCommand({ executionArn: input.executionArn }));
+    } catch (error) {
+      if (errorName(error) === 'ExecutionNotRedrivable' || errorName(error) === 'ExecutionLimitExceeded') {
+        throw new ConflictError('not_redrivable', `Step Functions will not redrive ${input.executionArn}: ${(error as Error).message}`, { cause: error });
+      }
+      if (errorName(error) === 'ExecutionDoesNotExist') throw new NotFoundError('execution', input.executionArn, { cause: error });
+      throw error;
     }
   }
 

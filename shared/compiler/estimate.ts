@@ -26,7 +26,7 @@ export interface CompileEstimates {
 
 /** Retries of the service retrier (`MaxAttempts`), on top of the first call. */
 const SERVICE_RETRIES = serviceRetrier().maxAttempts;
-/** Finalize (success) or finalize-failed then the Fail state, whichever is larger. */
+/** Finalize (success); a failed execution ends at the failing node, which is never more. */
 const FINALIZE = { transitions: 1 + SERVICE_RETRIES + 1, events: 2 + 3 * (1 + SERVICE_RETRIES) + 1 };
 /** ExecutionStarted and ExecutionSucceeded/Failed. */
 const EXECUTION_EVENTS = 2;

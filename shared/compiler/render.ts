@@ -7,17 +7,15 @@ import { budgetCheckName, budgetCheckState, budgetExceededCatch, taskEntry } fro
 import type { AslChoiceTest, AslState, AslStateMachine, AslTransition, Json } from './asl-types';
 import type { ExecutionPlan, LiveTest, PlanStep, PlannedNode } from './plan';
 import { renderMap } from './render-map';
-import { finalizeFailedState, finalizeState, nodeTaskState } from './task-state';
+import { finalizeState, nodeTaskState } from './task-state';
 import { ERROR_NAMES } from '../contract/error-names';
 
 /** The state names the compiler reserves (no node id can take them: ids have no `:`). */
 export const STATE_NAMES = {
   finalize: 'braid:finalize',
-  finalizeFailed: 'braid:finalize-failed',
-  failed: 'braid:failed',
 } as const;
 
-/** The ASL error of the run's terminal Fail state. */
+/** The ASL error the finalizer records when a failed execution reports none. */
 export const RUN_FAILED_ERROR = ERROR_NAMES.runFailed;
 
 /** Options of the render step. */
@@ -33,34 +31,29 @@ export interface Scope {
   plan: ExecutionPlan;
   executorArn: string;
   /**
-   * Where states at this level catch every error: the failure finalizer at the top level, the map's item-failed
-   * task at the top of a map body, nowhere inside a Parallel branch (the Parallel itself catches).
+   * Where states at this level catch every error: the map's item-failed task at the top of a map body; nowhere at
+   * the top level (the failing Task fails the execution, so a redrive reruns it) or inside a Parallel branch (the
+   * Parallel itself catches).
    */
   failTo: string | undefined;
   /** Inside a map body: tasks pass the item path (`$.item`) to the executor. */
   inBody: boolean;
 }
 
-/** Renders a plan to an ASL state machine. */
+/**
+ * Renders a plan to an ASL state machine. A top-level node that fails for good (no `onError: continue`) fails
+ * the execution itself: there is no catch-all into a Fail state, so Step Functions' `RedriveExecution` reruns
+ * that node's Task (a redriven Fail state would only fail again). The finalizer records the run's failure from
+ * the execution's status change (ARCHITECTURE.md, "Redrive and rerun"). Inside a map body, failures still catch
+ * into the item's `:item-failed` task, which is what lets a map tolerate failed items.
+ */
 export function renderAsl(plan: ExecutionPlan, options: RenderOptions): AslStateMachine {
-  const scope: Scope = { plan, executorArn: options.executorArn, failTo: STATE_NAMES.finalizeFailed, inBody: false };
+  const scope: Scope = { plan, executorArn: options.executorArn, failTo: undefined, inBody: false };
   const body = renderSequence(plan.steps, STATE_NAMES.finalize, [], scope);
-  // The failure states exist only when a state can reach them (ASL forbids unreachable states):
-  // a workflow whose every node has `onError: continue` cannot fail through a node.
-  const canFail = Object.values(body.states).some((s) => 'Catch' in s && s.Catch?.some((c) => c.Next === STATE_NAMES.finalizeFailed));
   return {
     ...(options.comment !== undefined ? { Comment: options.comment } : {}),
     StartAt: body.startAt,
-    States: {
-      ...body.states,
-      [STATE_NAMES.finalize]: finalizeState(options.executorArn),
-      ...(canFail
-        ? {
-            [STATE_NAMES.finalizeFailed]: finalizeFailedState(options.executorArn, STATE_NAMES.failed),
-            [STATE_NAMES.failed]: { Type: 'Fail' as const, Error: RUN_FAILED_ERROR, Cause: 'a node failed; see the run record' },
-          }
-        : {}),
-    },
+    States: { ...body.states, [STATE_NAMES.finalize]: finalizeState(options.executorArn) },
   };
 }
 
@@ -132,7 +125,7 @@ function renderNode(node: PlannedNode, next: string | undefined, scope: Scope): 
     catchResultPath: catchTarget !== undefined ? null : '$.error',
     inBody: scope.inBody,
   });
-  const { catcher, failState } = budgetExceededCatch(node, scope.failTo === STATE_NAMES.finalizeFailed ? STATE_NAMES.finalizeFailed : undefined);
+  const { catcher, failState } = budgetExceededCatch(node, undefined);
   if (catcher) task.Catch = [catcher, ...(task.Catch ?? [])];
   if (failState) states[failState[0]] = failState[1];
   states[node.id] = task;

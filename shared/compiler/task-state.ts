@@ -25,7 +25,7 @@ export interface TaskWiring {
   next: string | undefined;
   /** The catch target, if any. */
   catchTo: string | undefined;
-  /** `ResultPath` of the catch (`null` keeps the input, `$.error` records the error). */
+  /** `ResultPath` of the catch (`null` keeps the input). */
   catchResultPath: string | null;
   /** Inside a map body: the payload carries the item path. @default false */
   inBody?: boolean;
@@ -63,18 +63,5 @@ export function finalizeState(executorArn: string): AslTaskState {
     ResultPath: null,
     Retry: [serviceRetrier()],
     End: true,
-  };
-}
-
-/** `braid:finalize-failed`: records the run's failure (the caught error is at `$.error`), then fails. */
-export function finalizeFailedState(executorArn: string, failState: string): AslTaskState {
-  return {
-    Type: 'Task',
-    Resource: LAMBDA_INVOKE,
-    Parameters: { FunctionName: executorArn, Payload: finalizePayloadTemplate(true) },
-    TimeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
-    ResultPath: null,
-    Retry: [serviceRetrier()],
-    Next: failState,
   };
 }

@@ -73,7 +73,7 @@ export const ERROR_REGISTRY: readonly ErrorNameEntry[] = [
   { name: ERROR_NAMES.runFinished, retry: 'none', meaning: 'the task arrived after its run had ended (the execution is being stopped)' },
   { name: ERROR_NAMES.superseded, retry: 'none', meaning: 'a late delivery of an attempt that a later attempt has replaced; it did nothing' },
   { name: ERROR_NAMES.invalidEvent, retry: 'none', meaning: 'the executor received an event that does not match the task payload schema' },
-  { name: ERROR_NAMES.runFailed, retry: 'run', meaning: 'the run failed (the state machine\'s terminal Fail state; the run\'s `error` names the cause)' },
+  { name: ERROR_NAMES.runFailed, retry: 'run', meaning: 'the run failed and its execution reported no error name (the run\'s `error` names the cause when known)' },
   { name: ERROR_NAMES.cancelled, retry: 'run', meaning: 'the execution was stopped because a user cancelled the run' },
   { name: ERROR_NAMES.startFailed, retry: 'run', meaning: 'the execution could not be started' },
   { name: ERROR_NAMES.startLost, retry: 'run', meaning: 'reconciliation found no execution for a run whose start never reached Step Functions' },

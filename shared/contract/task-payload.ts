@@ -5,19 +5,39 @@
  */
 import * as z from 'zod';
 
+/** Step Functions caps a retrier at 99 retries, so 1,000 attempt numbers per drive never overlap. */
+export const ATTEMPTS_PER_DRIVE = 1_000;
+/** The most drives an attempt number can tell apart (far beyond a run's 14-day redrive window in practice). */
+export const MAX_DRIVES = 9_999;
+
+/**
+ * A node attempt's identity across redrives: Step Functions resets `$$.State.RetryCount` on a redrive, so the
+ * executor numbers attempts `drive × 1,000 + retry count` (drive 0 keeps the plain retry count).
+ */
+export function attemptNumber(drive: number, retryCount: number): number {
+  return drive * ATTEMPTS_PER_DRIVE + retryCount;
+}
+
+/** The drive and the retry count within it of an attempt number (`attemptNumber` reversed). */
+export function splitAttempt(attempt: number): { drive: number; retry: number } {
+  return { drive: Math.floor(attempt / ATTEMPTS_PER_DRIVE), retry: attempt % ATTEMPTS_PER_DRIVE };
+}
+
 const id = z.string().min(1).max(128);
 /** A map item's path: its index, prefixed by the enclosing items' indexes inside nested maps (`"3"`, `"3.5"`). */
 export const ITEM_PATH_PATTERN = /^\d{1,5}(\.\d{1,5}){0,7}$/;
 /** Present on every task inside a map body: which item it runs for. */
 const item = z.string().regex(ITEM_PATH_PATTERN);
 const caught = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
+/** The execution's drive: `$$.Execution.RedriveCount` (0 before any redrive). */
+const drive = z.number().int().min(0).max(MAX_DRIVES);
 
 /** The executor's event (a compiled Task's `Payload`, after Step Functions resolved its paths). */
 export const TaskPayloadSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0), item: item.optional() }),
-  z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), taskToken: z.string().min(1).max(4_096), item: item.optional() }),
+  z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), item: item.optional() }),
+  z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), taskToken: z.string().min(1).max(4_096), item: item.optional() }),
   /** A map's first task: evaluate `items`, store them, return their paths. */
-  z.object({ action: z.literal('map-items'), runId: id, nodeId: id, attempt: z.number().int().min(0), item: item.optional() }),
+  z.object({ action: z.literal('map-items'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), item: item.optional() }),
   /** The last task of one map item (`item` is that item's path): succeeded, or failed with the caught `error`. */
   z.object({ action: z.literal('map-item'), runId: id, nodeId: id, item, error: caught.optional() }),
   /** A map's last task: assemble its output from its items. */
@@ -32,8 +52,8 @@ export type TaskPayload = z.infer<typeof TaskPayloadSchema>;
 
 /** JSONPath of the run id in every payload: the execution input's `runId`. */
 const RUN_ID = { 'runId.$': '$$.Execution.Input.runId' } as const;
-/** JSONPath of the attempt: the state's total retries so far (0 for the first attempt). */
-const ATTEMPT = { 'attempt.$': '$$.State.RetryCount' } as const;
+/** JSONPath of the attempt: the state's retries so far in this drive, and the drive (`RedriveCount`). */
+const ATTEMPT = { 'attempt.$': '$$.State.RetryCount', 'drive.$': '$$.Execution.RedriveCount' } as const;
 
 /** JSONPath of the item path inside a map body: every iteration's input carries it. */
 const ITEM = { 'item.$': '$.item' } as const;

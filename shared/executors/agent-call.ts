@@ -2,7 +2,7 @@
  * `agent_call` nodes: a real A2A client (`@a2a-js/sdk`, protocol 1.0, JSON-RPC or HTTP+JSON as the agent
  * card offers) sends one message per attempt and turns the reply into the node's output.
  */
-import { Role, TaskState, type Message, type Part, type Task } from '@a2a-js/sdk';
+import { Role, TaskState, type AgentCard, type Artifact, type Message, type Part, type StreamResponse, type Task } from '@a2a-js/sdk';
 import {
   ClientFactory,
   ClientFactoryOptions,
@@ -76,17 +76,18 @@ export async function executeAgentCall(
     return response;
   };
   try {
-    const client = await connect(node, observedFetch, where);
+    const { client, card } = await connect(node, observedFetch, where);
     const options = { signal, serviceParameters: { 'Idempotency-Key': idempotencyKey(ctx) } };
-    let result: Message | Task = await client.sendMessage(
-      {
-        tenant: '',
-        message: buildMessage(inputs, ctx),
-        configuration: { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: false },
-        metadata: undefined,
-      },
-      options,
-    );
+    const request = {
+      tenant: '',
+      message: buildMessage(inputs, ctx),
+      configuration: { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: false },
+      metadata: undefined,
+    };
+    // An agent whose card says it streams: its deltas become live progress, the final output is the same.
+    let result: Message | Task = card.capabilities?.streaming
+      ? await streamMessage(client.sendMessageStream(request, options), ctx, where)
+      : await client.sendMessage(request, options);
     while (isTask(result) && !isFinal(result)) {
       await abortableDelay(POLL_INTERVAL_MS, ctx, where);
       result = await client.getTask({ tenant: '', id: result.id, historyLength: 0 }, options);
@@ -109,7 +110,7 @@ export async function executeAgentCall(
  * checks that the node's `auth` meets the card's declared security (`Braid.AuthUnsupported` otherwise), and builds
  * a client whose every request (card included) goes through the guarded, authenticated fetch.
  */
-async function connect(node: AgentCallNode, boundFetch: typeof fetch, where: string): Promise<Client> {
+async function connect(node: AgentCallNode, boundFetch: typeof fetch, where: string): Promise<{ client: Client; card: AgentCard }> {
   const resolver = new DefaultAgentCardResolver({ fetchImpl: boundFetch });
   const { url } = node.agent;
   const card = new URL(url).pathname.endsWith('.json') ? await resolver.resolve(url, '') : await resolver.resolve(url);
@@ -120,7 +121,61 @@ async function connect(node: AgentCallNode, boundFetch: typeof fetch, where: str
       cardResolver: resolver,
     }),
   );
-  return factory.createFromAgentCard(card);
+  return { client: await factory.createFromAgentCard(card), card };
+}
+
+/**
+ * Reads an A2A stream (`SendStreamingMessage`) to its end: reports text deltas, artifact updates and task states
+ * to `ctx.progress`, and rebuilds what a blocking send would have answered (the message, or the task with its
+ * artifacts, appended chunks joined), so the node's output does not depend on streaming.
+ */
+async function streamMessage(stream: AsyncGenerator<StreamResponse, void, undefined>, ctx: ExecutionContext, where: string): Promise<Message | Task> {
+  let task: Task | undefined;
+  let message: Message | undefined;
+  const artifacts = new Map<string, Artifact>();
+  for await (const event of stream) {
+    const payload = event.payload;
+    if (!payload) continue;
+    if (payload.$case === 'message') {
+      message = payload.value;
+      const text = fromParts(payload.value.parts).text;
+      if (text) ctx.progress?.({ text });
+    } else if (payload.$case === 'task') {
+      task = payload.value;
+      for (const artifact of payload.value.artifacts) artifacts.set(artifact.artifactId, artifact);
+      if (payload.value.status) ctx.progress?.({ state: stateName(payload.value.status.state) });
+    } else if (payload.$case === 'statusUpdate') {
+      const { status, taskId, contextId, metadata } = payload.value;
+      task = task ? { ...task, status } : { id: taskId, contextId, status, artifacts: [], history: [], metadata };
+      if (status) ctx.progress?.({ state: stateName(status.state) });
+    } else if (payload.$case === 'artifactUpdate') {
+      const { artifact, append } = payload.value;
+      if (!artifact) continue;
+      const previous = artifacts.get(artifact.artifactId);
+      artifacts.set(artifact.artifactId, append && previous ? appendArtifact(previous, artifact) : artifact);
+      const text = artifact.parts.flatMap((p) => (p.content?.$case === 'text' ? [p.content.value] : [])).join('');
+      if (text) ctx.progress?.({ text });
+      const kinds = artifact.parts.flatMap((p) => (p.content && p.content.$case !== 'text' ? [p.content.$case] : []));
+      if (kinds.length > 0) ctx.progress?.({ artifact: { artifactId: artifact.artifactId, ...(artifact.name ? { name: artifact.name } : {}), parts: kinds } });
+    }
+  }
+  if (task) return { ...task, artifacts: [...artifacts.values()] };
+  if (message) return message;
+  throw new NodeFailedError(`${where} ended its stream without a task or a message`, {});
+}
+
+/** An artifact chunk appended to what came before: adjacent text parts are joined, as one text. */
+function appendArtifact(previous: Artifact, chunk: Artifact): Artifact {
+  const parts = [...previous.parts];
+  for (const part of chunk.parts) {
+    const last = parts.at(-1);
+    if (last?.content?.$case === 'text' && part.content?.$case === 'text') {
+      parts[parts.length - 1] = { ...last, content: { $case: 'text', value: last.content.value + part.content.value } };
+    } else {
+      parts.push(part);
+    }
+  }
+  return { ...previous, parts, metadata: chunk.metadata ?? previous.metadata };
 }
 
 function buildMessage(inputs: Record<string, unknown>, ctx: ExecutionContext): Message {
@@ -173,9 +228,11 @@ function fromTask(task: Task, where: string): ExecutionResult {
   const statusMessage = task.status?.message;
   if (state !== TaskState.TASK_STATE_COMPLETED) {
     const reason = statusMessage ? fromParts(statusMessage.parts).text : '';
-    // A failed task's usage still counts against the run's budget (`details.cost`).
-    const usage = costOf([task.metadata, statusMessage?.metadata]);
-    throw new NodeFailedError(`${where} ended its task ${taskState}${reason ? `: ${reason.slice(0, 512)}` : ''}`, { taskState, taskId: task.id, ...usage });
+    // A failed task's usage still counts: against the run's budget (`details.cost`) and on the failed attempt.
+    const usage = costOf([task.metadata, statusMessage?.metadata, ...task.artifacts.map((artifact) => artifact.metadata)]);
+    const failed = new NodeFailedError(`${where} ended its task ${taskState}${reason ? `: ${reason.slice(0, 512)}` : ''}`, { taskState, taskId: task.id, ...usage });
+    if (usage.cost) failed.cost = usage.cost;
+    throw failed;
   }
   const artifactParts = task.artifacts.flatMap((artifact) => artifact.parts);
   const parts = artifactParts.length > 0 ? artifactParts : (statusMessage?.parts ?? []);

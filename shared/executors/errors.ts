@@ -4,7 +4,7 @@
  */
 import { BraidError } from '../errors';
 import { boundErrorInfo } from '../model/error-bounds';
-import type { ErrorInfo } from '../model/types';
+import type { Cost, ErrorInfo } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
 
 /** The stable error names an executor throws. */
@@ -21,6 +21,8 @@ export const EXECUTOR_ERROR_NAMES = {
 export class ExecutorError extends BraidError {
   /** Extra context recorded with the error, e.g. `{ status: 503 }`. */
   readonly details: Record<string, unknown>;
+  /** Usage the agent reported before failing (recorded on the failed attempt and counted in the run's cost). */
+  cost?: Cost;
   constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'ExecutorError';

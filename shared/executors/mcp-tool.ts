@@ -47,7 +47,15 @@ export async function executeMcpTool(
     const result = await client.callTool(
       { name: tool.name, arguments: inputs, _meta: { [MCP_IDEMPOTENCY_META_KEY]: key } },
       undefined,
-      { signal, timeout: Math.max(1, remainingMs(ctx)) },
+      {
+        signal, timeout: Math.max(1, remainingMs(ctx)),
+        // MCP `notifications/progress` become `node.progress` events (the executor coalesces them).
+        ...(ctx.progress ? {
+          onprogress: (p: { progress: number; total?: number; message?: string }) => ctx.progress?.({
+            progress: { progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.message !== undefined ? { message: p.message } : {}) },
+          }),
+        } : {}),
+      },
     );
     if (result.isError === true) {
       throw new NodeFailedError(`${where} reported an error: ${contentText(result.content)}`, { isError: true });

@@ -26,6 +26,20 @@ export interface ExecutionContext {
   scope?: BindingScope;
   /** The route keys of the node's outgoing edges (its contract's `routeKeys`); required by `condition` nodes. */
   routeKeys?: readonly string[];
+  /** Receives live progress (A2A streaming, MCP progress); the executor coalesces it into `node.progress` events. */
+  progress?: (update: NodeProgress) => void;
+}
+
+/** One piece of live progress of a node: a text delta, an artifact update, a task state, an MCP progress. */
+export interface NodeProgress {
+  /** Text produced since the last update (appended by watchers). */
+  text?: string;
+  /** An artifact the agent added or extended: its id, name and the kinds of its parts. */
+  artifact?: { artifactId: string; name?: string; parts: string[] };
+  /** The agent task's state (`working`, `input-required`, …). */
+  state?: string;
+  /** MCP `notifications/progress`: how far, of how much, and the server's message. */
+  progress?: { progress: number; total?: number; message?: string };
 }
 
 /** What a binding or a condition may read: the run input and the outputs of finished nodes. */

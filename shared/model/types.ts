@@ -121,17 +121,31 @@ export interface Run {
   budget?: BudgetLimit;
   /** Spend counted atomically per attempt. */
   spent?: Spent;
+  /** How many times the run was redriven (`POST …/runs/{runId}/redrive`, or revived after a local restart). */
+  redriveCount?: number;
+  /** When the last redrive began. */
+  redrivenAt?: string;
+  /** The run this one was rerun from (`POST …/runs/{runId}/rerun`). */
+  parentRunId?: string;
+  /** A rerun: the node it reran from. */
+  rerunFrom?: string;
+  /** A rerun: the route each reused node's Task answers with, by node id (no call is made for them). */
+  reused?: Record<string, string>;
 }
 
 /** One attempt of a node. */
 export interface NodeAttempt {
   attempt: number;
+  /** The drive it ran in (views only: a redriven run's attempts; absent for the first drive). */
+  drive?: number;
   status: 'running' | 'succeeded' | 'failed';
   startedAt: string;
   endedAt?: string;
   error?: ErrorInfo;
   /** When a later attempt arrived while this one still ran (the state machine had already retried it). */
   supersededAt?: string;
+  /** Usage the agent reported in this attempt, failed attempts included. */
+  cost?: Cost;
 }
 
 /** A node's record within a run. */
@@ -147,6 +161,8 @@ export interface NodeRun {
   cost?: Cost;
   /** A map node's item counts (counted atomically as items start and finish). */
   progress?: { total: number; succeeded: number; failed: number; running: number };
+  /** Copied from the run this one was rerun from: no call was made and no cost added. */
+  reused?: boolean;
 }
 
 /** Status of a human gate. */
@@ -206,7 +222,7 @@ export interface Gate {
 export const EVENT_TYPES = [
   'run.started', 'node.started', 'node.retrying', 'node.succeeded', 'node.failed', 'node.skipped',
   'node.waiting', 'gate.voted', 'gate.approved', 'gate.rejected', 'gate.escalated', 'node.cancelled', 'item.succeeded', 'item.failed',
-  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'run.budget_warning', 'run.budget_exceeded',
+  'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'run.budget_warning', 'run.budget_exceeded', 'run.redriven', 'node.progress',
   // Fills a seq whose transition turned out to be recorded already (two writers raced); clients skip it.
   'log.filler',
 ] as const;

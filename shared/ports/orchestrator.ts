@@ -34,6 +34,15 @@ export interface Orchestrator {
   register(input: { workflowId: string; version: number; definition: object }): Promise<RegisteredMachine>;
   /** Start an execution named after the run id; starting the same run twice is a no-op. */
   start(input: { versionArn: string; runId: string; input: object }): Promise<{ executionArn: string }>;
+  /**
+   * Continue a failed or timed-out execution from where it failed (Step Functions `RedriveExecution`): states
+   * that succeeded are not run again, the failed and never-reached ones run with fresh retry counts, and
+   * `$$.Execution.RedriveCount` becomes `redriveCount`. The local adapter, whose engine has no redrive, walks
+   * the same machine again for the same run with that count (it also revives an execution a restart lost); the
+   * executor answers the states that already settled from their records. An execution that cannot be redriven
+   * is a `ConflictError` (`not_redrivable`).
+   */
+  redrive(input: { executionArn: string; versionArn: string; runId: string; input: object; redriveCount: number }): Promise<void>;
   /** Stop an execution; stopping one that has ended is a no-op. */
   stop(input: { executionArn: string; error: string; cause: string }): Promise<void>;
   /** The execution's current status; an execution the orchestrator does not know is `{ status: 'NOT_FOUND' }`. */

@@ -15,6 +15,7 @@ import type { ActiveRun } from '../store/runs';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, type RunStores } from './execution-context';
 import { isRunTerminal } from './run-status';
+import { stateErrorInfo } from './state-error';
 import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
 
 /** What the finalizer learns from the event's `detail`. */
@@ -78,15 +79,22 @@ export function createReconciler(stores: RunStores, orchestrator?: Pick<Orchestr
       throw error;
     }
     const error: ErrorInfo | undefined = ended.status === 'FAILED' || ended.status === 'TIMED_OUT'
-      ? { name: ended.error ?? (ended.status === 'TIMED_OUT' ? STATES_ERRORS.timeout : ERROR_NAMES.runFailed), message: ended.cause ?? `the execution ${ended.status.toLowerCase()}` }
+      // A node that failed for good fails the execution itself (no catch-all: redrive reruns that node), so this
+      // is the usual way a failed run is recorded; a Lambda error's cause is its JSON, read as `finalize` did.
+      ? stateErrorInfo({ Error: ended.error ?? (ended.status === 'TIMED_OUT' ? STATES_ERRORS.timeout : ERROR_NAMES.runFailed), Cause: ended.cause ?? `the execution ${ended.status.toLowerCase()}` })
       : undefined;
     const alreadyFinal = isRunTerminal(loaded.run.status);
+    // A node that failed for good recorded its failure before it failed the execution: nodes still active then
+    // (other Parallel branches, which Step Functions stops) were cancelled by it. Otherwise the failure was never
+    // recorded (a timeout, a crashed executor): the active nodes are the ones that failed.
     // A cancelled run's execution may still end FAILED (tasks still in flight, such as a map's items, find the run
     // final and fail): what was outstanding was cancelled, not failed.
     const cancelled = loaded.run.status === 'cancelled';
+    const recorded = error !== undefined && ended.status === 'FAILED'
+      && [...(await stores.nodeRuns.list(ended.runId)).values()].some((n) => n.status === 'failed' && n.error?.name === error.name);
     const nodeRuns = await closeOutstanding(stores, loaded, {
       pending: alreadyFinal && loaded.run.status === 'succeeded' ? 'skipped' : 'cancelled',
-      active: error && !cancelled ? 'failed' : 'cancelled',
+      active: error && !recorded && !cancelled ? 'failed' : 'cancelled',
       ...(error ? { error } : {}),
       gate: ended.status === 'TIMED_OUT' ? 'timed_out' : 'cancelled',
     });

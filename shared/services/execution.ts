@@ -5,6 +5,8 @@
  * route (or error) and repeats no side effect.
  */
 import { priorErrors, unfinishedAttemptError } from '../contract/attempts';
+import { splitAttempt } from '../contract/task-payload';
+import { createProgressSink } from './node-progress';
 import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
 import { isVirtualContract, type NodeContract } from '../contract/node-contract';
 import { willRetry } from '../contract/retriers';
@@ -26,17 +28,15 @@ import { isRunTerminal } from './run-status';
 import { gateOpened } from './gate-lifecycle';
 import { gatePolicyRecord } from './gate-policy';
 import { createBudgetService, type BudgetServiceDeps } from './budget';
+import type { Orchestrator } from '../ports/orchestrator';
 
 /** What every task returns: the route the compiled Choice states read. */
 export interface TaskResult {
   route: string;
 }
 
-/** The error an ASL `Catch` hands to `finalize` (`ResultPath: "$.error"`). */
-export interface StateError {
-  Error?: string;
-  Cause?: string;
-}
+import { stateErrorInfo, type StateError } from './state-error';
+export type { StateError } from './state-error';
 
 /** The run is already final; the task does nothing (the execution is being stopped). Not retried. */
 export class RunFinishedError extends BraidError {
@@ -54,9 +54,9 @@ export class RecordedFailureError extends BraidError {
   }
 }
 
-/** Builds the executor service. */
-export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, budgetDeps: BudgetServiceDeps = {}) {
-  const budget = createBudgetService(stores, budgetDeps);
+/** Builds the executor service; `options.orchestrator` completes the token tasks it answers itself (budget checks, a rerun's or redrive's reused gates). */
+export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, options: BudgetServiceDeps = {}) {
+  const budget = createBudgetService(stores, options);
   async function load(runId: string): Promise<LoadedRun> {
     const loaded = await loadRun(stores, runId);
     if (isRunTerminal(loaded.run.status)) throw new RunFinishedError(runId);
@@ -118,6 +118,18 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: laterStartedAt, error });
   }
 
+  /**
+   * The recorded outcome of a node that settled in an earlier drive: its route when it succeeded, its recorded
+   * error thrown again when it failed (an `onError: continue` node, or a gate rejected while no execution
+   * listened); `undefined` when it must run (a redrive put it back to `pending`, or it is still open).
+   */
+  async function settledOutcome(runId: string, nodeId: string): Promise<TaskResult | undefined> {
+    const node = await stores.nodeRuns.get(runId, nodeId);
+    if (node?.status === 'succeeded') return { route: (node as NodeRun & { route?: string }).route ?? 'ok' };
+    if (node?.status === 'failed' && node.error) throw new RecordedFailureError(node.error);
+    return undefined;
+  }
+
   /** True when the node is in `status`: this call moved it there, or an earlier delivery did. */
   async function landed(runId: string, nodeId: string, updated: NodeRun | undefined, status: NodeRun['status']): Promise<boolean> {
     if (updated) return true;
@@ -146,7 +158,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const [runs] = await Promise.all([
       stores.nodeRuns.list(rk),
       // The previous attempt may have ended without reporting: close it with the error the state machine saw.
-      attempt > 0 ? closeUnreported(rk, nodeId, attempt - 1, policy, startedAt) : undefined,
+      splitAttempt(attempt).retry > 0 ? closeUnreported(rk, nodeId, attempt - 1, policy, startedAt) : undefined,
       startItem(loaded, f, nodeId, startedAt),
     ]);
     await settleVirtualAncestors(f, nodeId, runs);
@@ -185,20 +197,33 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope, { deadline });
       if (node.type === 'agent_call') await budget.beforeAgentCall(loaded, nodeId);
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-      const result = await executeNode(node, inputs, { runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [], ownerId: loaded.run.ownerId, workflowId: loaded.run.workflowId }, executorDeps);
+      // Live progress (A2A streaming, MCP progress) becomes coalesced `node.progress` events, all written before
+      // the node's final event.
+      const sink = createProgressSink(attempt, (data, n) => record(stores, runId, `node.progress:${nodeId}:${attempt}:${n}`, { type: 'node.progress', nodeId, data: { ...data } }));
+      let result;
+      try {
+        result = await executeNode(node, inputs, {
+          runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [], ownerId: loaded.run.ownerId, workflowId: loaded.run.workflowId,
+          progress: (update) => sink.push(update),
+        }, executorDeps);
+      } finally {
+        await sink.close();
+      }
       const route = result.route ?? 'ok';
       await budget.charge(runId, nodeId, attempt, result.cost);
       const endedAt = nowIso(stores);
-      const updated = await stores.nodeRuns.transition(rk, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost: result.cost, route }, NODE_ENTERED_FROM.succeeded);
+      // The node's cost: this attempt's usage plus what earlier (failed) attempts reported.
+      const cost = addCosts(earlierCost(runs.get(nodeId), attempt), result.cost);
+      const updated = await stores.nodeRuns.transition(rk, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost, route }, NODE_ENTERED_FROM.succeeded);
       const data: Record<string, unknown> = { attempt };
-      if (result.cost) data.cost = result.cost;
+      if (cost) data.cost = cost;
       if (node.type === 'condition') data.route = route;
       if (await landed(rk, nodeId, updated, 'succeeded')) await recordAt(stores, f, `node.succeeded:${nk}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
       if (node.type === 'condition' && updated) {
         runs.set(nodeId, { ...updated, attempts: [] });
         await skipUnreachable(f, runs);
       }
-      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route });
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, ...(result.cost ? { cost: result.cost } : {}) });
       return { route };
     } catch (error) {
       if (error instanceof RunFinishedError) {
@@ -210,13 +235,19 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const endedAt = nowIso(stores);
       // Superseded: a later attempt arrived while this one ran, so the state machine has already retried it.
       const supersededAt = (await stores.claims.get(rk, nodeId))?.supersededAt;
-      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt, error: info, ...(supersededAt ? { supersededAt } : {}) });
-      const earlier = priorErrors(runs.get(nodeId)?.attempts ?? [], attempt, policy.timeoutSeconds, Date.parse(startedAt));
+      const attemptCost = error instanceof BraidError ? (error as { cost?: Cost }).cost : undefined;
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt, error: info, ...(supersededAt ? { supersededAt } : {}), ...(attemptCost ? { cost: attemptCost } : {}) });
+      const nodeCost = addCosts(earlierCost(runs.get(nodeId), attempt), attemptCost);
+      // A redrive gives the node a fresh retry budget: only this drive's attempts count.
+      const { retry } = splitAttempt(attempt);
+      const base = attempt - retry;
+      const thisDrive = (runs.get(nodeId)?.attempts ?? []).filter((a) => a.attempt >= base).map((a) => ({ ...a, attempt: a.attempt - base }));
+      const earlier = priorErrors(thisDrive, retry, policy.timeoutSeconds, Date.parse(startedAt));
       if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
-        const retrying = await stores.nodeRuns.transition(rk, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying);
+        const retrying = await stores.nodeRuns.transition(rk, nodeId, 'retrying', { error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.retrying);
         if (await landed(rk, nodeId, retrying, 'retrying')) await recordAt(stores, f, `node.retrying:${nk}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
       } else {
-        const updated = await stores.nodeRuns.transition(rk, nodeId, 'failed', { endedAt, error: info }, NODE_ENTERED_FROM.failed);
+        const updated = await stores.nodeRuns.transition(rk, nodeId, 'failed', { endedAt, error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.failed);
         if (await landed(rk, nodeId, updated, 'failed')) await recordAt(stores, f, `node.failed:${nk}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
         if (updated && node.type === 'condition') {
           runs.set(nodeId, { ...updated, attempts: [] });
@@ -251,6 +282,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       if (recorded) return recorded;
       if ('error' in loading) throw loading.error;
       const loaded = loading.value;
+      // A rerun's reused node: its record was copied from the old run; answer with its route, call nothing.
+      const reusedRoute = item === undefined ? loaded.run.reused?.[nodeId] : undefined;
+      if (reusedRoute !== undefined) return { route: reusedRoute };
+      // A redriven (or resumed) execution re-entering a node that already settled: answer from its record.
+      const settled = item === undefined && splitAttempt(attempt).drive > 0 ? await settledOutcome(runId, nodeId) : undefined;
+      if (settled) return settled;
       const { frame: f, node } = frameOf(loaded, nodeId, item);
       const policy = contractOf(loaded, nodeId);
       // No side effect before the node's claim: twins and overlapping attempts wait here (execution-claim.ts).
@@ -266,6 +303,27 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     /** Opens the gate of `nodeId`, keeping its task token server-side; the node and the run wait. */
     async gate(runId: string, nodeId: string, attempt: number, taskToken: string, item?: string): Promise<TaskResult> {
       const loaded = await load(runId);
+      const reusedRoute = item === undefined ? loaded.run.reused?.[nodeId] : undefined;
+      if (reusedRoute !== undefined) {
+        // A rerun's reused gate was decided in the old run: complete its task at once, open nothing.
+        if (!options.orchestrator) throw new BraidError('no_orchestrator', 'the executor cannot complete a reused gate without an orchestrator');
+        await options.orchestrator.sendTaskSuccess({ taskToken, output: { route: reusedRoute } });
+        return { route: reusedRoute };
+      }
+      if (item === undefined && splitAttempt(attempt).drive > 0) {
+        // A resumed execution re-entering a gate decided while nothing listened: apply the recorded decision now.
+        const decided = await settledOutcome(runId, nodeId).then((value) => ({ value }), (error: unknown) => ({ error }));
+        if ('error' in decided || decided.value) {
+          if (!options.orchestrator) throw new BraidError('no_orchestrator', 'the executor cannot complete a decided gate without an orchestrator');
+          if ('error' in decided) {
+            const error = decided.error as Error;
+            await options.orchestrator.sendTaskFailure({ taskToken, error: error.name, cause: error.message });
+            return { route: 'waiting' };
+          }
+          await options.orchestrator.sendTaskSuccess({ taskToken, output: decided.value as TaskResult });
+          return decided.value as TaskResult;
+        }
+      }
       const { frame: f, node } = frameOf(loaded, nodeId, item);
       const rk = f.rk;
       if (node.type !== 'human_gate') throw new BraidError('not_a_gate', `node ${nodeId} is not a human gate`);
@@ -346,6 +404,21 @@ function costOfFailure(info: ErrorInfo): Cost | undefined {
   return cost && typeof cost.usd === 'number' ? cost : undefined;
 }
 
+/** What the node's attempts before `attempt` reported (failed attempts' usage counts too). */
+function earlierCost(node: NodeRun | undefined, attempt: number): Cost | undefined {
+  return (node?.attempts ?? []).filter((a) => a.attempt < attempt).reduce<Cost | undefined>((sum, a) => addCosts(sum, a.cost), undefined);
+}
+
+/** The sum of two costs; `undefined` when neither is known. */
+function addCosts(a: Cost | undefined, b: Cost | undefined): Cost | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  const sum: Cost = { usd: Number((a.usd + b.usd).toFixed(9)) };
+  if (a.inputTokens !== undefined || b.inputTokens !== undefined) sum.inputTokens = (a.inputTokens ?? 0) + (b.inputTokens ?? 0);
+  if (a.outputTokens !== undefined || b.outputTokens !== undefined) sum.outputTokens = (a.outputTokens ?? 0) + (b.outputTokens ?? 0);
+  return sum;
+}
+
 /** Largest run output stored on the run item (a DynamoDB item holds 400 KB); larger outputs are left to the nodes route. */
 export const MAX_RUN_OUTPUT_BYTES = 256 * 1024;
 
@@ -355,15 +428,4 @@ function boundedOutput(output: Record<string, unknown>): Record<string, unknown>
   return Object.fromEntries(Object.entries(output).map(([id, value]) => [id, { omitted: true, bytes: Buffer.byteLength(JSON.stringify(value ?? null)) }]));
 }
 
-/** Reads the ASL error (`Cause` is often the Lambda error as JSON) into an `ErrorInfo`. */
-export function stateErrorInfo(error: StateError): ErrorInfo {
-  const name = error.Error ?? ERROR_NAMES.runFailed;
-  let message = error.Cause ?? name;
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // A plain-text cause stays as it is.
-  }
-  return { name, message };
-}
+export { stateErrorInfo } from './state-error';

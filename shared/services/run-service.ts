@@ -22,6 +22,9 @@ import { listMapItems, type MapItemView } from './map-items-view';
 import { BudgetSchema } from '../definition/schema';
 import { runBudget } from './budget';
 import { eligibility } from './gate-policy';
+import { planRerun, RerunRequestSchema, type ReusedNode } from './run-rerun';
+import { createRedriver } from './run-redrive';
+import { compileContract } from '../compiler/compile';
 import type { RunEvent } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
 
@@ -81,6 +84,8 @@ export function createRunService(deps: RunServiceDeps) {
   const { store } = deps;
 
   /** Loads a run the caller may act on; anything the caller may not see is a 404 for the run. */
+  const redriver = createRedriver(deps);
+
   async function authorizedRun(caller: Caller, runId: string, action: WorkflowAction): Promise<Run> {
     return (await authorizedRunWithRole(caller, runId, action)).run;
   }
@@ -92,8 +97,13 @@ export function createRunService(deps: RunServiceDeps) {
     return { run, role };
   }
 
-  async function launch(run: Run, versionArn: string): Promise<void> {
-    await record(deps, run.runId, 'run.started', { type: 'run.started', at: run.startedAt, data: { workflowId: run.workflowId, version: run.version } });
+  async function launch(run: Run, versionArn: string, reused: Record<string, ReusedNode> = {}): Promise<void> {
+    await record(deps, run.runId, 'run.started', {
+      type: 'run.started', at: run.startedAt,
+      data: { workflowId: run.workflowId, version: run.version, ...(run.parentRunId ? { parentRunId: run.parentRunId, rerunFrom: run.rerunFrom } : {}) },
+    });
+    // A rerun's reused nodes: recorded before the execution starts, so no Task of the new run sees them pending.
+    await copyReused(run, reused);
     try {
       const { executionArn } = await deps.orchestrator.start({ versionArn, runId: run.runId, input: { runId: run.runId, r: {} } });
       await store.runs.setExecutionArn(run.runId, executionArn);
@@ -118,6 +128,22 @@ export function createRunService(deps: RunServiceDeps) {
     if (!version?.stateMachineVersionArn) return { runId: existing.runId, status: existing.status };
     await launch(existing, version.stateMachineVersionArn);
     return { runId: existing.runId, status: (await store.runs.get(existing.runId))?.status ?? existing.status };
+  }
+
+  /**
+   * Copies a rerun's reused nodes into the new run: their records (at once), then their transitions into the
+   * event log in definition order, so a watcher sees them succeed (or be skipped) right after `run.started`.
+   */
+  async function copyReused(run: Run, reused: Record<string, ReusedNode>): Promise<void> {
+    const entries = Object.entries(reused);
+    await Promise.all(entries.map(([nodeId, node]) => deps.nodeRuns.transition(run.runId, nodeId, node.status, {
+      reused: true, startedAt: node.startedAt ?? run.startedAt, endedAt: node.endedAt ?? run.startedAt, route: node.route,
+      ...(node.output !== undefined ? { output: node.output } : {}),
+    }, ['pending'])));
+    for (const [nodeId, node] of entries) {
+      const type = node.status === 'succeeded' ? 'node.succeeded' : 'node.skipped';
+      await record(deps, run.runId, `${type}:${nodeId}`, { type, nodeId, at: run.startedAt, data: { reused: true, fromRunId: run.parentRunId } });
+    }
   }
 
   return {
@@ -156,6 +182,39 @@ export function createRunService(deps: RunServiceDeps) {
       }
       await launch(run, version.stateMachineVersionArn);
       return { runId, status: 'running' };
+    },
+
+    /**
+     * `POST /api/v1/workflows/runs/{runId}/rerun`: a new run (202 `{ runId, status }`) of the old run's workflow
+     * in which every node not downstream of `fromNode` reuses the old run's record (no call, no cost), and
+     * `fromNode` and everything downstream of it run. The caller must see the old run and may run the workflow.
+     */
+    async rerun(caller: Caller, runId: string, body: unknown): Promise<{ runId: string; status: Run['status'] }> {
+      const request = parse(RerunRequestSchema, body ?? {}, '');
+      const old = await authorizedRun(caller, runId, 'view');
+      const { workflow } = await deps.permissions.authorizeWorkflow(caller, old.workflowId, 'run');
+      if (!isRunTerminal(old.status)) throw new ConflictError('run_active', `run ${runId} is still ${old.status}: wait for it to finish or cancel it before rerunning`);
+      const oldVersion = await store.workflows.getVersion(workflow, old.version);
+      if (!oldVersion) throw new NotFoundError('workflow version', `${old.workflowId}@${old.version}`);
+      const versionNumber = request.version ?? old.version;
+      const version = versionNumber === old.version ? oldVersion : await store.workflows.getVersion(workflow, versionNumber);
+      if (!version) throw new ValidationError([{ path: '/version', code: 'unknown_version', message: `workflow ${old.workflowId} has no version ${versionNumber}` }]);
+      if (!version.stateMachineVersionArn) throw new BraidError('not_registered', `version ${version.version} of ${old.workflowId} has no state machine`);
+      const reused = planRerun({
+        fromNode: request.fromNode, oldDefinition: oldVersion.definition, newDefinition: version.definition,
+        newContract: version.contract ?? compileContract(version.definition), oldRuns: await deps.nodeRuns.list(runId),
+      });
+      const input = request.input === undefined ? old.input : request.input;
+      checkRunInput(`${old.workflowId}#${version.version}`, version.definition.inputSchema, input);
+      const now = deps.clock?.() ?? new Date();
+      const run: Run = {
+        runId: newId(), workflowId: old.workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId,
+        status: 'running', input, startedAt: now.toISOString(), cost: { usd: 0 }, parentRunId: runId, rerunFrom: request.fromNode,
+        reused: Object.fromEntries(Object.entries(reused).map(([id, node]) => [id, node.route])),
+      };
+      await store.runs.create(run);
+      await launch(run, version.stateMachineVersionArn, reused);
+      return { runId: run.runId, status: 'running' };
     },
 
     /** `GET /api/v1/workflows/{id}/runs`: the workflow's runs, newest first. */
@@ -236,6 +295,20 @@ export function createRunService(deps: RunServiceDeps) {
       const page = await deps.events.list(runId, { after, limit });
       const last = page.events.at(-1)?.seq;
       return { events: page.events, lastSeq: page.lastSeq, ...(last !== undefined && last < page.lastSeq ? { nextAfter: last } : {}) };
+    },
+
+    /**
+     * `POST /api/v1/workflows/runs/{runId}/redrive`: the same run continues in the same execution (202, the run).
+     * The starter, an editor or the owner; a run not `failed`/`timed_out`, ended more than 14 days ago, or
+     * already being redriven is a 409 (`not_redrivable`, `redrive_expired`, `redrive_in_flight`).
+     */
+    async redrive(caller: Caller, runId: string): Promise<RunView> {
+      const { run, role } = await authorizedRunWithRole(caller, runId, 'view');
+      if (run.startedBy !== caller.userId && !roleAtLeast(role, 'editor')) {
+        throw new ForbiddenError(`only the user who started run ${runId}, an editor or the owner may redrive it`);
+      }
+      redriver.checkRedrivable(run, deps.clock?.() ?? new Date());
+      return runView(await redriver.redrive(run, { by: caller.userId, cause: 'user' }));
     },
 
     /** `POST /api/v1/workflows/runs/{runId}/cancel`: stops the execution; a finished run is a 409. Starter, editors and owner only. */

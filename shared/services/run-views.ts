@@ -5,6 +5,7 @@
 import type { Gate, GateVote, NodeRun, Run } from '../model/types';
 import { votesInOrder } from './gate-policy';
 import { spentOf } from './budget';
+import { splitAttempt } from '../contract/task-payload';
 
 function hasSpent(run: Run): boolean {
   const spent = spentOf(run);
@@ -13,7 +14,7 @@ function hasSpent(run: Run): boolean {
 
 /** A run as the API returns it. */
 export type RunView = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'input' | 'startedAt' | 'cost'> &
-  Partial<Pick<Run, 'output' | 'error' | 'endedAt' | 'idempotencyKey' | 'budget' | 'spent'>>;
+  Partial<Pick<Run, 'output' | 'error' | 'endedAt' | 'idempotencyKey' | 'budget' | 'spent' | 'parentRunId' | 'rerunFrom' | 'redrivenAt'>> & { redriveCount: number };
 
 /** A run in a listing (no input or output). */
 export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'startedAt' | 'cost'> & Partial<Pick<Run, 'endedAt'>>;
@@ -79,6 +80,10 @@ export function runView(run: Run): RunView {
     ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
     ...(run.budget !== undefined ? { budget: run.budget } : {}),
     ...(run.budget !== undefined || hasSpent(run) ? { spent: spentOf(run) } : {}),
+    ...(run.parentRunId !== undefined ? { parentRunId: run.parentRunId } : {}),
+    ...(run.rerunFrom !== undefined ? { rerunFrom: run.rerunFrom } : {}),
+    redriveCount: run.redriveCount ?? 0,
+    ...(run.redrivenAt !== undefined ? { redrivenAt: run.redrivenAt } : {}),
   };
 }
 
@@ -123,13 +128,19 @@ export function builtInGateView(gate: Gate): NodeRunView {
 
 /** Builds the view of a node (a node never recorded is `pending`). */
 export function nodeRunView(nodeId: string, type: string, node: NodeRun | undefined, gate: Gate | undefined): NodeRunView {
-  const view: NodeRunView = { nodeId, type, status: node?.status ?? 'pending', attempts: node?.attempts ?? [] };
+  // Attempts of a redriven run: `attempt` counts within its drive, `drive` says which (absent: the first drive).
+  const attempts = (node?.attempts ?? []).map((a) => {
+    const { drive, retry } = splitAttempt(a.attempt);
+    return drive === 0 ? a : { ...a, attempt: retry, drive };
+  });
+  const view: NodeRunView = { nodeId, type, status: node?.status ?? 'pending', attempts };
   if (node?.startedAt !== undefined) view.startedAt = node.startedAt;
   if (node?.endedAt !== undefined) view.endedAt = node.endedAt;
   if (node?.output !== undefined) view.output = node.output;
   if (node?.error !== undefined) view.error = node.error;
   if (node?.cost !== undefined) view.cost = node.cost;
   if (node?.progress !== undefined) view.progress = node.progress;
+  if (node?.reused) view.reused = true;
   if (gate) view.gate = gateView(gate);
   return view;
 }

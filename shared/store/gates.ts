@@ -4,7 +4,7 @@
  * conditional write from `waiting` before `timeoutAt`, so exactly one decision wins.
  */
 import { MAX_GATE_INPUTS_BYTES, omitOver } from '../model/stored-bounds';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Gate, GateStatus, GateVote } from '../model/types';
 import { ConflictError } from '../errors';
 import { keys, partitions, sortPrefixes, type TableRef } from './table';
@@ -275,6 +275,26 @@ export class GateRepository {
   /** True when the decided gate's task result reached the orchestrator (`markDelivered`). */
   async isDelivered(runId: string, nodeId: string): Promise<boolean> {
     return typeof (await this.read(runId, nodeId))?.deliveredAt === 'string';
+  }
+
+  /**
+   * Removes a gate that ended without approval (cancelled, timed out or rejected), so a redrive opens it afresh
+   * with a new timeout; the event log keeps what happened to it. A waiting or approved gate is left alone.
+   */
+  async discardClosed(runId: string, nodeId: string): Promise<boolean> {
+    try {
+      await storeCall(() => this.table.client.send(new DeleteCommand({
+        TableName: this.table.tableName,
+        Key: keys.gate(runId, nodeId),
+        ConditionExpression: '#st IN (:c, :t, :r)',
+        ExpressionAttributeNames: { '#st': 'status' },
+        ExpressionAttributeValues: { ':c': 'cancelled', ':t': 'timed_out', ':r': 'rejected' },
+      })), { reason: 'gate_open', message: 'the gate is waiting or approved' });
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
   }
 
   /** Closes a waiting gate as `cancelled` or `timed_out`; returns false when it was not waiting. */

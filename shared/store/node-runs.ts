@@ -32,6 +32,8 @@ export interface NodeFields {
   route?: string;
   /** A map node's item counters, set when its items are stored. */
   progress?: { total: number; succeeded: number; failed: number; running: number };
+  /** Copied from the run this one was rerun from. */
+  reused?: boolean;
 }
 
 const ATTEMPT_PREFIX = sortPrefixes.attempt;
@@ -77,10 +79,10 @@ export class NodeRunRepository {
     runId: string,
     nodeId: string,
     attempt: number,
-    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string },
+    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string; cost?: Cost },
   ): Promise<boolean> {
     // Errors are bounded here, where attempts are recorded: a failure is always stored with its real error.
-    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error && boundErrorInfo(result.error), route: result.route, supersededAt: result.supersededAt });
+    const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error && boundErrorInfo(result.error), route: result.route, supersededAt: result.supersededAt, cost: result.cost });
     values[':running'] = 'running';
     try {
       await storeCall(() =>
@@ -142,6 +144,32 @@ export class NodeRunRepository {
       return toNodeRun(out.Attributes ?? {}, []);
     } catch (error) {
       if (error instanceof ConflictError) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Puts a node back to `pending` for a redrive, only from one of `from`, clearing its end and error (its
+   * attempts stay: the node view lists every attempt of every drive). Returns false when it was in another status.
+   */
+  async reopen(runId: string, nodeId: string, from: readonly NodeStatus[]): Promise<boolean> {
+    const values: Record<string, unknown> = { ':pending': 'pending' };
+    const allowed = from.map((status, i) => {
+      values[`:s${i}`] = status;
+      return `:s${i}`;
+    });
+    try {
+      await storeCall(() => this.table.client.send(new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.nodeRun(runId, nodeId),
+        UpdateExpression: 'SET #st = :pending REMOVE endedAt, #err',
+        ConditionExpression: `attribute_exists(PK) AND #st IN (${allowed.join(', ')})`,
+        ExpressionAttributeNames: { '#st': 'status', '#err': 'error' },
+        ExpressionAttributeValues: values,
+      })), { reason: 'node_status', message: `node ${nodeId} cannot be reopened` });
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
       throw error;
     }
   }

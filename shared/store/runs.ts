@@ -151,6 +151,34 @@ export class RunRepository {
     return out.Item?.status as RunStatus | undefined;
   }
 
+  /**
+   * Puts a run back to `running` for a redrive, only from one of `from` and only when its `redriveCount` is
+   * still `redriveCount - 1` (so two redrives at once cannot both win: the loser gets `ConflictError`
+   * `redrive_in_flight`). Clears its end, error and output and puts it back in the active-runs index.
+   */
+  async reopen(runId: string, redriveCount: number, redrivenAt: string, from: readonly RunStatus[]): Promise<Run> {
+    const values: Record<string, unknown> = {
+      ':running': 'running', ':count': redriveCount, ':prev': redriveCount - 1, ':zero': 0, ':at': redrivenAt, ':pk': ACTIVE_RUNS_PARTITION,
+    };
+    const allowed = from.map((status, i) => {
+      values[`:s${i}`] = status;
+      return `:s${i}`;
+    });
+    const out = await storeCall(
+      () => this.table.client.send(new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: keys.run(runId),
+        UpdateExpression: 'SET #st = :running, redriveCount = :count, redrivenAt = :at, GSI2PK = :pk, GSI2SK = :sk REMOVE endedAt, #err, #out',
+        ConditionExpression: `attribute_exists(PK) AND #st IN (${allowed.join(', ')}) AND (redriveCount = :prev OR (attribute_not_exists(redriveCount) AND :prev = :zero))`,
+        ExpressionAttributeNames: { '#st': 'status', '#err': 'error', '#out': 'output' },
+        ExpressionAttributeValues: { ...values, ':sk': `${redrivenAt}#${runId}` },
+        ReturnValues: 'ALL_NEW',
+      })),
+      () => new ConflictError('redrive_in_flight', `run ${runId} is being redriven or is no longer ${from.join(' or ')}`),
+    );
+    return toRun(out.Attributes ?? {});
+  }
+
   /** Records the run's execution (server-only; read back with `getExecutionArn`). */
   async setExecutionArn(runId: string, executionArn: string): Promise<void> {
     await storeCall(() =>

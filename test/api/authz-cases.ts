@@ -76,6 +76,19 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!),
     expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 200, expired: 404, publicStranger: 404 },
   },
+  // Rerun needs to see the old run and to run the workflow. The prepared run is still running, so a caller who
+  // passes both checks reaches the state check (409 run_active); test/runs/rerun.test.ts covers the 202s.
+  rerunRun: {
+    prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!),
+    body: () => ({ fromNode: 'only' }),
+    expect: { owner: 409, stranger: 404, anonymous: 401, viewer: 403, runner: 409, approver: 409, editor: 409, expired: 404, publicStranger: 404 },
+  },
+  // Redrive: the starter, an editor or the owner. The prepared run (the owner's) is still running, so a caller who
+  // passes the checks reaches the state check (409 not_redrivable); test/runs/redrive.test.ts covers the 202s.
+  redriveRun: {
+    prepare: (ctx) => prepareRun(ctx.stack, ctx.params.id!),
+    expect: { owner: 409, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 403, editor: 409, expired: 404, publicStranger: 404 },
+  },
   // A gate that lists no approvers: the owner and approver/editor grantees decide.
   decideGate: {
     prepare: async (ctx) => ({ ...(await prepareGate(ctx.stack, ctx.params.id!)), decision: 'approve' }),

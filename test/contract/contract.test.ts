@@ -125,17 +125,17 @@ describe('the Task payload', () => {
   it('accepts what the compiled Task states send once Step Functions resolves the paths', () => {
     // Prepare
     const { asl } = compileWorkflow(DEF, { executorArn: FN });
-    const context = { runId: 'run-1', retryCount: 2, token: 'tok' };
+    const context = { runId: 'run-1', retryCount: 2, token: 'tok', redriveCount: 1 };
     const resolve = (payload: Record<string, unknown>) => Object.fromEntries(Object.entries(payload).map(([k, v]) => {
       if (!k.endsWith('.$')) return [k, v];
-      const value = v === '$$.Execution.Input.runId' ? context.runId : v === '$$.State.RetryCount' ? context.retryCount : v === '$$.Task.Token' ? context.token : { Error: 'Braid.NodeFailed', Cause: 'x' };
+      const value = v === '$$.Execution.Input.runId' ? context.runId : v === '$$.State.RetryCount' ? context.retryCount : v === '$$.Task.Token' ? context.token : v === '$$.Execution.RedriveCount' ? context.redriveCount : { Error: 'Braid.NodeFailed', Cause: 'x' };
       return [k.slice(0, -2), value];
     }));
     // Act
     const parsed = [...tasks(asl.States as Record<string, AslState>).values()].map((s) => TaskPayloadSchema.safeParse(resolve((s.Parameters as { Payload: Record<string, unknown> }).Payload)));
     // Assess
     expect(parsed.every((p) => p.success)).toBe(true);
-    expect(parsed.map((p) => p.data?.action).sort()).toStrictEqual(['execute', 'execute', 'execute', 'execute', 'execute', 'finalize', 'finalize', 'gate']);
+    expect(parsed.map((p) => p.data?.action).sort()).toStrictEqual(['execute', 'execute', 'execute', 'execute', 'execute', 'finalize', 'gate']);
     expect(TaskPayloadSchema.safeParse({ action: 'execute', runId: 'r', nodeId: 'n', attempt: -1 }).success).toBe(false);
   });
 });

@@ -12,30 +12,22 @@ const SERVICE_RETRY = {
   ErrorEquals: ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Braid.Transient'],
   IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL',
 };
-const TO_FAILURE = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'braid:finalize-failed' }];
 const FINALIZE_STATES = {
   'braid:finalize': {
     Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke',
     Parameters: { FunctionName: FN, Payload: { action: 'finalize', 'runId.$': RUN_ID } },
     TimeoutSeconds: 300, ResultPath: null, Retry: [SERVICE_RETRY], End: true,
   },
-  'braid:finalize-failed': {
-    Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke',
-    Parameters: { FunctionName: FN, Payload: { action: 'finalize', 'runId.$': RUN_ID, 'error.$': '$.error' } },
-    TimeoutSeconds: 300, ResultPath: null, Retry: [SERVICE_RETRY], Next: 'braid:failed',
-  },
-  'braid:failed': { Type: 'Fail', Error: 'Braid.RunFailed', Cause: 'a node failed; see the run record' },
 };
 
 /** A node's Task state: untracked (`ResultPath: null`) or tracked (its route into `r`), with a transition. */
 function task(id: string, transition: { Next: string } | { End: true }, options: { tracked?: boolean; topLevel?: boolean } = {}) {
   return {
     Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke',
-    Parameters: { FunctionName: FN, Payload: { action: 'execute', 'runId.$': RUN_ID, nodeId: id, 'attempt.$': '$$.State.RetryCount' } },
+    Parameters: { FunctionName: FN, Payload: { action: 'execute', 'runId.$': RUN_ID, nodeId: id, 'attempt.$': '$$.State.RetryCount', 'drive.$': '$$.Execution.RedriveCount' } },
     TimeoutSeconds: 300,
     ...(options.tracked ? { ResultSelector: { 'k.$': '$.Payload.route' }, ResultPath: `$.r.${id}` } : { ResultPath: null }),
     Retry: [SERVICE_RETRY],
-    ...(options.topLevel ? { Catch: TO_FAILURE } : {}),
     ...transition,
   };
 }
@@ -65,7 +57,6 @@ describe('compileWorkflow (critical-path): whole outputs', () => {
             { StartAt: 'c', States: { c: task('c', { Next: 'd' }), d: task('d', { End: true }) } },
           ],
           ResultPath: null,
-          Catch: TO_FAILURE,
           Next: 'e',
         },
         e: task('e', { Next: 'braid:finalize' }, { topLevel: true }),
@@ -108,7 +99,6 @@ describe('compileWorkflow (critical-path): whole outputs', () => {
           ],
           ResultSelector: { 'c.$': '$[0].r.c', 'x.$': '$[0].r.x', 'y.$': '$[1].r.y' },
           ResultPath: '$.r',
-          Catch: TO_FAILURE,
           Next: 'z:route',
         },
         'z:route': {

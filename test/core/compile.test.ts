@@ -12,7 +12,6 @@ const SERVICE_RETRY = {
   BackoffRate: 2,
   JitterStrategy: 'FULL',
 };
-const TO_FAILURE = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'braid:finalize-failed' }];
 const FINALIZE_STATES = {
   'braid:finalize': {
     Type: 'Task',
@@ -23,18 +22,8 @@ const FINALIZE_STATES = {
     Retry: [SERVICE_RETRY],
     End: true,
   },
-  'braid:finalize-failed': {
-    Type: 'Task',
-    Resource: 'arn:aws:states:::lambda:invoke',
-    Parameters: { FunctionName: FN, Payload: { action: 'finalize', 'runId.$': RUN_ID, 'error.$': '$.error' } },
-    TimeoutSeconds: 300,
-    ResultPath: null,
-    Retry: [SERVICE_RETRY],
-    Next: 'braid:failed',
-  },
-  'braid:failed': { Type: 'Fail', Error: 'Braid.RunFailed', Cause: 'a node failed; see the run record' },
 };
-const payload = (nodeId: string) => ({ action: 'execute', 'runId.$': RUN_ID, nodeId, 'attempt.$': '$$.State.RetryCount' });
+const payload = (nodeId: string) => ({ action: 'execute', 'runId.$': RUN_ID, nodeId, 'attempt.$': '$$.State.RetryCount', 'drive.$': '$$.Execution.RedriveCount' });
 
 describe('compileWorkflow: whole outputs', () => {
   it('compiles a linear workflow', () => {
@@ -55,7 +44,6 @@ describe('compileWorkflow: whole outputs', () => {
           TimeoutSeconds: 300,
           ResultPath: null,
           Retry: [SERVICE_RETRY, { ErrorEquals: ['Braid.NodeFailed', 'States.Timeout'], IntervalSeconds: 2, MaxAttempts: 2, BackoffRate: 1.5 }],
-          Catch: TO_FAILURE,
           Next: 'b',
         },
         b: {
@@ -65,7 +53,6 @@ describe('compileWorkflow: whole outputs', () => {
           TimeoutSeconds: 30,
           ResultPath: null,
           Retry: [SERVICE_RETRY],
-          Catch: TO_FAILURE,
           Next: 'braid:finalize',
         },
         ...FINALIZE_STATES,
@@ -97,7 +84,7 @@ describe('compileWorkflow: whole outputs', () => {
       Comment: 'Braid workflow "test" (levels)',
       StartAt: 'a',
       States: {
-        a: task('a', { Catch: TO_FAILURE, Next: 'level:1' }),
+        a: task('a', { Next: 'level:1' }),
         'level:1': {
           Type: 'Parallel',
           Branches: [
@@ -111,10 +98,9 @@ describe('compileWorkflow: whole outputs', () => {
             },
           ],
           ResultPath: null,
-          Catch: TO_FAILURE,
           Next: 'd',
         },
-        d: task('d', { Catch: TO_FAILURE, Next: 'braid:finalize' }),
+        d: task('d', { Next: 'braid:finalize' }),
         ...FINALIZE_STATES,
       },
     });
@@ -146,7 +132,7 @@ describe('compileWorkflow: whole outputs', () => {
       Comment: 'Braid workflow "test" (levels)',
       StartAt: 'c',
       States: {
-        c: tracked('c', { Catch: TO_FAILURE, Next: 'level:1' }),
+        c: tracked('c', { Next: 'level:1' }),
         'level:1': {
           Type: 'Parallel',
           Branches: [
@@ -167,7 +153,7 @@ describe('compileWorkflow: whole outputs', () => {
                   Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
                   Parameters: {
                     FunctionName: FN,
-                    Payload: { action: 'gate', 'runId.$': RUN_ID, nodeId: 'yes', 'attempt.$': '$$.State.RetryCount', 'taskToken.$': '$$.Task.Token' },
+                    Payload: { action: 'gate', 'runId.$': RUN_ID, nodeId: 'yes', 'attempt.$': '$$.State.RetryCount', 'drive.$': '$$.Execution.RedriveCount', 'taskToken.$': '$$.Task.Token' },
                   },
                   TimeoutSeconds: 600,
                   ResultSelector: { 'k.$': '$.route' },
@@ -181,7 +167,6 @@ describe('compileWorkflow: whole outputs', () => {
           ],
           ResultSelector: { 'c.$': '$[0].r.c', 'no.$': '$[0].r.no', 'yes.$': '$[1].r.yes' },
           ResultPath: '$.r',
-          Catch: TO_FAILURE,
           Next: 'end:route',
         },
         'end:route': {
@@ -197,7 +182,7 @@ describe('compileWorkflow: whole outputs', () => {
           ],
           Default: 'end:skip',
         },
-        end: tracked('end', { Catch: TO_FAILURE, Next: 'braid:finalize' }),
+        end: tracked('end', { Next: 'braid:finalize' }),
         'end:skip': { Type: 'Pass', Result: { k: 'skip' }, ResultPath: '$.r.end', Next: 'braid:finalize' },
         ...FINALIZE_STATES,
       },
@@ -230,7 +215,8 @@ describe('compileWorkflow: properties of the output', () => {
       Retry: [SERVICE_RETRY, { ErrorEquals: ['Braid.NodeFailed', 'States.Timeout'], IntervalSeconds: 1, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 5, JitterStrategy: 'FULL' }],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'b' }],
     });
-    expect(asl.States.b).toMatchObject({ TimeoutSeconds: 9, Catch: TO_FAILURE });
+    expect(asl.States.b).toMatchObject({ TimeoutSeconds: 9 });
+    expect(asl.States.b).not.toHaveProperty('Catch');
   });
 
   it('reports worst-case estimates', () => {

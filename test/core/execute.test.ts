@@ -31,9 +31,9 @@ describe('executing compiled ASL on the local engine', () => {
     expect(outcome).toStrictEqual({ status: 'SUCCEEDED', output: { runId: 'run-1', r: {} } });
     expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['a', 'b', 'c', 'braid:finalize']);
     expect(rec.calls.map((c) => c.payload)).toStrictEqual([
-      { action: 'execute', runId: 'run-1', nodeId: 'a', attempt: 0 },
-      { action: 'execute', runId: 'run-1', nodeId: 'b', attempt: 0 },
-      { action: 'execute', runId: 'run-1', nodeId: 'c', attempt: 0 },
+      { action: 'execute', runId: 'run-1', nodeId: 'a', attempt: 0, drive: 0 },
+      { action: 'execute', runId: 'run-1', nodeId: 'b', attempt: 0, drive: 0 },
+      { action: 'execute', runId: 'run-1', nodeId: 'c', attempt: 0, drive: 0 },
       { action: 'finalize', runId: 'run-1', attempt: 0 },
     ]);
     for (let i = 1; i < rec.calls.length; i++) expect(rec.calls[i]!.start).toBeGreaterThanOrEqual(rec.calls[i - 1]!.end!);
@@ -127,16 +127,15 @@ describe('executing compiled ASL on the local engine', () => {
     expect(outcome.status).toBe(errors[made - 1] === 'ok' ? 'SUCCEEDED' : 'FAILED');
   });
 
-  it('does not retry Braid.BindingFailed, and fails the run through finalize-failed', async () => {
+  it('does not retry Braid.BindingFailed, and fails the execution with the node\'s error (no catch-all: redrive reruns the node)', async () => {
     // Prepare
     const def = workflow([tool('a', { retry: { maxAttempts: 5 } }), tool('b')], ['a->b']);
     const { rec, exec } = start(def, { a: () => { throw braidError('Braid.BindingFailed', 'no $x'); } }, { retryIntervalOverrides: { a: 1 } });
     // Act
     const outcome = await withDeadline(exec.outcome, 5_000, 'run');
     // Assess
-    expect(outcome).toStrictEqual({ status: 'FAILED', error: 'Braid.RunFailed', cause: 'a node failed; see the run record' });
-    expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['a', 'braid:finalize-failed']);
-    expect(rec.calls[1]!.payload).toStrictEqual({ action: 'finalize', runId: 'run-1', error: { Error: 'Braid.BindingFailed', Cause: 'no $x' }, attempt: 0 });
+    expect(outcome).toStrictEqual({ status: 'FAILED', error: 'Braid.BindingFailed', cause: 'no $x' });
+    expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['a']);
   });
 
   it('retries Braid.Transient with the service retrier, even without a node policy', async () => {
@@ -196,7 +195,7 @@ describe('executing compiled ASL on the local engine', () => {
     const outcome = await withDeadline(exec.outcome, 5_000, 'run');
     // Assess
     expect(beforeDecision).toStrictEqual(['a', 'g']);
-    expect(gateCall.payload).toStrictEqual({ action: 'gate', runId: 'run-1', nodeId: 'g', attempt: 0, taskToken: waiting.taskToken });
+    expect(gateCall.payload).toStrictEqual({ action: 'gate', runId: 'run-1', nodeId: 'g', attempt: 0, drive: 0, taskToken: waiting.taskToken });
     expect(waiting.stateName).toBe('g');
     expect(only(rec.calls, 'b').start).toBeGreaterThanOrEqual(decidedAt);
     expect(outcome.status).toBe('SUCCEEDED');
@@ -207,9 +206,8 @@ describe('executing compiled ASL on the local engine', () => {
     const waiting = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
     runner.sendTaskFailure(waiting.taskToken, 'Braid.GateRejected', 'alice said no');
     const outcome = await withDeadline(exec.outcome, 5_000, 'run');
-    expect(outcome).toMatchObject({ status: 'FAILED', error: 'Braid.RunFailed' });
-    expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['g', 'braid:finalize-failed']);
-    expect(rec.calls[1]!.payload.error).toStrictEqual({ Error: 'Braid.GateRejected', Cause: 'alice said no' });
+    expect(outcome).toStrictEqual({ status: 'FAILED', error: 'Braid.GateRejected', cause: 'alice said no' });
+    expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['g']);
   });
 
   it('routes on a tracked gate: its decision feeds the r record', async () => {

@@ -61,7 +61,7 @@ describe('the demo workflow on the demo agent and tool', () => {
     const book = await run('book', scope);
 
     // Assess
-    expect(pick.output).toStrictEqual({ text: 'Fjord Inn at $120/night is the cheapest of 3.', data: { name: 'Fjord Inn', price: 120 } });
+    expect(pick.output).toStrictEqual({ text: 'Fjord Inn at $120/night is the cheapest of 3.', data: { name: 'Fjord Inn', price: 120 }, taskState: 'completed' });
     expect(pick.cost).toStrictEqual({ usd: 0.000498, inputTokens: 76, outputTokens: 18 });
     expect(pricey.route).toBe('w:false');
     expect(book.output).toStrictEqual({ hotel: 'Fjord Inn', city: 'Oslo', nights: 2, total: 240 });

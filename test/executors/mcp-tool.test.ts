@@ -52,6 +52,19 @@ describe('mcp tools', () => {
     });
   });
 
+  it('passes MCP progress notifications to the progress sink', async () => {
+    // Prepare: progress notifications need a streamed (SSE) answer
+    const updates: unknown[] = [];
+    const sse = await startMcpServer({ sse: true });
+
+    // Act
+    const result = await executeNode(mcpNode('progress', sse.url), { steps: 3 }, { ...ctx(), progress: (u) => updates.push(u) }, testExecutorDeps()).finally(() => sse.close());
+
+    // Assess
+    expect(result.output).toStrictEqual([{ type: 'text', text: 'did 3' }]);
+    expect(updates).toStrictEqual([1, 2, 3].map((i) => ({ progress: { progress: i, total: 3, message: `step ${i}` } })));
+  });
+
   it('returns the content array when the tool gives no structuredContent', async () => {
     // Act
     const result = await executeNode(mcpNode('echo'), { city: 'Oslo' }, ctx(), testExecutorDeps());

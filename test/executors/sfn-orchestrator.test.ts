@@ -4,6 +4,7 @@ import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   InvalidToken,
+  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -127,6 +128,22 @@ describe('SfnOrchestrator.register', () => {
 });
 
 describe('SfnOrchestrator.start', () => {
+  it('redrives an execution by its ARN, and makes a refusal a 409 not_redrivable', async () => {
+    // Prepare
+    sfnMock.on(RedriveExecutionCommand).resolvesOnce({ redriveDate: new Date() })
+      .rejectsOnce(Object.assign(new Error('Execution is not redrivable: it was closed more than 14 days ago'), { name: 'ExecutionNotRedrivable' }));
+    const input = { executionArn: EXEC_ARN, versionArn: VERSION_ARN, runId: 'run-1', input: {}, redriveCount: 1 };
+
+    // Act
+    await orchestrator().redrive(input);
+    const refused = await orchestrator().redrive(input).then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(sfnMock.commandCalls(RedriveExecutionCommand).map((call) => call.args[0].input)).toStrictEqual([{ executionArn: EXEC_ARN }, { executionArn: EXEC_ARN }]);
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect((refused as ConflictError).reason).toBe('not_redrivable');
+  });
+
   it('starts an execution of the version named after the run', async () => {
     // Prepare
     sfnMock.on(StartExecutionCommand).resolves({ executionArn: EXEC_ARN, startDate: new Date() });

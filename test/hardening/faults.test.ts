@@ -49,7 +49,7 @@ const GATED: WorkflowDefinition = {
 
 beforeAll(async () => {
   tool = await startHttpToolServer();
-  rt = await startFaultyRuntime(PROFILE, ['a', 't', 'c', 'y', 'n', 'ask', 'after', 'braid:finalize', 'braid:finalize-failed']);
+  rt = await startFaultyRuntime(PROFILE, ['a', 't', 'c', 'y', 'n', 'ask', 'after', 'braid:finalize']);
 });
 afterAll(async () => {
   await rt?.close();

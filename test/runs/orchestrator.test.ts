@@ -54,7 +54,7 @@ describe('local orchestrator', () => {
     // Assess
     expect(second.executionArn).toBe(first.executionArn);
     expect(first.executionArn).toMatch(/:execution:braid_wf1:r1$/);
-    expect(invoked.filter((e) => e.action === 'execute')).toEqual([{ action: 'execute', runId: 'r1', nodeId: 'a', attempt: 0 }]);
+    expect(invoked.filter((e) => e.action === 'execute')).toEqual([{ action: 'execute', runId: 'r1', nodeId: 'a', attempt: 0, drive: 0 }]);
     expect(gate.taskToken).toEqual(expect.any(String));
     orchestrator.close();
   });

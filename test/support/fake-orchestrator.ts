@@ -44,6 +44,9 @@ export function createFakeOrchestrator(): FakeOrchestrator {
       return { executionArn: `${input.versionArn.replace(':stateMachine:', ':execution:').replace(/:\d+$/, '')}:${input.runId}` };
     },
     async stop() {},
+    async redrive(input) {
+      ended.delete(input.runId);
+    },
     async describe(input) {
       const runId = input.executionArn.split(':').at(-1) ?? '';
       if (!started.includes(runId)) return { status: 'NOT_FOUND' };

@@ -79,6 +79,9 @@ export function createStrictOrchestrator(options: StrictOrchestratorOptions = {}
       return { stateMachineArn: arn, versionArn: `${arn}:${input.version}` };
     }),
     start: (input) => faulty('start', () => ({ executionArn: `arn:aws:states:local:000000000000:execution:strict:${input.runId}` })),
+    redrive: (input) => faulty('redrive', () => {
+      ledger.stops = ledger.stops.filter((arn) => arn !== input.executionArn);
+    }),
     stop: (input) => faulty('stop', () => {
       ledger.stops.push(input.executionArn);
       for (const t of ledger.tokens.values()) if (t.runId === runOf(input.executionArn) && t.state === 'open') t.state = 'closed';
@@ -100,6 +103,7 @@ export function withOrchestratorFaults(
     enabled: true,
     register: (input: Parameters<Orchestrator['register']>[0]) => orchestrator.register(input),
     start: (input: Parameters<Orchestrator['start']>[0]) => call('start', () => orchestrator.start(input)),
+    redrive: (input: Parameters<Orchestrator['redrive']>[0]) => call('redrive', () => orchestrator.redrive(input)),
     stop: (input: Parameters<Orchestrator['stop']>[0]) => call('stop', () => orchestrator.stop(input)),
     describe: (input: Parameters<Orchestrator['describe']>[0]) => call('describe', () => orchestrator.describe(input)),
     sendTaskSuccess: (input: Parameters<Orchestrator['sendTaskSuccess']>[0]) => call('sendTaskSuccess', () => orchestrator.sendTaskSuccess(input)),

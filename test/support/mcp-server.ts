@@ -51,6 +51,14 @@ function buildServer(calls: RecordedToolCall[], idempotencyKey: string | undefin
     record('fail', args, extra._meta);
     return { isError: true, content: [{ type: 'text', text: args.message ?? 'tool failed' }] };
   });
+  server.registerTool('progress', { description: 'Reports progress steps, then answers', inputSchema: { steps: z.number() } }, async ({ steps }, extra) => {
+    record('progress', { steps }, extra._meta);
+    const progressToken = extra._meta?.progressToken;
+    for (let i = 1; i <= steps && progressToken !== undefined; i += 1) {
+      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: i, total: steps, message: `step ${i}` } });
+    }
+    return { content: [{ type: 'text', text: `did ${steps}` }] };
+  });
   server.registerTool('slow', { description: 'Waits ms', inputSchema: { ms: z.number() } }, async ({ ms }, extra) => {
     record('slow', { ms }, extra._meta);
     await new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,7 +75,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the MCP server on 127.0.0.1. */
-export async function startMcpServer(options: { port?: number; /** Answer 401 unless this header has this value. */ requireHeader?: [string, string] } = {}): Promise<McpServerHandle> {
+export async function startMcpServer(options: { port?: number; /** Answer 401 unless this header has this value. */ requireHeader?: [string, string]; /** Answer over SSE (so progress notifications reach the client). @default JSON */ sse?: boolean } = {}): Promise<McpServerHandle> {
   const calls: RecordedToolCall[] = [];
   const http: Server = createServer((req, res) => {
     void (async () => {
@@ -86,7 +94,7 @@ export async function startMcpServer(options: { port?: number; /** Answer 401 un
       }
       const header = req.headers['idempotency-key'];
       const server = buildServer(calls, Array.isArray(header) ? header[0] : header);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !options.sse });
       res.on('close', () => {
         void transport.close();
         void server.close();
