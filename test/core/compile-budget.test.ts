@@ -31,7 +31,7 @@ describe('compileWorkflow: budgets', () => {
       TimeoutSeconds: 86_400,
       ResultPath: null,
       Retry: [SERVICE_RETRY],
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'braid:finalize-failed' }],
+      // No catch-all: a failed check fails the execution (which the finalizer records), so a redrive reruns it.
       Next: 'a',
     });
     expect(Object.keys(asl.States).filter((s) => s.endsWith(':budget'))).toEqual(['a:budget']);
@@ -51,7 +51,8 @@ describe('compileWorkflow: budgets', () => {
 
     // Assess
     const top = asl.States.top as { Catch: unknown[] };
-    expect(top.Catch[0]).toStrictEqual({ ErrorEquals: ['Braid.BudgetExceeded'], ResultPath: '$.error', Next: 'braid:finalize-failed' });
+    expect(top.Catch[0]).toStrictEqual({ ErrorEquals: ['Braid.BudgetExceeded'], ResultPath: null, Next: 'top:budget-exceeded' });
+    expect(asl.States['top:budget-exceeded']).toStrictEqual({ Type: 'Fail', Error: 'Braid.BudgetExceeded', Cause: "the run's budget was spent before top" });
     const level = asl.States['level:1'] as { Branches: Array<{ States: Record<string, any> }> };
     const left = level.Branches[0]!.States;
     expect(left.left.Catch[0]).toStrictEqual({ ErrorEquals: ['Braid.BudgetExceeded'], ResultPath: null, Next: 'left:budget-exceeded' });

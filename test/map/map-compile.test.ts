@@ -20,7 +20,6 @@ describe('map: compile', () => {
     // Act
     const { asl, estimates } = compileWorkflow(def, { executorArn: TEST_EXECUTOR });
     // Assess
-    const failToFinalize = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'braid:finalize-failed' }];
     const itemTask = (extra: Record<string, unknown>) => ({
       Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke',
       Parameters: invoke({ action: 'map-item', ...RUN_ID, nodeId: 'm', 'item.$': '$.item', ...extra }),
@@ -29,8 +28,8 @@ describe('map: compile', () => {
     expect(asl.States).toStrictEqual({
       m: {
         Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke',
-        Parameters: invoke({ action: 'map-items', ...RUN_ID, nodeId: 'm', 'attempt.$': '$$.State.RetryCount' }),
-        TimeoutSeconds: 300, ResultSelector: { 'items.$': '$.Payload.items' }, ResultPath: '$.r.m', Retry: [SERVICE_RETRY], Catch: failToFinalize, Next: 'm:map',
+        Parameters: invoke({ action: 'map-items', ...RUN_ID, nodeId: 'm', 'attempt.$': '$$.State.RetryCount', 'drive.$': '$$.Execution.RedriveCount' }),
+        TimeoutSeconds: 300, ResultSelector: { 'items.$': '$.Payload.items' }, ResultPath: '$.r.m', Retry: [SERVICE_RETRY], Next: 'm:map',
       },
       'm:map': {
         Type: 'Map', ItemsPath: '$.r.m.items', ItemSelector: { 'runId.$': '$.runId', 'item.$': '$$.Map.Item.Value', r: {} },
@@ -40,7 +39,7 @@ describe('map: compile', () => {
           States: {
             x: {
               Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke',
-              Parameters: invoke({ action: 'execute', ...RUN_ID, nodeId: 'x', 'item.$': '$.item', 'attempt.$': '$$.State.RetryCount' }),
+              Parameters: invoke({ action: 'execute', ...RUN_ID, nodeId: 'x', 'item.$': '$.item', 'attempt.$': '$$.State.RetryCount', 'drive.$': '$$.Execution.RedriveCount' }),
               TimeoutSeconds: 300, ResultPath: null,
               Retry: [SERVICE_RETRY, { ErrorEquals: ['Braid.NodeFailed', 'States.Timeout'], IntervalSeconds: 1, MaxAttempts: 1, BackoffRate: 2 }],
               Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'm:item-failed' }], Next: 'm:item-done',
@@ -49,16 +48,14 @@ describe('map: compile', () => {
             'm:item-failed': itemTask({ 'error.$': '$.error' }),
           },
         },
-        MaxConcurrency: 4, ResultPath: null, Catch: failToFinalize, Next: 'm:collect',
+        MaxConcurrency: 4, ResultPath: null, Next: 'm:collect',
       },
       'm:collect': {
         Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke',
         Parameters: invoke({ action: 'map-collect', ...RUN_ID, nodeId: 'm' }),
-        TimeoutSeconds: 300, ResultSelector: { 'k.$': '$.Payload.route' }, ResultPath: '$.r.m', Retry: [SERVICE_RETRY], Catch: failToFinalize, Next: 'braid:finalize',
+        TimeoutSeconds: 300, ResultSelector: { 'k.$': '$.Payload.route' }, ResultPath: '$.r.m', Retry: [SERVICE_RETRY], Next: 'braid:finalize',
       },
       'braid:finalize': expect.anything(),
-      'braid:finalize-failed': expect.anything(),
-      'braid:failed': expect.anything(),
     });
     expect(aslErrors(asl)).toBe('');
     expect(estimates.historyEvents).toBeLessThan(25_000);
