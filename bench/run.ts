@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { SFN_LIMITS } from '../shared/compiler/estimate';
-import { unneededHeavyPackages, BUNDLE_LIMIT_BYTES } from '../infra/bundle-report';
+import { unneededHeavyPackages, bundleLimit } from '../infra/bundle-report';
 import { bundleFunctions } from './bundles';
 import { compileDirect, compileTime, largestFitting, nominalCost, sizedWorkflow } from './cost';
 import { liveCapacity, liveLatency, startStack, statusReads } from './live-api';
@@ -226,7 +226,7 @@ async function bundles(): Promise<string> {
     const rows = report.map((b) => [
       b.name,
       `${(b.bytes / 1024).toFixed(1)} KB`,
-      mark(b.bytes < BUNDLE_LIMIT_BYTES),
+      mark(b.bytes < bundleLimit(b.name)),
       fixed(b.loadMs, 0),
       fixed(b.processMs, 0),
       b.packages.slice(0, 3).map((p) => `${p.name} ${(p.bytes / 1024).toFixed(0)} KB`).join(', '),
