@@ -132,8 +132,9 @@ export function applyEvent(view: RunView, event: RunEvent): void {
     node.attempts = Math.max(node.attempts, attempt);
     node.startedAt ??= event.at;
     delete node.endedAt;
-    // A map node's start names how many items it has.
-    if (typeof event.data.total === 'number' && !node.progress) node.progress = { total: event.data.total, succeeded: 0, failed: 0, running: 0 };
+    // A map node's start names how many items it has; the item events after it count from zero (a view seeded
+    // from the nodes route and then fed the log from seq 0 would otherwise count every item twice).
+    if (typeof event.data.total === 'number') node.progress = { total: event.data.total, succeeded: 0, failed: 0, running: 0 };
     // A new attempt streams afresh.
     delete node.text;
   }

@@ -126,7 +126,9 @@ describe('braid CLI on the local stack', { timeout: 60_000 }, () => {
     expect(gate.out).toMatch(/^gate approve of run \S+ {2}waiting\nThe cheapest hotel costs over \$150 a night/);
     expect(approved).toMatchObject({ code: 0, out: `approved approve of run ${started.runId}\n` });
     expect(watched.code).toBe(0);
-    expect(watched.out).toContain('[########################] 5/5 nodes done');
+    expect(watched.out).toContain('[########################] 6/6 nodes done');
+    // The demo's map quotes the two Paris hotels: each item counted once.
+    expect(watched.out).toMatch(/quotes +succeeded .*items 2\/2/);
     expect((await braid('alice', ['runs', 'status', started.runId])).out).toMatch(/succeeded[\s\S]*"total":420/);
     const nodes = await braid('alice', ['runs', 'nodes', started.runId]);
     expect(nodes.out).toMatch(/approve +human_gate +succeeded/);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import smoke from '../../examples/smoke.json';
 import { createCollectingSink, type CollectingSink } from '../../shared/observability/metrics';
-import { createWorkflow, startRun, waitForNode, waitForRun } from '../runs/helpers';
+import { createWorkflow, startRun, waitFor, waitForNode, waitForRun } from '../runs/helpers';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
 describe('metrics of a run through the local stack', () => {
@@ -28,6 +28,8 @@ describe('metrics of a run through the local stack', () => {
     // Act
     const decided = await stack.call('POST', `/api/v1/workflows/runs/${runId}/gates/approve/approve`, { as: 'alice', body: {} });
     await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+    // The run's status is written before its final event (execution-close.ts): wait for the event's metric.
+    await waitFor(async () => (sink.points.some((p) => p.name === 'RunsSucceeded' || p.name === 'RunsFailed') ? true : undefined), 'the run\'s final event');
 
     // Assess
     expect(decided.status, decided.text).toBe(200);
