@@ -150,7 +150,7 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     // Assess
     await page.waitForSelector('.node-panel[data-node="pick"] .stream-text:has-text("Rive Gauche is the cheapest.")');
     await page.waitForSelector('svg.dag .node[data-node="search"] .node-status:has-text("12/30")');
-    await page.waitForFunction((n) => document.querySelectorAll('.timeline li.ev-progress').length >= n, before + 3);
+    await page.waitForSelector(`.timeline li.ev-progress >> nth=${before + 2}`);
     expect(await page.$$eval('.timeline li.ev-progress', (rows) => rows.length)).toBe(before + 3);
     await page.context().close();
   });
