@@ -4,11 +4,9 @@
  * `createHandler(deps)` is the seam for the local stack and tests; `handler` is the Lambda entry.
  */
 import * as z from 'zod';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { handle } from 'hono/aws-lambda';
-import { arnScopeOf } from '../../shared/adapters/sfn-names';
-import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
+import { registrarFromConfig, RegistrarConfigSchema } from '../runtime/registrar';
 import { createDurationStatsRepository } from '../../shared/store/duration-stats';
 import { compileWorkflow } from '../../shared/compiler/compile';
 import { validateDefinition } from '../../shared/definition/validate';
@@ -40,14 +38,7 @@ export interface CompileDeps {
 }
 
 /** Environment of the compile function. */
-export const CompileConfigSchema = BaseConfigSchema.extend({
-  EXECUTOR_ARN: z.string().startsWith('arn:'),
-  STATE_MACHINE_ROLE_ARN: z.string().startsWith('arn:'),
-  /** The stack name: machines are `<prefix>_<workflowId>` (`shared/adapters/sfn-names.ts`). */
-  STATE_MACHINE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/),
-  /** Log group (ARN ending in `:*`) that every state machine logs to; absent: no execution logs. */
-  STATE_MACHINE_LOG_GROUP_ARN: z.string().startsWith('arn:').optional(),
-});
+export const CompileConfigSchema = RegistrarConfigSchema;
 
 /** Builds the compile function's handler from its dependencies. */
 export function createHandler(deps: CompileDeps): HttpHandler {
@@ -64,17 +55,7 @@ export function createHandler(deps: CompileDeps): HttpHandler {
 
 function depsFromEnv(): CompileDeps {
   const config = readConfig(CompileConfigSchema);
-  const orchestrator = new SfnOrchestrator({
-    client: new SFNClient({}),
-    roleArn: config.STATE_MACHINE_ROLE_ARN,
-    namePrefix: config.STATE_MACHINE_PREFIX,
-    // Machines live beside the executor they invoke: same partition, region and account.
-    scope: arnScopeOf(config.EXECUTOR_ARN),
-    tracingConfiguration: { enabled: true },
-    ...(config.STATE_MACHINE_LOG_GROUP_ARN
-      ? { loggingConfiguration: { level: 'ERROR', includeExecutionData: false, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: config.STATE_MACHINE_LOG_GROUP_ARN } }] } }
-      : {}),
-  });
+  const orchestrator = registrarFromConfig(config);
   return { store: storeFromConfig(config), orchestrator, logger: createLogger('braid-compile'), executorArn: config.EXECUTOR_ARN };
 }
 

@@ -8,9 +8,7 @@
 import { createMachineCleanup } from '../../shared/services/machine-cleanup';
 import * as z from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SfnOrchestrator } from '../../shared/adapters/sfn-orchestrator';
-import { arnScopeOf } from '../../shared/adapters/sfn-names';
+import { registrarFromConfig, RegistrarConfigSchema } from '../runtime/registrar';
 import type { Orchestrator } from '../../shared/ports/orchestrator';
 import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
 import { portsFromEnv } from '../http/governance-ports';
@@ -128,28 +126,12 @@ function runIdOf(input: string | null | undefined): string | undefined {
 }
 
 /** Environment of the finalizer: re-planning registers state machine versions like the compile function. */
-export const FinalizerConfigSchema = BaseConfigSchema.extend({
-  EXECUTOR_ARN: z.string().startsWith('arn:'),
-  STATE_MACHINE_ROLE_ARN: z.string().startsWith('arn:'),
-  /** The stack name: machines are `<prefix>_<workflowId>` (`shared/adapters/sfn-names.ts`). */
-  STATE_MACHINE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/),
-  STATE_MACHINE_LOG_GROUP_ARN: z.string().startsWith('arn:').optional(),
-});
+export const FinalizerConfigSchema = RegistrarConfigSchema;
 
 function depsFromEnv(): FinalizerDeps {
   const config = readConfig(FinalizerConfigSchema);
   const store = storeFromConfig(config);
-  const orchestrator = new SfnOrchestrator({
-    client: new SFNClient({}),
-    roleArn: config.STATE_MACHINE_ROLE_ARN,
-    namePrefix: config.STATE_MACHINE_PREFIX,
-    // Re-planned versions live beside the executor they invoke: same partition, region and account.
-    scope: arnScopeOf(config.EXECUTOR_ARN),
-    tracingConfiguration: { enabled: true },
-    ...(config.STATE_MACHINE_LOG_GROUP_ARN
-      ? { loggingConfiguration: { level: 'ERROR', includeExecutionData: false, destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: config.STATE_MACHINE_LOG_GROUP_ARN } }] } }
-      : {}),
-  });
+  const orchestrator = registrarFromConfig(config);
   return {
     store, logger: createLogger('braid-finalizer'), metrics: metricSinkFromEnv(), orchestrator,
     learner: planLearnerOnStore(store, { orchestrator, executorArn: config.EXECUTOR_ARN }), ports: portsFromEnv(),
