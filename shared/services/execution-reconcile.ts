@@ -96,7 +96,8 @@ export function createReconciler(stores: RunStores, orchestrator?: Pick<Orchestr
       pending: alreadyFinal && loaded.run.status === 'succeeded' ? 'skipped' : 'cancelled',
       active: error && !recorded && !cancelled ? 'failed' : 'cancelled',
       ...(error ? { error } : {}),
-      gate: ended.status === 'TIMED_OUT' ? 'timed_out' : 'cancelled',
+      // A gate's Task that timed out fails the execution with States.Timeout (no catch-all any more): the gate timed out.
+      gate: ended.status === 'TIMED_OUT' || (!cancelled && error?.name === STATES_ERRORS.timeout) ? 'timed_out' : 'cancelled',
     });
     if (alreadyFinal) return 'closed';
     const cost = totalCost(nodeRuns);
