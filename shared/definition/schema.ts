@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { AuthSchema } from '../outbound/auth-schema';
+import { HttpUrlSchema } from './http-url';
 import { SecretRefSchema } from '../secrets/names';
 
 /** Resource limits every definition must respect. Documented in the README ("Limits"). */
@@ -64,17 +65,7 @@ const nodeId = z
   .regex(NODE_ID_PATTERN, 'must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$')
   .refine((id) => !(RESERVED_NODE_IDS as readonly string[]).includes(id), 'is reserved');
 
-const httpsOrHttpUrl = z
-  .string()
-  .max(2_048)
-  .refine((u) => {
-    try {
-      const { protocol } = new URL(u);
-      return protocol === 'https:' || protocol === 'http:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL');
+const httpsOrHttpUrl = HttpUrlSchema;
 
 /** Retry policy of an executable node; compiled into an ASL `Retry` block. */
 export const RetrySchema = z.strictObject({

@@ -3,6 +3,7 @@
  * Every credential is a `{ "secret": "name" }` reference to the workflow owner's secrets, never a literal.
  */
 import * as z from 'zod';
+import { HttpUrlSchema } from '../definition/http-url';
 import { SecretRefSchema } from '../secrets/names';
 
 /** AWS services a `sigv4` auth may sign for (README, "Security": anything else would lend the executor's role). */
@@ -10,14 +11,7 @@ export const SIGV4_SERVICES = ['execute-api', 'bedrock-agentcore', 'lambda'] as 
 
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/, 'must be an HTTP header name');
 
-const tokenUrl = z.string().max(2_048).refine((u) => {
-  try {
-    const { protocol } = new URL(u);
-    return protocol === 'https:' || protocol === 'http:';
-  } catch {
-    return false;
-  }
-}, 'must be an http(s) URL');
+const tokenUrl = HttpUrlSchema;
 
 /** How to authenticate one call. */
 export const AuthSchema = z.discriminatedUnion('type', [
