@@ -6,6 +6,7 @@
 import type { BudgetLimit, Cost, ErrorInfo, Gate, NodeRun, Run, RunEvent, ValidationIssue, Workflow } from '../shared/model/types';
 import type { InboxItem } from '../shared/services/inbox-service';
 import type { WebhookView } from '../shared/services/webhook-service';
+import type { VersionSummary } from '../shared/services/workflow-views';
 
 export type { InboxItem, WebhookView };
 
@@ -68,14 +69,8 @@ export type WorkflowSummary = Omit<Workflow, 'deletedAt'> & { role: string };
 /** A workflow at one version, with its definition. */
 export type WorkflowDetail = WorkflowSummary & { version: number; definition: Record<string, unknown> & { nodes: Record<string, unknown>[] }; warnings: ValidationIssue[] };
 
-/** One entry of a version history. */
-export interface VersionSummary {
-  version: number;
-  name: string;
-  createdAt: string;
-  createdBy: string;
-  warnings: number;
-}
+/** One entry of a version history (the API's own view type). */
+export type { VersionSummary } from '../shared/services/workflow-views';
 
 /** What validating a definition returns. */
 export interface ValidationResult {
