@@ -9,7 +9,7 @@ import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
 import { withEventMetrics } from '../observability/event-metrics';
 import type { MetricSink } from '../observability/metrics';
-import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
+import { createEventLogRepository, type AppendOptions, type AppendResult, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
 import { MapItemRepository } from '../store/map-items';
 import { NodeClaimRepository } from '../store/node-claims';
@@ -105,7 +105,7 @@ export function nowIso(stores: RunStores): string {
   return (stores.clock?.() ?? new Date()).toISOString();
 }
 
-/** Appends an event once per transition key. */
-export async function record(stores: RunStores, runId: string, transitionKey: string, event: Omit<NewRunEvent, 'at'> & { at?: string }): Promise<void> {
-  await stores.events.append(runId, transitionKey, { ...event, at: event.at ?? nowIso(stores), data: event.data ?? {} });
+/** Appends an event once per transition key (`options`: the round-trip savings of `AppendOptions`). */
+export async function record(stores: RunStores, runId: string, transitionKey: string, event: Omit<NewRunEvent, 'at'> & { at?: string }, options?: AppendOptions): Promise<AppendResult> {
+  return stores.events.append(runId, transitionKey, { ...event, at: event.at ?? nowIso(stores), data: event.data ?? {} }, options);
 }

@@ -189,7 +189,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route });
       return { route };
     }
-    await recordAt(stores, f, `node.started:${nk}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
+    // Fewer round trips (ARCHITECTURE.md, "Event log"): this delivery just moved the node, so the transition is
+    // fresh; its head entry stays until this attempt's final event clears it in the same update that claims a seq.
+    const startedKey = `node.started:${nk}:${attempt}`;
+    const startedLog = await recordAt(stores, f, startedKey, { type: 'node.started', nodeId, at: startedAt, data: { attempt } }, { fresh: running !== undefined, keepPending: true });
+    const clears = startedLog.created ? [{ transitionKey: startedKey, seq: startedLog.event.seq }] : [];
 
     const deadline = Date.now() + policy.timeoutSeconds * 1000;
     try {
@@ -199,7 +203,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       // Live progress (A2A streaming, MCP progress) becomes coalesced `node.progress` events, all written before
       // the node's final event.
-      const sink = createProgressSink(attempt, (data, n) => record(stores, runId, `node.progress:${nodeId}:${attempt}:${n}`, { type: 'node.progress', nodeId, data: { ...data } }));
+      const sink = createProgressSink(attempt, async (data, n) => { await record(stores, runId, `node.progress:${nodeId}:${attempt}:${n}`, { type: 'node.progress', nodeId, data: { ...data } }); });
       let result;
       try {
         result = await executeNode(node, inputs, {
@@ -218,7 +222,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const data: Record<string, unknown> = { attempt };
       if (cost) data.cost = cost;
       if (node.type === 'condition') data.route = route;
-      if (await landed(rk, nodeId, updated, 'succeeded')) await recordAt(stores, f, `node.succeeded:${nk}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
+      if (await landed(rk, nodeId, updated, 'succeeded')) await recordAt(stores, f, `node.succeeded:${nk}`, { type: 'node.succeeded', nodeId, at: endedAt, data }, { fresh: updated !== undefined, clears });
       if (node.type === 'condition' && updated) {
         runs.set(nodeId, { ...updated, attempts: [] });
         await skipUnreachable(f, runs);
@@ -245,10 +249,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const earlier = priorErrors(thisDrive, retry, policy.timeoutSeconds, Date.parse(startedAt));
       if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
         const retrying = await stores.nodeRuns.transition(rk, nodeId, 'retrying', { error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.retrying);
-        if (await landed(rk, nodeId, retrying, 'retrying')) await recordAt(stores, f, `node.retrying:${nk}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
+        if (await landed(rk, nodeId, retrying, 'retrying')) await recordAt(stores, f, `node.retrying:${nk}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } }, { fresh: retrying !== undefined, clears });
       } else {
         const updated = await stores.nodeRuns.transition(rk, nodeId, 'failed', { endedAt, error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.failed);
-        if (await landed(rk, nodeId, updated, 'failed')) await recordAt(stores, f, `node.failed:${nk}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
+        if (await landed(rk, nodeId, updated, 'failed')) await recordAt(stores, f, `node.failed:${nk}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } }, { fresh: updated !== undefined, clears });
         if (updated && node.type === 'condition') {
           runs.set(nodeId, { ...updated, attempts: [] });
           await skipUnreachable(f, runs);

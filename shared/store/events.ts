@@ -41,6 +41,29 @@ export interface AppendResult {
   created: boolean;
 }
 
+/**
+ * How an append may save round trips (ARCHITECTURE.md, "Event log", "Fewer round trips per node"). Every
+ * option keeps the log exactly-once and gap-free: the binding put still decides, and whatever is left pending is
+ * settled by the next reader.
+ */
+export interface AppendOptions {
+  /**
+   * The caller has just won the conditional write that makes this transition (a node's status moved), so the
+   * key is almost surely unbound: skip the read of its binding. Should it be bound after all (a redelivery after
+   * a crash), the binding put loses and this seq holds a `log.filler`, as when two appends race.
+   * @default false
+   */
+  fresh?: boolean;
+  /**
+   * Leave this append's pending entry on the head once its binding and item are written: the caller clears it in
+   * the claim update of its next append (`clears`), or a reader does. Saves the clearing update.
+   * @default false
+   */
+  keepPending?: boolean;
+  /** Entries this caller settled with `keepPending`, cleared in this append's claim update (no extra round trip). */
+  clears?: ReadonlyArray<{ transitionKey: string; seq: number }>;
+}
+
 /** One page of events. */
 export interface EventPage {
   /** Events with `seq > after`, in `seq` order. */
@@ -78,7 +101,7 @@ export interface EventLogRepository {
    * Records a transition once. A transition key seen before returns the event it recorded, with `created: false`.
    * @example await log.append(runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at, data: { attempt } })
    */
-  append(runId: string, transitionKey: string, event: NewRunEvent): Promise<AppendResult>;
+  append(runId: string, transitionKey: string, event: NewRunEvent, options?: AppendOptions): Promise<AppendResult>;
   /** Lists events with `seq > after` (default 0), at most `limit`, materializing pending events first. */
   list(runId: string, options?: { after?: number; limit?: number }): Promise<EventPage>;
   /** The last seq assigned (0 when the run has no events), after materializing pending events. */
@@ -124,7 +147,7 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
    * event, or a filler when the key was bound to another seq) and clears the head's pending entry. Any writer
    * or reader may call it for any pending entry, any number of times: every step is conditional.
    */
-  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent): Promise<{ event: RunEvent; bound: boolean }> {
+  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent, keepPending = false): Promise<{ event: RunEvent; bound: boolean }> {
     let bound = true;
     try {
       await guard(client.send(new PutCommand({
@@ -144,6 +167,14 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+    // Bound to another seq: this entry must go now (it is a filler's). Kept: the caller's next append clears it.
+    if (keepPending && bound) return { event: full, bound };
+    await clearEntry(runId, transitionKey, seq);
+    return { event: full, bound };
+  }
+
+  /** Removes a settled entry from the head (only this seq's: a racing writer may have parked a newer one). */
+  async function clearEntry(runId: string, transitionKey: string, seq: number): Promise<void> {
     try {
       await guard(client.send(new UpdateCommand({
         TableName: tableName,
@@ -164,7 +195,6 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
         })));
       } else if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    return { event: full, bound };
   }
 
   /** Settles every pending entry of the head, lowest seq first. */
@@ -209,20 +239,36 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
    * `'no-head'`: the head does not exist yet; `'recorded'`: the key is bound already (or recorded by an older
    * version, whose seq is returned as `legacy`); `'retry'`: the key was settled meanwhile, look again.
    */
-  async function claim(runId: string, transitionKey: string, event: NewRunEvent): Promise<{ seq: number; mine: boolean } | { legacy: number } | 'no-head' | 'retry'> {
+  async function claim(runId: string, transitionKey: string, event: NewRunEvent, clears: ReadonlyArray<{ transitionKey: string; seq: number }> = []): Promise<{ seq: number; mine: boolean } | { legacy: number } | 'no-head' | 'retry'> {
+    const names: Record<string, string> = { '#pseq': 'pseq', '#tk': transitionKey, '#pending': 'pending', '#keys': 'keys' };
+    const values: Record<string, unknown> = { ':one': 1, ':event': event };
+    const removes: string[] = [];
+    const kept: string[] = [];
+    clears.filter((c) => c.transitionKey !== transitionKey).forEach((c, i) => {
+      names[`#c${i}`] = c.transitionKey;
+      values[`:c${i}`] = c.seq;
+      removes.push(`#pending.#c${i}`, `#pseq.#c${i}`);
+      // Only the entry the caller settled: never one a racing writer parked under the same key with another seq.
+      kept.push(`(attribute_not_exists(#pseq.#c${i}) OR #pseq.#c${i} = :c${i})`);
+    });
     try {
       const out = await guard(client.send(new UpdateCommand({
         TableName: tableName,
         Key: keys.eventLog(runId),
         // Both `lastSeq + :one` read the value before the update, so the pending entry gets the new seq.
-        UpdateExpression: 'SET lastSeq = lastSeq + :one, #pseq.#tk = lastSeq + :one, #pending.#tk = :event',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#pseq.#tk) AND attribute_not_exists(#keys.#tk)',
-        ExpressionAttributeNames: { '#pseq': 'pseq', '#tk': transitionKey, '#pending': 'pending', '#keys': 'keys' },
-        ExpressionAttributeValues: { ':one': 1, ':event': event },
+        UpdateExpression: `SET lastSeq = lastSeq + :one, #pseq.#tk = lastSeq + :one, #pending.#tk = :event${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: ['attribute_exists(PK) AND attribute_not_exists(#pseq.#tk) AND attribute_not_exists(#keys.#tk)', ...kept].join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
         ReturnValues: 'UPDATED_NEW',
       })));
       return { seq: Number(out.Attributes?.lastSeq), mine: true };
     } catch (error) {
+      if (clears.length > 0 && error instanceof ConditionalCheckFailedException) {
+        // The lost condition may be a cleared entry's: clear those on their own, then claim as usual.
+        for (const c of clears) await clearEntry(runId, c.transitionKey, c.seq);
+        return claim(runId, transitionKey, event);
+      }
       if (error instanceof Error && error.name === 'ValidationException') {
         // A head written by the previous version has no `pseq` map: add it, then claim again.
         await guard(client.send(new UpdateCommand({
@@ -244,12 +290,19 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
   }
 
   return {
-    async append(runId, transitionKey, unbounded) {
+    async append(runId, transitionKey, unbounded, options = {}) {
       const event = boundEvent(unbounded);
+      let clears = options.clears ?? [];
       for (let attempt = 0; attempt < EVENT_LOG_LIMITS.maxAppendAttempts; attempt += 1) {
-        const bound = await boundSeq(runId, transitionKey);
-        if (bound !== undefined) return { event: await recorded(runId, bound), created: false };
-        const claimed = await claim(runId, transitionKey, event);
+        // A fresh transition skips the read on its first try; any later try (the key was in flight or settled) reads.
+        const bound = options.fresh && attempt === 0 ? undefined : await boundSeq(runId, transitionKey);
+        if (bound !== undefined) {
+          for (const c of clears) await clearEntry(runId, c.transitionKey, c.seq);
+          return { event: await recorded(runId, bound), created: false };
+        }
+        const claimed = await claim(runId, transitionKey, event, clears);
+        // Whatever the claim did with them, the cleared entries are gone or not the caller's any more.
+        if (claimed !== 'no-head' && claimed !== 'retry') clears = [];
         if (claimed === 'no-head') {
           await createHead(runId);
           continue;
@@ -257,7 +310,7 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
         if (claimed === 'retry') continue;
         if ('legacy' in claimed) return { event: await recorded(runId, claimed.legacy), created: false };
         const parked = claimed.mine ? event : ((await readHead(runId))?.pending[transitionKey] ?? event);
-        const settled = await settle(runId, transitionKey, claimed.seq, parked);
+        const settled = await settle(runId, transitionKey, claimed.seq, parked, options.keepPending === true && claimed.mine);
         // Not bound: another writer bound the key first (it read no binding, then finished before this claim);
         // this seq now holds a filler and the next round returns that writer's event.
         if (settled.bound) return { event: settled.event, created: claimed.mine };
