@@ -16,6 +16,7 @@ import { executeNode, MapFailedError, resolveInputs, toErrorInfo, type ExecutorD
 import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
 import { admitAttempt, releaseClaim, SupersededAttemptError } from './execution-claim';
+import { readForAttempt } from './attempt-reads';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { deadNodes, virtualAncestors, virtualOutput } from './scope-graph';
@@ -146,7 +147,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   const maps = createMapExecution(stores, { load, errorInfo: stateErrorInfo });
 
   /** Runs one admitted attempt: records it, calls the node, records the outcome and the node's transition. */
-  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number): Promise<TaskResult> {
+  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number, read?: Map<string, NodeRun>): Promise<TaskResult> {
     const runId = loaded.run.runId;
     const rk = f.rk;
     const nodeId = node.id;
@@ -156,7 +157,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const raced = !started.created && replay(started.record);
     if (raced) return raced;
     const [runs] = await Promise.all([
-      stores.nodeRuns.list(rk),
+      read ?? stores.nodeRuns.list(rk),
       // The previous attempt may have ended without reporting: close it with the error the state machine saw.
       splitAttempt(attempt).retry > 0 ? closeUnreported(rk, nodeId, attempt - 1, policy, startedAt) : undefined,
       startItem(loaded, f, nodeId, startedAt),
@@ -273,11 +274,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     /** Runs attempt `attempt` of `nodeId` and returns its route; throws an error named per the ASL contract. */
     async execute(runId: string, nodeId: string, attempt: number, item?: string): Promise<TaskResult> {
       const rk = partitionRunId(runId, item);
-      // Read both at once; a finished attempt's recorded result wins over the run's state.
-      const [previous, loading] = await Promise.all([
-        stores.nodeRuns.getAttempt(rk, nodeId, attempt),
-        load(runId).then((value) => ({ value }), (error: unknown) => ({ error })),
-      ]);
+      // Read both at once (with the upstream records, when that is all the node reads: attempt-reads.ts); a
+      // finished attempt's recorded result wins over the run's state.
+      const reads = await readForAttempt(stores, runId, rk, nodeId, attempt, item);
+      const previous = reads.previous;
+      const loading = 'value' in reads.loaded && isRunTerminal(reads.loaded.value.run.status) ? { error: new RunFinishedError(runId) } : reads.loaded;
       // A late delivery of an attempt that a later attempt closed (its own delivery was still evaluating, say) is
       // stale: the state machine has moved on, so it is Braid.Superseded, not the placeholder error it was closed with.
       const closedBy = previous?.status === 'failed' ? previous.error?.details?.closedByAttempt : undefined;
@@ -298,7 +299,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const admission = await admitAttempt(stores, rk, nodeId, attempt, policy);
       if (admission.kind === 'replay') return replay(admission.record) ?? { route: 'ok' };
       try {
-        return await runAttempt(loaded, f, node, policy, attempt);
+        return await runAttempt(loaded, f, node, policy, attempt, reads.runs);
       } finally {
         await releaseClaim(stores, rk, nodeId, admission.owner);
       }

@@ -221,7 +221,8 @@ function publicAttempt(a: AttemptRecord): NodeAttempt {
   return rest;
 }
 
-function toNodeRun(item: Record<string, unknown>, attempts: NodeAttempt[]): NodeRun {
+/** A node item (document form) with its attempts as a `NodeRun`. */
+export function toNodeRun(item: Record<string, unknown>, attempts: NodeAttempt[]): NodeRun {
   const { updatedAt: _u, ...rest } = stripKeys(item);
   return { ...(rest as unknown as NodeRun), attempts: attempts.sort((a, b) => a.attempt - b.attempt) };
 }
