@@ -41,7 +41,7 @@ export interface PerNodeResult {
   engineSteps: number[];
   /** Time inside the executor's `execute` handler, ms. */
   handlerMs: number[];
-  concurrent: { runs: number; nodesPerRun: number; wallMs: number; callsPerNode: number };
+  concurrent: { runs: number; nodesPerRun: number; wallMs: number; callsPerNode: number; cpuMsPerNode: number };
   /** The machine's 1-minute load average when the measurement ended (the machine is shared). */
   load: number;
 }
@@ -187,9 +187,11 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20): Promise<
     // Ten concurrent runs.
     const concurrentWf = await http.createWorkflow(echoChain(nodesPerRun, `bench-concurrent-${nodesPerRun}`));
     counter.reset();
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const runIds = await Promise.all(Array.from({ length: runs }, async (_, i) => (await http.startRun(concurrentWf.id, { start: i })).runId));
     const end = await finished(runIds, 10 * 60_000);
+    const cpu = process.cpuUsage(cpuBefore);
     for (const id of runIds) await expectSucceeded(id);
     const concurrentCalls = counter.action('execute').total;
 
@@ -201,7 +203,7 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20): Promise<
       braidSteps: steps(mine.map((i) => i.start)),
       engineSteps: await engineSteps(echoChain(chain)),
       handlerMs: mine.map((i) => i.end - i.start),
-      concurrent: { runs, nodesPerRun, wallMs: end - started, callsPerNode: concurrentCalls / (runs * nodesPerRun) },
+      concurrent: { runs, nodesPerRun, wallMs: end - started, callsPerNode: concurrentCalls / (runs * nodesPerRun), cpuMsPerNode: (cpu.user + cpu.system) / 1000 / (runs * nodesPerRun) },
       load: loadavg()[0] ?? Number.NaN,
     };
   } finally {
@@ -222,6 +224,7 @@ export const BEFORE = {
   p50EngineMs: 0.03,
   p50HandlerMs: 28.4,
   nodesPerSecond: 43.7,
+  cpuMsPerNode: Number.NaN,
 };
 
 /** The BENCHMARKS.md section. */
@@ -246,6 +249,7 @@ export function perNodeSection(r: PerNodeResult): string {
       ['ratio Braid ÷ engine (p50 steps)', fixed(braid / engine, 0), fixed(BEFORE.p50StepMs / BEFORE.p50EngineMs, 0), ''],
       ['p90 step per node, Braid (ms)', fixed(quantile(r.braidSteps, 0.9), 1), '', ''],
       ['p50 time in the executor handler per node (ms)', fixed(median(r.handlerMs), 1), fixed(BEFORE.p50HandlerMs, 1), ''],
+      ['CPU time per node, this process (ms): every function and dynalite, in-process', fixed(r.concurrent.cpuMsPerNode, 1), fixed(BEFORE.cpuMsPerNode, 1), ''],
       [`nodes/s, ${r.concurrent.runs} concurrent ${r.concurrent.nodesPerRun}-node runs`, fixed(nodesPerSecond, 1), fixed(BEFORE.nodesPerSecond, 1), `≥ 100 (${mark(nodesPerSecond >= 100)})`],
     ]),
     '',

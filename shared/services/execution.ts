@@ -163,7 +163,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       startItem(loaded, f, nodeId, startedAt),
     ]);
     await settleVirtualAncestors(f, nodeId, runs);
-    const running = await stores.nodeRuns.transition(rk, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
+    // The first attempt moves the node only from `pending`: a redelivery of it finds `running` and is not fresh.
+    const running = await stores.nodeRuns.transition(rk, nodeId, 'running', attempt === 0 ? { startedAt } : {}, attempt === 0 ? ['pending'] : NODE_ENTERED_FROM.running);
     if (!(await landed(rk, nodeId, running, 'running'))) {
       // An earlier attempt succeeded but a fault stopped it from reporting: finish its bookkeeping and report
       // the recorded route instead of running the node again. Any other closed node (the run was cancelled
@@ -193,7 +194,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     // Fewer round trips (ARCHITECTURE.md, "Event log"): this delivery just moved the node, so the transition is
     // fresh; its head entry stays until this attempt's final event clears it in the same update that claims a seq.
     const startedKey = `node.started:${nk}:${attempt}`;
-    const startedLog = await recordAt(stores, f, startedKey, { type: 'node.started', nodeId, at: startedAt, data: { attempt } }, { fresh: running !== undefined, keepPending: true });
+    const startedLog = await recordAt(stores, f, startedKey, { type: 'node.started', nodeId, at: startedAt, data: { attempt } }, { fresh: running !== undefined, keepPending: true, sole: running !== undefined && attempt === 0 });
     const clears = startedLog.created ? [{ transitionKey: startedKey, seq: startedLog.event.seq }] : [];
 
     const deadline = Date.now() + policy.timeoutSeconds * 1000;

@@ -60,6 +60,14 @@ export interface AppendOptions {
    * @default false
    */
   keepPending?: boolean;
+  /**
+   * With `keepPending`: this caller is the transition's only writer, ever (it won the one conditional write that
+   * makes it, from the state before any delivery got there), so no binding item is written: the kept entry binds the
+   * key until the caller clears it, and a reader that settles the entry first writes the binding as usual. The
+   * caller must clear it only once no append of the same key can start any more.
+   * @default false
+   */
+  sole?: boolean;
   /** Entries this caller settled with `keepPending`, cleared in this append's claim update (no extra round trip). */
   clears?: ReadonlyArray<{ transitionKey: string; seq: number }>;
 }
@@ -147,19 +155,9 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
    * event, or a filler when the key was bound to another seq) and clears the head's pending entry. Any writer
    * or reader may call it for any pending entry, any number of times: every step is conditional.
    */
-  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent, keepPending = false): Promise<{ event: RunEvent; bound: boolean }> {
-    let bound = true;
-    try {
-      await guard(client.send(new PutCommand({
-        TableName: tableName,
-        Item: { ...keys.transition(runId, transitionKey), seq },
-        ConditionExpression: 'attribute_not_exists(PK) OR seq = :seq',
-        ExpressionAttributeValues: { ':seq': seq },
-      })));
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      bound = false;
-    }
+  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent, keepPending = false, sole = false): Promise<{ event: RunEvent; bound: boolean }> {
+    // The sole writer's kept entry is its binding (AppendOptions.sole): no binding item.
+    const bound = keepPending && sole ? true : await bind(runId, transitionKey, seq);
     const full = bound ? toRunEvent(runId, seq, event) : toRunEvent(runId, seq, { type: FILLER_EVENT_TYPE, at: event.at, data: {} });
     try {
       // Conditional so a repeated materialization makes no second stream record.
@@ -171,6 +169,22 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     if (keepPending && bound) return { event: full, bound };
     await clearEntry(runId, transitionKey, seq);
     return { event: full, bound };
+  }
+
+  /** Binds the key to `seq` unless it is bound to another seq already (the first binding wins); true when bound to `seq`. */
+  async function bind(runId: string, transitionKey: string, seq: number): Promise<boolean> {
+    try {
+      await guard(client.send(new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.transition(runId, transitionKey), seq },
+        ConditionExpression: 'attribute_not_exists(PK) OR seq = :seq',
+        ExpressionAttributeValues: { ':seq': seq },
+      })));
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return false;
+    }
   }
 
   /** Removes a settled entry from the head (only this seq's: a racing writer may have parked a newer one). */
@@ -310,7 +324,8 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
         if (claimed === 'retry') continue;
         if ('legacy' in claimed) return { event: await recorded(runId, claimed.legacy), created: false };
         const parked = claimed.mine ? event : ((await readHead(runId))?.pending[transitionKey] ?? event);
-        const settled = await settle(runId, transitionKey, claimed.seq, parked, options.keepPending === true && claimed.mine);
+        const keep = options.keepPending === true && claimed.mine;
+        const settled = await settle(runId, transitionKey, claimed.seq, parked, keep, keep && options.sole === true && options.fresh === true && attempt === 0);
         // Not bound: another writer bound the key first (it read no binding, then finished before this claim);
         // this seq now holds a filler and the next round returns that writer's event.
         if (settled.bound) return { event: settled.event, created: claimed.mine };
