@@ -88,7 +88,8 @@ export async function readForAttempt(stores: RunStores, runId: string, rk: strin
   const runs = new Map<string, NodeRun>();
   for (const id of reads) {
     const found = upstream.get(itemKeyOf(keys.nodeRun(rk, id)));
-    if (found) runs.set(id, toNodeRun(found, []));
+    // A node item without a status holds only a claim: the node is pending.
+    if (found && found.status !== undefined) runs.set(id, toNodeRun(found, []));
   }
   return { ...(previous ? { previous } : {}), loaded, runs };
 }

@@ -15,7 +15,7 @@ import { BraidError } from '../errors';
 import { executeNode, MapFailedError, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
 import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
-import { admitAttempt, releaseClaim, SupersededAttemptError } from './execution-claim';
+import { admitAttempt, admitStarting, releaseClaim, SupersededAttemptError } from './execution-claim';
 import { readForAttempt } from './attempt-reads';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
@@ -147,14 +147,14 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   const maps = createMapExecution(stores, { load, errorInfo: stateErrorInfo });
 
   /** Runs one admitted attempt: records it, calls the node, records the outcome and the node's transition. */
-  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number, read?: Map<string, NodeRun>): Promise<TaskResult> {
+  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number, read?: Map<string, NodeRun>, started?: NodeRun): Promise<TaskResult> {
     const runId = loaded.run.runId;
     const rk = f.rk;
     const nodeId = node.id;
     const nk = keyOf(f, nodeId);
-    const startedAt = nowIso(stores);
-    const started = await stores.nodeRuns.startAttempt(rk, nodeId, attempt, startedAt);
-    const raced = !started.created && replay(started.record);
+    const startedAt = started?.startedAt ?? nowIso(stores);
+    const begun = await stores.nodeRuns.startAttempt(rk, nodeId, attempt, startedAt);
+    const raced = !begun.created && replay(begun.record);
     if (raced) return raced;
     const [runs] = await Promise.all([
       read ?? stores.nodeRuns.list(rk),
@@ -164,7 +164,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     ]);
     await settleVirtualAncestors(f, nodeId, runs);
     // The first attempt moves the node only from `pending`: a redelivery of it finds `running` and is not fresh.
-    const running = await stores.nodeRuns.transition(rk, nodeId, 'running', attempt === 0 ? { startedAt } : {}, attempt === 0 ? ['pending'] : NODE_ENTERED_FROM.running);
+    const running = started ?? await stores.nodeRuns.transition(rk, nodeId, 'running', attempt === 0 ? { startedAt } : {}, attempt === 0 ? ['pending'] : NODE_ENTERED_FROM.running);
     if (!(await landed(rk, nodeId, running, 'running'))) {
       // An earlier attempt succeeded but a fault stopped it from reporting: finish its bookkeeping and report
       // the recorded route instead of running the node again. Any other closed node (the run was cancelled
@@ -297,10 +297,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const { frame: f, node } = frameOf(loaded, nodeId, item);
       const policy = contractOf(loaded, nodeId);
       // No side effect before the node's claim: twins and overlapping attempts wait here (execution-claim.ts).
-      const admission = await admitAttempt(stores, rk, nodeId, attempt, policy);
+      // A plain first attempt takes the claim and starts the node in one write (attempt-reads.ts, execution-claim.ts).
+      const admission = reads.runs ? await admitStarting(stores, rk, nodeId, attempt, policy) : await admitAttempt(stores, rk, nodeId, attempt, policy);
       if (admission.kind === 'replay') return replay(admission.record) ?? { route: 'ok' };
       try {
-        return await runAttempt(loaded, f, node, policy, attempt, reads.runs);
+        return await runAttempt(loaded, f, node, policy, attempt, reads.runs, admission.started);
       } finally {
         await releaseClaim(stores, rk, nodeId, admission.owner);
       }

@@ -106,7 +106,7 @@ export class NodeRunRepository {
    * Moves a node to `to` with `fields`, only from one of `from` (`pending` includes "no item yet").
    * Returns the updated node, or `undefined` when the node was in another status (nothing written).
    */
-  async transition(runId: string, nodeId: string, to: NodeStatus, fields: NodeFields, from: readonly NodeStatus[]): Promise<NodeRun | undefined> {
+  async transition(runId: string, nodeId: string, to: NodeStatus, fields: NodeFields, from: readonly NodeStatus[], options: { releasing?: string } = {}): Promise<NodeRun | undefined> {
     // By construction no node item passes DynamoDB's limit: executable nodes' outputs are already held to 256 KiB
     // by the executor; a derived output over it (a join of large outputs, which no binding may read) becomes a marker.
     const { names, values, sets } = setClause({
@@ -126,9 +126,22 @@ export class NodeRunRepository {
       return `:from${i}`;
     });
     const inClause = allowed.length > 0 ? `#f0 IN (${allowed.join(', ')})` : undefined;
-    const condition = from.includes('pending')
-      ? `attribute_not_exists(PK) OR ${inClause}`
+    // A node item without a status holds only a claim (`node-claims.ts`): the node is pending.
+    const statusCondition = from.includes('pending')
+      ? `attribute_not_exists(#f0) OR ${inClause}`
       : (inClause ?? 'attribute_not_exists(PK) AND attribute_exists(PK)');
+    let condition = statusCondition;
+    if (options.releasing !== undefined) {
+      // The claim's holder records the outcome and releases the claim in one write (ARCHITECTURE.md, "Fewer round
+      // trips per node"); lost (another owner took over): nothing is written and the caller goes the long way.
+      names['#claim'] = 'claim';
+      names['#claimState'] = 'state';
+      names['#claimOwner'] = 'owner';
+      values[':claimDone'] = 'done';
+      values[':claimOwner'] = options.releasing;
+      sets.push('#claim.#claimState = :claimDone');
+      condition = `(${statusCondition}) AND #claim.#claimOwner = :claimOwner`;
+    }
     try {
       const out = await storeCall(() =>
         this.table.client.send(new UpdateCommand({
@@ -179,7 +192,7 @@ export class NodeRunRepository {
     const out = await storeCall(() =>
       this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.nodeRun(runId, nodeId), ConsistentRead: true })),
     );
-    return out.Item ? toNodeRun(out.Item, []) : undefined;
+    return out.Item?.status !== undefined ? toNodeRun(out.Item, []) : undefined;
   }
 
   /** Every recorded node of a run with its attempts, by node id. */
@@ -194,6 +207,7 @@ export class NodeRunRepository {
     }
     const out = new Map<string, NodeRun>();
     for (const item of nodes) {
+      if (item.status === undefined) continue; // a claim alone: the node is pending
       const node = toNodeRun(item, byNode.get(String(item.nodeId)) ?? []);
       out.set(node.nodeId, node);
     }
@@ -223,7 +237,7 @@ function publicAttempt(a: AttemptRecord): NodeAttempt {
 
 /** A node item (document form) with its attempts as a `NodeRun`. */
 export function toNodeRun(item: Record<string, unknown>, attempts: NodeAttempt[]): NodeRun {
-  const { updatedAt: _u, ...rest } = stripKeys(item);
+  const { updatedAt: _u, claim: _claim, ...rest } = stripKeys(item);
   return { ...(rest as unknown as NodeRun), attempts: attempts.sort((a, b) => a.attempt - b.attempt) };
 }
 

@@ -32,8 +32,6 @@ export const keys = {
   nodeRun: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `NODE#${nodeId}` }),
   nodeAttempt: (runId: string, nodeId: string, attempt: number) => ({ PK: `RUN#${runId}`, SK: `ATTEMPT#${nodeId}#${String(attempt).padStart(4, '0')}` }),
   gate: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `GATE#${nodeId}` }),
-  /** The claim an attempt takes before a node's side effect (one per node: attempts never overlap). */
-  nodeClaim: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `CLAIM#${nodeId}` }),
   eventLog: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'LOG' }),
   event: (runId: string, seq: number) => ({ PK: `RUN#${runId}`, SK: `EV#${String(seq).padStart(10, '0')}` }),
   /** A recorded transition of a run's event log: binds its key to its seq, once. */
