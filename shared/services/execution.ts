@@ -111,6 +111,13 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   async function closeUnreported(runId: string, nodeId: string, attempt: number, policy: NodeContract, laterStartedAt: string): Promise<void> {
     const previous = await stores.nodeRuns.getAttempt(runId, nodeId, attempt);
     if (previous?.status !== 'running') return;
+    // The node succeeded: its claim holder released the claim with that write and this attempt was it (or found
+    // it so); it is closed as succeeded, with the node's route.
+    const node = await stores.nodeRuns.get(runId, nodeId);
+    if (node?.status === 'succeeded') {
+      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt: node.endedAt ?? laterStartedAt, route: (node as NodeRun & { route?: string }).route ?? 'ok' });
+      return;
+    }
     const timedOut = unfinishedAttemptError(previous.startedAt, policy.timeoutSeconds, Date.parse(laterStartedAt)) === STATES_ERRORS.timeout;
     // `closedByAttempt` tells a late delivery of this attempt that a later one replaced it (it gets Braid.Superseded).
     const error = timedOut
@@ -147,7 +154,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   const maps = createMapExecution(stores, { load, errorInfo: stateErrorInfo });
 
   /** Runs one admitted attempt: records it, calls the node, records the outcome and the node's transition. */
-  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number, read?: Map<string, NodeRun>, started?: NodeRun): Promise<TaskResult> {
+  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number, read?: Map<string, NodeRun>, started?: NodeRun, claim?: { owner: string; released: boolean }): Promise<TaskResult> {
     const runId = loaded.run.runId;
     const rk = f.rk;
     const nodeId = node.id;
@@ -220,7 +227,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const endedAt = nowIso(stores);
       // The node's cost: this attempt's usage plus what earlier (failed) attempts reported.
       const cost = addCosts(earlierCost(runs.get(nodeId), attempt), result.cost);
-      const updated = await stores.nodeRuns.transition(rk, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost, route }, NODE_ENTERED_FROM.succeeded);
+      const fields = { endedAt, output: result.output ?? null, cost, route };
+      // The claim's holder releases it in the same write (a condition still has its skips to record first): a
+      // delivery waiting for it finds the node succeeded (closeUnreported adopts this attempt's success).
+      const released = claim && node.type !== 'condition' ? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', fields, NODE_ENTERED_FROM.succeeded, { releasing: claim.owner }) : undefined;
+      if (released && claim) claim.released = true;
+      const updated = released ?? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', fields, NODE_ENTERED_FROM.succeeded);
       const data: Record<string, unknown> = { attempt };
       if (cost) data.cost = cost;
       if (node.type === 'condition') data.route = route;
@@ -300,10 +312,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // A plain first attempt takes the claim and starts the node in one write (attempt-reads.ts, execution-claim.ts).
       const admission = reads.runs ? await admitStarting(stores, rk, nodeId, attempt, policy) : await admitAttempt(stores, rk, nodeId, attempt, policy);
       if (admission.kind === 'replay') return replay(admission.record) ?? { route: 'ok' };
+      const claim = { owner: admission.owner, released: false };
       try {
-        return await runAttempt(loaded, f, node, policy, attempt, reads.runs, admission.started);
+        return await runAttempt(loaded, f, node, policy, attempt, reads.runs, admission.started, claim);
       } finally {
-        await releaseClaim(stores, rk, nodeId, admission.owner);
+        await releaseClaim(stores, rk, nodeId, admission.owner, claim.released);
       }
     },
 

@@ -65,7 +65,7 @@ export class NodeClaimRepository {
         UpdateExpression: 'SET #c = :claim',
         ConditionExpression: takeCondition(retake),
         ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: { ':claim': { attempt, owner, state: 'running', leaseUntil }, ':n': attempt, ':owner': owner, ':running': 'running', ':done': 'done', ':now': now },
+        ExpressionAttributeValues: { ':claim': { attempt, owner, state: 'running', leaseUntil }, ':n': attempt, ':owner': owner, ...(retake ? {} : { ':running': 'running' }), ':done': 'done', ':now': now },
         ReturnValues: 'ALL_OLD',
       })), { reason: 'claim_held', message: `node ${nodeId} is claimed` });
       const previous = out.Attributes?.claim as Record<string, unknown> | undefined;
