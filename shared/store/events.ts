@@ -88,6 +88,14 @@ export const EVENT_LOG_LIMITS = {
   maxPageSize: 1_000,
   /** Attempts at an append whose head item is being created concurrently before `EventLogContentionError`. */
   maxAppendAttempts: 5,
+  /**
+   * Most entries the head holds before an append settles them all first. Settled entries stay until the same
+   * process's next append to the run clears them (one per process and run) and in-flight ones are few, so this
+   * only bounds the head (each entry ≤ a bounded event, a few KB) far below DynamoDB's 400 KB.
+   */
+  maxPendingEntries: 32,
+  /** Runs whose settled entries a process remembers for clearing (least recently appended first out). */
+  maxRememberedRuns: 10_000,
 } as const;
 
 /**
@@ -132,6 +140,22 @@ export const FILLER_EVENT_TYPE: RunEvent['type'] = 'log.filler';
 /** Creates the event log repository over the Braid table. */
 export function createEventLogRepository(table: TableRef): EventLogRepository {
   const { client, tableName } = table;
+  /**
+   * Entries this process settled (binding and item written) but left on the head, by run: its next append to the
+   * run clears them in its claim update instead of one more update each (a reader clears any left behind).
+   */
+  const settledHere = new Map<string, Array<{ transitionKey: string; seq: number }>>();
+  const leaveSettled = (runId: string, transitionKey: string, seq: number) => {
+    const list = settledHere.get(runId) ?? [];
+    settledHere.delete(runId);
+    if (settledHere.size >= EVENT_LOG_LIMITS.maxRememberedRuns) settledHere.delete(settledHere.keys().next().value as string);
+    settledHere.set(runId, [...list, { transitionKey, seq }]);
+  };
+  const takeSettled = (runId: string) => {
+    const list = settledHere.get(runId) ?? [];
+    settledHere.delete(runId);
+    return list;
+  };
 
   async function readHead(runId: string): Promise<HeadItem | undefined> {
     const out = await guard(client.send(new GetCommand({ TableName: tableName, Key: keys.eventLog(runId), ConsistentRead: true })));
@@ -155,9 +179,9 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
    * event, or a filler when the key was bound to another seq) and clears the head's pending entry. Any writer
    * or reader may call it for any pending entry, any number of times: every step is conditional.
    */
-  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent, keepPending = false, sole = false): Promise<{ event: RunEvent; bound: boolean }> {
+  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent, keepPending: false | 'caller' | 'process' = false, sole = false): Promise<{ event: RunEvent; bound: boolean }> {
     // The sole writer's kept entry is its binding (AppendOptions.sole): no binding item.
-    const bound = keepPending && sole ? true : await bind(runId, transitionKey, seq);
+    const bound = keepPending === 'caller' && sole ? true : await bind(runId, transitionKey, seq);
     const full = bound ? toRunEvent(runId, seq, event) : toRunEvent(runId, seq, { type: FILLER_EVENT_TYPE, at: event.at, data: {} });
     try {
       // Conditional so a repeated materialization makes no second stream record.
@@ -165,8 +189,12 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    // Bound to another seq: this entry must go now (it is a filler's). Kept: the caller's next append clears it.
-    if (keepPending && bound) return { event: full, bound };
+    // Bound to another seq: this entry must go now (it is a filler's). Kept: the caller's (or this process's) next
+    // append to the run clears it.
+    if (keepPending && bound) {
+      if (keepPending === 'process') leaveSettled(runId, transitionKey, seq);
+      return { event: full, bound };
+    }
     await clearEntry(runId, transitionKey, seq);
     return { event: full, bound };
   }
@@ -271,9 +299,9 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
         Key: keys.eventLog(runId),
         // Both `lastSeq + :one` read the value before the update, so the pending entry gets the new seq.
         UpdateExpression: `SET lastSeq = lastSeq + :one, #pseq.#tk = lastSeq + :one, #pending.#tk = :event${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: ['attribute_exists(PK) AND attribute_not_exists(#pseq.#tk) AND attribute_not_exists(#keys.#tk)', ...kept].join(' AND '),
+        ConditionExpression: ['attribute_exists(PK) AND attribute_not_exists(#pseq.#tk) AND attribute_not_exists(#keys.#tk)', '(attribute_not_exists(#pending) OR size(#pending) < :maxPending)', ...kept].join(' AND '),
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ExpressionAttributeValues: { ...values, ':maxPending': EVENT_LOG_LIMITS.maxPendingEntries },
         ReturnValues: 'UPDATED_NEW',
       })));
       return { seq: Number(out.Attributes?.lastSeq), mine: true };
@@ -299,14 +327,17 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
       if (legacy !== undefined) return { legacy };
       const inFlight = head.pseq[transitionKey];
       // Claimed by another writer (or by this one, if an earlier try applied before the store failed).
-      return inFlight === undefined ? 'retry' : { seq: inFlight, mine: false };
+      if (inFlight !== undefined) return { seq: inFlight, mine: false };
+      // A full head: settle (and so clear) every entry, then claim again.
+      if (Object.keys(head.pending).length >= EVENT_LOG_LIMITS.maxPendingEntries) await settleAll(runId, head);
+      return 'retry';
     }
   }
 
   return {
     async append(runId, transitionKey, unbounded, options = {}) {
       const event = boundEvent(unbounded);
-      let clears = options.clears ?? [];
+      let clears = [...(options.clears ?? []), ...takeSettled(runId)];
       for (let attempt = 0; attempt < EVENT_LOG_LIMITS.maxAppendAttempts; attempt += 1) {
         // A fresh transition skips the read on its first try; any later try (the key was in flight or settled) reads.
         const bound = options.fresh && attempt === 0 ? undefined : await boundSeq(runId, transitionKey);
@@ -324,8 +355,10 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
         if (claimed === 'retry') continue;
         if ('legacy' in claimed) return { event: await recorded(runId, claimed.legacy), created: false };
         const parked = claimed.mine ? event : ((await readHead(runId))?.pending[transitionKey] ?? event);
-        const keep = options.keepPending === true && claimed.mine;
-        const settled = await settle(runId, transitionKey, claimed.seq, parked, keep, keep && options.sole === true && options.fresh === true && attempt === 0);
+        // This append's own entry stays on the head: cleared by the caller (`keepPending`) or by this process's next
+        // append to the run. Another writer's entry settled here is cleared now (that writer may never come back).
+        const keep = !claimed.mine ? false : options.keepPending === true ? 'caller' : 'process';
+        const settled = await settle(runId, transitionKey, claimed.seq, parked, keep, keep === 'caller' && options.sole === true && options.fresh === true && attempt === 0);
         // Not bound: another writer bound the key first (it read no binding, then finished before this claim);
         // this seq now holds a filler and the next round returns that writer's event.
         if (settled.bound) return { event: settled.event, created: claimed.mine };
