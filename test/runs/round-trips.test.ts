@@ -19,7 +19,7 @@ describe('store round trips per executed node', () => {
         return context.run({ nodeId: String(e.nodeId), action: String(e.action) }, () => executor(event));
       },
     });
-    stack.store.table.client.middlewareStack.add((next: (a: unknown) => Promise<unknown>, ctx: { commandName?: string }) => async (args: unknown) => {
+    stack.store.table.client.middlewareStack.add((next: (a: any) => Promise<any>, ctx: { commandName?: string }) => async (args: any) => {
       const tag = context.getStore();
       if (tag?.action === 'execute') calls.set(tag.nodeId, [...(calls.get(tag.nodeId) ?? []), String(ctx.commandName).replace(/Command$/, '')]);
       return next(args);
