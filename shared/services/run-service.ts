@@ -27,6 +27,10 @@ import { createRedriver } from './run-redrive';
 import { compileContract } from '../compiler/compile';
 import type { RunEvent } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
+import { checkCallTargets } from './workflow-call-targets';
+import type { RunCaller } from '../model/types';
+import { RunCallRepository } from '../store/run-calls';
+import { createCallSettler } from './call-settle';
 
 /** Body of `POST /api/v1/workflows/{id}/run`. */
 export const StartRunRequestSchema = z.strictObject({
@@ -100,7 +104,11 @@ export function createRunService(deps: RunServiceDeps) {
   async function launch(run: Run, versionArn: string, reused: Record<string, ReusedNode> = {}): Promise<void> {
     await record(deps, run.runId, 'run.started', {
       type: 'run.started', at: run.startedAt,
-      data: { workflowId: run.workflowId, version: run.version, ...(run.parentRunId ? { parentRunId: run.parentRunId, rerunFrom: run.rerunFrom } : {}) },
+      data: {
+        workflowId: run.workflowId, version: run.version, ...(run.parentRunId ? { parentRunId: run.parentRunId, rerunFrom: run.rerunFrom } : {}),
+        // A child run names its parent's node (never the parent's task token).
+        ...(run.calledBy ? { parentRunId: run.calledBy.runId, parentNodeId: run.calledBy.nodeId, depth: run.depth ?? 1 } : {}),
+      },
     });
     // A rerun's reused nodes: recorded before the execution starts, so no Task of the new run sees them pending.
     await copyReused(run, reused);
@@ -156,6 +164,8 @@ export function createRunService(deps: RunServiceDeps) {
       const input = request.input ?? {};
       checkRunInput(`${workflowId}#${version.version}`, version.definition.inputSchema, input);
       if (!version.stateMachineVersionArn) throw new BraidError('not_registered', `version ${version.version} of ${workflowId} has no state machine`);
+      // Whoever starts the run may run every workflow it calls; the versions those calls run are pinned now.
+      const callVersions = await checkCallTargets(deps, caller, version.definition, 'start');
       const budget = runBudget(request.budget, version.definition.budget, role === 'owner');
       const now = deps.clock?.() ?? new Date();
       let runId = newId();
@@ -167,7 +177,7 @@ export function createRunService(deps: RunServiceDeps) {
       const run: Run = {
         runId, workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId, status: 'running',
         input, startedAt: now.toISOString(), cost: { usd: 0 }, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
-        ...(budget ? { budget } : {}),
+        ...(budget ? { budget } : {}), ...(Object.keys(callVersions).length > 0 ? { callVersions } : {}),
       };
       // Quotas are taken only by a start that creates a run (a retried start resumes its run above for free).
       const admitted = await deps.quotas?.admitRunStart(caller.userId, runId);
@@ -182,6 +192,49 @@ export function createRunService(deps: RunServiceDeps) {
       }
       await launch(run, version.stateMachineVersionArn);
       return { runId, status: 'running' };
+    },
+
+    /**
+     * Starts the child run of a `workflow_call` (the executor's `workflow_call` task): a normal run of `workflowId`
+     * at `version`, started by whoever started the parent, with `calledBy` (the parent's node, attempt and task
+     * token, server-only) and `depth`. Idempotent on `runId` (the executor derives it from the parent's run,
+     * node, item and attempt): a repeated start finds the run, points it at this caller's token, and launches it
+     * if its execution never started. Child runs take no run quota: the parent's nodes and the depth bound them.
+     * The caller checks `run` permission and depth first.
+     */
+    async startChild(child: { runId: string; workflowId: string; version: number; input: unknown; startedBy: string; calledBy: RunCaller; depth: number }): Promise<Run> {
+      const caller: Caller = { userId: child.startedBy };
+      const { workflow } = await deps.permissions.authorizeWorkflow(caller, child.workflowId, 'run');
+      const version = await store.workflows.getVersion(workflow, child.version);
+      if (!version) throw new NotFoundError('workflow version', `${child.workflowId}@${child.version}`);
+      if (!version.stateMachineVersionArn) throw new BraidError('not_registered', `version ${version.version} of ${child.workflowId} has no state machine`);
+      const calls = new RunCallRepository(store.table);
+      const existing = await store.runs.get(child.runId);
+      if (existing) {
+        if (existing.calledBy?.taskToken !== child.calledBy.taskToken) await calls.reattach(child.runId, child.calledBy);
+        await resume(existing, workflow, version);
+        return existing;
+      }
+      checkRunInput(`${child.workflowId}#${version.version}`, version.definition.inputSchema, child.input);
+      const callVersions = await checkCallTargets(deps, caller, version.definition, 'start');
+      const run: Run = {
+        runId: child.runId, workflowId: child.workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: child.startedBy,
+        status: 'running', input: child.input, startedAt: (deps.clock?.() ?? new Date()).toISOString(), cost: { usd: 0 },
+        calledBy: child.calledBy, depth: child.depth,
+        ...(version.definition.budget ? { budget: version.definition.budget } : {}),
+        ...(Object.keys(callVersions).length > 0 ? { callVersions } : {}),
+      };
+      try {
+        await store.runs.create(run);
+      } catch (error) {
+        // A twin delivery created it first: the same run.
+        const twin = error instanceof ConflictError ? await store.runs.get(run.runId) : undefined;
+        if (!twin) throw error;
+        await resume(twin, workflow, version);
+        return twin;
+      }
+      await launch(run, version.stateMachineVersionArn);
+      return run;
     },
 
     /**
@@ -206,11 +259,13 @@ export function createRunService(deps: RunServiceDeps) {
       });
       const input = request.input === undefined ? old.input : request.input;
       checkRunInput(`${old.workflowId}#${version.version}`, version.definition.inputSchema, input);
+      const callVersions = await checkCallTargets(deps, caller, version.definition, 'start');
       const now = deps.clock?.() ?? new Date();
       const run: Run = {
         runId: newId(), workflowId: old.workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId,
         status: 'running', input, startedAt: now.toISOString(), cost: { usd: 0 }, parentRunId: runId, rerunFrom: request.fromNode,
         reused: Object.fromEntries(Object.entries(reused).map(([id, node]) => [id, node.route])),
+        ...(Object.keys(callVersions).length > 0 ? { callVersions } : {}),
       };
       await store.runs.create(run);
       await launch(run, version.stateMachineVersionArn, reused);
@@ -324,6 +379,8 @@ export function createRunService(deps: RunServiceDeps) {
       const executionArn = await store.runs.getExecutionArn(runId);
       if (executionArn) await deps.orchestrator.stop({ executionArn, error: ERROR_NAMES.cancelled, cause: `cancelled by ${caller.userId}` });
       await closeOutstanding(deps, await loadRun(deps, runId), { pending: 'cancelled', active: 'cancelled', gate: 'cancelled' });
+      // Its workflow_call children (and theirs) are cancelled now; the finalizer does it again when the execution ends.
+      await createCallSettler(deps, deps.orchestrator).cascade(runId);
       return runView(cancelled);
     },
   };
