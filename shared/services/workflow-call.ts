@@ -208,7 +208,13 @@ export function createWorkflowCalls(stores: RunStores, deps: WorkflowCallDeps) {
         const startedAt = nowIso(stores);
         const started = await stores.nodeRuns.startAttempt(f.rk, task.nodeId, task.attempt, startedAt);
         if (!started.created && started.record.status !== 'running') return { route: 'waiting' };
-        const [runs] = await Promise.all([stores.nodeRuns.list(f.rk), hooks.startItem(loaded, f, task.nodeId, startedAt)]);
+        const [runs] = await Promise.all([
+          stores.nodeRuns.list(f.rk), hooks.startItem(loaded, f, task.nodeId, startedAt),
+          // The previous attempt of this drive ended without reporting (its Task was retried): close its record.
+          splitAttempt(task.attempt).retry > 0
+            ? stores.nodeRuns.finishAttempt(f.rk, task.nodeId, task.attempt - 1, { status: 'failed', endedAt: startedAt, error: { name: ERROR_NAMES.transient, message: 'the attempt ended without recording its outcome', details: { closedByAttempt: task.attempt } } })
+            : undefined,
+        ]);
         await hooks.settleVirtualAncestors(f, task.nodeId, runs);
         if (await reattach(f, runs.get(task.nodeId), task, startedAt)) return { route: 'waiting' };
         try {

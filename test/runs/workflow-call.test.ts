@@ -231,3 +231,47 @@ describe('workflow_call', () => {
     expect(nodes.triage.output).toEqual({ triaged: { ticket: 'T-3', level: 2 } });
   });
 });
+
+describe('workflow_call: idempotent start', () => {
+  let stack: TestStack;
+  /** How the seam delivers `workflow_call` events: twice at once, or first as an earlier attempt with another token. */
+  let mode: 'twice' | 'retried' = 'twice';
+  beforeAll(async () => {
+    stack = await startRunStack({
+      wrapExecutor: (executor) => async (event) => {
+        const e = event as Record<string, unknown>;
+        if (e.action !== 'workflow_call') return executor(event);
+        if (mode === 'twice') {
+          const [first] = await Promise.all([executor(event), executor(structuredClone(event))]);
+          return first;
+        }
+        // An attempt whose invocation was lost after it started the child: the Task's retry comes with a new token.
+        await executor({ ...e, taskToken: 'local-token-lost-attempt' });
+        return executor({ ...e, attempt: (e.attempt as number) + 1 });
+      },
+    });
+  });
+  afterAll(async () => { await stack?.close(); });
+
+  for (const delivery of ['twice', 'retried'] as const) {
+    it(`starts one child when the task is delivered ${delivery === 'twice' ? 'twice at once' : 'again as a retry with a new token'}`, async () => {
+      // Prepare
+      mode = delivery;
+      const child = await createWorkflow(stack, 'alice', childDefinition);
+      const parent = await createWorkflow(stack, 'alice', parentDefinition(child));
+
+      // Act
+      const runId = await startRun(stack, 'alice', parent, { input: { ticket: 'T-7' } });
+      const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+
+      // Assess
+      expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+      const runs = (await stack.call('GET', `/api/v1/workflows/${child}/runs`, { as: 'alice' })).body.items as any[];
+      expect(runs).toHaveLength(1);
+      const nodes = await getNodes(stack, 'alice', runId);
+      expect(nodes.triage.childRunId).toBe(runs[0].runId);
+      expect(nodes.after.output).toEqual({ level: 2, ticket: 'T-7' });
+      expect(nodes.triage.attempts.map((a: { status: string }) => a.status)).toEqual(delivery === 'twice' ? ['succeeded'] : ['failed', 'succeeded']);
+    });
+  }
+});
