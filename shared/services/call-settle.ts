@@ -2,8 +2,8 @@
  * The end of a child run, told to its parent, and the end of a parent, told to its children (ARCHITECTURE.md,
  * "Workflow calls"). `settle(runId)` runs after a run is final (the finalizer calls it for every ended execution,
  * locally and on AWS): a child reports to the parent's `workflow_call` node (records the node's outcome, then
- * completes the parent's task token), and a run that did not succeed cancels the children still active (which
- * cascades through grandchildren). Every step is conditional or idempotent, so settling twice is harmless.
+ * completes the parent's task token), and the children still active are cancelled (which cascades through
+ * grandchildren): after a run ends no one waits for them. Every step is conditional or idempotent, so settling twice is harmless.
  */
 import { ERROR_NAMES } from '../contract/error-names';
 import { BraidError, NotFoundError } from '../errors';
@@ -107,7 +107,7 @@ export function createCallSettler(stores: RunStores, orchestrator: CallOrchestra
     cascade,
     /** Cancels a child started after its parent ended (the start raced the parent's cascade). */
     cancelRun,
-    /** After `runId` is final: report to its parent, and cancel its children unless it succeeded. */
+    /** After `runId` is final: report to its parent, and cancel its children still active. */
     async settle(runId: string): Promise<void> {
       const run = await stores.store.runs.get(runId);
       if (!run || !isRunTerminal(run.status)) return;
@@ -117,7 +117,9 @@ export function createCallSettler(stores: RunStores, orchestrator: CallOrchestra
         // The parent (or its version) is gone: nothing waits for this child any more.
         if (!(error instanceof NotFoundError) && !(error instanceof BraidError && error.code === 'run_definition_missing')) throw error;
       }
-      if (run.status !== 'succeeded') await cascade(runId);
+      // A child still active when its parent ended is waited for by no one (the parent failed, was cancelled, or
+      // went on past a call that timed out): cancel it.
+      await cascade(runId);
     },
   };
 }

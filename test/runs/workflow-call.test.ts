@@ -110,7 +110,10 @@ describe('workflow_call', () => {
     });
     const parent = await createWorkflow(stack, 'alice', parentDefinition(child, { inputs: {} }));
     const runId = await startRun(stack, 'alice', parent);
-    const childRunId = await waitFor(async () => (await getNodes(stack, 'alice', runId)).triage.childRunId as string | undefined, 'the child run', 10_000);
+    const childRunId = await waitFor(async () => {
+      const id = (await getNodes(stack, 'alice', runId)).triage.childRunId as string | undefined;
+      return id && (await stack.call('GET', `/api/v1/workflows/runs/${id}`, { as: 'alice' })).status === 200 ? id : undefined;
+    }, 'the child run', 10_000);
     await waitForNode(stack, 'alice', childRunId, 'ask', 'waiting');
 
     // Act
