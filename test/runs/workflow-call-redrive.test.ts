@@ -1,12 +1,16 @@
 /**
  * Redrive and rerun of a run with `workflow_call` nodes: a call that succeeded is answered from its record (its
  * child is not run again); a call whose child failed starts a fresh child in the new drive; a rerun reuses the
- * calls upstream of `fromNode`.
+ * calls upstream of `fromNode`; after a restart of the local stack a resumed parent re-attaches to its resumed child.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpToolServer, type HttpToolServerHandle } from '../support/http-tool-server';
+import { startTestStack } from '../support/local-stack';
 import { ERROR_NAMES } from '../../shared/contract/error-names';
-import { createWorkflow, getNodes, startRun, startRunStack, waitForRun, type TestStack } from './helpers';
+import { createWorkflow, getNodes, startRun, startRunStack, waitFor, waitForNode, waitForRun, type TestStack } from './helpers';
 
 describe('workflow_call: redrive and rerun', () => {
   let stack: TestStack;
@@ -68,5 +72,41 @@ describe('workflow_call: redrive and rerun', () => {
     expect(second.status).toBe('succeeded');
     expect(await runsOf(planner)).toHaveLength(1);
     expect(await runsOf(booker)).toHaveLength(3);
+  });
+});
+
+describe('workflow_call: a restart of the local stack', () => {
+  let dataDir: string;
+  beforeAll(async () => { dataDir = await mkdtemp(join(tmpdir(), 'braid-call-restart-')); });
+  afterAll(async () => { await rm(dataDir, { recursive: true, force: true }); });
+
+  it('re-attaches the resumed parent to its resumed child instead of starting another', async () => {
+    // Prepare: a parent waiting on a child that waits at a gate; then the stack stops.
+    const first = await startTestStack({ dataDir, inMemory: false });
+    const child = await createWorkflow(first, 'alice', { name: 'gated', nodes: [{ id: 'ask', type: 'human_gate', prompt: 'ok?', timeoutSeconds: 600 }], edges: [] });
+    const parent = await createWorkflow(first, 'alice', { name: 'parent', nodes: [{ id: 'triage', type: 'workflow_call', workflow: { id: child }, timeoutSeconds: 600 }], edges: [] });
+    const runId = await startRun(first, 'alice', parent);
+    const childRunId = await waitFor(async () => {
+      const id = (await getNodes(first, 'alice', runId)).triage.childRunId as string | undefined;
+      return id && (await first.call('GET', `/api/v1/workflows/runs/${id}`, { as: 'alice' })).status === 200 ? id : undefined;
+    }, 'the child run', 10_000);
+    await waitForNode(first, 'alice', childRunId, 'ask', 'waiting');
+    await first.close();
+
+    // Act: start again on the same data folder, approve the child's gate.
+    const second = await startTestStack({ dataDir, inMemory: false });
+    try {
+      const approved = await second.call('POST', `/api/v1/workflows/runs/${childRunId}/gates/ask/approve`, { as: 'alice', body: {} });
+      const run = await waitForRun(second, 'alice', runId, ['succeeded', 'failed'], 15_000);
+
+      // Assess
+      expect(approved.status, approved.text).toBe(200);
+      expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+      expect((await second.call('GET', `/api/v1/workflows/${child}/runs`, { as: 'alice' })).body.items).toHaveLength(1);
+      const nodes = await getNodes(second, 'alice', runId);
+      expect(nodes.triage).toMatchObject({ status: 'succeeded', childRunId, output: { ask: expect.objectContaining({ approved: true }) } });
+    } finally {
+      await second.close();
+    }
   });
 });
