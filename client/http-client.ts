@@ -320,8 +320,8 @@ export class BraidHttpClient {
   }
 
   /** `GET /api/v1/workflows/runs/{runId}/gates/{nodeId}`: one gate (approvers named on it need no role). */
-  getGate(runId: string, nodeId: string): Promise<unknown> {
-    return this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}`);
+  getGate(runId: string, nodeId: string, item?: string): Promise<unknown> {
+    return this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}${item !== undefined ? `?item=${enc(item)}` : ''}`);
   }
 
   /** `PUT /api/v1/secrets/{name}`: creates or replaces one of the caller's secrets; the value is never returned. */

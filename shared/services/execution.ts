@@ -339,8 +339,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const opening = { ...gatePolicyRecord(node, loaded.run), runId: rk, nodeId, openedAt, timeoutAt, taskToken, ...(Object.keys(inputs).length > 0 ? { inputs } : {}) };
       const { gate, created } = await stores.gates.open(opening, attempt);
       // A redelivered open finds the gate there: the inboxes, timers and notification happen again (idempotent).
-      // Gates inside map items are decided on the run's page (`?item=`): no inbox entries, timers or notifications.
-      if (item === undefined && (created || gate.status === 'waiting')) await gateOpened(stores, created ? opening : gate, { everySeconds: node.reminders?.everySeconds });
+      // A gate inside a map item is keyed by its partition (`rk`): its inbox entry and timers name the item.
+      if (created || gate.status === 'waiting') await gateOpened(stores, created ? opening : gate, { everySeconds: node.reminders?.everySeconds });
       const waiting = await stores.nodeRuns.transition(rk, nodeId, 'waiting', { startedAt: openedAt }, NODE_ENTERED_FROM.waiting);
       if (!(await landed(rk, nodeId, waiting, 'waiting'))) return { route: 'waiting' };
       // A gate inside a map item leaves the run running: the map's other items go on.

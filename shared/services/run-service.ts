@@ -30,6 +30,8 @@ import { ERROR_NAMES } from '../contract/error-names';
 import { checkCallTargets } from './workflow-call-targets';
 import type { RunCaller } from '../model/types';
 import { RunCallRepository } from '../store/run-calls';
+import { partitionRunId } from '../store/map-items';
+import { ITEM_PATH_PATTERN } from '../contract/task-payload';
 import { createCallSettler } from './call-settle';
 
 /** Body of `POST /api/v1/workflows/{id}/run`. */
@@ -293,9 +295,13 @@ export function createRunService(deps: RunServiceDeps) {
      * `GET /api/v1/workflows/runs/{runId}/gates/{nodeId}`: one gate. A user listed in the gate's `approvers` sees
      * it without any role on the workflow (and sees nothing else of the run); anyone else needs to see the run.
      */
-    async gate(caller: Caller, runId: string, nodeId: string): Promise<GateView> {
+    async gate(caller: Caller, runId: string, nodeId: string, item?: string): Promise<GateView> {
+      if (item !== undefined && !ITEM_PATH_PATTERN.test(item)) {
+        throw new ValidationError([{ code: 'invalid_value', path: '/query/item', message: 'must be an item path such as 3 or 3.5' }]);
+      }
       const run = await store.runs.get(runId);
-      const gate = run ? await deps.gates.get(runId, nodeId) : undefined;
+      // A gate inside a map item lives in the item's partition.
+      const gate = run ? await deps.gates.get(partitionRunId(runId, item), nodeId) : undefined;
       // Whoever the gate's lists make eligible (a named user, a group member, an escalation approver) may read it.
       if (!run || !gate || !eligibility(caller, gate, undefined)) {
         if (!run) throw new NotFoundError('run', runId);

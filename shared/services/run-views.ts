@@ -6,6 +6,8 @@ import type { Gate, GateVote, NodeRun, Run } from '../model/types';
 import { votesInOrder } from './gate-policy';
 import { spentOf } from './budget';
 import { splitAttempt } from '../contract/task-payload';
+import { splitPartitionRunId } from '../store/map-items';
+import { itemIndex } from './map-scope';
 
 function hasSpent(run: Run): boolean {
   const spent = spentOf(run);
@@ -32,7 +34,11 @@ export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'started
 /** A gate as the API returns it: never its token; its votes as a list in the order they were cast. */
 export type GateView = Pick<Gate, 'runId' | 'nodeId' | 'status' | 'prompt' | 'approvers' | 'openedAt' | 'timeoutAt'>
   & Partial<Pick<Gate, 'decidedBy' | 'decidedAt' | 'comment' | 'data' | 'workflowId' | 'requester' | 'forbidRequester' | 'escalation' | 'escalatedAt'>>
-  & { inputs?: Record<string, unknown>; quorum: number; rejectQuorum: number; approvals: number; rejections: number; votes: GateVote[] };
+  & {
+    inputs?: Record<string, unknown>; quorum: number; rejectQuorum: number; approvals: number; rejections: number; votes: GateVote[];
+    /** A gate inside a map item: the item's index, and its path (`"3.5"`) inside a nested map. Decide it with `?item=<path>`. */
+    item?: number; itemPath?: string;
+  };
 
 /** A node of a run as the API returns it; gates carry their gate. */
 export type NodeRunView = Omit<NodeRun, 'runId'> & {
@@ -111,8 +117,10 @@ export function runSummary(run: Run): RunSummary {
 
 /** Builds the view of a gate. */
 export function gateView(gate: Gate & { inputs?: Record<string, unknown> }): GateView {
+  // A gate inside a map item is stored in the item's partition: the view names the run and the item.
+  const where = splitPartitionRunId(gate.runId);
   const view: GateView = {
-    runId: gate.runId, nodeId: gate.nodeId, status: gate.status, prompt: gate.prompt, approvers: gate.approvers,
+    runId: where.runId, nodeId: gate.nodeId, ...(where.item !== undefined ? { item: itemIndex(where.item), itemPath: where.item } : {}), status: gate.status, prompt: gate.prompt, approvers: gate.approvers,
     openedAt: gate.openedAt, timeoutAt: gate.timeoutAt, quorum: gate.quorum ?? 1, rejectQuorum: gate.rejectQuorum ?? 1,
     approvals: gate.approvals ?? 0, rejections: gate.rejections ?? 0, votes: votesInOrder(gate),
   };
