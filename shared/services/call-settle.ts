@@ -57,6 +57,8 @@ export function createCallSettler(stores: RunStores, orchestrator: CallOrchestra
     const rk = partitionRunId(caller.runId, caller.item);
     const node = await stores.nodeRuns.get(rk, caller.nodeId);
     if (node?.childRunId !== child.runId) return 'ignored';
+    // The parent closed the node (its run was cancelled or ended): nothing waits for this child's outcome.
+    if (node.status === 'cancelled' || node.status === 'skipped') return 'ignored';
     const frame = { runId: caller.runId, ...(caller.item !== undefined ? { item: caller.item } : {}) };
     const nk = keyOf(frame, caller.nodeId);
     const endedAt = child.endedAt ?? nowIso(stores);

@@ -28,7 +28,7 @@ import type { PermissionService } from './permissions';
 import type { RunService } from './run-service';
 import { isRunTerminal, NODE_ENTERED_FROM } from './run-status';
 import { CallForbiddenError, ChildRunFailedError, DepthExceededError, RecordedCallFailure } from './workflow-call-errors';
-import type { Orchestrator } from '../ports/orchestrator';
+import { TaskClosedError, type Orchestrator } from '../ports/orchestrator';
 
 /** What a task returns (the Lambda's result; a token Task's output is what the token was completed with). */
 interface TaskResult {
@@ -42,6 +42,8 @@ interface TaskResult {
 const CALL_CLAIM_SECONDS = 60;
 /** How long resolving the inputs may take. */
 const BINDING_BUDGET_MS = 30_000;
+/** Largest child run input: what a run started over HTTP may have (the run routes' body limit), so its item fits. */
+export const MAX_CHILD_INPUT_BYTES = 256 * 1024;
 
 /** The child run id of a call: a UUID derived from the parent run, item, node and drive (stable across retries). */
 export function childRunIdOf(runId: string, item: string | undefined, nodeId: string, drive: number): string {
@@ -82,15 +84,21 @@ export interface CallTask {
 export function createWorkflowCalls(stores: RunStores, deps: WorkflowCallDeps) {
   const calls = new RunCallRepository(stores.store.table);
 
-  /** Completes this task's token from the node's recorded outcome; `undefined` while the node is not settled. */
+  /**
+   * Completes this task's token from the node's recorded outcome; `undefined` while the node is not settled. A
+   * token already completed (a twin delivery after the child's end was delivered to it) is left as it is.
+   */
   async function answerFromRecord(node: NodeRun | undefined, taskToken: string): Promise<TaskResult | undefined> {
+    const ignoreClosed = (error: unknown) => {
+      if (!(error instanceof TaskClosedError)) throw error;
+    };
     if (node?.status === 'succeeded') {
       const route = (node as NodeRun & { route?: string }).route ?? 'ok';
-      await deps.orchestrator.sendTaskSuccess({ taskToken, output: { route } });
+      await deps.orchestrator.sendTaskSuccess({ taskToken, output: { route } }).catch(ignoreClosed);
       return { route };
     }
     if (node?.status === 'failed' && node.error) {
-      await deps.orchestrator.sendTaskFailure({ taskToken, error: node.error.name, cause: node.error.message });
+      await deps.orchestrator.sendTaskFailure({ taskToken, error: node.error.name, cause: node.error.message }).catch(ignoreClosed);
       return { route: 'waiting' };
     }
     return undefined;
@@ -101,6 +109,10 @@ export function createWorkflowCalls(stores: RunStores, deps: WorkflowCallDeps) {
     const { run } = loaded;
     const scope = { context: run.input, outputs: await frameOutputs(stores, loaded, node.id, f, runs) };
     const input = await resolveInputs(node.inputs, scope, { deadline: Date.now() + BINDING_BUDGET_MS });
+    const inputBytes = Buffer.byteLength(JSON.stringify(input));
+    if (inputBytes > MAX_CHILD_INPUT_BYTES) {
+      throw new ChildRunFailedError(`the child run's input is ${inputBytes} bytes; a run's input holds at most ${MAX_CHILD_INPUT_BYTES}`, { bytes: inputBytes, limit: MAX_CHILD_INPUT_BYTES });
+    }
     const depth = (run.depth ?? 0) + 1;
     if (depth > LIMITS.maxCallDepth) {
       throw new DepthExceededError(`node ${node.id} would start a run at call depth ${depth}; the limit is ${LIMITS.maxCallDepth}`, { depth, limit: LIMITS.maxCallDepth, workflowId: node.workflow.id });

@@ -123,9 +123,12 @@ describe('workflow_call', () => {
     expect(res.status, res.text).toBe(200);
     const childRun = await waitForRun(stack, 'alice', childRunId, ['cancelled', 'succeeded', 'failed']);
     expect(childRun.status).toBe('cancelled');
-    const childNodes = await getNodes(stack, 'alice', childRunId);
+    // The run is final a moment before its open nodes and gates are closed (two writes): wait for them.
+    const childNodes = await waitFor(async () => {
+      const nodes = await getNodes(stack, 'alice', childRunId);
+      return nodes.ask.gate?.status === 'cancelled' ? nodes : undefined;
+    }, 'the child gate cancelled');
     expect(childNodes.ask.status).toBe('cancelled');
-    expect(childNodes.ask.gate.status).toBe('cancelled');
     expect((await stack.call('GET', `/api/v1/workflows/runs/${runId}`, { as: 'alice' })).body.status).toBe('cancelled');
   });
 
