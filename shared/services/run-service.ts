@@ -200,7 +200,7 @@ export function createRunService(deps: RunServiceDeps) {
      * Starts the child run of a `workflow_call` (the executor's `workflow_call` task): a normal run of `workflowId`
      * at `version`, started by whoever started the parent, with `calledBy` (the parent's node, attempt and task
      * token, server-only) and `depth`. Idempotent on `runId` (the executor derives it from the parent's run,
-     * node, item and attempt): a repeated start finds the run, points it at this caller's token, and launches it
+     * item, node and drive): a repeated start finds the run, points it at this caller's token, and launches it
      * if its execution never started. Child runs take no run quota: the parent's nodes and the depth bound them.
      * The caller checks `run` permission and depth first.
      */
@@ -232,6 +232,7 @@ export function createRunService(deps: RunServiceDeps) {
         // A twin delivery created it first: the same run.
         const twin = error instanceof ConflictError ? await store.runs.get(run.runId) : undefined;
         if (!twin) throw error;
+        if (twin.calledBy?.taskToken !== child.calledBy.taskToken) await calls.reattach(child.runId, child.calledBy);
         await resume(twin, workflow, version);
         return twin;
       }
