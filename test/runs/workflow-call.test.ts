@@ -209,6 +209,26 @@ describe('workflow_call', () => {
     expect(nodes.triage.childRunId).toBeUndefined();
   });
 
+  it('fails the node Braid.ChildRunFailed when the child input is over 256 KiB, and starts the child at the limit', async () => {
+    // Prepare: inputs of exactly 256 KiB of JSON ({"big":"xx…"} is 10 bytes around the string), and one byte more.
+    const child = await createWorkflow(stack, 'alice', { name: 'sink', nodes: [{ id: 'n', type: 'tool_call', tool: echo, inputs: { size: '$length($context.big)' } }], edges: [] });
+    const parentOf = (chars: number) => createWorkflow(stack, 'alice', {
+      name: 'big', nodes: [{ id: 'triage', type: 'workflow_call', workflow: { id: child }, inputs: { big: `$pad('', ${chars}, 'x')` }, timeoutSeconds: 30 }], edges: [],
+    });
+    const [atLimit, over] = await Promise.all([parentOf(256 * 1024 - 10), parentOf(256 * 1024 - 9)]);
+
+    // Act
+    const [ok, refused] = await Promise.all([atLimit, over].map(async (wf) => waitForRun(stack, 'alice', await startRun(stack, 'alice', wf), ['succeeded', 'failed'])));
+
+    // Assess
+    expect(ok.status, JSON.stringify(ok.error)).toBe('succeeded');
+    expect(refused.status).toBe('failed');
+    expect(refused.error.name).toBe(ERROR_NAMES.childRunFailed);
+    const nodes = await getNodes(stack, 'alice', refused.runId);
+    expect(nodes.triage.error.details).toMatchObject({ bytes: 256 * 1024 + 1, limit: 256 * 1024 });
+    expect(nodes.triage.childRunId).toBeUndefined();
+  });
+
   it('pins the latest child version when the parent run starts', async () => {
     // Prepare: the parent waits at a gate; meanwhile the child gets a version 2.
     const child = await createWorkflow(stack, 'alice', childDefinition);
