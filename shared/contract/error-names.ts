@@ -43,6 +43,9 @@ export const ERROR_NAMES = {
   egressDenied: 'Braid.EgressDenied',
   secretNotFound: 'Braid.SecretNotFound',
   authUnsupported: 'Braid.AuthUnsupported',
+  childRunFailed: 'Braid.ChildRunFailed',
+  forbidden: 'Braid.Forbidden',
+  depthExceeded: 'Braid.DepthExceeded',
 } as const;
 
 /** A registered `Braid.*` error name. */
@@ -70,6 +73,9 @@ export const ERROR_REGISTRY: readonly ErrorNameEntry[] = [
   { name: ERROR_NAMES.egressDenied, retry: 'none', meaning: 'the egress guard refused the destination (a private, loopback, metadata… address, a redirect there, a Lambda tool outside the policy); names the host and the rule' },
   { name: ERROR_NAMES.secretNotFound, retry: 'none', meaning: 'a `{ "secret" }` reference names a secret the workflow owner does not hold' },
   { name: ERROR_NAMES.authUnsupported, retry: 'none', meaning: 'the agent card declares security schemes the node\'s `auth` cannot satisfy' },
+  { name: ERROR_NAMES.childRunFailed, retry: 'none', meaning: 'the child run of a workflow_call failed, timed out or was cancelled (its error, name and message, is in the cause and in `details.error`), or could not be started' },
+  { name: ERROR_NAMES.forbidden, retry: 'none', meaning: 'whoever started the run may no longer run the workflow a workflow_call names (or it was deleted)' },
+  { name: ERROR_NAMES.depthExceeded, retry: 'none', meaning: 'a workflow_call would start a child deeper than the call depth limit (5): runs calling runs, A→B→A recursion included' },
   { name: ERROR_NAMES.runFinished, retry: 'none', meaning: 'the task arrived after its run had ended (the execution is being stopped)' },
   { name: ERROR_NAMES.superseded, retry: 'none', meaning: 'a late delivery of an attempt that a later attempt has replaced; it did nothing' },
   { name: ERROR_NAMES.invalidEvent, retry: 'none', meaning: 'the executor received an event that does not match the task payload schema' },

@@ -36,6 +36,8 @@ const drive = z.number().int().min(0).max(MAX_DRIVES);
 export const TaskPayloadSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('execute'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), item: item.optional() }),
   z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), taskToken: z.string().min(1).max(4_096), item: item.optional() }),
+  /** A workflow_call's task (`.waitForTaskToken`): start the child run; its end completes the token. */
+  z.object({ action: z.literal('workflow_call'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), taskToken: z.string().min(1).max(4_096), item: item.optional() }),
   /** A map's first task: evaluate `items`, store them, return their paths. */
   z.object({ action: z.literal('map-items'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), item: item.optional() }),
   /** The last task of one map item (`item` is that item's path): succeeded, or failed with the caught `error`. */
@@ -66,6 +68,11 @@ export function executePayloadTemplate(nodeId: string, inBody = false): Record<s
 /** The ASL `Payload` template of a human gate's `gate` task (`.waitForTaskToken`). */
 export function gatePayloadTemplate(nodeId: string, inBody = false): Record<string, string> {
   return { action: 'gate', ...RUN_ID, nodeId, ...(inBody ? ITEM : {}), ...ATTEMPT, 'taskToken.$': '$$.Task.Token' };
+}
+
+/** The ASL `Payload` template of a workflow_call's `workflow_call` task (`.waitForTaskToken`). */
+export function workflowCallPayloadTemplate(nodeId: string, inBody = false): Record<string, string> {
+  return { action: 'workflow_call', ...RUN_ID, nodeId, ...(inBody ? ITEM : {}), ...ATTEMPT, 'taskToken.$': '$$.Task.Token' };
 }
 
 /** The ASL `Payload` template of a map's `map-items` task (`inBody`: the map sits in another map's body). */

@@ -20,7 +20,8 @@ export const RUN_KEY_TTL_SECONDS = 24 * 3_600;
 
 /** A run item (document form) as a `Run`, without its output (read apart when `hasOutput`). */
 export function toRun(item: Record<string, unknown>): Run {
-  const { hasOutput: _hasOutput, quotaSlot: _slot, ...run } = stripKeys(item);
+  // `childRunIds` (a string set, `run-calls.ts`) is read only by the cancel cascade.
+  const { hasOutput: _hasOutput, quotaSlot: _slot, childRunIds: _children, ...run } = stripKeys(item);
   return run as unknown as Run;
 }
 
