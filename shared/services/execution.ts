@@ -111,13 +111,14 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
    * without recording an outcome (it threw `Braid.Transient`, which the state machine's service retrier took).
    */
   async function closeUnreported(runId: string, nodeId: string, attempt: number, policy: NodeContract, laterStartedAt: string): Promise<void> {
-    const previous = await stores.nodeRuns.getAttempt(runId, nodeId, attempt);
+    const [recorded, node] = await Promise.all([stores.nodeRuns.getAttempt(runId, nodeId, attempt), stores.nodeRuns.get(runId, nodeId)]);
+    // A first attempt started with its claim has no record until it ends: its start is the node's.
+    const previous = recorded ?? (attempt === 0 && node?.startedAt !== undefined && node.status !== 'pending' ? { status: 'running' as const, startedAt: node.startedAt } : undefined);
     if (previous?.status !== 'running') return;
     // The node succeeded: its claim holder released the claim with that write and this attempt was it (or found
     // it so); it is closed as succeeded, with the node's route.
-    const node = await stores.nodeRuns.get(runId, nodeId);
     if (node?.status === 'succeeded') {
-      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt: node.endedAt ?? laterStartedAt, route: (node as NodeRun & { route?: string }).route ?? 'ok' });
+      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt: node.endedAt ?? laterStartedAt, route: (node as NodeRun & { route?: string }).route ?? 'ok', startedAt: previous.startedAt });
       return;
     }
     const timedOut = unfinishedAttemptError(previous.startedAt, policy.timeoutSeconds, Date.parse(laterStartedAt)) === STATES_ERRORS.timeout;
@@ -125,7 +126,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const error = timedOut
       ? { name: STATES_ERRORS.timeout, message: 'the attempt timed out', details: { closedByAttempt: attempt + 1 } }
       : { name: ERROR_NAMES.transient, message: 'the attempt ended without recording its outcome', details: { closedByAttempt: attempt + 1 } };
-    await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: laterStartedAt, error });
+    await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: laterStartedAt, error, startedAt: previous.startedAt });
   }
 
   /**
@@ -162,9 +163,13 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const nodeId = node.id;
     const nk = keyOf(f, nodeId);
     const startedAt = started?.startedAt ?? nowIso(stores);
-    const begun = await stores.nodeRuns.startAttempt(rk, nodeId, attempt, startedAt);
-    const raced = !begun.created && replay(begun.record);
-    if (raced) return raced;
+    // Started with its claim (`takeStarting`): no delivery has recorded this attempt, and its record is written
+    // once, at its end (every `finishAttempt` below passes `startedAt`).
+    if (!started) {
+      const begun = await stores.nodeRuns.startAttempt(rk, nodeId, attempt, startedAt);
+      const raced = !begun.created && replay(begun.record);
+      if (raced) return raced;
+    }
     const [runs] = await Promise.all([
       read ?? stores.nodeRuns.list(rk),
       // The previous attempt may have ended without reporting: close it with the error the state machine saw.
@@ -182,12 +187,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       if (done?.status === 'failed' && done.error) {
         // An earlier attempt recorded the node's failure, yet the state machine retried once more (its retry
         // counts and ours can differ): report the same failure, so its Retry/Catch decide as they would have.
-        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: done.error });
+        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: done.error, startedAt });
         throw new RecordedFailureError(done.error);
       }
       if (done?.status !== 'succeeded') {
         // The node was closed (the run was cancelled or finished meanwhile): this attempt ends here, recorded.
-        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: { name: ERROR_NAMES.runFinished, message: `run ${runId} has already finished` } });
+        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: { name: ERROR_NAMES.runFinished, message: `run ${runId} has already finished` }, startedAt });
         throw new RunFinishedError(runId);
       }
       const route = (done as NodeRun & { route?: string }).route ?? 'ok';
@@ -197,7 +202,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         runs.set(nodeId, done);
         await skipUnreachable(f, runs);
       }
-      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route });
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, startedAt });
       return { route };
     }
     // Fewer round trips (ARCHITECTURE.md, "Event log"): this delivery just moved the node, so the transition is
@@ -243,11 +248,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         runs.set(nodeId, { ...updated, attempts: [] });
         await skipUnreachable(f, runs);
       }
-      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, ...(result.cost ? { cost: result.cost } : {}) });
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, startedAt, ...(result.cost ? { cost: result.cost } : {}) });
       return { route };
     } catch (error) {
       if (error instanceof RunFinishedError) {
-        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: nowIso(stores), error: { name: error.name, message: error.message } });
+        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: nowIso(stores), error: { name: error.name, message: error.message }, startedAt });
         throw error;
       }
       const info = error instanceof BraidError && error.name === ERROR_NAMES.transient ? { name: error.name, message: error.message } : toErrorInfo(error);
@@ -256,7 +261,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // Superseded: a later attempt arrived while this one ran, so the state machine has already retried it.
       const supersededAt = (await stores.claims.get(rk, nodeId))?.supersededAt;
       const attemptCost = error instanceof BraidError ? (error as { cost?: Cost }).cost : undefined;
-      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt, error: info, ...(supersededAt ? { supersededAt } : {}), ...(attemptCost ? { cost: attemptCost } : {}) });
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt, error: info, startedAt, ...(supersededAt ? { supersededAt } : {}), ...(attemptCost ? { cost: attemptCost } : {}) });
       const nodeCost = addCosts(earlierCost(runs.get(nodeId), attempt), attemptCost);
       // A redrive gives the node a fresh retry budget: only this drive's attempts count.
       const { retry } = splitAttempt(attempt);

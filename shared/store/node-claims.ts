@@ -93,7 +93,8 @@ export class NodeClaimRepository {
         ConditionExpression: `${takeCondition(false)} AND (attribute_not_exists(#st) OR #st = :pending)`,
         ExpressionAttributeNames: { ...NAMES, '#st': 'status', '#runId': 'runId', '#nodeId': 'nodeId', '#entity': 'entity', '#startedAt': 'startedAt' },
         ExpressionAttributeValues: {
-          ':claim': { attempt, owner, state: 'running', leaseUntil }, ':n': attempt, ':owner': owner, ':running': 'running', ':done': 'done', ':now': now,
+          // The attempt's start rides on the claim until its record is written at its end (`finishAttempt`).
+          ':claim': { attempt, owner, state: 'running', leaseUntil, startedAt }, ':n': attempt, ':owner': owner, ':running': 'running', ':done': 'done', ':now': now,
           ':runningStatus': 'running', ':pending': 'pending', ':runId': runId, ':nodeId': nodeId, ':entity': 'node', ':startedAt': startedAt,
         },
         ReturnValues: 'ALL_NEW',

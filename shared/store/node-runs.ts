@@ -76,23 +76,34 @@ export class NodeRunRepository {
     return out.Item ? (stripKeys(out.Item) as unknown as AttemptRecord) : undefined;
   }
 
-  /** Finishes a running attempt; returns false when it had already finished (nothing written). */
+  /**
+   * Finishes a running attempt; returns false when it had already finished (nothing written). With `startedAt`,
+   * also records an attempt that has no item yet (a first attempt started by `NodeClaimRepository.takeStarting`
+   * keeps its start on the node's claim and writes its record once, here).
+   */
   async finishAttempt(
     runId: string,
     nodeId: string,
     attempt: number,
-    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string; cost?: Cost },
+    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string; cost?: Cost; startedAt?: string },
   ): Promise<boolean> {
     // Errors are bounded here, where attempts are recorded: a failure is always stored with its real error.
     const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error && boundErrorInfo(result.error), route: result.route, supersededAt: result.supersededAt, cost: result.cost });
     values[':running'] = 'running';
+    let condition = 'attribute_exists(PK) AND #f0 = :running';
+    if (result.startedAt !== undefined) {
+      Object.assign(names, { '#startedAt': 'startedAt', '#runId': 'runId', '#nodeId': 'nodeId', '#attempt': 'attempt', '#entity': 'entity' });
+      Object.assign(values, { ':startedAt': result.startedAt, ':runId': runId, ':nodeId': nodeId, ':attempt': attempt, ':entity': 'attempt' });
+      sets.push('#startedAt = if_not_exists(#startedAt, :startedAt)', '#runId = :runId', '#nodeId = :nodeId', '#attempt = :attempt', '#entity = :entity');
+      condition = 'attribute_not_exists(PK) OR #f0 = :running';
+    }
     try {
       await storeCall(() =>
         this.table.client.send(new UpdateCommand({
           TableName: this.table.tableName,
           Key: keys.nodeAttempt(runId, nodeId, attempt),
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK) AND #f0 = :running',
+          ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         })),
@@ -210,7 +221,13 @@ export class NodeRunRepository {
     const out = new Map<string, NodeRun>();
     for (const item of nodes) {
       if (item.status === undefined) continue; // a claim alone: the node is pending
-      const node = toNodeRun(item, byNode.get(String(item.nodeId)) ?? []);
+      // A first attempt started with its claim (`takeStarting`) has no item until it ends: it shows as running.
+      const claim = item.claim as { attempt?: unknown; startedAt?: unknown } | undefined;
+      const listed = byNode.get(String(item.nodeId)) ?? [];
+      if (typeof claim?.startedAt === 'string' && typeof claim.attempt === 'number' && !listed.some((a) => a.attempt === claim.attempt)) {
+        listed.push({ attempt: claim.attempt, status: 'running', startedAt: claim.startedAt });
+      }
+      const node = toNodeRun(item, listed);
       out.set(node.nodeId, node);
     }
     // Attempts of a node whose own item is not written yet still show (as running).
