@@ -218,17 +218,17 @@ function perNodeCounts(c: CallCounts, n: number): CallCounts {
 
 /**
  * Figures measured before issue 18's changes: this bench on main's code (96b78f3) in a worktree of the same
- * machine, at 14:46 on 2026-12-01 (load average 5.6, the minute before the "after" run written to BENCHMARKS.md).
- * An earlier run of that code at load 0.3 gave 20.04 round trips, a 28.8 ms p50 step and 43.7 nodes/s.
+ * machine, at 15:10 on 2026-12-01 (load average 2.3), in the minute before the "after" run written to
+ * BENCHMARKS.md. An earlier run of that code at load 0.3 gave 20.04 round trips, a 28.8 ms p50 step and 43.7 nodes/s.
  */
 export const BEFORE = {
-  date: '2026-12-01 14:46, main at 96b78f3, load average 5.6',
+  date: '2026-12-01 15:10, main at 96b78f3, load average 2.3',
   roundTrips: 20.04,
-  p50StepMs: 33.2,
-  p50EngineMs: 0.02,
-  p50HandlerMs: 32.3,
-  nodesPerSecond: 36.9,
-  cpuMsPerNode: 24.4,
+  p50StepMs: 35.1,
+  p50EngineMs: 0.03,
+  p50HandlerMs: 34.3,
+  nodesPerSecond: 42.4,
+  cpuMsPerNode: 23.6,
 };
 
 /** The BENCHMARKS.md section. */
