@@ -10,9 +10,7 @@
 import { NotFoundError } from '../errors';
 import type { NodeRun } from '../model/types';
 import { batchRead, itemKeyOf } from '../store/batch-read';
-import type { AttemptRecord } from '../store/node-runs';
-import { toNodeRun } from '../store/node-runs';
-import { stripKeys } from '../store/query';
+import { attemptOf, toNodeRun, type AttemptRecord } from '../store/node-runs';
 import { toRun } from '../store/runs';
 import { keys } from '../store/table';
 import { cachedDefinition, definitionOf, type LoadedRun, type RunStores, type VersionDefinition } from './execution-context';
@@ -66,7 +64,7 @@ export async function readForAttempt(stores: RunStores, runId: string, rk: strin
   const attemptKey = keys.nodeAttempt(rk, nodeId, attempt);
   const items = await batchRead(table, [runKey, attemptKey, ...(early ?? []).map((id) => keys.nodeRun(rk, id))]);
   const attemptItem = items.get(itemKeyOf(attemptKey));
-  const previous = attemptItem ? (stripKeys(attemptItem) as unknown as AttemptRecord) : undefined;
+  const previous = attemptOf(attemptItem);
   const runItem = items.get(itemKeyOf(runKey));
   if (!runItem) return { ...(previous ? { previous } : {}), loaded: { error: new NotFoundError('run', runId) } };
   const run = toRun(runItem);

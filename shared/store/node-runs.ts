@@ -73,7 +73,7 @@ export class NodeRunRepository {
     const out = await storeCall(() =>
       this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.nodeAttempt(runId, nodeId, attempt), ConsistentRead: true })),
     );
-    return out.Item ? (stripKeys(out.Item) as unknown as AttemptRecord) : undefined;
+    return attemptOf(out.Item);
   }
 
   /**
@@ -95,7 +95,8 @@ export class NodeRunRepository {
       Object.assign(names, { '#startedAt': 'startedAt', '#runId': 'runId', '#nodeId': 'nodeId', '#attempt': 'attempt', '#entity': 'entity' });
       Object.assign(values, { ':startedAt': result.startedAt, ':runId': runId, ':nodeId': nodeId, ':attempt': attempt, ':entity': 'attempt' });
       sets.push('#startedAt = if_not_exists(#startedAt, :startedAt)', '#runId = :runId', '#nodeId = :nodeId', '#attempt = :attempt', '#entity = :entity');
-      condition = 'attribute_not_exists(PK) OR #f0 = :running';
+      // No status yet: the item holds only what was written about the attempt meanwhile (its budget mark).
+      condition = 'attribute_not_exists(PK) OR attribute_not_exists(#f0) OR #f0 = :running';
     }
     try {
       await storeCall(() =>
@@ -213,7 +214,8 @@ export class NodeRunRepository {
     const [nodes, attempts] = await Promise.all([this.queryAll(runId, NODE_PREFIX), this.queryAll(runId, ATTEMPT_PREFIX)]);
     const byNode = new Map<string, NodeAttempt[]>();
     for (const item of attempts) {
-      const a = stripKeys(item) as unknown as AttemptRecord;
+      const a = attemptOf(item);
+      if (!a) continue;
       const list = byNode.get(a.nodeId) ?? [];
       list.push(publicAttempt(a));
       byNode.set(a.nodeId, list);
@@ -247,6 +249,15 @@ export class NodeRunRepository {
     } while (startKey);
     return items;
   }
+}
+
+/**
+ * An attempt item as a record; `undefined` when it has no status: a first attempt started with its claim has no
+ * record until its end, though its budget mark (`costCharged`) may be written on the item before that.
+ */
+export function attemptOf(item: Record<string, unknown> | undefined): AttemptRecord | undefined {
+  if (!item || item.status === undefined) return undefined;
+  return stripKeys(item) as unknown as AttemptRecord;
 }
 
 function publicAttempt(a: AttemptRecord): NodeAttempt {
