@@ -16,6 +16,7 @@ import { BraidError } from '../errors';
 import { boundErrorInfo } from '../model/error-bounds';
 import type { ErrorInfo, RunEvent } from '../model/types';
 import { translateStoreError } from './errors';
+import { createSettledEntries } from './event-log-settled';
 import { keys, type TableRef } from './table';
 import { ERROR_NAMES } from '../contract/error-names';
 
@@ -140,22 +141,10 @@ export const FILLER_EVENT_TYPE: RunEvent['type'] = 'log.filler';
 /** Creates the event log repository over the Braid table. */
 export function createEventLogRepository(table: TableRef): EventLogRepository {
   const { client, tableName } = table;
-  /**
-   * Entries this process settled (binding and item written) but left on the head, by run: its next append to the
-   * run clears them in its claim update instead of one more update each (a reader clears any left behind).
-   */
-  const settledHere = new Map<string, Array<{ transitionKey: string; seq: number }>>();
-  const leaveSettled = (runId: string, transitionKey: string, seq: number) => {
-    const list = settledHere.get(runId) ?? [];
-    settledHere.delete(runId);
-    if (settledHere.size >= EVENT_LOG_LIMITS.maxRememberedRuns) settledHere.delete(settledHere.keys().next().value as string);
-    settledHere.set(runId, [...list, { transitionKey, seq }]);
-  };
-  const takeSettled = (runId: string) => {
-    const list = settledHere.get(runId) ?? [];
-    settledHere.delete(runId);
-    return list;
-  };
+  // Entries this process settled but left on the head, cleared by its next append to the run (event-log-settled.ts).
+  const settledHere = createSettledEntries(EVENT_LOG_LIMITS.maxRememberedRuns);
+  const leaveSettled = settledHere.leave;
+  const takeSettled = settledHere.take;
 
   async function readHead(runId: string): Promise<HeadItem | undefined> {
     const out = await guard(client.send(new GetCommand({ TableName: tableName, Key: keys.eventLog(runId), ConsistentRead: true })));
