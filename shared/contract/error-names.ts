@@ -43,6 +43,7 @@ export const ERROR_NAMES = {
   egressDenied: 'Braid.EgressDenied',
   secretNotFound: 'Braid.SecretNotFound',
   authUnsupported: 'Braid.AuthUnsupported',
+  inputRequired: 'Braid.InputRequired',
 } as const;
 
 /** A registered `Braid.*` error name. */
@@ -70,6 +71,7 @@ export const ERROR_REGISTRY: readonly ErrorNameEntry[] = [
   { name: ERROR_NAMES.egressDenied, retry: 'none', meaning: 'the egress guard refused the destination (a private, loopback, metadata… address, a redirect there, a Lambda tool outside the policy); names the host and the rule' },
   { name: ERROR_NAMES.secretNotFound, retry: 'none', meaning: 'a `{ "secret" }` reference names a secret the workflow owner does not hold' },
   { name: ERROR_NAMES.authUnsupported, retry: 'none', meaning: 'the agent card declares security schemes the node\'s `auth` cannot satisfy' },
+  { name: ERROR_NAMES.inputRequired, retry: 'none', meaning: 'the agent asked a question (A2A `input-required`): not a failure; the node\'s `X:ask`/`X:reply` states catch it and wait for a reply' },
   { name: ERROR_NAMES.runFinished, retry: 'none', meaning: 'the task arrived after its run had ended (the execution is being stopped)' },
   { name: ERROR_NAMES.superseded, retry: 'none', meaning: 'a late delivery of an attempt that a later attempt has replaced; it did nothing' },
   { name: ERROR_NAMES.invalidEvent, retry: 'none', meaning: 'the executor received an event that does not match the task payload schema' },

@@ -5,14 +5,15 @@
  * route (or error) and repeats no side effect.
  */
 import { priorErrors, unfinishedAttemptError } from '../contract/attempts';
-import { splitAttempt } from '../contract/task-payload';
+import { ATTEMPTS_PER_DRIVE, MAX_TURNS, splitAttempt } from '../contract/task-payload';
+import { AskedAgainError, createAgentReplies, INPUT_REQUIRED_ROUTE } from './agent-replies';
 import { createProgressSink } from './node-progress';
 import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
 import { isVirtualContract, type NodeContract } from '../contract/node-contract';
 import { willRetry } from '../contract/retriers';
 import type { NodeDef } from '../definition/schema';
 import { BraidError } from '../errors';
-import { executeNode, MapFailedError, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
+import { executeNode, InputRequiredError, MapFailedError, NodeFailedError, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
 import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
 import { admitAttempt, releaseClaim, SupersededAttemptError } from './execution-claim';
@@ -33,6 +34,8 @@ import type { Orchestrator } from '../ports/orchestrator';
 /** What every task returns: the route the compiled Choice states read. */
 export interface TaskResult {
   route: string;
+  /** `reply-wait` only: the seconds `X:reply` may wait (`TimeoutSecondsPath`). */
+  wait?: number;
 }
 
 import { stateErrorInfo, type StateError } from './state-error';
@@ -57,6 +60,7 @@ export class RecordedFailureError extends BraidError {
 /** Builds the executor service; `options.orchestrator` completes the token tasks it answers itself (budget checks, a rerun's or redrive's reused gates). */
 export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, options: BudgetServiceDeps = {}) {
   const budget = createBudgetService(stores, options);
+  const replies = createAgentReplies(stores, options.orchestrator);
   async function load(runId: string): Promise<LoadedRun> {
     const loaded = await loadRun(stores, runId);
     if (isRunTerminal(loaded.run.status)) throw new RunFinishedError(runId);
@@ -189,12 +193,15 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route });
       return { route };
     }
-    await recordAt(stores, f, `node.started:${nk}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: { attempt } });
+    const { turn } = splitAttempt(attempt);
+    await recordAt(stores, f, `node.started:${nk}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } });
 
     const deadline = Date.now() + policy.timeoutSeconds * 1000;
     try {
       const scope = { context: loaded.run.input, outputs: await frameOutputs(stores, loaded, nodeId, f, runs) };
-      const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope, { deadline });
+      // A later turn of an agent sends the reply to its question, not the node's inputs again.
+      const continuation = turn > 0 ? await replies.continuation(rk, nodeId, turn) : undefined;
+      const inputs = node.type === 'condition' || continuation ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope, { deadline });
       if (node.type === 'agent_call') await budget.beforeAgentCall(loaded, nodeId);
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       // Live progress (A2A streaming, MCP progress) becomes coalesced `node.progress` events, all written before
@@ -205,6 +212,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         result = await executeNode(node, inputs, {
           runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [], ownerId: loaded.run.ownerId, workflowId: loaded.run.workflowId,
           progress: (update) => sink.push(update),
+          ...(continuation ? { continuation } : {}),
         }, executorDeps);
       } finally {
         await sink.close();
@@ -225,7 +233,20 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       }
       await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, ...(result.cost ? { cost: result.cost } : {}) });
       return { route };
-    } catch (error) {
+    } catch (caught) {
+      let error = caught;
+      if (error instanceof InputRequiredError) {
+        // The agent asked: record the question and wait for a reply (agent-replies.ts); past MAX_TURNS it fails.
+        if (turn < MAX_TURNS) {
+          return await replies.asked({
+            loaded, frame: f, nodeId, attempt, earlierCost: earlierCost(runs.get(nodeId), attempt), addCosts,
+            charge: (cost) => budget.charge(runId, nodeId, attempt, cost),
+          }, error);
+        }
+        const tooMany = new NodeFailedError(`agent ${nodeId} asked more than ${MAX_TURNS} questions`, { turn });
+        if (error.cost) tooMany.cost = error.cost;
+        error = tooMany;
+      }
       if (error instanceof RunFinishedError) {
         await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: nowIso(stores), error: { name: error.name, message: error.message } });
         throw error;
@@ -241,7 +262,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // A redrive gives the node a fresh retry budget: only this drive's attempts count.
       const { retry } = splitAttempt(attempt);
       const base = attempt - retry;
-      const thisDrive = (runs.get(nodeId)?.attempts ?? []).filter((a) => a.attempt >= base).map((a) => ({ ...a, attempt: a.attempt - base }));
+      const thisDrive = (runs.get(nodeId)?.attempts ?? []).filter((a) => a.attempt >= base && a.attempt < base + ATTEMPTS_PER_DRIVE).map((a) => ({ ...a, attempt: a.attempt - base }));
       const earlier = priorErrors(thisDrive, retry, policy.timeoutSeconds, Date.parse(startedAt));
       if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
         const retrying = await stores.nodeRuns.transition(rk, nodeId, 'retrying', { error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.retrying);
@@ -290,6 +311,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       if (settled) return settled;
       const { frame: f, node } = frameOf(loaded, nodeId, item);
       const policy = contractOf(loaded, nodeId);
+      // An agent entered again at its first turn by a later drive (a resumed execution walks the machine again)
+      // that had asked a question: back to its reply loop, without calling the agent.
+      const { turn, drive } = splitAttempt(attempt);
+      if (node.type === 'agent_call' && turn === 0 && drive > 0 && (await replies.askedBefore(rk, nodeId, await stores.nodeRuns.get(rk, nodeId)))) {
+        throw new AskedAgainError(nodeId);
+      }
       // No side effect before the node's claim: twins and overlapping attempts wait here (execution-claim.ts).
       const admission = await admitAttempt(stores, rk, nodeId, attempt, policy);
       if (admission.kind === 'replay') return replay(admission.record) ?? { route: 'ok' };
@@ -355,6 +382,20 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       return { route: 'waiting' };
     },
 
+    /** `X:ask`: the seconds `X:reply` may wait for a reply to agent `nodeId` (what is left of its timeout). */
+    async replyWait(runId: string, nodeId: string, drive: number, item?: string): Promise<TaskResult> {
+      const loaded = await load(runId);
+      frameOf(loaded, nodeId, item);
+      return replies.replyWait(runId, nodeId, drive, item, contractOf(loaded, nodeId));
+    },
+
+    /** `X:reply`: keeps the token of the task that waits for the reply to agent `nodeId`'s question. */
+    async reply(runId: string, nodeId: string, taskToken: string, item?: string): Promise<TaskResult> {
+      const loaded = await load(runId);
+      const { frame: f } = frameOf(loaded, nodeId, item);
+      return replies.awaitReply(f, nodeId, taskToken);
+    },
+
     /** The `<node>:budget` check state of a `gate`-mode run (`budget.ts`). */
     async budget(runId: string, forNode: string, taskToken: string): Promise<TaskResult> {
       await load(runId);
@@ -393,6 +434,8 @@ export type ExecutionService = ReturnType<typeof createExecutionService>;
 
 /** The recorded outcome of a finished attempt (a route, or its error thrown again); `undefined` while it runs. */
 function replay(record: AttemptRecord): TaskResult | undefined {
+  // An attempt that asked a question ends its Task with `Braid.InputRequired` every time it is delivered.
+  if (record.status === 'succeeded' && record.route === INPUT_REQUIRED_ROUTE) throw new AskedAgainError(record.nodeId);
   if (record.status === 'succeeded') return { route: record.route ?? 'ok' };
   if (record.status === 'failed' && record.error) throw new RecordedFailureError(record.error);
   return undefined;

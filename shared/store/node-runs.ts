@@ -217,8 +217,9 @@ export class NodeRunRepository {
 }
 
 function publicAttempt(a: AttemptRecord): NodeAttempt {
-  const { runId: _r, nodeId: _n, route: _route, ...rest } = a;
-  return rest;
+  const { runId: _r, nodeId: _n, route, ...rest } = a;
+  // The attempt that ended with the agent's question (route `input-required`, agent-replies.ts).
+  return route === 'input-required' ? { ...rest, asked: true } : rest;
 }
 
 function toNodeRun(item: Record<string, unknown>, attempts: NodeAttempt[]): NodeRun {

@@ -32,6 +32,8 @@ export const keys = {
   nodeRun: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `NODE#${nodeId}` }),
   nodeAttempt: (runId: string, nodeId: string, attempt: number) => ({ PK: `RUN#${runId}`, SK: `ATTEMPT#${nodeId}#${String(attempt).padStart(4, '0')}` }),
   gate: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `GATE#${nodeId}` }),
+  /** The question an `agent_call` asked (A2A `input-required`), its reply task token and the reply. */
+  nodeQuestion: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `ASK#${nodeId}` }),
   /** The claim an attempt takes before a node's side effect (one per node: attempts never overlap). */
   nodeClaim: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `CLAIM#${nodeId}` }),
   eventLog: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'LOG' }),
