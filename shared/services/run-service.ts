@@ -15,7 +15,7 @@ import { roleAtLeast, type Caller, type EffectiveRole, type PermissionService, t
 import { checkRunInput } from './run-input';
 import type { QuotaService } from './quota-service';
 import { isRunTerminal } from './run-status';
-import { builtInGateView, gateView, NODE_PAGE_LIMITS, nodeRunView, pageOfNodes, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
+import { builtInGateView, gateView, NODE_PAGE_LIMITS, nodeRunView, pageOfNodes, questionView, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
 import { InvalidCursorError } from '../store/errors';
 import { zodIssues } from './zod-issues';
 import { listMapItems, type MapItemView } from './map-items-view';
@@ -267,10 +267,16 @@ export function createRunService(deps: RunServiceDeps) {
       const order = [...loaded.contract.order, ...gates.filter((g) => !loaded.contract.nodes[g.nodeId]).map((g) => g.nodeId)];
       const start = after === undefined ? 0 : order.indexOf(after) + 1;
       if (after !== undefined && start === 0) throw new InvalidCursorError();
+      // An agent waiting for a reply shows its question (one read per waiting agent).
+      const asking = [...runs.values()].filter((n) => n.status === 'waiting' && loaded.contract.nodes[n.nodeId]?.type === 'agent_call').map((n) => n.nodeId);
+      const questions = new Map(await Promise.all(asking.map(async (id) => [id, questionView(await deps.questions.get(runId, id))] as const)));
       const view = (id: string): NodeRunView => {
         const type = loaded.contract.nodes[id]?.type;
         const gate = byNode.get(id);
-        return type === undefined && gate ? builtInGateView(gate) : nodeRunView(id, type ?? 'unknown', runs.get(id), gate);
+        if (type === undefined && gate) return builtInGateView(gate);
+        const node = nodeRunView(id, type ?? 'unknown', runs.get(id), gate);
+        const question = questions.get(id);
+        return question ? { ...node, question } : node;
       };
       return pageOfNodes(runId, order.slice(start), limit, view, (last) => encodeCursor(listing, { phase: 0, key: { PK: `RUN#${runId}`, SK: `NODE#${last}` } }));
     },

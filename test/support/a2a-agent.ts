@@ -35,6 +35,9 @@ export interface A2AReply {
 /** A message the agent received, decoded. */
 export interface ReceivedMessage {
   messageId: string;
+  /** The A2A task and context the message names (empty on a first message). */
+  taskId: string;
+  contextId: string;
   text: string[];
   data: unknown[];
   metadata: Record<string, unknown> | undefined;
@@ -84,7 +87,7 @@ function decode(message: Message): ReceivedMessage {
     if (part.content?.$case === 'text') text.push(part.content.value);
     if (part.content?.$case === 'data') data.push(part.content.value);
   }
-  return { messageId: message.messageId, text, data, metadata: message.metadata };
+  return { messageId: message.messageId, taskId: message.taskId, contextId: message.contextId, text, data, metadata: message.metadata };
 }
 
 const TASK_STATES = {

@@ -1,0 +1,230 @@
+/**
+ * Agents that ask (A2A `input-required`) on the local stack against real A2A servers on loopback: the node waits
+ * with its question on the node view and in `node.input_required`, a reply over HTTP goes to the same A2A task and
+ * context, the agent goes on streaming and the node succeeds; two turns; who may reply; 409 and 400 answers;
+ * cancel and the node's timeout while it waits.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_QUESTION, startDemoAgent } from '../../examples/demo-agent';
+import type { DemoServer } from '../../examples/demo-tool';
+import { allowTestServer } from '../support/egress';
+import { startA2AAgent, type A2AAgentHandle } from '../support/a2a-agent';
+import { createWorkflow, getEvents, getNodes, startRun, startRunStack, waitFor, waitForNode, waitForRun, type TestStack } from './helpers';
+
+const HOTELS = [{ name: 'Ritz', price: 900 }, { name: 'Ibis', price: 90 }, { name: 'Novotel', price: 150 }];
+
+function agentWorkflow(url: string, node: Record<string, unknown> = {}) {
+  return {
+    name: 'asks',
+    nodes: [
+      { id: 'pick', type: 'agent_call', agent: { url }, inputs: { message: '$context.note', hotels: '$context.hotels' }, ...node },
+      { id: 'after', type: 'tool_call', tool: { kind: 'builtin', name: 'echo' }, inputs: { picked: '$pick.text' } },
+    ],
+    edges: [{ from: 'pick', to: 'after' }],
+  };
+}
+
+describe('an agent that asks (demo agent, streaming)', () => {
+  let stack: TestStack;
+  let agent: DemoServer;
+
+  beforeAll(async () => {
+    [stack, agent] = await Promise.all([startRunStack(), startDemoAgent({ port: 0, wordDelayMs: 2 })]);
+    allowTestServer(agent.url);
+  });
+  afterAll(async () => {
+    await Promise.all([stack?.close(), agent?.close()]);
+  });
+
+  const reply = (as: string, runId: string, body: unknown, nodeId = 'pick') =>
+    stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/${nodeId}/reply`, { as, body });
+
+  async function askingRun(owner = 'alice', node: Record<string, unknown> = {}): Promise<{ wf: string; runId: string }> {
+    const wf = await createWorkflow(stack, owner, agentWorkflow(agent.url, node));
+    const runId = await startRun(stack, owner, wf, { input: { note: 'please ask me first', hotels: HOTELS } });
+    await waitForNode(stack, owner, runId, 'pick', 'waiting');
+    return { wf, runId };
+  }
+
+  it('waits with the question, takes a reply over HTTP, streams on and succeeds with the final answer', async () => {
+    // Prepare
+    const { runId } = await askingRun();
+    const waiting = await getNodes(stack, 'alice', runId);
+    const run = (await stack.call('GET', `/api/v1/workflows/runs/${runId}`, { as: 'alice' })).body;
+
+    // Act
+    const res = await reply('alice', runId, { text: 'about 200' });
+    const done = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+
+    // Assess
+    expect(run.status).toBe('waiting');
+    expect(waiting.pick.question).toMatchObject({ text: DEMO_QUESTION, data: null, turn: 0 });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ runId, nodeId: 'pick', turn: 0, status: 'replied', by: 'alice' });
+    const nodes = await getNodes(stack, 'alice', runId);
+    expect(done.status, JSON.stringify(nodes.pick)).toBe('succeeded');
+    expect(nodes.pick.output).toStrictEqual({ text: 'Novotel at $150/night is the best of 3 within $200.', data: { name: 'Novotel', price: 150 }, taskState: 'completed' });
+    expect(nodes.pick.question).toBeUndefined();
+    expect(nodes.pick.attempts.map((a: { asked?: boolean; turn?: number; status: string }) => [a.status, a.asked ?? false, a.turn ?? 0])).toStrictEqual([['succeeded', true, 0], ['succeeded', false, 1]]);
+    expect(done.output).toStrictEqual({ after: { picked: 'Novotel at $150/night is the best of 3 within $200.' } });
+    const events = await getEvents(stack, 'alice', runId);
+    const types = events.map((e) => e.type);
+    const asked = events.find((e) => e.type === 'node.input_required');
+    expect(asked).toMatchObject({ nodeId: 'pick', data: { attempt: 0, turn: 0, question: { text: DEMO_QUESTION, data: null } } });
+    expect(events.find((e) => e.type === 'node.replied')).toMatchObject({ nodeId: 'pick', data: { turn: 0, by: 'alice', text: 'about 200' } });
+    // Streaming goes on after the reply: the second turn's text deltas come after node.replied, before node.succeeded.
+    const after = events.slice(types.indexOf('node.replied'));
+    const streamed = after.filter((e) => e.type === 'node.progress').map((e) => e.data.text ?? '').join('');
+    expect(streamed).toBe(nodes.pick.output.text);
+    expect(types.lastIndexOf('node.progress')).toBeLessThan(types.indexOf('node.succeeded'));
+    expect(JSON.stringify(events)).not.toMatch(/taskToken|local-token/);
+  });
+
+  it('answers 409 not_waiting to a reply to a node that is not waiting, and after the run ended', async () => {
+    // Prepare
+    const { runId } = await askingRun();
+    const first = await reply('alice', runId, { text: '100' });
+    await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+
+    // Act
+    const again = await reply('alice', runId, { text: '100' });
+    const other = await reply('alice', runId, { text: 'hi' }, 'after');
+
+    // Assess
+    expect(first.status, first.text).toBe(200);
+    expect(again.status).toBe(409);
+    expect(again.body.error.reason).toBe('run_finished');
+    expect(other.status).toBe(409);
+  });
+
+  it('answers 400 with a pointer for bad bodies, and 409 not_waiting for a node that does not wait', async () => {
+    // Prepare
+    const { runId } = await askingRun();
+
+    // Act
+    const empty = await reply('alice', runId, {});
+    const wrong = await reply('alice', runId, { text: 7 });
+    const extra = await reply('alice', runId, { text: 'x', token: 'y' });
+    const big = await reply('alice', runId, { data: { blob: 'x'.repeat(20_000) } });
+    const badItem = await stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/after/reply?item=x`, { as: 'alice', body: { text: 'x' } });
+    const notWaiting = await reply('alice', runId, { text: 'x' }, 'after');
+
+    // Assess
+    expect([empty.status, wrong.status, extra.status, big.status, badItem.status]).toStrictEqual([400, 400, 400, 400, 400]);
+    expect(empty.body.errors, empty.text).toContainEqual(expect.objectContaining({ code: 'reply_empty', path: '/text' }));
+    expect(wrong.body.errors).toContainEqual(expect.objectContaining({ path: '/text' }));
+    expect(extra.body.errors[0].path).toMatch(/token|^\/$/);
+    expect(big.body.errors).toContainEqual(expect.objectContaining({ code: 'reply_too_large', path: '/data' }));
+    expect(badItem.body.errors).toContainEqual(expect.objectContaining({ path: '/query/item' }));
+    expect(notWaiting.status).toBe(409);
+    expect(notWaiting.body.error.reason).toBe('not_waiting');
+    await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
+  });
+
+  it('lets those who may decide a gate reply: 404 to a stranger, 403 to a viewer or runner, 200 to an approver', async () => {
+    // Prepare
+    const { wf, runId } = await askingRun('alice');
+    await stack.call('PUT', `/api/v1/workflows/${wf}/permissions/vera`, { as: 'alice', body: { role: 'viewer' } });
+    await stack.call('PUT', `/api/v1/workflows/${wf}/permissions/rita`, { as: 'alice', body: { role: 'runner' } });
+    await stack.call('PUT', `/api/v1/workflows/${wf}/permissions/april`, { as: 'alice', body: { role: 'approver' } });
+
+    // Act
+    const stranger = await reply('mallory', runId, { text: '100' });
+    const viewer = await reply('vera', runId, { text: '100' });
+    const runner = await reply('rita', runId, { text: '100' });
+    const approver = await reply('april', runId, { text: '100' });
+
+    // Assess
+    expect([stranger.status, viewer.status, runner.status, approver.status]).toStrictEqual([404, 403, 403, 200]);
+    expect((await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'])).status).toBe('succeeded');
+  });
+
+  it('ends the wait when the run is cancelled', async () => {
+    // Prepare
+    const { runId } = await askingRun();
+
+    // Act
+    const cancelled = await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
+    const late = await reply('alice', runId, { text: '100' });
+
+    // Assess
+    expect(cancelled.status, cancelled.text).toBe(200);
+    expect((await waitForRun(stack, 'alice', runId, ['cancelled'])).status).toBe('cancelled');
+    expect((await getNodes(stack, 'alice', runId)).pick.status).toBe('cancelled');
+    expect(late.status).toBe(409);
+  });
+
+  it('fails the node with States.Timeout when no reply comes within its timeoutSeconds', async () => {
+    // Prepare
+    const { runId } = await askingRun('alice', { timeoutSeconds: 2 });
+
+    // Act
+    const run = await waitForRun(stack, 'alice', runId, ['failed', 'timed_out', 'succeeded'], 15_000);
+
+    // Assess
+    expect(run.status).not.toBe('succeeded');
+    expect(run.error?.name).toBe('States.Timeout');
+    const nodes = await getNodes(stack, 'alice', runId);
+    expect(nodes.pick.status).toBe('failed');
+    expect(nodes.pick.error?.name).toBe('States.Timeout');
+    expect((await reply('alice', runId, { text: '100' })).status).toBe(409);
+  });
+});
+
+describe('an agent that asks twice (scripted agent)', () => {
+  let stack: TestStack;
+  let agent: A2AAgentHandle;
+
+  beforeAll(async () => {
+    [stack, agent] = await Promise.all([
+      startRunStack(),
+      startA2AAgent({
+        reply: (_m, call) => call < 2
+          ? { text: call === 0 ? 'Which city?' : 'Which dates?', data: call === 1 ? { format: 'YYYY-MM-DD' } : undefined, taskState: 'input-required', usage: { inputTokens: 10, outputTokens: 2, costUsd: 0.001 } }
+          : { text: 'booked', taskState: 'completed', usage: { inputTokens: 30, outputTokens: 4, costUsd: 0.003 } },
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([stack?.close(), agent?.close()]);
+  });
+
+  it('asks, is answered, asks again in the same task and context, and records the usage of every turn', async () => {
+    // Prepare
+    const wf = await createWorkflow(stack, 'alice', { name: 'twice', nodes: [{ id: 'book', type: 'agent_call', agent: { url: agent.url }, inputs: { message: 'book a trip' } }], edges: [] });
+    const runId = await startRun(stack, 'alice', wf);
+    await waitForNode(stack, 'alice', runId, 'book', 'waiting');
+
+    // Act
+    const first = await stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/book/reply`, { as: 'alice', body: { text: 'Paris' } });
+    const second = await waitFor(async () => {
+      const nodes = await getNodes(stack, 'alice', runId);
+      return nodes.book.status === 'waiting' && nodes.book.question?.turn === 1 ? nodes : undefined;
+    }, 'the second question');
+    const reply2 = await stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/book/reply`, { as: 'alice', body: { text: 'May', data: { from: '2027-05-01' } } });
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+
+    // Assess
+    expect([first.status, reply2.status]).toStrictEqual([200, 200]);
+    expect(second.book.question).toMatchObject({ text: 'Which dates?', data: { format: 'YYYY-MM-DD' }, turn: 1 });
+    expect(run.status).toBe('succeeded');
+    const nodes = await getNodes(stack, 'alice', runId);
+    expect(nodes.book.output).toMatchObject({ text: 'booked', taskState: 'completed' });
+    expect(agent.received.map((m) => m.text)).toStrictEqual([['book a trip'], ['Paris'], ['May']]);
+    expect(agent.received[2]!.data).toStrictEqual([{ from: '2027-05-01' }]);
+    const taskIds = agent.received.map((m) => m.taskId);
+    expect(taskIds[0]).not.toBe('');
+    expect(new Set(taskIds).size).toBe(1);
+    expect(new Set(agent.received.map((m) => m.contextId)).size).toBe(1);
+    expect(nodes.book.attempts.map((a: { turn?: number; asked?: boolean; cost?: unknown }) => [a.turn ?? 0, a.asked ?? false, a.cost])).toStrictEqual([
+      [0, true, { usd: 0.001, inputTokens: 10, outputTokens: 2 }],
+      [1, true, { usd: 0.001, inputTokens: 10, outputTokens: 2 }],
+      [2, false, { usd: 0.003, inputTokens: 30, outputTokens: 4 }],
+    ]);
+    expect(nodes.book.cost).toStrictEqual({ usd: 0.005, inputTokens: 50, outputTokens: 8 });
+    expect(run.cost).toMatchObject({ usd: 0.005, inputTokens: 50, outputTokens: 8 });
+    const events = await getEvents(stack, 'alice', runId);
+    expect(events.filter((e) => e.type === 'node.input_required').map((e) => e.data.turn)).toStrictEqual([0, 1]);
+    expect(events.filter((e) => e.type === 'node.replied').map((e) => e.data.turn)).toStrictEqual([0, 1]);
+  });
+});
