@@ -4,7 +4,11 @@
  * context, the agent goes on streaming and the node succeeds; two turns; who may reply; 409 and 400 answers;
  * cancel and the node's timeout while it waits.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack } from '../support/local-stack';
 import { DEMO_QUESTION, startDemoAgent } from '../../examples/demo-agent';
 import type { DemoServer } from '../../examples/demo-tool';
 import { allowTestServer } from '../support/egress';
@@ -226,5 +230,46 @@ describe('an agent that asks twice (scripted agent)', () => {
     const events = await getEvents(stack, 'alice', runId);
     expect(events.filter((e) => e.type === 'node.input_required').map((e) => e.data.turn)).toStrictEqual([0, 1]);
     expect(events.filter((e) => e.type === 'node.replied').map((e) => e.data.turn)).toStrictEqual([0, 1]);
+  });
+});
+
+describe('an agent waiting for a reply across a restart of the local stack', () => {
+  let dataDir: string;
+  let agent: A2AAgentHandle;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'braid-reply-restart-'));
+    agent = await startA2AAgent({ reply: (_m, call) => (call === 0 ? { text: 'Which city?', taskState: 'input-required' } : { text: 'done', taskState: 'completed' }) });
+  });
+  afterAll(async () => {
+    await agent?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('waits again after the restart; the reply then reaches the same A2A task and the run succeeds', async () => {
+    // Prepare: a run whose agent asked, then the stack stops
+    const first = await startTestStack({ dataDir, inMemory: false });
+    const wf = await createWorkflow(first, 'alice', { name: 'survive', nodes: [{ id: 'ask', type: 'agent_call', agent: { url: agent.url }, inputs: { message: 'go' }, timeoutSeconds: 600 }], edges: [] });
+    const runId = await startRun(first, 'alice', wf);
+    await waitForNode(first, 'alice', runId, 'ask', 'waiting');
+    await first.close();
+
+    // Act: start again on the same data folder, reply
+    const second = await startTestStack({ dataDir, inMemory: false });
+    try {
+      const waiting = await getNodes(second, 'alice', runId);
+      const replied = await second.call('POST', `/api/v1/workflows/runs/${runId}/nodes/ask/reply`, { as: 'alice', body: { text: 'Lyon' } });
+      const run = await waitForRun(second, 'alice', runId, ['succeeded', 'failed']);
+
+      // Assess
+      expect(waiting.ask.question).toMatchObject({ text: 'Which city?', turn: 0 });
+      expect(replied.status, replied.text).toBe(200);
+      expect(run).toMatchObject({ status: 'succeeded', redriveCount: 1 });
+      expect(agent.received.map((m) => m.text)).toStrictEqual([['go'], ['Lyon']]);
+      expect(agent.received[1]!.taskId).toBe(agent.received[0]!.taskId);
+      expect((await getNodes(second, 'alice', runId)).ask.output).toMatchObject({ text: 'done' });
+    } finally {
+      await second.close();
+    }
   });
 });
