@@ -178,10 +178,13 @@ describe('an agent that asks (demo agent, streaming)', () => {
 describe('an agent that asks twice (scripted agent)', () => {
   let stack: TestStack;
   let agent: A2AAgentHandle;
+  // The executor as Step Functions calls it: redeliveries are sent straight to it.
+  let executor: ((event: unknown) => Promise<unknown>) | undefined;
+  let runId: string;
 
   beforeAll(async () => {
     [stack, agent] = await Promise.all([
-      startRunStack(),
+      startRunStack({ wrapExecutor: (inner) => { executor = inner; return inner; } }),
       startA2AAgent({
         reply: (_m, call) => call < 2
           ? { text: call === 0 ? 'Which city?' : 'Which dates?', data: call === 1 ? { format: 'YYYY-MM-DD' } : undefined, taskState: 'input-required', usage: { inputTokens: 10, outputTokens: 2, costUsd: 0.001 } }
@@ -195,8 +198,8 @@ describe('an agent that asks twice (scripted agent)', () => {
 
   it('asks, is answered, asks again in the same task and context, and records the usage of every turn', async () => {
     // Prepare
-    const wf = await createWorkflow(stack, 'alice', { name: 'twice', nodes: [{ id: 'book', type: 'agent_call', agent: { url: agent.url }, inputs: { message: 'book a trip' } }], edges: [] });
-    const runId = await startRun(stack, 'alice', wf);
+    const wf = await createWorkflow(stack, 'alice', { name: 'twice', nodes: [{ id: 'book', type: 'agent_call', agent: { url: agent.url }, inputs: { message: 'book a trip' } }, { id: 'hold', type: 'human_gate', prompt: 'keep the run open', timeoutSeconds: 600 }], edges: [{ from: 'book', to: 'hold' }] });
+    runId = await startRun(stack, 'alice', wf);
     await waitForNode(stack, 'alice', runId, 'book', 'waiting');
 
     // Act
@@ -206,13 +209,15 @@ describe('an agent that asks twice (scripted agent)', () => {
       return nodes.book.status === 'waiting' && nodes.book.question?.turn === 1 ? nodes : undefined;
     }, 'the second question');
     const reply2 = await stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/book/reply`, { as: 'alice', body: { text: 'May', data: { from: '2027-05-01' } } });
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+    await waitForNode(stack, 'alice', runId, 'hold', 'waiting');
+    const run = (await stack.call('GET', `/api/v1/workflows/runs/${runId}`, { as: 'alice' })).body;
 
     // Assess
     expect([first.status, reply2.status]).toStrictEqual([200, 200]);
     expect(second.book.question).toMatchObject({ text: 'Which dates?', data: { format: 'YYYY-MM-DD' }, turn: 1 });
-    expect(run.status).toBe('succeeded');
+    expect(run.status).toBe('waiting');
     const nodes = await getNodes(stack, 'alice', runId);
+    expect(nodes.book.status).toBe('succeeded');
     expect(nodes.book.output).toMatchObject({ text: 'booked', taskState: 'completed' });
     expect(agent.received.map((m) => m.text)).toStrictEqual([['book a trip'], ['Paris'], ['May']]);
     expect(agent.received[2]!.data).toStrictEqual([{ from: '2027-05-01' }]);
@@ -226,10 +231,27 @@ describe('an agent that asks twice (scripted agent)', () => {
       [2, false, { usd: 0.003, inputTokens: 30, outputTokens: 4 }],
     ]);
     expect(nodes.book.cost).toStrictEqual({ usd: 0.005, inputTokens: 50, outputTokens: 8 });
-    expect(run.cost).toMatchObject({ usd: 0.005, inputTokens: 50, outputTokens: 8 });
     const events = await getEvents(stack, 'alice', runId);
     expect(events.filter((e) => e.type === 'node.input_required').map((e) => e.data.turn)).toStrictEqual([0, 1]);
     expect(events.filter((e) => e.type === 'node.replied').map((e) => e.data.turn)).toStrictEqual([0, 1]);
+  });
+
+  it('answers late and repeated deliveries of every turn from the records, calling the agent no more', async () => {
+    // Prepare: the run of the test above, its agent done after three turns
+    const before = agent.received.length;
+    const deliver = (attempt: number, turn?: number) => executor!({ action: 'execute', runId, nodeId: 'book', attempt, drive: 0, ...(turn !== undefined ? { turn } : {}) })
+      .then((value) => ({ value }), (error: Error) => ({ error: error.name }));
+
+    // Act
+    const outcomes = [await deliver(0), await deliver(0, 1), await deliver(0, 2), await deliver(1, 1)];
+
+    // Assess: turns 0 and 1 asked (their Task ends in Braid.InputRequired again), turn 2 answered; a retry of turn 1
+    // that never ran is stale (a later attempt holds the node).
+    expect(outcomes).toStrictEqual([{ error: 'Braid.InputRequired' }, { error: 'Braid.InputRequired' }, { value: { route: 'ok' } }, { error: 'Braid.Superseded' }]);
+    expect(agent.received.length).toBe(before);
+    await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
+    // The run's cost counts every turn's usage once.
+    expect((await waitForRun(stack, 'alice', runId, ['cancelled'])).cost).toMatchObject({ usd: 0.005, inputTokens: 50, outputTokens: 8 });
   });
 });
 
