@@ -250,8 +250,6 @@ describe('an agent that asks twice (scripted agent)', () => {
     expect(outcomes).toStrictEqual([{ error: 'Braid.InputRequired' }, { error: 'Braid.InputRequired' }, { value: { route: 'ok' } }, { error: 'Braid.Superseded' }]);
     expect(agent.received.length).toBe(before);
     await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
-    // The run's cost counts every turn's usage once.
-    expect((await waitForRun(stack, 'alice', runId, ['cancelled'])).cost).toMatchObject({ usd: 0.005, inputTokens: 50, outputTokens: 8 });
   });
 });
 
