@@ -53,6 +53,7 @@ describe('CLI commands of the newer routes', () => {
     { args: ['runs', 'rerun', 'r1', '--from', 'pick', '--version', '2'], method: 'POST', path: '/api/v1/workflows/runs/r1/rerun', body: { fromNode: 'pick', version: 2 } },
     { args: ['reply', 'r1', 'pick', 'the cheaper one'], method: 'POST', path: '/api/v1/workflows/runs/r1/nodes/pick/reply', body: { text: 'the cheaper one' } },
     { args: ['reply', 'r1', 'pick', '--data', '{"n":1}'], method: 'POST', path: '/api/v1/workflows/runs/r1/nodes/pick/reply', body: { data: { n: 1 } } },
+    { args: ['reply', 'r1', 'pick', 'Lyon', '--item', '3'], method: 'POST', path: '/api/v1/workflows/runs/r1/nodes/pick/reply?item=3', body: { text: 'Lyon' } },
     { args: ['gates'], method: 'GET', path: '/api/v1/gates?status=waiting', body: undefined },
     { args: ['gates', '--limit', '5'], method: 'GET', path: '/api/v1/gates?status=waiting&limit=5', body: undefined },
     { args: ['secrets', 'put', 'openai', 's3cret'], method: 'PUT', path: '/api/v1/secrets/openai', body: { value: 's3cret' } },
