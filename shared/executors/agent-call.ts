@@ -113,13 +113,16 @@ export async function executeAgentCall(
  * a client whose every request (card included) goes through the guarded, authenticated fetch.
  */
 async function connect(node: AgentCallNode, boundFetch: typeof fetch, where: string): Promise<{ client: Client; card: AgentCard }> {
-  const resolver = new DefaultAgentCardResolver({ fetchImpl: boundFetch });
+  // A2A 0.3 agents too: the SDK's compat layer reads a 0.3 card and speaks 0.3 on the wire (`message/send`,
+  // `kind`, `input-required`), handing the same 1.0 shapes up here.
+  const legacyCompat = { enabled: true };
+  const resolver = new DefaultAgentCardResolver({ fetchImpl: boundFetch, legacyCompat });
   const { url } = node.agent;
   const card = new URL(url).pathname.endsWith('.json') ? await resolver.resolve(url, '') : await resolver.resolve(url);
   assertCardSecurity(card, node.agent.auth, where);
   const factory = new ClientFactory(
     ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl: boundFetch }), new RestTransportFactory({ fetchImpl: boundFetch })],
+      transports: [new JsonRpcTransportFactory({ fetchImpl: boundFetch, legacyCompat }), new RestTransportFactory({ fetchImpl: boundFetch, legacyCompat })],
       cardResolver: resolver,
     }),
   );

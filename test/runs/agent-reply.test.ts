@@ -293,3 +293,38 @@ describe('an agent waiting for a reply across a restart of the local stack', () 
     }
   });
 });
+
+describe('an A2A 0.3 agent that asks', () => {
+  let stack: TestStack;
+  let agent: A2AAgentHandle;
+
+  beforeAll(async () => {
+    [stack, agent] = await Promise.all([
+      startRunStack(),
+      startA2AAgent({ protocolVersion: '0.3', reply: (_m, call) => (call === 0 ? { text: 'Which city?', taskState: 'input-required' } : { text: 'Lyon it is', taskState: 'completed' }) }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([stack?.close(), agent?.close()]);
+  });
+
+  it('waits on the 0.3 input-required state and sends the reply to the same task', async () => {
+    // Prepare
+    const wf = await createWorkflow(stack, 'alice', { name: 'legacy', nodes: [{ id: 'ask', type: 'agent_call', agent: { url: agent.url }, inputs: { message: 'go' } }], edges: [] });
+    const runId = await startRun(stack, 'alice', wf);
+    const waiting = await waitForNode(stack, 'alice', runId, 'ask', 'waiting');
+
+    // Act
+    const replied = await stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/ask/reply`, { as: 'alice', body: { text: 'Lyon' } });
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+
+    // Assess
+    expect(waiting.ask.question).toMatchObject({ text: 'Which city?', turn: 0 });
+    expect(replied.status, replied.text).toBe(200);
+    const nodes = await getNodes(stack, 'alice', runId);
+    expect(run.status, JSON.stringify(nodes.ask)).toBe('succeeded');
+    expect(nodes.ask.output).toMatchObject({ text: 'Lyon it is', taskState: 'completed' });
+    expect(agent.received.map((m) => m.text)).toStrictEqual([['go'], ['Lyon']]);
+    expect(agent.received[1]!.taskId).toBe(agent.received[0]!.taskId);
+  });
+});
