@@ -89,8 +89,10 @@ export function createReplyService(deps: ReplyServiceDeps) {
       // The rule of a gate that lists no approvers: seeing the run, and at least the approver role.
       const { role } = await deps.permissions.authorizeRun(caller, run, 'view');
       if (!roleAtLeast(role, 'approver')) throw new ForbiddenError(`replying to an agent needs the approver role; you have ${role}`);
-      const node = (await loadRun(deps, runId)).nodes.get(nodeId);
-      if (!node) throw new NotFoundError('node', `${runId}/${nodeId}`);
+      // A node of a map body is answered in an item (`?item=`), a top-level node without one.
+      const placed = (await loadRun(deps, runId)).scopes.nodes.get(nodeId);
+      if (!placed || (placed.mapId === undefined) !== (item === undefined)) throw new NotFoundError('node', `${runId}/${nodeId}${item === undefined ? '' : `?item=${item}`}`);
+      const node = placed.node;
       if (isRunTerminal(run.status)) throw new ConflictError('run_finished', `run ${runId} has already ${run.status}`);
       const rk = partitionRunId(runId, item);
       const [record, question] = await Promise.all([deps.nodeRuns.get(rk, nodeId), deps.questions.get(rk, nodeId)]);

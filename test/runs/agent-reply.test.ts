@@ -111,6 +111,7 @@ describe('an agent that asks (demo agent, streaming)', () => {
     const extra = await reply('alice', runId, { text: 'x', token: 'y' });
     const big = await reply('alice', runId, { data: { blob: 'x'.repeat(20_000) } });
     const badItem = await stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/after/reply?item=x`, { as: 'alice', body: { text: 'x' } });
+    const noItem = await stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/pick/reply?item=0`, { as: 'alice', body: { text: 'x' } });
     const notWaiting = await reply('alice', runId, { text: 'x' }, 'after');
 
     // Assess
@@ -122,6 +123,8 @@ describe('an agent that asks (demo agent, streaming)', () => {
     expect(badItem.body.errors).toContainEqual(expect.objectContaining({ path: '/query/item' }));
     expect(notWaiting.status).toBe(409);
     expect(notWaiting.body.error.reason).toBe('not_waiting');
+    // A top-level node has no items.
+    expect(noItem.status).toBe(404);
     await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
   });
 
@@ -326,5 +329,48 @@ describe('an A2A 0.3 agent that asks', () => {
     expect(nodes.ask.output).toMatchObject({ text: 'Lyon it is', taskState: 'completed' });
     expect(agent.received.map((m) => m.text)).toStrictEqual([['go'], ['Lyon']]);
     expect(agent.received[1]!.taskId).toBe(agent.received[0]!.taskId);
+  });
+});
+
+describe('an agent that asks inside a map item', () => {
+  let stack: TestStack;
+  let agent: A2AAgentHandle;
+
+  beforeAll(async () => {
+    [stack, agent] = await Promise.all([
+      startRunStack(),
+      // Each item's first message asks; a reply completes that item's task.
+      startA2AAgent({ reply: (m) => (/^\d+$/.test(m.text[0] ?? '') ? { text: `Which size for item ${m.text[0]}?`, taskState: 'input-required' } : { text: `${m.text[0]} noted`, taskState: 'completed' }) }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([stack?.close(), agent?.close()]);
+  });
+
+  it('waits per item, takes each reply with ?item=, and leaves the run running meanwhile', async () => {
+    // Prepare
+    const wf = await createWorkflow(stack, 'alice', {
+      name: 'map-asks',
+      nodes: [{ id: 'each', type: 'map', items: '$context.list', body: { nodes: [{ id: 'ask', type: 'agent_call', agent: { url: agent.url }, inputs: { message: '$string($item)' } }], edges: [] } }],
+      edges: [],
+    });
+    const runId = await startRun(stack, 'alice', wf, { input: { list: [1, 2] } });
+    const asked = await waitFor(async () => {
+      const events = (await getEvents(stack, 'alice', runId)).filter((e) => e.type === 'node.input_required');
+      return events.length === 2 ? events : undefined;
+    }, 'both items to ask');
+    const running = (await stack.call('GET', `/api/v1/workflows/runs/${runId}`, { as: 'alice' })).body.status;
+
+    // Act
+    const replies = await Promise.all([0, 1].map((item) =>
+      stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/ask/reply?item=${item}`, { as: 'alice', body: { text: `size ${item}` } })));
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+
+    // Assess
+    expect(running).toBe('running');
+    expect(asked.map((e) => e.item).sort()).toStrictEqual([0, 1]);
+    expect(replies.map((r) => r.status)).toStrictEqual([200, 200]);
+    expect(run.status).toBe('succeeded');
+    expect(agent.received.map((m) => m.text[0]).sort()).toStrictEqual(['1', '2', 'size 0', 'size 1']);
   });
 });
