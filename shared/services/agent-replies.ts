@@ -88,9 +88,8 @@ export function createAgentReplies(stores: RunStores, orchestrator: Pick<Orchest
     async replyWait(runId: string, nodeId: string, drive: number, item: string | undefined, policy: NodeContract): Promise<{ route: string; wait: number }> {
       const rk = partitionRunId(runId, item);
       const node = (await stores.nodeRuns.list(rk)).get(nodeId);
-      const thisDrive = (node?.attempts ?? []).filter((x) => splitAttempt(x.attempt).drive === drive).map((x) => Date.parse(x.startedAt));
-      const startedAt = thisDrive.length > 0 ? Math.min(...thisDrive) : Date.parse(nowIso(stores));
-      const left = startedAt + policy.timeoutSeconds * 1000 - Date.parse(nowIso(stores));
+      const now = Date.parse(nowIso(stores));
+      const left = nodeDeadline(node, drive, policy.timeoutSeconds, now) - now;
       return { route: 'ok', wait: Math.max(1, Math.ceil(left / 1000)) };
     },
 
@@ -127,6 +126,15 @@ export function createAgentReplies(stores: RunStores, orchestrator: Pick<Orchest
       return q !== undefined;
     },
   };
+}
+
+/**
+ * When the node's `timeoutSeconds` ends in `drive` (epoch ms): counted from its first attempt of that drive, so an
+ * agent's turns and its waits for replies share one timeout; `now` + the timeout when it has no attempt yet.
+ */
+export function nodeDeadline(node: NodeRun | undefined, drive: number, timeoutSeconds: number, now: number): number {
+  const starts = (node?.attempts ?? []).filter((a) => splitAttempt(a.attempt).drive === drive).map((a) => Date.parse(a.startedAt));
+  return (starts.length > 0 ? Math.min(...starts) : now) + timeoutSeconds * 1000;
 }
 
 /** The executor's reply handling. */

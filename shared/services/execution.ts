@@ -6,7 +6,7 @@
  */
 import { priorErrors, unfinishedAttemptError } from '../contract/attempts';
 import { ATTEMPTS_PER_DRIVE, MAX_TURNS, splitAttempt } from '../contract/task-payload';
-import { AskedAgainError, createAgentReplies, INPUT_REQUIRED_ROUTE } from './agent-replies';
+import { AskedAgainError, createAgentReplies, INPUT_REQUIRED_ROUTE, nodeDeadline } from './agent-replies';
 import { createProgressSink } from './node-progress';
 import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
 import { isVirtualContract, type NodeContract } from '../contract/node-contract';
@@ -196,7 +196,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const { turn } = splitAttempt(attempt);
     await recordAt(stores, f, `node.started:${nk}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } });
 
-    const deadline = Date.now() + policy.timeoutSeconds * 1000;
+    // A later turn of an agent gets what is left of the node's timeout (its turns and waits share it).
+    const deadline = Math.min(Date.now() + policy.timeoutSeconds * 1000, turn > 0 ? nodeDeadline(runs.get(nodeId), splitAttempt(attempt).drive, policy.timeoutSeconds, Date.now()) : Infinity);
     try {
       const scope = { context: loaded.run.input, outputs: await frameOutputs(stores, loaded, nodeId, f, runs) };
       // A later turn of an agent sends the reply to its question, not the node's inputs again.

@@ -7,6 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ATTEMPTS_PER_DRIVE, MAX_DRIVES, MAX_TURNS, attemptNumber, splitAttempt } from '../../shared/contract/task-payload';
+import { nodeDeadline } from '../../shared/services/agent-replies';
+import type { NodeRun } from '../../shared/model/types';
 
 /** Retry counts a state can reach: Step Functions caps each retrier at 99 retries; Braid has at most two retriers. */
 const retry = fc.integer({ min: 0, max: 2 * 99 + 1 });
@@ -42,5 +44,24 @@ describe('attempt numbers with turns', () => {
       if (t === MAX_TURNS) return;
       expect(attemptNumber(d2, r2, t + 1)).toBeGreaterThan(attemptNumber(d1, r1, t));
     }));
+  });
+});
+
+describe('the timeout an agent\'s turns and waits share', () => {
+  it('counts from the node\'s first attempt of the drive, whatever the turn', () => {
+    // Prepare
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 12, 0, s)).toISOString();
+    const node = {
+      runId: 'r', nodeId: 'a', status: 'running', attempts: [
+        { attempt: attemptNumber(0, 0, 0), status: 'failed', startedAt: at(0) },
+        { attempt: attemptNumber(0, 0, 1), status: 'running', startedAt: at(40) },
+        { attempt: attemptNumber(1, 0, 1), status: 'running', startedAt: at(50) },
+      ],
+    } as NodeRun;
+
+    // Act + Assess
+    expect(nodeDeadline(node, 0, 60, Date.parse(at(45)))).toBe(Date.parse(at(60)));
+    expect(nodeDeadline(node, 1, 60, Date.parse(at(55)))).toBe(Date.parse(at(110)));
+    expect(nodeDeadline(undefined, 0, 60, Date.parse(at(5)))).toBe(Date.parse(at(65)));
   });
 });
