@@ -360,6 +360,7 @@ describe('an agent that asks inside a map item', () => {
       return events.length === 2 ? events : undefined;
     }, 'both items to ask');
     const running = (await stack.call('GET', `/api/v1/workflows/runs/${runId}`, { as: 'alice' })).body.status;
+    const listed = (await stack.call('GET', `/api/v1/workflows/runs/${runId}/nodes/each/items`, { as: 'alice' })).body.items;
 
     // Act
     const replies = await Promise.all([0, 1].map((item) =>
@@ -369,6 +370,7 @@ describe('an agent that asks inside a map item', () => {
     // Assess
     expect(running).toBe('running');
     expect(asked.map((e) => e.item).sort()).toStrictEqual([0, 1]);
+    expect(listed.map((it: { nodes: Array<{ question?: { text: string } }> }) => it.nodes[0]!.question?.text)).toStrictEqual(['Which size for item 1?', 'Which size for item 2?']);
     expect(replies.map((r) => r.status)).toStrictEqual([200, 200]);
     expect(run.status).toBe('succeeded');
     expect(agent.received.map((m) => m.text[0]).sort()).toStrictEqual(['1', '2', 'size 0', 'size 1']);
