@@ -117,11 +117,14 @@ export function createAgentReplies(stores: RunStores, orchestrator: Pick<Orchest
     },
 
     /**
-     * True when agent X, entered at turn 0 by a later drive (a resumed or redriven execution walking the machine
-     * again), had asked already: it goes back to its reply loop instead of calling the agent again.
+     * True when agent X, entered at turn 0 by a later drive (the local engine walks the machine again on a restart
+     * or a redrive), had asked already: it goes back to its reply loop instead of calling the agent again, where
+     * `X:reply` waits again for the open question, or completes at once when it was answered (then `X:continue`
+     * reruns the turn after the reply), as Step Functions resumes the failed `X:reply` or `X:continue`.
      */
     async askedBefore(rk: string, nodeId: string, node: NodeRun | undefined): Promise<boolean> {
-      if (node?.status !== 'waiting') return false;
+      // `waiting`: a restart; `pending`: a redrive put the unsettled node back.
+      if (node?.status !== 'waiting' && node?.status !== 'pending') return false;
       const q = await stores.questions.get(rk, nodeId);
       return q !== undefined;
     },

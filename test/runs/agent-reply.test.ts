@@ -176,6 +176,27 @@ describe('an agent that asks (demo agent, streaming)', () => {
     expect(nodes.pick.error?.name).toBe('States.Timeout');
     expect((await reply('alice', runId, { text: '100' })).status).toBe(409);
   });
+
+  it('waits again for the same question after a redrive of a run whose wait timed out', async () => {
+    // Prepare: the wait times out, the run fails
+    const { runId } = await askingRun('alice', { timeoutSeconds: 2 });
+    await waitForRun(stack, 'alice', runId, ['failed', 'timed_out'], 15_000);
+    const asked = (await getEvents(stack, 'alice', runId)).filter((e) => e.type === 'node.input_required').length;
+
+    // Act
+    const redriven = await stack.call('POST', `/api/v1/workflows/runs/${runId}/redrive`, { as: 'alice' });
+    const waiting = await waitForNode(stack, 'alice', runId, 'pick', 'waiting');
+    const res = await reply('alice', runId, { text: '1000' });
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed', 'timed_out'], 15_000);
+
+    // Assess: the agent was not asked afresh (no second question); the reply reached the asking task
+    expect(redriven.status, redriven.text).toBe(202);
+    expect(waiting.pick.question).toMatchObject({ text: DEMO_QUESTION, turn: 0 });
+    expect(res.status, res.text).toBe(200);
+    expect(run.status).toBe('succeeded');
+    expect((await getEvents(stack, 'alice', runId)).filter((e) => e.type === 'node.input_required')).toHaveLength(asked);
+    expect((await getNodes(stack, 'alice', runId)).pick.output.text).toBe('Ritz at $900/night is the best of 3 within $1000.');
+  });
 });
 
 describe('an agent that asks twice (scripted agent)', () => {
