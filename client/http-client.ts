@@ -80,10 +80,17 @@ export interface ValidationResult {
 }
 
 /** A run in a listing. */
-export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'startedAt' | 'cost'> & { endedAt?: string };
+export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'startedAt' | 'cost'> & { endedAt?: string; parentRunId?: string; parentNodeId?: string };
 
 /** A run as `GET …/runs/{runId}` returns it (fields added by newer servers are kept). */
-export type RunDetail = Omit<Run, 'ownerId'> & { parentRunId?: string; redriveCount?: number; [extra: string]: unknown };
+export type RunDetail = Omit<Run, 'ownerId' | 'calledBy' | 'callVersions'> & {
+  parentRunId?: string;
+  /** A child run (`workflow_call`): the parent run's node that started it. */
+  parentNodeId?: string;
+  parentItem?: string;
+  redriveCount?: number;
+  [extra: string]: unknown;
+};
 
 /** A gate as the API returns it (never its token). */
 export type GateView = Omit<Gate, 'taskToken'> & { inputs?: Record<string, unknown>; workflowId?: string; workflowName?: string; votes?: unknown[]; [extra: string]: unknown };
@@ -335,8 +342,8 @@ export class BraidHttpClient {
   }
 
   /** `GET /api/v1/workflows/runs/{runId}/gates/{nodeId}`: one gate (approvers named on it need no role). */
-  getGate(runId: string, nodeId: string): Promise<unknown> {
-    return this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}`);
+  getGate(runId: string, nodeId: string, item?: string): Promise<unknown> {
+    return this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/gates/${enc(nodeId)}${item !== undefined ? `?item=${enc(item)}` : ''}`);
   }
 
   /** `PUT /api/v1/secrets/{name}`: creates or replaces one of the caller's secrets; the value is never returned. */

@@ -28,10 +28,12 @@ export interface NodeView {
   progress?: ItemProgress;
   /** An agent waiting for a reply: what it asked (`node.input_required`), until the reply. */
   question?: string;
+  /** A `workflow_call` node's child run (from its `node.started` event or the nodes route). */
+  childRunId?: string;
 }
 
 /** What seeds a node: a node run, or the nodes route's view (which may carry map progress). */
-export type NodeSeed = Pick<NodeRun, 'nodeId' | 'status'> & Partial<Pick<NodeRun, 'attempts' | 'startedAt' | 'endedAt'>> & { progress?: ItemProgress };
+export type NodeSeed = Pick<NodeRun, 'nodeId' | 'status'> & Partial<Pick<NodeRun, 'attempts' | 'startedAt' | 'endedAt' | 'childRunId'>> & { progress?: ItemProgress };
 
 /** A run as the view shows it. */
 export interface RunView {
@@ -75,6 +77,7 @@ export function createRunView(runId: string, nodes: readonly NodeSeed[] = []): R
       ...(node.startedAt ? { startedAt: node.startedAt } : {}),
       ...(node.endedAt ? { endedAt: node.endedAt } : {}),
       ...(isProgress(node.progress) ? { progress: { ...node.progress } } : {}),
+      ...(typeof node.childRunId === 'string' ? { childRunId: node.childRunId } : {}),
     });
   }
   return view;
@@ -147,6 +150,7 @@ export function applyEvent(view: RunView, event: RunEvent): void {
     if (typeof event.data.total === 'number') node.progress = { total: event.data.total, succeeded: 0, failed: 0, running: 0 };
     // A new attempt streams afresh.
     delete node.text;
+    if (typeof event.data.childRunId === 'string') node.childRunId = event.data.childRunId;
   }
   if (event.type === 'node.waiting') node.startedAt ??= event.at;
   if (DONE.includes(status)) node.endedAt = event.at;
@@ -169,7 +173,7 @@ export function renderRunView(view: RunView, nowMs: number = Date.now(), barWidt
   const width = Math.max(4, ...[...view.nodes.keys()].map((id) => id.length));
   for (const node of [...view.nodes.values()].sort(byStart)) {
     const duration = node.startedAt ? formatDuration((node.endedAt ? Date.parse(node.endedAt) : nowMs) - Date.parse(node.startedAt)) : '';
-    const items = node.progress ? `  ${progressText(node.progress)}` : '';
+    const items = node.progress ? `  ${progressText(node.progress)}` : node.childRunId ? `  child run ${node.childRunId}` : '';
     lines.push(`  ${node.nodeId.padEnd(width)}  ${node.status.padEnd(9)}  attempts ${node.attempts}  ${duration}${items}`.trimEnd());
     if (node.text && node.status !== 'succeeded') lines.push(...streamTail(node.text, width + 4));
     if (node.question !== undefined && node.status === 'waiting') lines.push(`${' '.repeat(width + 4)}? ${node.question.length > 200 ? `${node.question.slice(0, 199)}…` : node.question}  (braid reply ${view.runId} ${node.nodeId} <text>)`);

@@ -53,10 +53,13 @@ export class UnauthenticatedError extends BraidError {
 
 /** The caller can see the object but may not do this to it (HTTP 403). */
 export class ForbiddenError extends BraidError {
+  /** A JSON pointer to what was refused, when it is a field (a `workflow_call` node's workflow). */
+  readonly path?: string;
   /** `options.code` names a specific refusal (e.g. `requester_forbidden`). @default "forbidden" */
-  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+  constructor(message: string, options?: { cause?: unknown; code?: string; path?: string }) {
     super(options?.code ?? 'forbidden', message, options);
     this.name = 'ForbiddenError';
+    if (options?.path !== undefined) this.path = options.path;
   }
 }
 

@@ -18,7 +18,8 @@ export function registerGates(program: Command, action: Action): void {
       const page = await http.listGates({ status: opts.status, limit: intOption('limit', opts.limit), ...(opts.cursor ? { cursor: opts.cursor } : {}) });
       ctx.print(page, () => formatTable(
         ['RUN', 'NODE', 'WORKFLOW', 'OPENED', 'TIMES OUT', 'PROMPT'],
-        page.items.map((g) => [g.runId, g.nodeId, g.workflowName ?? g.workflowId ?? '', g.openedAt.slice(0, 16), g.timeoutAt.slice(0, 16), g.prompt]),
+        // A gate inside a map item shows as `<node> --item <path>`: what `approve` takes.
+        page.items.map((g) => [g.runId, typeof g.itemPath === 'string' ? `${g.nodeId} --item ${g.itemPath}` : g.nodeId, g.workflowName ?? g.workflowId ?? '', g.openedAt.slice(0, 16), g.timeoutAt.slice(0, 16), g.prompt]),
         terminalWidth(ctx.io.stdout, ctx.io.env),
         { keep: [0, 1] },
       ) + (page.nextCursor ? `\nmore: --cursor ${page.nextCursor}` : ''));
@@ -26,11 +27,12 @@ export function registerGates(program: Command, action: Action): void {
 
   program.command('gate <runId> <nodeId>')
     .description('one gate: prompt, approvers, status, inputs (approvers named on it need no role on the workflow)')
-    .action(action(async (ctx, runId: string, nodeId: string) => {
+    .option('--item <path>', 'a gate inside a map item: the item\'s index (nested maps: the item path)')
+    .action(action(async (ctx, runId: string, nodeId: string, opts: { item?: string }) => {
       const { http } = await ctx.connect();
-      const gate = (await http.getGate(runId, nodeId)) as GateView;
+      const gate = (await http.getGate(runId, nodeId, opts.item)) as GateView;
       ctx.print(gate, () => [
-        `gate ${gate.nodeId} of run ${gate.runId}  ${gate.status}`,
+        `gate ${gate.nodeId} of run ${gate.runId}${typeof gate.itemPath === 'string' ? ` item ${gate.itemPath}` : ''}  ${gate.status}`,
         gate.prompt,
         `approvers ${gate.approvers?.length ? gate.approvers.join(', ') : '(anyone with the approver role)'}  opened ${gate.openedAt}  times out ${gate.timeoutAt}`,
         ...(gate.decidedBy ? [`decided by ${gate.decidedBy} at ${gate.decidedAt ?? ''}${gate.comment ? `: ${gate.comment}` : ''}`] : []),

@@ -16,14 +16,17 @@ function runText(run: RunDetail): string {
   return [
     `run ${run.runId}  ${run.status}`,
     `workflow ${run.workflowId} v${run.version}  started by ${run.startedBy} at ${run.startedAt}${run.endedAt ? `  took ${took(run.startedAt, run.endedAt)}` : ''}`,
-    `cost $${(run.cost?.usd ?? 0).toFixed(4)}${run.parentRunId ? `  rerun of ${run.parentRunId}` : ''}${run.redriveCount ? `  redriven ${run.redriveCount}x` : ''}`,
+    `cost $${(run.cost?.usd ?? 0).toFixed(4)}${run.parentRunId && !run.parentNodeId ? `  rerun of ${run.parentRunId}` : ''}${run.redriveCount ? `  redriven ${run.redriveCount}x` : ''}`,
+    // A child run of a workflow_call names the run and node that started it.
+    ...(run.parentNodeId ? [`child of run ${run.parentRunId} (node ${run.parentNodeId}${run.parentItem !== undefined ? `, item ${run.parentItem}` : ''})`] : []),
     ...(run.error ? [`error ${run.error.name}: ${run.error.message}`] : []),
     ...(run.output !== undefined ? [`output ${JSON.stringify(run.output)}`] : []),
   ].join('\n');
 }
 
 function nodeRow(n: NodeRunView): string[] {
-  const detail = n.error ? `${n.error.name}: ${n.error.message}` : n.progress ? progressText(n.progress) : n.gate?.status === 'waiting' ? `gate: ${n.gate.prompt}` : '';
+  const detail = n.error ? `${n.error.name}: ${n.error.message}` : n.progress ? progressText(n.progress) : n.gate?.status === 'waiting' ? `gate: ${n.gate.prompt}`
+    : n.childRunId ? `child run ${n.childRunId}` : '';
   return [n.nodeId, n.type, n.status, String(n.attempts?.length ?? 0), took(n.startedAt, n.endedAt), n.cost ? `$${n.cost.usd.toFixed(4)}` : '', detail];
 }
 
@@ -51,16 +54,20 @@ export function registerRuns(program: Command, action: Action): void {
     .action(action(async (ctx, workflowId: string, opts: { limit?: string; cursor?: string }) => {
       const { http } = await ctx.connect();
       const page = await http.listRuns(workflowId, { limit: intOption('limit', opts.limit), ...(opts.cursor ? { cursor: opts.cursor } : {}) });
+      // Child runs (workflow_call) name their parent in a last column, shown only when the page has one.
+      const children = page.items.some((r) => r.parentNodeId !== undefined);
       ctx.print(page, () => formatTable(
-        ['RUN', 'STATUS', 'VERSION', 'STARTED BY', 'STARTED', 'TOOK', 'COST'],
-        page.items.map((r) => [r.runId, r.status, `v${r.version}`, r.startedBy, r.startedAt.slice(0, 19), took(r.startedAt, r.endedAt), `$${(r.cost?.usd ?? 0).toFixed(4)}`]),
+        ['RUN', 'STATUS', 'VERSION', 'STARTED BY', 'STARTED', 'TOOK', 'COST', ...(children ? ['PARENT'] : [])],
+        page.items.map((r) => [r.runId, r.status, `v${r.version}`, r.startedBy, r.startedAt.slice(0, 19), took(r.startedAt, r.endedAt), `$${(r.cost?.usd ?? 0).toFixed(4)}`,
+          ...(children ? [r.parentNodeId ? `${r.parentRunId}/${r.parentNodeId}` : ''] : [])]),
         terminalWidth(ctx.io.stdout, ctx.io.env),
         { keep: [0, 1] },
       ) + (page.nextCursor ? `\nmore: --cursor ${page.nextCursor}` : ''));
     }));
 
   runs.command('status <runId>')
-    .description("a run's status, cost, error and output")
+    .alias('show')
+    .description("a run's status, cost, error and output (a child run: the run and node that started it)")
     .action(action(async (ctx, runId: string) => {
       const { http } = await ctx.connect();
       const run = await http.getRun(runId);

@@ -38,7 +38,11 @@ export async function watchToEnd(ctx: CommandContext, conn: Connection, runId: s
       const d = event.data;
       const detail = typeof d.text === 'string' ? JSON.stringify(d.text) : d.progress ? JSON.stringify(d.progress) : '';
       io.stdout.write(`${event.seq} node.progress ${event.nodeId ?? ''} ${detail}\n`);
-    } else io.stdout.write(`${event.seq} ${event.type}${event.nodeId ? ` ${event.nodeId}` : ''}\n`);
+    } else {
+      // A workflow_call's start names its child run, so it can be watched too.
+      const child = event.type === 'node.started' && typeof event.data.childRunId === 'string' ? ` child run ${event.data.childRunId}` : '';
+      io.stdout.write(`${event.seq} ${event.type}${event.nodeId ? ` ${event.nodeId}` : ''}${child}\n`);
+    }
   };
   const onStatus = (status: LiveStatus, detail?: string): void => {
     if (status === 'reconnecting') io.stderr.write(`braid: connection lost; resuming after seq ${view.lastSeq}\n`);

@@ -14,7 +14,11 @@ import { ERROR_NAMES } from '../../shared/contract/error-names';
 import { attemptNumber, TaskPayloadSchema, type TaskPayload } from '../../shared/contract/task-payload';
 import { BraidError } from '../../shared/errors';
 import type { ExecutorDeps } from '../../shared/executors';
-import { createRunStores, type GovernancePorts } from '../../shared/services/execution-context';
+import { createRunStores, type GovernancePorts, type RunStores } from '../../shared/services/execution-context';
+import { createPermissionService } from '../../shared/services/permissions';
+import { createRunService } from '../../shared/services/run-service';
+import { createCallSettler } from '../../shared/services/call-settle';
+import type { WorkflowCallDeps } from '../../shared/services/workflow-call';
 import { portsFromEnv } from '../http/governance-ports';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
@@ -71,8 +75,11 @@ export interface ExecutorFunctionDeps {
   clock?: () => Date;
   /** Notifications and gate timers. @default none */
   ports?: GovernancePorts;
-  /** Completes the token tasks the executor answers itself: budget checks, and a rerun's or redrive's reused gates. */
-  orchestrator?: Pick<Orchestrator, 'sendTaskSuccess' | 'sendTaskFailure'>;
+  /**
+   * Completes the token tasks the executor answers itself (budget checks, a rerun's or redrive's reused gates)
+   * and, with `start` and `stop`, starts the child runs of `workflow_call` nodes (without them, a workflow_call fails).
+   */
+  orchestrator?: Pick<Orchestrator, 'sendTaskSuccess' | 'sendTaskFailure'> & Partial<Pick<Orchestrator, 'start' | 'stop'>>;
 }
 
 /** The executor handler: any event in, `{ route }` out. */
@@ -80,7 +87,8 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 
 /** Builds the executor handler from its dependencies. */
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
-  const service = createExecutionService(createRunStores(deps.store, deps.clock, deps.metrics, deps.ports), deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator } : {});
+  const stores = createRunStores(deps.store, deps.clock, deps.metrics, deps.ports);
+  const service = createExecutionService(stores, deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator, ...callDeps(stores, deps) } : {});
   return async (raw) => {
     const parsed = TaskPayloadSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
@@ -105,6 +113,17 @@ export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
   };
 }
 
+/** What a `workflow_call` needs: the run service (to start child runs), permissions, and the call settler. */
+function callDeps(stores: RunStores, deps: ExecutorFunctionDeps): { calls?: WorkflowCallDeps } {
+  const orchestrator = deps.orchestrator;
+  if (!orchestrator?.start || !orchestrator.stop) return {};
+  const full = orchestrator as Orchestrator;
+  const permissions = createPermissionService({ store: deps.store, ...(deps.clock ? { clock: deps.clock } : {}) });
+  // Child runs are started like any run (the run service's `startChild`); the executor never redrives or deletes.
+  const runs = createRunService({ ...stores, permissions, orchestrator: full });
+  return { calls: { runs, permissions, orchestrator, settler: createCallSettler(stores, full) } };
+}
+
 function dispatch(service: ExecutionService, event: TaskPayload): Promise<TaskResult> {
   switch (event.action) {
     // Attempts are numbered across redrives (`attemptNumber`): Step Functions resets the retry count on a redrive.
@@ -114,6 +133,7 @@ function dispatch(service: ExecutionService, event: TaskPayload): Promise<TaskRe
     case 'reply-wait': return service.replyWait(event.runId, event.nodeId, event.drive ?? 0, event.item);
     case 'reply': return service.reply(event.runId, event.nodeId, event.taskToken, event.item);
     case 'gate': return service.gate(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.taskToken, event.item);
+    case 'workflow_call': return service.workflowCall(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.taskToken, event.item);
     case 'map-items': return service.mapItems(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.item);
     case 'map-item': return service.mapItem(event.runId, event.nodeId, event.item, event.error);
     case 'map-collect': return service.mapCollect(event.runId, event.nodeId, event.item);
@@ -139,7 +159,8 @@ function depsFromEnv(): ExecutorFunctionDeps {
       },
     },
     ports: portsFromEnv(),
-    // Budget checks and reused (rerun/redrive) gates send their own task results from here.
+    // Budget checks and reused (rerun/redrive) gates send their own task results from here; workflow_call
+    // nodes start their child runs (StartExecution) and stop a child whose parent ended meanwhile.
     orchestrator: new SfnOrchestrator({ client: new SFNClient({}) }),
   };
 }

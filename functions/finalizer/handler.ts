@@ -18,6 +18,7 @@ import { NodeRunRepository } from '../../shared/store/node-runs';
 import { createVersionPlanRepository } from '../../shared/store/version-plans';
 import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
+import { createCallSettler } from '../../shared/services/call-settle';
 import { createReconciler, type ReconcileOutcome, type SweepOptions, type SweepSummary } from '../../shared/services/execution-reconcile';
 import type { Store } from '../../shared/store/store';
 import { BaseConfigSchema, createLogger, lazyHandler, readConfig, storeFromConfig } from '../runtime';
@@ -49,8 +50,12 @@ export interface FinalizerDeps {
   logger: Logger;
   /** Where run, node and gate metrics go. @default none */
   metrics?: MetricSink;
-  /** Describes executions for the scheduled sweep. @default none: the scheduled event is ignored (logged) */
-  orchestrator?: Pick<Orchestrator, 'describe' | 'deleteMachine'>;
+  /**
+   * Describes executions for the scheduled sweep (without it the scheduled event is ignored, logged); with
+   * `sendTaskSuccess`, `sendTaskFailure` and `stop` it also settles workflow calls: a child's end completes its
+   * parent's token, a parent's end cancels its children (`shared/services/call-settle.ts`). @default none
+   */
+  orchestrator?: Pick<Orchestrator, 'describe' | 'deleteMachine'> & Partial<Pick<Orchestrator, 'sendTaskSuccess' | 'sendTaskFailure' | 'stop'>>;
   /** Limits of the scheduled sweep. @default 15 minutes, 200 runs, 8 at a time */
   sweep?: Omit<SweepOptions, 'onCheckFailed'>;
   /** @default () => new Date() */
@@ -66,7 +71,12 @@ export type FinalizerResult = { outcome: ReconcileOutcome } | { outcome: 'swept'
 
 /** Builds the finalizer handler. */
 export function createHandler(deps: FinalizerDeps): (event: unknown, context?: unknown) => Promise<FinalizerResult> {
-  const reconciler = createReconciler(createRunStores(deps.store, deps.clock, deps.metrics, deps.ports), deps.orchestrator);
+  const stores = createRunStores(deps.store, deps.clock, deps.metrics, deps.ports);
+  const o = deps.orchestrator;
+  const settler = o?.sendTaskSuccess && o.sendTaskFailure && o.stop
+    ? createCallSettler(stores, { sendTaskSuccess: o.sendTaskSuccess.bind(o), sendTaskFailure: o.sendTaskFailure.bind(o), stop: o.stop.bind(o) })
+    : undefined;
+  const reconciler = createReconciler(stores, deps.orchestrator, settler ? (runId) => settler.settle(runId) : undefined);
   const cleanup = deps.orchestrator?.deleteMachine ? createMachineCleanup({ store: deps.store, orchestrator: deps.orchestrator, clock: deps.clock }) : undefined;
   return async (raw) => {
     if (ScheduledEventSchema.safeParse(raw).success) {

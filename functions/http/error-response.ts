@@ -24,7 +24,7 @@ export function toErrorResponse(error: unknown, logger?: Logger): ErrorResponse 
   if (error instanceof BraidError) {
     const base = { code: error.code, message: error.message };
     if (error instanceof UnauthenticatedError) return { status: 401, body: { error: base }, headers: { 'www-authenticate': 'Bearer' } };
-    if (error instanceof ForbiddenError) return { status: 403, body: { error: base } };
+    if (error instanceof ForbiddenError) return { status: 403, body: { error: error.path !== undefined ? { ...base, path: error.path } : base } };
     if (error instanceof NotFoundError) return { status: 404, body: { error: base } };
     if (error instanceof ConflictError) return { status: 409, body: { error: { code: error.code, reason: error.reason, message: error.message } } };
     if (error instanceof PayloadTooLargeError) return { status: 413, body: { error: { ...base, limitBytes: error.limitBytes } } };

@@ -39,7 +39,7 @@ export function runRoutes(runs: RunService): RouteHandlers {
       const started = await runs.rerun(callerOf(c), pathParam(c, 'runId', 'run'), await optionalJsonBody(c));
       return c.json(started, 202, { location: `/api/v1/workflows/runs/${started.runId}` });
     },
-    getGate: async (c) => c.json(await runs.gate(callerOf(c), pathParam(c, 'runId', 'run'), pathParam(c, 'nodeId', 'gate')), 200),
+    getGate: async (c) => c.json(await runs.gate(callerOf(c), pathParam(c, 'runId', 'run'), pathParam(c, 'nodeId', 'gate'), queryOf(c).item), 200),
   };
 }
 

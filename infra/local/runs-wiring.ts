@@ -63,14 +63,22 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const metrics = ctx.metrics ? { metrics: ctx.metrics } : {};
   const handler = createExecutorHandler({
     store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, ...metrics, ...(ctx.executors ? { executors: ctx.executors } : {}),
-    // Budget checks complete their tokens through the orchestrator built below.
-    orchestrator: { sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input) },
+    // Budget checks complete their tokens through the orchestrator built below; workflow calls start and stop child runs.
+    orchestrator: {
+      sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input),
+      start: (input) => orchestrator.start(input), stop: (input) => orchestrator.stop(input),
+    },
   });
   const executor: LocalExecutor = ctx.wrapExecutor ? ctx.wrapExecutor((event) => handler(event)) : (event) => handler(event);
   // The finalizer describes executions (scheduled sweep) through the orchestrator built below.
   // It also learns node durations from succeeded runs and re-plans their versions (registering on the same orchestrator).
   const finalizer = createFinalizerHandler({
-    store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, ...metrics, orchestrator: { describe: (input) => orchestrator.describe(input), deleteMachine: async (input: { stateMachineArn: string }) => orchestrator.deleteMachine?.(input) },
+    store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, ...metrics,
+    orchestrator: {
+      describe: (input) => orchestrator.describe(input), deleteMachine: async (input: { stateMachineArn: string }) => orchestrator.deleteMachine?.(input),
+      // Workflow calls: a child's end completes its parent's token; a parent's end stops its children.
+      sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input), stop: (input) => orchestrator.stop(input),
+    },
     learner: planLearnerOnStore(ctx.store, { orchestrator: { register: (input) => orchestrator.register(input) }, executorArn: ctx.executorArn }),
   });
   const local = ctx.orchestrator ? undefined : new LocalOrchestrator({

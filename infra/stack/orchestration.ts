@@ -155,9 +155,18 @@ export class Orchestration extends Construct {
     fns.executor.role.addToPolicy(new PolicyStatement({
       sid: 'CompleteOwnTasks', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachineArnPattern],
     }));
+    // executor: workflow_call nodes start their child runs, and stop a child whose parent ended while it started.
+    fns.executor.role.addToPolicy(new PolicyStatement({
+      sid: 'StartChildRuns', actions: ['states:StartExecution'], resources: [this.stateMachineArnPattern],
+    }));
+    fns.executor.role.addToPolicy(new PolicyStatement({
+      sid: 'StopChildRuns', actions: ['states:StopExecution'], resources: [this.executionArnPattern],
+    }));
     suppress(fns.executor.role, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
-        'Task tokens belong to state machines created at run time; the pattern is the stack prefix.',
+        'Task tokens and child runs belong to state machines created at run time; the pattern is the stack prefix.',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.prefix}${STATE_MACHINE_NAME_SEPARATOR}*]`]:
+        'Child run executions are named after run ids at run time; the pattern is the stack prefix.',
     });
 
     // executor: `lambda` tool nodes invoke the user's functions, limited to a name pattern.
@@ -178,6 +187,13 @@ export class Orchestration extends Construct {
     const finalizer = fns.finalizer;
     finalizer.role.addToPolicy(new PolicyStatement({
       sid: 'ReadRuns', actions: ['states:DescribeExecution'], resources: [this.executionArnPattern],
+    }));
+    finalizer.role.addToPolicy(new PolicyStatement({
+      // Workflow calls: a child run's end completes its parent's task token; a parent's end stops its children.
+      sid: 'SettleWorkflowCalls', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachineArnPattern],
+    }));
+    finalizer.role.addToPolicy(new PolicyStatement({
+      sid: 'StopChildRuns', actions: ['states:StopExecution'], resources: [this.executionArnPattern],
     }));
     finalizer.role.addToPolicy(new PolicyStatement({
       // When the last run of a deleted workflow ends, its machine goes.

@@ -110,6 +110,11 @@ export const AWS_CALLS: readonly AwsCall[] = [
   { caller: 'finalizer', action: 'states:DescribeExecution', resource: 'execution', via: `${SFN}, reconciliation` },
   { caller: 'finalizer', action: 'states:DeleteStateMachine', resource: 'state-machine', via: `${SFN}, a deleted workflow's machine when its last run ends` },
   { caller: 'executor', action: 'states:SendTaskSuccess', resource: 'state-machine', via: `${SFN}, budget checks completing their own token` },
+  { caller: 'executor', action: 'states:StartExecution', resource: 'state-machine', via: `${SFN}, a workflow_call starting its child run (\`shared/services/workflow-call.ts\`)` },
+  { caller: 'executor', action: 'states:StopExecution', resource: 'execution', via: `${SFN}, a child run whose parent ended while it started` },
+  { caller: 'finalizer', action: 'states:SendTaskSuccess', resource: 'state-machine', via: `${SFN}, a child run's end completing its parent's workflow_call (\`shared/services/call-settle.ts\`)` },
+  { caller: 'finalizer', action: 'states:SendTaskFailure', resource: 'state-machine', via: `${SFN}, a failed child run failing its parent's workflow_call` },
+  { caller: 'finalizer', action: 'states:StopExecution', resource: 'execution', via: `${SFN}, cancelling the child runs of a run that ended` },
   ...GOVERNANCE_CALLERS.flatMap((caller): AwsCall[] => [
     { caller, action: 'events:PutEvents', resource: 'event-bus', via: 'EventBridgeNotifier (`shared/adapters/eventbridge-notifier.ts`)' },
     { caller, action: 'scheduler:CreateSchedule', resource: 'gate-schedules', via: 'SchedulerGateTimers (`shared/adapters/scheduler-gate-timers.ts`)' },

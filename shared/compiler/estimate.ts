@@ -80,8 +80,9 @@ function nodeCost(node: PlannedNode | undefined): { transitions: number; events:
   if (!node) return { transitions: 0, events: 0 };
   if (node.map) return mapCost(node);
   const attempts = maxTotalAttempts(node.retriers);
-  // Per attempt: TaskScheduled, TaskStarted, TaskSucceeded|Failed|TimedOut (+ TaskSubmitted for a gate).
-  const perAttempt = node.type === 'human_gate' ? 4 : 3;
+  // Per attempt: TaskScheduled, TaskStarted, TaskSucceeded|Failed|TimedOut (+ TaskSubmitted for a token wait:
+  // a gate, or a workflow_call, whose child run's history is its own execution's, not counted here).
+  const perAttempt = node.type === 'human_gate' || node.type === 'workflow_call' ? 4 : 3;
   let transitions = attempts;
   let events = 2 + attempts * perAttempt;
   if (node.tracked && node.live !== 'always') {

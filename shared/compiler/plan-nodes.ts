@@ -47,7 +47,8 @@ function settings(n: NodeDef, def: WorkflowDefinition): Pick<PlannedNode, 'timeo
     n.type === 'map' ? DEFAULT_TIMEOUT_SECONDS
     : n.type === 'human_gate' ? (own.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) : (own.timeoutSeconds ?? d.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
   // Retries belong to a map's body nodes: a Retry on the Map would rerun every item, succeeded ones included.
-  const policy = n.type === 'human_gate' || n.type === 'map' ? undefined : (own.retry ?? d.retry);
+  // A workflow_call takes no retry either: another attempt would be another child run.
+  const policy = n.type === 'human_gate' || n.type === 'map' || n.type === 'workflow_call' ? undefined : (own.retry ?? d.retry);
   const onError = own.onError ?? d.onError ?? 'fail';
   const nodeOwn = policy && nodeRetrier({
     maxAttempts: policy.maxAttempts ?? 1,

@@ -16,7 +16,7 @@ export type { LiveTest, Liveness };
 /** One executable node, with its settings resolved against the workflow defaults. */
 export interface PlannedNode {
   id: string;
-  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition' | 'map';
+  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition' | 'map' | 'workflow_call';
   /** Writes its route into `r` (conditions and everything downstream of a condition). */
   tracked: boolean;
   /** `always`, or the tests of which at least one must hold for the node to run (else it is skipped). */

@@ -6,7 +6,7 @@ import type { AslCatcher, AslRetrier, AslTaskState, Json } from './asl-types';
 import type { PlannedNode } from './plan';
 import { DEFAULT_TIMEOUT_SECONDS } from '../definition/schema';
 import { serviceRetrier as serviceRetrierContract, toAslRetrier } from '../contract/retriers';
-import { executePayloadTemplate, finalizePayloadTemplate, gatePayloadTemplate } from '../contract/task-payload';
+import { executePayloadTemplate, finalizePayloadTemplate, gatePayloadTemplate, workflowCallPayloadTemplate } from '../contract/task-payload';
 
 /** The Lambda invoke integration. */
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -34,9 +34,11 @@ export interface TaskWiring {
 
 /** The Task state of an executable node. */
 export function nodeTaskState(node: PlannedNode, wiring: TaskWiring): AslTaskState {
-  const gate = node.type === 'human_gate';
+  // Gates and workflow calls wait on a task token: the executor only opens them and returns.
+  const gate = node.type === 'human_gate' || node.type === 'workflow_call';
   const inBody = wiring.inBody ?? false;
-  const payload: Record<string, Json> = gate ? gatePayloadTemplate(node.id, inBody) : executePayloadTemplate(node.id, inBody);
+  const payload: Record<string, Json> = node.type === 'human_gate' ? gatePayloadTemplate(node.id, inBody)
+    : node.type === 'workflow_call' ? workflowCallPayloadTemplate(node.id, inBody) : executePayloadTemplate(node.id, inBody);
   const retry: AslRetrier[] = node.retriers.map(toAslRetrier);
   const catchers: AslCatcher[] =
     wiring.catchTo === undefined ? [] : [{ ErrorEquals: ['States.ALL'], ResultPath: wiring.catchResultPath, Next: wiring.catchTo }];

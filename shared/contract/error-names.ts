@@ -44,6 +44,9 @@ export const ERROR_NAMES = {
   secretNotFound: 'Braid.SecretNotFound',
   authUnsupported: 'Braid.AuthUnsupported',
   inputRequired: 'Braid.InputRequired',
+  childRunFailed: 'Braid.ChildRunFailed',
+  forbidden: 'Braid.Forbidden',
+  depthExceeded: 'Braid.DepthExceeded',
 } as const;
 
 /** A registered `Braid.*` error name. */
@@ -72,6 +75,9 @@ export const ERROR_REGISTRY: readonly ErrorNameEntry[] = [
   { name: ERROR_NAMES.secretNotFound, retry: 'none', meaning: 'a `{ "secret" }` reference names a secret the workflow owner does not hold' },
   { name: ERROR_NAMES.authUnsupported, retry: 'none', meaning: 'the agent card declares security schemes the node\'s `auth` cannot satisfy' },
   { name: ERROR_NAMES.inputRequired, retry: 'none', meaning: 'the agent asked a question (A2A `input-required`): not a failure; the node\'s `X:ask`/`X:reply` states catch it and wait for a reply' },
+  { name: ERROR_NAMES.childRunFailed, retry: 'none', meaning: 'the child run of a workflow_call failed, timed out or was cancelled (its error, name and message, is in the cause and in `details.error`), or could not be started' },
+  { name: ERROR_NAMES.forbidden, retry: 'none', meaning: 'whoever started the run may no longer run the workflow a workflow_call names (or it was deleted)' },
+  { name: ERROR_NAMES.depthExceeded, retry: 'none', meaning: 'a workflow_call would start a child deeper than the call depth limit (5): runs calling runs, A→B→A recursion included' },
   { name: ERROR_NAMES.runFinished, retry: 'none', meaning: 'the task arrived after its run had ended (the execution is being stopped)' },
   { name: ERROR_NAMES.superseded, retry: 'none', meaning: 'a late delivery of an attempt that a later attempt has replaced; it did nothing' },
   { name: ERROR_NAMES.invalidEvent, retry: 'none', meaning: 'the executor received an event that does not match the task payload schema' },

@@ -24,7 +24,7 @@ export type Liveness = 'always' | LiveTest[];
  * body are keyed by their id like the rest (ids are unique across bodies); `map` names the map they sit in.
  */
 export interface NodeContract {
-  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition' | 'map';
+  type: 'agent_call' | 'tool_call' | 'human_gate' | 'condition' | 'map' | 'workflow_call';
   /** The map whose body holds this node; absent at the top level. */
   map?: string;
   /** The Task's retriers, in ASL order (the service retrier first). */

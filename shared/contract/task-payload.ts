@@ -51,6 +51,8 @@ export const TaskPayloadSchema = z.discriminatedUnion('action', [
   /** `X:reply` (`.waitForTaskToken`): keep the token until someone replies; the reply route completes it. */
   z.object({ action: z.literal('reply'), runId: id, nodeId: id, drive: drive.optional(), taskToken: z.string().min(1).max(4_096), item: item.optional() }),
   z.object({ action: z.literal('gate'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), taskToken: z.string().min(1).max(4_096), item: item.optional() }),
+  /** A workflow_call's task (`.waitForTaskToken`): start the child run; its end completes the token. */
+  z.object({ action: z.literal('workflow_call'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), taskToken: z.string().min(1).max(4_096), item: item.optional() }),
   /** A map's first task: evaluate `items`, store them, return their paths. */
   z.object({ action: z.literal('map-items'), runId: id, nodeId: id, attempt: z.number().int().min(0), drive: drive.optional(), item: item.optional() }),
   /** The last task of one map item (`item` is that item's path): succeeded, or failed with the caught `error`. */
@@ -96,6 +98,11 @@ export function replyPayloadTemplate(nodeId: string, inBody = false): Record<str
 /** The ASL `Payload` template of a human gate's `gate` task (`.waitForTaskToken`). */
 export function gatePayloadTemplate(nodeId: string, inBody = false): Record<string, string> {
   return { action: 'gate', ...RUN_ID, nodeId, ...(inBody ? ITEM : {}), ...ATTEMPT, 'taskToken.$': '$$.Task.Token' };
+}
+
+/** The ASL `Payload` template of a workflow_call's `workflow_call` task (`.waitForTaskToken`). */
+export function workflowCallPayloadTemplate(nodeId: string, inBody = false): Record<string, string> {
+  return { action: 'workflow_call', ...RUN_ID, nodeId, ...(inBody ? ITEM : {}), ...ATTEMPT, 'taskToken.$': '$$.Task.Token' };
 }
 
 /** The ASL `Payload` template of a map's `map-items` task (`inBody`: the map sits in another map's body). */

@@ -3,7 +3,7 @@
  * tools, conditions) cannot outlive that Lambda: AWS cuts a function at 900 s, and that cut reaches Step
  * Functions as `Lambda.Unknown`, which no Braid retrier matches, so the run would fail without a retry and
  * without a record of why. A node that waits on a task token (a human gate) holds no Lambda while it waits,
- * so Step Functions' own year-long limit applies to it.
+ * so Step Functions' own year-long limit applies to it; so does a `workflow_call`, which waits for its child run.
  */
 import type { ValidationIssue } from '../model/types';
 import { issue } from './issues';
@@ -24,7 +24,7 @@ export const MAX_EXECUTOR_TIMEOUT_SECONDS = EXECUTOR_LAMBDA_TIMEOUT_SECONDS - EX
  * Node types whose Task waits on a task token (`.waitForTaskToken`): the executor only opens them and returns,
  * so their timeout is bounded by Step Functions (one year), not by Lambda.
  */
-export const TOKEN_WAIT_NODE_TYPES: ReadonlySet<string> = new Set(['human_gate']);
+export const TOKEN_WAIT_NODE_TYPES: ReadonlySet<string> = new Set(['human_gate', 'workflow_call']);
 
 /** Node types that are contracted away at compile time and never run. */
 const NO_TASK_NODE_TYPES: ReadonlySet<string> = new Set(['parallel', 'join']);

@@ -37,6 +37,11 @@ export const LIMITS = {
   maxMapItems: 10_000,
   /** Highest `maxConcurrency` of a map (Step Functions runs at most 40 inline iterations at a time). */
   maxMapConcurrency: 40,
+  /**
+   * Deepest chain of runs calling runs (`workflow_call`): a run started by a user is depth 0, its child depth 1…
+   * A call that would start a child deeper than this fails `Braid.DepthExceeded` (which also ends A→B→A recursion).
+   */
+  maxCallDepth: 5,
 } as const;
 
 /** Defaults of a `map` node. Documented in the README ("Map"). */
@@ -52,7 +57,7 @@ export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export const RESERVED_NODE_IDS = ['context', 'item', 'index', 'budget'] as const;
 
 /** The node types Braid knows. */
-export const NODE_TYPES = ['agent_call', 'tool_call', 'human_gate', 'condition', 'parallel', 'join', 'map'] as const;
+export const NODE_TYPES = ['agent_call', 'tool_call', 'human_gate', 'condition', 'parallel', 'join', 'map', 'workflow_call'] as const;
 
 /** A node type. */
 export type NodeType = (typeof NODE_TYPES)[number];
@@ -167,6 +172,29 @@ export const HumanGateNodeSchema = z.strictObject({
   description: executable.description,
 });
 
+/** A workflow id as the API gives them (a UUID), or any id of letters, digits and `._:-`. */
+export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * `workflow_call`: starts a child run of another workflow with the resolved `inputs` as its input, waits for it
+ * (a task token: no Lambda runs meanwhile) and outputs the child run's output. No `retry`: a new attempt would be
+ * a second child run; the child's own nodes retry.
+ */
+export const WorkflowCallNodeSchema = z.strictObject({
+  id: nodeId,
+  type: z.literal('workflow_call'),
+  /** The workflow to run, and its version (absent: the latest version when the parent run starts, pinned then). */
+  workflow: z.strictObject({
+    id: z.string().regex(WORKFLOW_ID_PATTERN, 'must be a workflow id'),
+    version: z.number().int().min(1).max(99_999_999).optional(),
+  }),
+  inputs: InputsSchema.optional(),
+  timeoutSeconds: timeoutSeconds.optional(),
+  onError: OnErrorSchema.optional(),
+  expectedSeconds: executable.expectedSeconds,
+  description: executable.description,
+});
+
 /** `condition`: evaluate a JSONata expression; outgoing edges carry `when` or `default`. */
 export const ConditionNodeSchema = z.strictObject({
   id: nodeId,
@@ -260,7 +288,8 @@ type LeafNodeDef =
   | z.infer<typeof HumanGateNodeSchema>
   | z.infer<typeof ConditionNodeSchema>
   | z.infer<typeof ParallelNodeSchema>
-  | z.infer<typeof JoinNodeSchema>;
+  | z.infer<typeof JoinNodeSchema>
+  | z.infer<typeof WorkflowCallNodeSchema>;
 
 /** Any node. */
 export const NodeSchema: z.ZodType<LeafNodeDef | MapNodeDef> = z.discriminatedUnion('type', [
@@ -270,6 +299,7 @@ export const NodeSchema: z.ZodType<LeafNodeDef | MapNodeDef> = z.discriminatedUn
   ConditionNodeSchema,
   ParallelNodeSchema,
   JoinNodeSchema,
+  WorkflowCallNodeSchema,
   MapNodeSchema as unknown as typeof JoinNodeSchema,
 ]) as unknown as z.ZodType<LeafNodeDef | MapNodeDef>;
 
@@ -324,11 +354,13 @@ export type Budget = z.infer<typeof BudgetSchema>;
 export type HumanGateNodeDef = z.infer<typeof HumanGateNodeSchema>;
 /** A retry policy. */
 export type RetryPolicy = z.infer<typeof RetrySchema>;
+/** A `workflow_call` node. */
+export type WorkflowCallNodeDef = z.infer<typeof WorkflowCallNodeSchema>;
 /** The tool of a `tool_call` node. */
 export type ToolDef = z.infer<typeof ToolSchema>;
 
 /** Node types that do work through the executor (every type but `parallel` and `join`). */
-export const EXECUTABLE_TYPES: readonly NodeType[] = ['agent_call', 'tool_call', 'human_gate', 'condition', 'map'];
+export const EXECUTABLE_TYPES: readonly NodeType[] = ['agent_call', 'tool_call', 'human_gate', 'condition', 'map', 'workflow_call'];
 
 /** Default timeout of an executable node without one of its own or a workflow default. */
 export const DEFAULT_TIMEOUT_SECONDS = 300;

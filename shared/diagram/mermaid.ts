@@ -25,6 +25,9 @@ function shape(node: NodeDef): string {
       return `${mid(node.id)}{{${text}}}`;
     case 'tool_call':
       return `${mid(node.id)}[[${text}]]`;
+    case 'workflow_call':
+      // A parallelogram: the work happens in another workflow's run.
+      return `${mid(node.id)}[/"${label(node.id)}<br/><small>workflow_call ${label(node.workflow.id)}${node.workflow.version !== undefined ? `@${node.workflow.version}` : ''}</small>"/]`;
     case 'parallel':
     case 'join':
       return `${mid(node.id)}((${text}))`;

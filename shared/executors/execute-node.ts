@@ -69,6 +69,7 @@ function dispatch(node: NodeDef, inputs: Record<string, unknown>, ctx: Execution
       }
       break;
     case 'human_gate':
+    case 'workflow_call':
     case 'parallel':
     case 'join':
       break;

@@ -131,6 +131,23 @@ export interface Run {
   rerunFrom?: string;
   /** A rerun: the route each reused node's Task answers with, by node id (no call is made for them). */
   reused?: Record<string, string>;
+  /** A child run (`workflow_call`): the parent's node waiting for it. Server-only: it holds the parent's task token. */
+  calledBy?: RunCaller;
+  /** How deep in a chain of `workflow_call`s the run is (absent: 0, started by a user). */
+  depth?: number;
+  /** The workflow version each `workflow_call` node runs, pinned when the run was created (by node id). */
+  callVersions?: Record<string, number>;
+}
+
+/** Where a child run reports its end: the parent run's `workflow_call` node, its attempt and its task token. */
+export interface RunCaller {
+  runId: string;
+  nodeId: string;
+  /** The map item the node runs in, when it sits in a map body. */
+  item?: string;
+  attempt: number;
+  /** Server-only: never in a view or an event. */
+  taskToken: string;
 }
 
 /** One attempt of a node. */
@@ -167,6 +184,8 @@ export interface NodeRun {
   progress?: { total: number; succeeded: number; failed: number; running: number };
   /** Copied from the run this one was rerun from: no call was made and no cost added. */
   reused?: boolean;
+  /** A `workflow_call` node: the child run it started (its latest attempt's). */
+  childRunId?: string;
 }
 
 /** Status of a human gate. */

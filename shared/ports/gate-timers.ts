@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 export interface GateTimerEvent {
   kind: 'gate-timer';
   action: 'remind' | 'escalate';
+  /** The gate's partition run id: the run id, or `<runId>#I#<path>` for a gate inside a map item. */
   runId: string;
   nodeId: string;
   /** The reminder's sequence number (0 for the escalation). */

@@ -16,6 +16,8 @@ export interface Notification {
   workflowId: string;
   runId: string;
   nodeId?: string;
+  /** A gate inside a map item: the item's path (`"7"`, `"3.5"` in a nested map). */
+  item?: string;
   at: string;
   /** Type-specific fields: a gate's prompt, approvers, timeoutAt, decision; a run's status. */
   data: Record<string, unknown>;

@@ -64,12 +64,22 @@ export const EXECUTION_LOST = ERROR_NAMES.executionLost;
 const DEFAULTS = { minAgeMs: 15 * 60_000, maxRuns: 200, concurrency: 8 } as const;
 const PAGE_SIZE = 50;
 
-/** Builds the reconciler; `sweep` needs the orchestrator (to describe executions). */
-export function createReconciler(stores: RunStores, orchestrator?: Pick<Orchestrator, 'describe'>) {
+/**
+ * Builds the reconciler; `sweep` needs the orchestrator (to describe executions). `afterFinal` runs after every
+ * reconciled end (also of a run already final): the workflow-call settler (`call-settle.ts`).
+ */
+export function createReconciler(stores: RunStores, orchestrator?: Pick<Orchestrator, 'describe'>, afterFinal?: (runId: string) => Promise<void>) {
   const { runs } = stores.store;
 
-  /** Closes the run of an ended execution. */
+  /** Closes the run of an ended execution, then tells its parent and children. */
   async function reconcile(ended: ExecutionEnded): Promise<ReconcileOutcome> {
+    const outcome = await close(ended);
+    if (outcome !== 'ignored' && afterFinal) await afterFinal(ended.runId);
+    return outcome;
+  }
+
+  /** Closes the run of an ended execution. */
+  async function close(ended: ExecutionEnded): Promise<ReconcileOutcome> {
     if (ended.status === 'RUNNING') return 'ignored';
     let loaded;
     try {

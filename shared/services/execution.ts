@@ -30,6 +30,7 @@ import { gateOpened } from './gate-lifecycle';
 import { gatePolicyRecord } from './gate-policy';
 import { createBudgetService, type BudgetServiceDeps } from './budget';
 import type { Orchestrator } from '../ports/orchestrator';
+import { createWorkflowCalls, type WorkflowCallDeps } from './workflow-call';
 
 /** What every task returns: the route the compiled Choice states read. */
 export interface TaskResult {
@@ -58,9 +59,10 @@ export class RecordedFailureError extends BraidError {
 }
 
 /** Builds the executor service; `options.orchestrator` completes the token tasks it answers itself (budget checks, a rerun's or redrive's reused gates). */
-export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, options: BudgetServiceDeps = {}) {
+export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, options: BudgetServiceDeps & { calls?: WorkflowCallDeps } = {}) {
   const budget = createBudgetService(stores, options);
   const replies = createAgentReplies(stores, options.orchestrator);
+  const calls = options.calls ? createWorkflowCalls(stores, options.calls) : undefined;
   async function load(runId: string): Promise<LoadedRun> {
     const loaded = await loadRun(stores, runId);
     if (isRunTerminal(loaded.run.status)) throw new RunFinishedError(runId);
@@ -365,8 +367,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const opening = { ...gatePolicyRecord(node, loaded.run), runId: rk, nodeId, openedAt, timeoutAt, taskToken, ...(Object.keys(inputs).length > 0 ? { inputs } : {}) };
       const { gate, created } = await stores.gates.open(opening, attempt);
       // A redelivered open finds the gate there: the inboxes, timers and notification happen again (idempotent).
-      // Gates inside map items are decided on the run's page (`?item=`): no inbox entries, timers or notifications.
-      if (item === undefined && (created || gate.status === 'waiting')) await gateOpened(stores, created ? opening : gate, { everySeconds: node.reminders?.everySeconds });
+      // A gate inside a map item is keyed by its partition (`rk`): its inbox entry and timers name the item.
+      if (created || gate.status === 'waiting') await gateOpened(stores, created ? opening : gate, { everySeconds: node.reminders?.everySeconds });
       const waiting = await stores.nodeRuns.transition(rk, nodeId, 'waiting', { startedAt: openedAt }, NODE_ENTERED_FROM.waiting);
       if (!(await landed(rk, nodeId, waiting, 'waiting'))) return { route: 'waiting' };
       // A gate inside a map item leaves the run running: the map's other items go on.
@@ -395,6 +397,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const loaded = await load(runId);
       const { frame: f } = frameOf(loaded, nodeId, item);
       return replies.awaitReply(f, nodeId, taskToken);
+    },
+
+    /** `workflow_call`: starts the node's child run and returns; the child's end completes `taskToken` (`workflow-call.ts`). */
+    async workflowCall(runId: string, nodeId: string, attempt: number, taskToken: string, item?: string): Promise<TaskResult> {
+      if (!calls) throw new BraidError('no_workflow_calls', 'this executor was built without the run service a workflow_call needs');
+      return calls.start({ runId, nodeId, attempt, taskToken, ...(item !== undefined ? { item } : {}) }, { load, settleVirtualAncestors, startItem });
     },
 
     /** The `<node>:budget` check state of a `gate`-mode run (`budget.ts`). */

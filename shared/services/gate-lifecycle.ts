@@ -10,6 +10,16 @@ import type { Notification } from '../ports/notifier';
 import type { GateWithPrincipals } from '../store/gates';
 import { nowIso, type RunStores } from './execution-context';
 import { votesInOrder } from './gate-policy';
+import { splitPartitionRunId } from '../store/map-items';
+
+/**
+ * Where a gate sits, for notifications: its run and, inside a map item, the item path. A gate's `runId` is its
+ * partition (`<runId>#I#<path>` inside an item): inbox entries and timer names are keyed by it.
+ */
+function whereIs(gate: Pick<Gate, 'runId'>): { runId: string; item?: string } {
+  const { runId, item } = splitPartitionRunId(gate.runId);
+  return item === undefined ? { runId } : { runId, item };
+}
 
 /** Publishes a notification, best effort. */
 export async function notify(stores: RunStores, notification: Notification): Promise<void> {
@@ -36,7 +46,7 @@ export async function gateOpened(stores: RunStores, gate: GateWithPrincipals, po
     }
   }
   await notify(stores, {
-    type: 'gate.opened', workflowId, runId: gate.runId, nodeId: gate.nodeId, at: gate.openedAt,
+    type: 'gate.opened', workflowId, ...whereIs(gate), nodeId: gate.nodeId, at: gate.openedAt,
     data: { prompt: gate.prompt, approvers: gate.approvers, quorum: gate.quorum ?? 1, timeoutAt: gate.timeoutAt },
   });
 }
@@ -51,7 +61,7 @@ export async function gateClosed(stores: RunStores, gate: GateWithPrincipals): P
   }
   if (gate.status === 'approved' || gate.status === 'rejected') {
     await notify(stores, {
-      type: 'gate.decided', workflowId: gate.workflowId ?? '', runId: gate.runId, nodeId: gate.nodeId, at: gate.decidedAt ?? nowIso(stores),
+      type: 'gate.decided', workflowId: gate.workflowId ?? '', ...whereIs(gate), nodeId: gate.nodeId, at: gate.decidedAt ?? nowIso(stores),
       data: { decision: gate.status, by: gate.decidedBy, votes: votesInOrder(gate).map(({ by, decision, at }) => ({ by, decision, at })) },
     });
   }

@@ -125,7 +125,7 @@ export function createGateService(deps: GateServiceDeps) {
         data: { by: vote.by, decision: vote.decision, as: vote.as, approvals: voted.approvals ?? 0, rejections: voted.rejections ?? 0, ...(comment !== undefined ? { comment } : {}) },
       });
       const settled = await settle(voted, caller.userId, item);
-      return gateView({ ...settled, runId });
+      return gateView({ ...settled, runId: rk });
     },
   };
 
@@ -222,7 +222,8 @@ export function createGateService(deps: GateServiceDeps) {
       }
     }
     await deps.gates.markDelivered(rk, nodeId, nowIso(deps));
-    await gateClosed(deps, gate);
+    // Inbox entries and timers are keyed by the gate's partition (its item's, inside a map).
+    await gateClosed(deps, { ...gate, runId: rk });
   }
 
   /** True when the node is in `status`: this call moved it there, or an earlier writer did. */

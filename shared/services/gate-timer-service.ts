@@ -5,7 +5,18 @@
  * A timer that fires after its gate closed, or twice, does nothing.
  */
 import { gateTimerName, type GateTimerEvent } from '../ports/gate-timers';
-import { loadRun, nowIso, record, type RunStores } from './execution-context';
+import { loadRun, nowIso, type RunStores } from './execution-context';
+import { keyOf, recordAt } from './execution-keys';
+import { isRunTerminal } from './run-status';
+import { splitPartitionRunId } from '../store/map-items';
+
+/** The run and item of a timer's gate (its `runId` is the gate's partition), and whether the run still goes on. */
+async function gateRun(stores: RunStores, partition: string): Promise<{ runId: string; item?: string; active: boolean }> {
+  const where = splitPartitionRunId(partition);
+  const status = await stores.store.runs.getStatus(where.runId);
+  // A gate inside a map item is not closed when its run ends (only the run's own gates are): its timers stop here.
+  return { ...where, active: status !== undefined && !isRunTerminal(status) };
+}
 import { notify } from './gate-lifecycle';
 import { principalOf } from './gate-policy';
 
@@ -15,7 +26,9 @@ export function createGateTimerService(stores: RunStores) {
     const { runId, nodeId, seq } = event;
     const gate = await stores.gates.get(runId, nodeId);
     if (!gate || gate.status !== 'waiting' || gate.reminderSeq !== seq) return;
-    const node = (await loadRun(stores, runId)).nodes.get(nodeId);
+    const where = await gateRun(stores, runId);
+    if (!where.active) return;
+    const node = (await loadRun(stores, where.runId)).scopes.nodes.get(nodeId)?.node;
     const every = node?.type === 'human_gate' ? node.reminders?.everySeconds : undefined;
     const now = stores.clock?.() ?? new Date();
     if (every !== undefined && stores.timers) {
@@ -30,7 +43,7 @@ export function createGateTimerService(stores: RunStores) {
       }
     }
     await notify(stores, {
-      type: 'gate.reminded', workflowId: gate.workflowId ?? '', runId, nodeId, at: now.toISOString(),
+      type: 'gate.reminded', workflowId: gate.workflowId ?? '', runId: where.runId, ...(where.item !== undefined ? { item: where.item } : {}), nodeId, at: now.toISOString(),
       data: { reminder: seq, prompt: gate.prompt, timeoutAt: gate.timeoutAt, approvals: gate.approvals ?? 0, quorum: gate.quorum ?? 1 },
     });
   }
@@ -39,14 +52,17 @@ export function createGateTimerService(stores: RunStores) {
     const { runId, nodeId } = event;
     const current = await stores.gates.get(runId, nodeId);
     if (!current?.escalation || current.status !== 'waiting') return;
+    const where = await gateRun(stores, runId);
+    if (!where.active) return;
     const at = nowIso(stores);
     const added = [...new Set(current.escalation.approvers.map(principalOf))];
     const gate = await stores.gates.escalate(runId, nodeId, at, added);
     if (!gate) return;
     await stores.inbox.add({ ...gate, workflowId: gate.workflowId ?? '' }, added);
-    await record(stores, runId, `gate.escalated:${nodeId}`, { type: 'gate.escalated', nodeId, at, data: { approvers: current.escalation.approvers, afterSeconds: current.escalation.afterSeconds } });
+    const frame = { runId: where.runId, ...(where.item !== undefined ? { item: where.item } : {}) };
+    await recordAt(stores, frame, `gate.escalated:${keyOf(frame, nodeId)}`, { type: 'gate.escalated', nodeId, at, data: { approvers: current.escalation.approvers, afterSeconds: current.escalation.afterSeconds } });
     await notify(stores, {
-      type: 'gate.escalated', workflowId: gate.workflowId ?? '', runId, nodeId, at,
+      type: 'gate.escalated', workflowId: gate.workflowId ?? '', ...frame, nodeId, at,
       data: { approvers: current.escalation.approvers, prompt: gate.prompt, timeoutAt: gate.timeoutAt },
     });
   }

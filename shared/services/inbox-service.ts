@@ -18,6 +18,8 @@ import { callerPrincipals, eligibility } from './gate-policy';
 import { roleAtLeast, type Caller, type EffectiveRole } from './permissions';
 import { gateView, type GateView } from './run-views';
 import { zodIssues } from './zod-issues';
+import { splitPartitionRunId } from '../store/map-items';
+import { isRunTerminal } from './run-status';
 
 const InboxQuerySchema = z.object({
   status: z.literal('waiting').default('waiting'),
@@ -30,7 +32,7 @@ export const MAX_INBOX_GRANTS = 1_000;
 
 const LISTING = 'gates:waiting';
 
-/** One open gate in the inbox: the gate view plus where it is. */
+/** One open gate in the inbox: the gate view plus where it is (`item`/`itemPath` for a gate inside a map item). */
 export type InboxItem = GateView & { workflowId: string; workflowName?: string };
 
 /** Builds the inbox service. */
@@ -66,10 +68,21 @@ export function createInboxService(deps: RunStores) {
       const more = merged.size > limit || pages.some((p) => p.more);
       const gates = new Map((await deps.inbox.gates(window)).map((g) => [`${g.runId}#${g.nodeId}`, g] as const));
       const workflows = new Map<string, { name: string; ownerId: string } | undefined>();
+      const runsActive = new Map<string, boolean>();
       const items: InboxItem[] = [];
       for (const entry of window) {
         const gate = gates.get(`${entry.runId}#${entry.nodeId}`);
         if (!gate || !(await open(caller, gate, now))) continue;
+        // A gate inside a map item (its entry's run id is the item's partition) stays open in the store when its
+        // run ends (only the run's own gates are closed then): it leaves the inbox with its run.
+        const { runId, item } = splitPartitionRunId(entry.runId);
+        if (item !== undefined) {
+          if (!runsActive.has(runId)) {
+            const status = await deps.store.runs.getStatus(runId);
+            runsActive.set(runId, status !== undefined && !isRunTerminal(status));
+          }
+          if (!runsActive.get(runId)) continue;
+        }
         if (!workflows.has(entry.workflowId)) {
           const wf = await deps.store.workflows.get(entry.workflowId);
           workflows.set(entry.workflowId, wf && !wf.deletedAt ? { name: wf.name, ownerId: wf.ownerId } : undefined);

@@ -11,7 +11,8 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { NodeStatus, Run, RunStatus } from '../model/types';
 import { executionArnOf, type Orchestrator } from '../ports/orchestrator';
 import { finishRun } from './execution-close';
-import { loadRun, nowIso, record, type RunStores } from './execution-context';
+import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
+import { partitionRunId } from '../store/map-items';
 
 /** Step Functions redrives an execution up to 14 days after it ended. */
 export const REDRIVE_WINDOW_MS = 14 * 24 * 60 * 60 * 1000;
@@ -68,15 +69,7 @@ export function createRedriver(deps: RunStores & { orchestrator: Pick<Orchestrat
     const at = nowIso(deps);
     const reopened = await store.runs.reopen(run.runId, redriveCount, at, from);
     if (reason.cause === 'user') {
-      const nodes = await deps.nodeRuns.list(run.runId);
-      for (const [nodeId, node] of nodes) {
-        const contract = loaded.contract.nodes[nodeId];
-        if (!contract || isVirtualContract(contract)) continue;
-        if (node.status === 'failed' && contract.onError === 'continue') continue;
-        if (!REOPENED.includes(node.status)) continue;
-        await deps.nodeRuns.reopen(run.runId, nodeId, REOPENED);
-        await deps.gates.discardClosed(run.runId, nodeId);
-      }
+      await reopenScope(loaded, run.runId, undefined);
       // Nodes the failure closed before they were reached (`cancelled` with no attempt) are reopened above too.
     }
     await record(deps, run.runId, `run.redriven:${redriveCount}`, {
@@ -91,6 +84,27 @@ export function createRedriver(deps: RunStores & { orchestrator: Pick<Orchestrat
       throw error;
     }
     return reopened;
+  }
+
+  /**
+   * Puts the unsettled nodes of one scope back to `pending` (the top level, or the body of the map item `item`),
+   * and, for each map among them, the unsettled nodes of its items that did not succeed: the redriven map runs
+   * its items again, and only those items' nodes run (a succeeded item's nodes answer from their records).
+   */
+  async function reopenScope(loaded: LoadedRun, runId: string, item: string | undefined): Promise<void> {
+    const rk = partitionRunId(runId, item);
+    for (const [nodeId, node] of await deps.nodeRuns.list(rk)) {
+      const contract = loaded.contract.nodes[nodeId];
+      if (!contract || isVirtualContract(contract)) continue;
+      if (node.status === 'failed' && contract.onError === 'continue') continue;
+      if (!REOPENED.includes(node.status)) continue;
+      await deps.nodeRuns.reopen(rk, nodeId, REOPENED);
+      await deps.gates.discardClosed(rk, nodeId);
+      if (contract.type !== 'map') continue;
+      for (const it of await deps.items.all(rk, nodeId)) {
+        if (it.status !== 'succeeded') await reopenScope(loaded, runId, item === undefined ? String(it.index) : `${item}.${it.index}`);
+      }
+    }
   }
 
   return { checkRedrivable, redrive };

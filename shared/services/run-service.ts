@@ -27,6 +27,12 @@ import { createRedriver } from './run-redrive';
 import { compileContract } from '../compiler/compile';
 import type { RunEvent } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
+import { checkCallTargets } from './workflow-call-targets';
+import type { RunCaller } from '../model/types';
+import { RunCallRepository } from '../store/run-calls';
+import { partitionRunId } from '../store/map-items';
+import { ITEM_PATH_PATTERN } from '../contract/task-payload';
+import { createCallSettler } from './call-settle';
 
 /** Body of `POST /api/v1/workflows/{id}/run`. */
 export const StartRunRequestSchema = z.strictObject({
@@ -100,7 +106,11 @@ export function createRunService(deps: RunServiceDeps) {
   async function launch(run: Run, versionArn: string, reused: Record<string, ReusedNode> = {}): Promise<void> {
     await record(deps, run.runId, 'run.started', {
       type: 'run.started', at: run.startedAt,
-      data: { workflowId: run.workflowId, version: run.version, ...(run.parentRunId ? { parentRunId: run.parentRunId, rerunFrom: run.rerunFrom } : {}) },
+      data: {
+        workflowId: run.workflowId, version: run.version, ...(run.parentRunId ? { parentRunId: run.parentRunId, rerunFrom: run.rerunFrom } : {}),
+        // A child run names its parent's node (never the parent's task token).
+        ...(run.calledBy ? { parentRunId: run.calledBy.runId, parentNodeId: run.calledBy.nodeId, depth: run.depth ?? 1 } : {}),
+      },
     });
     // A rerun's reused nodes: recorded before the execution starts, so no Task of the new run sees them pending.
     await copyReused(run, reused);
@@ -156,6 +166,8 @@ export function createRunService(deps: RunServiceDeps) {
       const input = request.input ?? {};
       checkRunInput(`${workflowId}#${version.version}`, version.definition.inputSchema, input);
       if (!version.stateMachineVersionArn) throw new BraidError('not_registered', `version ${version.version} of ${workflowId} has no state machine`);
+      // Whoever starts the run may run every workflow it calls; the versions those calls run are pinned now.
+      const callVersions = await checkCallTargets(deps, caller, version.definition, 'start');
       const budget = runBudget(request.budget, version.definition.budget, role === 'owner');
       const now = deps.clock?.() ?? new Date();
       let runId = newId();
@@ -167,7 +179,7 @@ export function createRunService(deps: RunServiceDeps) {
       const run: Run = {
         runId, workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId, status: 'running',
         input, startedAt: now.toISOString(), cost: { usd: 0 }, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
-        ...(budget ? { budget } : {}),
+        ...(budget ? { budget } : {}), ...(Object.keys(callVersions).length > 0 ? { callVersions } : {}),
       };
       // Quotas are taken only by a start that creates a run (a retried start resumes its run above for free).
       const admitted = await deps.quotas?.admitRunStart(caller.userId, runId);
@@ -182,6 +194,50 @@ export function createRunService(deps: RunServiceDeps) {
       }
       await launch(run, version.stateMachineVersionArn);
       return { runId, status: 'running' };
+    },
+
+    /**
+     * Starts the child run of a `workflow_call` (the executor's `workflow_call` task): a normal run of `workflowId`
+     * at `version`, started by whoever started the parent, with `calledBy` (the parent's node, attempt and task
+     * token, server-only) and `depth`. Idempotent on `runId` (the executor derives it from the parent's run,
+     * item, node and drive): a repeated start finds the run, points it at this caller's token, and launches it
+     * if its execution never started. Child runs take no run quota: the parent's nodes and the depth bound them.
+     * The caller checks `run` permission and depth first.
+     */
+    async startChild(child: { runId: string; workflowId: string; version: number; input: unknown; startedBy: string; calledBy: RunCaller; depth: number }): Promise<Run> {
+      const caller: Caller = { userId: child.startedBy };
+      const { workflow } = await deps.permissions.authorizeWorkflow(caller, child.workflowId, 'run');
+      const version = await store.workflows.getVersion(workflow, child.version);
+      if (!version) throw new NotFoundError('workflow version', `${child.workflowId}@${child.version}`);
+      if (!version.stateMachineVersionArn) throw new BraidError('not_registered', `version ${version.version} of ${child.workflowId} has no state machine`);
+      const calls = new RunCallRepository(store.table);
+      const existing = await store.runs.get(child.runId);
+      if (existing) {
+        if (existing.calledBy?.taskToken !== child.calledBy.taskToken) await calls.reattach(child.runId, child.calledBy);
+        await resume(existing, workflow, version);
+        return existing;
+      }
+      checkRunInput(`${child.workflowId}#${version.version}`, version.definition.inputSchema, child.input);
+      const callVersions = await checkCallTargets(deps, caller, version.definition, 'start');
+      const run: Run = {
+        runId: child.runId, workflowId: child.workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: child.startedBy,
+        status: 'running', input: child.input, startedAt: (deps.clock?.() ?? new Date()).toISOString(), cost: { usd: 0 },
+        calledBy: child.calledBy, depth: child.depth,
+        ...(version.definition.budget ? { budget: version.definition.budget } : {}),
+        ...(Object.keys(callVersions).length > 0 ? { callVersions } : {}),
+      };
+      try {
+        await store.runs.create(run);
+      } catch (error) {
+        // A twin delivery created it first: the same run.
+        const twin = error instanceof ConflictError ? await store.runs.get(run.runId) : undefined;
+        if (!twin) throw error;
+        if (twin.calledBy?.taskToken !== child.calledBy.taskToken) await calls.reattach(child.runId, child.calledBy);
+        await resume(twin, workflow, version);
+        return twin;
+      }
+      await launch(run, version.stateMachineVersionArn);
+      return run;
     },
 
     /**
@@ -206,11 +262,13 @@ export function createRunService(deps: RunServiceDeps) {
       });
       const input = request.input === undefined ? old.input : request.input;
       checkRunInput(`${old.workflowId}#${version.version}`, version.definition.inputSchema, input);
+      const callVersions = await checkCallTargets(deps, caller, version.definition, 'start');
       const now = deps.clock?.() ?? new Date();
       const run: Run = {
         runId: newId(), workflowId: old.workflowId, version: version.version, ownerId: workflow.ownerId, startedBy: caller.userId,
         status: 'running', input, startedAt: now.toISOString(), cost: { usd: 0 }, parentRunId: runId, rerunFrom: request.fromNode,
         reused: Object.fromEntries(Object.entries(reused).map(([id, node]) => [id, node.route])),
+        ...(Object.keys(callVersions).length > 0 ? { callVersions } : {}),
       };
       await store.runs.create(run);
       await launch(run, version.stateMachineVersionArn, reused);
@@ -238,9 +296,13 @@ export function createRunService(deps: RunServiceDeps) {
      * `GET /api/v1/workflows/runs/{runId}/gates/{nodeId}`: one gate. A user listed in the gate's `approvers` sees
      * it without any role on the workflow (and sees nothing else of the run); anyone else needs to see the run.
      */
-    async gate(caller: Caller, runId: string, nodeId: string): Promise<GateView> {
+    async gate(caller: Caller, runId: string, nodeId: string, item?: string): Promise<GateView> {
+      if (item !== undefined && !ITEM_PATH_PATTERN.test(item)) {
+        throw new ValidationError([{ code: 'invalid_value', path: '/query/item', message: 'must be an item path such as 3 or 3.5' }]);
+      }
       const run = await store.runs.get(runId);
-      const gate = run ? await deps.gates.get(runId, nodeId) : undefined;
+      // A gate inside a map item lives in the item's partition.
+      const gate = run ? await deps.gates.get(partitionRunId(runId, item), nodeId) : undefined;
       // Whoever the gate's lists make eligible (a named user, a group member, an escalation approver) may read it.
       if (!run || !gate || !eligibility(caller, gate, undefined)) {
         if (!run) throw new NotFoundError('run', runId);
@@ -330,6 +392,8 @@ export function createRunService(deps: RunServiceDeps) {
       const executionArn = await store.runs.getExecutionArn(runId);
       if (executionArn) await deps.orchestrator.stop({ executionArn, error: ERROR_NAMES.cancelled, cause: `cancelled by ${caller.userId}` });
       await closeOutstanding(deps, await loadRun(deps, runId), { pending: 'cancelled', active: 'cancelled', gate: 'cancelled' });
+      // Its workflow_call children (and theirs) are cancelled now; the finalizer does it again when the execution ends.
+      await createCallSettler(deps, deps.orchestrator).cascade(runId);
       return runView(cancelled);
     },
   };

@@ -7,6 +7,8 @@ import { votesInOrder } from './gate-policy';
 import { spentOf } from './budget';
 import { splitAttempt } from '../contract/task-payload';
 import type { NodeQuestion } from '../store/node-questions';
+import { splitPartitionRunId } from '../store/map-items';
+import { itemIndex } from './map-scope';
 
 function hasSpent(run: Run): boolean {
   const spent = spentOf(run);
@@ -15,15 +17,29 @@ function hasSpent(run: Run): boolean {
 
 /** A run as the API returns it. */
 export type RunView = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'input' | 'startedAt' | 'cost'> &
-  Partial<Pick<Run, 'output' | 'error' | 'endedAt' | 'idempotencyKey' | 'budget' | 'spent' | 'parentRunId' | 'rerunFrom' | 'redrivenAt'>> & { redriveCount: number };
+  Partial<Pick<Run, 'output' | 'error' | 'endedAt' | 'idempotencyKey' | 'budget' | 'spent' | 'parentRunId' | 'rerunFrom' | 'redrivenAt' | 'depth'>> & {
+    redriveCount: number;
+    /** A child run: the parent run's node that started it (`parentRunId` is then that parent run). */
+    parentNodeId?: string;
+    /** A child run inside a map item: the item's path in the parent run. */
+    parentItem?: string;
+  };
 
 /** A run in a listing (no input or output). */
-export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'startedAt' | 'cost'> & Partial<Pick<Run, 'endedAt'>>;
+export type RunSummary = Pick<Run, 'runId' | 'workflowId' | 'version' | 'startedBy' | 'status' | 'startedAt' | 'cost'> & Partial<Pick<Run, 'endedAt'>> & {
+  /** A child run (`workflow_call`): its parent run and node. */
+  parentRunId?: string;
+  parentNodeId?: string;
+};
 
 /** A gate as the API returns it: never its token; its votes as a list in the order they were cast. */
 export type GateView = Pick<Gate, 'runId' | 'nodeId' | 'status' | 'prompt' | 'approvers' | 'openedAt' | 'timeoutAt'>
   & Partial<Pick<Gate, 'decidedBy' | 'decidedAt' | 'comment' | 'data' | 'workflowId' | 'requester' | 'forbidRequester' | 'escalation' | 'escalatedAt'>>
-  & { inputs?: Record<string, unknown>; quorum: number; rejectQuorum: number; approvals: number; rejections: number; votes: GateVote[] };
+  & {
+    inputs?: Record<string, unknown>; quorum: number; rejectQuorum: number; approvals: number; rejections: number; votes: GateVote[];
+    /** A gate inside a map item: the item's index, and its path (`"3.5"`) inside a nested map. Decide it with `?item=<path>`. */
+    item?: number; itemPath?: string;
+  };
 
 /** A node of a run as the API returns it; gates carry their gate. */
 export type NodeRunView = Omit<NodeRun, 'runId'> & {
@@ -99,6 +115,9 @@ export function runView(run: Run): RunView {
     ...(run.budget !== undefined ? { budget: run.budget } : {}),
     ...(run.budget !== undefined || hasSpent(run) ? { spent: spentOf(run) } : {}),
     ...(run.parentRunId !== undefined ? { parentRunId: run.parentRunId } : {}),
+    // A child run names its parent; never the caller's task token.
+    ...(run.calledBy !== undefined ? { parentRunId: run.calledBy.runId, parentNodeId: run.calledBy.nodeId, ...(run.calledBy.item !== undefined ? { parentItem: run.calledBy.item } : {}) } : {}),
+    ...(run.depth ? { depth: run.depth } : {}),
     ...(run.rerunFrom !== undefined ? { rerunFrom: run.rerunFrom } : {}),
     redriveCount: run.redriveCount ?? 0,
     ...(run.redrivenAt !== undefined ? { redrivenAt: run.redrivenAt } : {}),
@@ -110,13 +129,16 @@ export function runSummary(run: Run): RunSummary {
   return {
     runId: run.runId, workflowId: run.workflowId, version: run.version, startedBy: run.startedBy, status: run.status,
     startedAt: run.startedAt, cost: run.cost, ...(run.endedAt !== undefined ? { endedAt: run.endedAt } : {}),
+    ...(run.calledBy !== undefined ? { parentRunId: run.calledBy.runId, parentNodeId: run.calledBy.nodeId } : {}),
   };
 }
 
 /** Builds the view of a gate. */
 export function gateView(gate: Gate & { inputs?: Record<string, unknown> }): GateView {
+  // A gate inside a map item is stored in the item's partition: the view names the run and the item.
+  const where = splitPartitionRunId(gate.runId);
   const view: GateView = {
-    runId: gate.runId, nodeId: gate.nodeId, status: gate.status, prompt: gate.prompt, approvers: gate.approvers,
+    runId: where.runId, nodeId: gate.nodeId, ...(where.item !== undefined ? { item: itemIndex(where.item), itemPath: where.item } : {}), status: gate.status, prompt: gate.prompt, approvers: gate.approvers,
     openedAt: gate.openedAt, timeoutAt: gate.timeoutAt, quorum: gate.quorum ?? 1, rejectQuorum: gate.rejectQuorum ?? 1,
     approvals: gate.approvals ?? 0, rejections: gate.rejections ?? 0, votes: votesInOrder(gate),
   };
@@ -161,6 +183,7 @@ export function nodeRunView(nodeId: string, type: string, node: NodeRun | undefi
   if (node?.cost !== undefined) view.cost = node.cost;
   if (node?.progress !== undefined) view.progress = node.progress;
   if (node?.reused) view.reused = true;
+  if (node?.childRunId !== undefined) view.childRunId = node.childRunId;
   if (gate) view.gate = gateView(gate);
   return view;
 }

@@ -18,6 +18,7 @@ import type { MachineCleanup } from './machine-cleanup';
 import { compileIssues, type CompileWorkflow, type ValidateDefinition } from './workflow-ports';
 import { asInstantiateRequest, rejectReadOnlyFields } from './workflow-input';
 import { workflowView, type WorkflowView } from './workflow-views';
+import { checkCallTargets } from './workflow-call-targets';
 
 /** What the publishing service needs. */
 export interface WorkflowWriteDeps {
@@ -106,6 +107,8 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
       if (!instantiate) rejectReadOnlyFields(body);
       const input = instantiate ? await templateDefinition(caller, instantiate.templateId, instantiate.name) : body;
       const { definition, warnings, asl, contract } = check(input);
+      // The workflows it calls exist, and the creator may run them.
+      await checkCallTargets(deps, caller, definition, 'publish');
       const id = newId();
       const now = clock().toISOString();
       await deps.quotas?.admitWorkflow(caller.userId);
@@ -124,6 +127,7 @@ export function createWorkflowWriteService(deps: WorkflowWriteDeps): WorkflowWri
       const stats = await deps.stats?.get(workflowId);
       const learned = stats && stats.runs > 0 ? medianSeconds(stats) : undefined;
       const { definition, warnings, asl, contract } = check(body, learned);
+      await checkCallTargets(deps, caller, definition, 'publish');
       const next = workflow.latestVersion + 1;
       const now = clock().toISOString();
       const machine = await deps.orchestrator.register({ workflowId, version: next, definition: asl });

@@ -43,6 +43,12 @@ export function partitionRunId(runId: string, path: string | undefined): string 
   return path === undefined ? runId : `${runId}#I#${path}`;
 }
 
+/** The run id and item path of a partition run id (`partitionRunId` reversed). */
+export function splitPartitionRunId(rk: string): { runId: string; item?: string } {
+  const at = rk.indexOf('#I#');
+  return at < 0 ? { runId: rk } : { runId: rk.slice(0, at), item: rk.slice(at + 3) };
+}
+
 const ITEM_WIDTH = 6;
 const itemKey = (runKey: string, mapId: string, index: number) => ({ PK: `RUN#${runKey}`, SK: `ITEM#${mapId}#${String(index).padStart(ITEM_WIDTH, '0')}` });
 const BATCH = 25;

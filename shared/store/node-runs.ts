@@ -34,6 +34,8 @@ export interface NodeFields {
   progress?: { total: number; succeeded: number; failed: number; running: number };
   /** Copied from the run this one was rerun from. */
   reused?: boolean;
+  /** A `workflow_call` node's child run. */
+  childRunId?: string;
 }
 
 const ATTEMPT_PREFIX = sortPrefixes.attempt;

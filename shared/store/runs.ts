@@ -19,7 +19,8 @@ import type { PageKey } from './cursor';
 export const RUN_KEY_TTL_SECONDS = 24 * 3_600;
 
 function toRun(item: Record<string, unknown>): Run {
-  const { hasOutput: _hasOutput, quotaSlot: _slot, ...run } = stripKeys(item);
+  // `childRunIds` (a string set, `run-calls.ts`) is read only by the cancel cascade.
+  const { hasOutput: _hasOutput, quotaSlot: _slot, childRunIds: _children, ...run } = stripKeys(item);
   return run as unknown as Run;
 }
 

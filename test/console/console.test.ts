@@ -155,6 +155,24 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     await page.context().close();
   });
 
+  it('links a workflow_call node to its child run, and the child run back to its parent', async () => {
+    // Prepare: a parent whose call waits on a child at its gate.
+    const http = new BraidHttpClient({ url: fixture.stack.httpUrl, token: await fixture.stack.token('gina') });
+    const child = await http.createWorkflow({ name: 'child', nodes: [{ id: 'ask', type: 'human_gate', prompt: 'ok?', timeoutSeconds: 600 }], edges: [] });
+    const parent = await http.createWorkflow({ name: 'parent', nodes: [{ id: 'triage', type: 'workflow_call', workflow: { id: child.id }, timeoutSeconds: 600 }], edges: [] });
+    const { runId } = await http.startRun(parent.id, {});
+    const page = await openSignedIn('gina', `#/runs/${runId}`);
+    // Act
+    await page.click('svg.dag .node[data-node="triage"]');
+    const link = await page.waitForSelector('.node-panel[data-node="triage"] a.child-run');
+    await link.click();
+    // Assess
+    await page.waitForSelector(`a.parent-run:has-text("${runId.slice(0, 13)} / triage")`);
+    await page.waitForSelector(nodeIn('ask', 'waiting'));
+    await http.cancelRun(runId);
+    await page.context().close();
+  });
+
   it('draws a map node with a body as a group holding the body nodes', async () => {
     // Prepare: the workflow route answers a definition with a map node (drawn generically from the definition).
     const page = await openSignedIn('erin');

@@ -93,8 +93,9 @@ describe('IAM', () => {
     // (The finalizer also passes the gate-timer scheduler role, only to the scheduler: test/infra/governance.test.ts.)
     const pass = compile.filter((st) => actionsOf(st).includes('iam:PassRole') && !JSON.stringify(st.Condition).includes('scheduler.amazonaws.com'));
     // Assess
-    // compile: register + prune old versions; finalizer: register + describe executions + delete a deleted workflow's machine
-    expect(states).toHaveLength(name === 'finalizer' ? 3 : 2);
+    // compile: register + prune old versions; finalizer: register + describe executions + delete a deleted workflow's
+    // machine + settle workflow calls (SendTask*) + stop child runs
+    expect(states).toHaveLength(name === 'finalizer' ? 5 : 2);
     const register = states.find((st) => actionsOf(st).includes('states:CreateStateMachine')) as Statement;
     expect(actionsOf(register)).toEqual(expect.arrayContaining([
       'states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion',
@@ -143,15 +144,16 @@ describe('IAM', () => {
     expect(byAction['states:DescribeExecution']).toContain(':execution:Braid_*');
   });
 
-  it('gives SendTaskSuccess/Failure to the gate function and the executor (tokens it answers itself), on the stack\'s machines only', () => {
+  it('gives SendTaskSuccess/Failure to the gate function, the executor (tokens it answers itself) and the finalizer (workflow calls), on the stack\'s machines only', () => {
     // Prepare
     const gateRole = roleOf('gate');
     const executorRole = roleOf('executor');
+    const finalizerRole = roleOf('finalizer');
     // Act
     const holders = all.filter((e) => actionsOf(e.statement).some((a) => a.startsWith('states:SendTask')));
     // Assess
-    expect(holders).toHaveLength(2);
-    expect(holders.flatMap((h) => h.roles)).toEqual(expect.arrayContaining([{ Ref: gateRole }, { Ref: executorRole }]));
+    expect(holders).toHaveLength(3);
+    expect(holders.flatMap((h) => h.roles)).toEqual(expect.arrayContaining([{ Ref: gateRole }, { Ref: executorRole }, { Ref: finalizerRole }]));
     for (const holder of holders) {
       expect(actionsOf(holder.statement).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
       expect(JSON.stringify(holder.statement.Resource)).toContain(':stateMachine:Braid_*');

@@ -187,6 +187,30 @@ describe('braid CLI on the local stack', { timeout: 60_000 }, () => {
     expect(down.code).toBe(4);
     expect(down.err).toContain('cannot reach the server');
   });
+
+  it('watches a workflow_call naming its child run, and shows a child run with its parent', async () => {
+    // Prepare
+    await login('alice');
+    const childFile = join(dir, 'child.json');
+    await writeFile(childFile, JSON.stringify({ name: 'child', nodes: [{ id: 'echoed', type: 'tool_call', tool: { kind: 'builtin', name: 'echo' }, inputs: { n: '$context.n' } }], edges: [] }));
+    const child = JSON.parse((await braid('alice', ['--json', 'workflows', 'create', childFile])).out) as { id: string };
+    const parentFile = join(dir, 'parent.json');
+    await writeFile(parentFile, JSON.stringify({ name: 'parent', nodes: [{ id: 'triage', type: 'workflow_call', workflow: { id: child.id }, inputs: { n: 7 }, timeoutSeconds: 30 }], edges: [] }));
+    const parent = JSON.parse((await braid('alice', ['--json', 'workflows', 'create', parentFile])).out) as { id: string };
+    // Act
+    const watched = await braid('alice', ['run', parent.id, '--watch']);
+    const childRunId = /child run ([0-9a-f-]{36})/.exec(watched.out)?.[1];
+    const shown = await braid('alice', ['runs', 'show', childRunId ?? 'none']);
+    const listed = await braid('alice', ['runs', 'list', child.id], 200);
+    // Assess
+    expect(watched.code, watched.out + watched.err).toBe(0);
+    expect(childRunId).toBeDefined();
+    const parentRunId = /^run (\S+) running/m.exec(watched.out)?.[1];
+    expect(shown.out).toContain(`child of run ${parentRunId} (node triage)`);
+    expect(shown.out).toContain('output {"echoed":{"n":7}}');
+    expect(listed.out).toContain('PARENT');
+    expect(listed.out).toContain(`${parentRunId}/triage`);
+  });
 });
 
 describe('local sign-in route', () => {

@@ -28,7 +28,9 @@ export function gateForm(app: App, runId: string, nodeId: string, gate: GateView
     }
     for (const b of buttons) b.disabled = true;
     try {
-      await app.http.decideGate(runId, nodeId, decision, { ...(comment.value.trim() ? { comment: comment.value.trim() } : {}), ...(parsed !== undefined ? { data: parsed } : {}) });
+      // A gate inside a map item (from the inbox) is decided with its item path.
+      const item = typeof gate?.itemPath === 'string' ? gate.itemPath : undefined;
+      await app.http.decideGate(runId, nodeId, decision, { ...(comment.value.trim() ? { comment: comment.value.trim() } : {}), ...(parsed !== undefined ? { data: parsed } : {}) }, item);
       onDecided?.(decision);
     } catch (error) {
       message.textContent = errorText(error);

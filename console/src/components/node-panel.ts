@@ -10,6 +10,7 @@ import { gateForm } from './gate-form';
 import { jsonBlock } from './json-block';
 import { replyForm } from './reply-form';
 import { statusBadge } from './status';
+import { href } from '../router';
 
 /** What the panel shows. */
 export interface NodePanelInput {
@@ -59,6 +60,8 @@ export function nodePanel(input: NodePanelInput): HTMLElement {
       record?.startedAt && record.endedAt ? [h('dt', null, 'Took'), h('dd', null, formatDuration(Date.parse(record.endedAt) - Date.parse(record.startedAt)))] : undefined,
       cost ? [h('dt', null, 'Cost'), h('dd', null, `$${cost.usd.toFixed(4)}${cost.inputTokens !== undefined ? ` · ${cost.inputTokens} in / ${cost.outputTokens ?? 0} out tokens` : ''}`)] : undefined,
       record?.reused ? [h('dt', null, 'Reused'), h('dd', null, 'output reused from the parent run')] : undefined,
+      // A workflow_call links its child run (from the nodes route, or live from its node.started event).
+      (record?.childRunId ?? live?.childRunId) ? [h('dt', null, 'Child run'), h('dd', null, h('a', { href: href.run((record?.childRunId ?? live?.childRunId) as string), class: 'child-run mono' }, ((record?.childRunId ?? live?.childRunId) as string).slice(0, 13)))] : undefined,
     ),
     progress ? h('div', { class: 'progress', 'aria-label': 'map progress' },
       h('div', { class: 'progress-bar' },

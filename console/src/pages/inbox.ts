@@ -12,7 +12,7 @@ function gateCard(app: App, gate: GateView, reload: () => void): HTMLElement {
   const form = gateForm(app, gate.runId, gate.nodeId, gate, reload);
   return h('section', { class: 'card gate-card', 'data-run': gate.runId, 'data-node': gate.nodeId },
     h('header', { class: 'panel-head' },
-      h('div', null, h('h3', null, gate.nodeId), h('a', { href: href.run(gate.runId), class: 'mono small' }, `run ${gate.runId.slice(0, 13)}`),
+      h('div', null, h('h3', null, gate.nodeId, typeof gate.item === 'number' ? h('span', { class: 'muted small item-index' }, ` item ${gate.item}`) : undefined), h('a', { href: href.run(gate.runId), class: 'mono small' }, `run ${gate.runId.slice(0, 13)}`),
         gate.workflowId ? [' · ', h('a', { href: href.workflow(gate.workflowId), class: 'small' }, gate.workflowName ?? 'workflow')] : undefined),
       h('span', { class: 'muted small' }, `opened ${dateTime(gate.openedAt)}`),
     ),

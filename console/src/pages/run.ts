@@ -73,7 +73,9 @@ export function runPage(app: App, runId: string): Page {
         h('h1', null, h('span', { class: 'mono' }, runId.slice(0, 13)), statusBadge(status), pill.el),
         h('p', { class: 'small muted' },
           `started by ${run.startedBy} · ${dateTime(run.startedAt)}${ended ? ` · took ${formatDuration(Date.parse(ended) - Date.parse(run.startedAt))}` : ''} · cost $${(run.cost?.usd ?? 0).toFixed(4)}`,
-          run.parentRunId ? [' · rerun of ', h('a', { href: href.run(run.parentRunId) }, run.parentRunId.slice(0, 13))] : undefined,
+          run.parentRunId && !run.parentNodeId ? [' · rerun of ', h('a', { href: href.run(run.parentRunId) }, run.parentRunId.slice(0, 13))] : undefined,
+          // A child run of a workflow_call links back to the run (and node) that started it.
+          run.parentRunId && run.parentNodeId ? [' · called by ', h('a', { href: href.run(run.parentRunId), class: 'parent-run' }, `${run.parentRunId.slice(0, 13)} / ${run.parentNodeId}`)] : undefined,
           run.redriveCount ? ` · redriven ${run.redriveCount}×` : undefined),
       ),
       h('div', { class: 'row actions' },
