@@ -71,6 +71,16 @@ describe('CLI commands of the newer routes', () => {
     expect(recorded).toStrictEqual([{ method, url: path, body, auth: 'Bearer tok' }]);
   });
 
+  it('shows what a waiting agent asked in the nodes table', async () => {
+    // Prepare
+    answer = { status: 200, body: { items: [{ nodeId: 'pick', type: 'agent_call', status: 'waiting', attempts: [{ attempt: 0, status: 'succeeded', asked: true, startedAt: '2025-01-01T00:00:00Z' }], question: { text: 'What is your budget?', data: null, turn: 0, askedAt: '2025-01-01T00:00:01Z' } }] } };
+    // Act
+    const { code, out } = await braid(['runs', 'nodes', 'r1']);
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toMatch(/pick +agent_call +waiting +1 .*asks: What is your budget\?/);
+  });
+
   it('reads a secret value from stdin when none is given, and never prints it', async () => {
     // Act
     const { code, out } = await braid(['secrets', 'put', 'openai'], 'from-stdin\n');
