@@ -146,6 +146,21 @@ describe('an agent that asks (demo agent, streaming)', () => {
     expect((await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'])).status).toBe('succeeded');
   });
 
+  it('takes exactly one of two replies sent at once', async () => {
+    // Prepare
+    const { runId } = await askingRun();
+
+    // Act
+    const answers = await Promise.all([reply('alice', runId, { text: '100' }), reply('alice', runId, { text: '1000' })]);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed']);
+
+    // Assess
+    expect(answers.map((a) => a.status).sort()).toStrictEqual([200, 409]);
+    expect(answers.find((a) => a.status === 409)!.body.error.reason).toBe('not_waiting');
+    expect(run.status).toBe('succeeded');
+    expect((await getEvents(stack, 'alice', runId)).filter((e) => e.type === 'node.replied')).toHaveLength(1);
+  });
+
   it('ends the wait when the run is cancelled', async () => {
     // Prepare
     const { runId } = await askingRun();
