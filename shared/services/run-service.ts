@@ -9,7 +9,7 @@ import type { Run, Workflow, WorkflowVersion } from '../model/types';
 import type { Orchestrator } from '../ports/orchestrator';
 import { decodeCursor, encodeCursor, type Page } from '../store/cursor';
 import { EVENT_LOG_LIMITS } from '../store/events';
-import { closeOutstanding, finishRun } from './execution-close';
+import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, record, type RunStores } from './execution-context';
 import { roleAtLeast, type Caller, type EffectiveRole, type PermissionService, type WorkflowAction } from './permissions';
 import { checkRunInput } from './run-input';
@@ -387,7 +387,8 @@ export function createRunService(deps: RunServiceDeps) {
         throw new ForbiddenError(`only the user who started run ${runId}, an editor or the owner may cancel it`);
       }
       if (isRunTerminal(run.status)) throw new ConflictError('run_finished', `run ${runId} has already ${run.status}`);
-      const cancelled = await finishRun(deps, run, 'cancelled', {});
+      // What the nodes spent so far stays on the run (a node still in flight may add to its own record later).
+      const cancelled = await finishRun(deps, run, 'cancelled', { cost: totalCost(await deps.nodeRuns.list(runId)) });
       if (!cancelled) throw new ConflictError('run_finished', `run ${runId} has already finished`);
       const executionArn = await store.runs.getExecutionArn(runId);
       if (executionArn) await deps.orchestrator.stop({ executionArn, error: ERROR_NAMES.cancelled, cause: `cancelled by ${caller.userId}` });

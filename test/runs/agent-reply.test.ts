@@ -288,7 +288,19 @@ describe('an agent that asks twice (scripted agent)', () => {
     // that never ran is stale (a later attempt holds the node).
     expect(outcomes).toStrictEqual([{ error: 'Braid.InputRequired' }, { error: 'Braid.InputRequired' }, { value: { route: 'ok' } }, { error: 'Braid.Superseded' }]);
     expect(agent.received.length).toBe(before);
-    await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
+  });
+
+  it('keeps what the agent spent on the run when the run is cancelled', async () => {
+    // Prepare: the run of the tests above, waiting at its gate after the agent's three turns
+
+    // Act
+    const cancelled = await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
+
+    // Assess
+    expect(cancelled.status, cancelled.text).toBe(200);
+    expect(cancelled.body.cost).toStrictEqual({ usd: 0.005, inputTokens: 50, outputTokens: 8 });
+    const events = await getEvents(stack, 'alice', runId);
+    expect(events.find((e) => e.type === 'run.cancelled')?.data.cost).toStrictEqual({ usd: 0.005, inputTokens: 50, outputTokens: 8 });
   });
 });
 
