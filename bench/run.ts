@@ -192,7 +192,7 @@ function costs(): { text: string; transitionsPerNode: Record<Variant, number> } 
     '',
     table(['strategy', 'transitions / node', 'history events / node', 'worst case: transitions / events per node (200)', 'largest fitting, untracked', 'largest fitting, tracked'], rows),
     '',
-    `Target ≤ 1.35 transitions per node: ${VARIANTS.map((v) => `\`${v}\` ${fixed(transitionsPerNode[v])} (${mark(transitionsPerNode[v] <= 1.35)})`).join(', ')} (worst size). A tracked node adds its \`:route\` Choice (+1 transition) under every strategy. Limits: ${SFN_LIMITS.maxHistoryEvents} events, ${SFN_LIMITS.maxDefinitionBytes} bytes.`,
+    `Target ≤ 1.35 transitions per node: ${VARIANTS.map((v) => `\`${v}\` ${fixed(transitionsPerNode[v])} (${mark(transitionsPerNode[v] <= 1.35)})`).join(', ')} (worst size). A tracked node adds its \`:route\` Choice (+1 transition) under every strategy. An \`agent_call\` (not in these DAGs, which use tools) costs the same until its agent asks: each question adds 3 transitions and 16 history events (\`REPLY_LOOP_COST\`, outside the worst case), and its reply loop adds 3 states (≈ 2.2 KB) to the definition. Limits: ${SFN_LIMITS.maxHistoryEvents} events, ${SFN_LIMITS.maxDefinitionBytes} bytes.`,
   ].join('\n');
   return { text, transitionsPerNode };
 }

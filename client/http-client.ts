@@ -109,11 +109,32 @@ export type NodeRunView = Omit<NodeRun, 'runId'> & {
   gate?: GateView;
   inputs?: unknown;
   progress?: MapProgress;
-  question?: unknown;
+  question?: QuestionView;
   reused?: boolean;
   cost?: Cost;
   error?: ErrorInfo;
 };
+
+/** The answer of the reply route. */
+export interface ReplyView {
+  runId: string;
+  nodeId: string;
+  /** The turn whose question was answered. */
+  turn: number;
+  status: 'replied';
+  by: string;
+  at: string;
+  /** True once the reply reached the waiting task. */
+  delivered: boolean;
+}
+
+/** An agent's question on its node view. */
+export interface QuestionView {
+  text: string;
+  data: unknown;
+  turn: number;
+  askedAt: string;
+}
 
 /** One page of the event log. */
 export interface EventsPage {
@@ -309,9 +330,10 @@ export class BraidHttpClient {
     return this.request('GET', `/api/v1/workflows/runs/${enc(runId)}/nodes/${enc(nodeId)}/items?${query}`);
   }
 
-  /** `POST /api/v1/workflows/runs/{runId}/nodes/{nodeId}/reply`: answers an agent waiting for input. */
-  replyToNode(runId: string, nodeId: string, body: { text?: string; data?: unknown }): Promise<unknown> {
-    return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/nodes/${enc(nodeId)}/reply`, body);
+  /** `POST /api/v1/workflows/runs/{runId}/nodes/{nodeId}/reply`: answers an agent waiting for input (`item`: inside a map item). */
+  replyToNode(runId: string, nodeId: string, body: { text?: string; data?: Record<string, unknown> }, item?: string): Promise<ReplyView> {
+    const query = item === undefined ? '' : `?item=${enc(item)}`;
+    return this.request('POST', `/api/v1/workflows/runs/${enc(runId)}/nodes/${enc(nodeId)}/reply${query}`, body);
   }
 
   /** `GET /api/v1/gates?status=waiting`: the approvals inbox. */

@@ -26,6 +26,8 @@ export interface NodeView {
   text?: string;
   /** A map node's item progress. */
   progress?: ItemProgress;
+  /** An agent waiting for a reply: what it asked (`node.input_required`), until the reply. */
+  question?: string;
   /** A `workflow_call` node's child run (from its `node.started` event or the nodes route). */
   childRunId?: string;
 }
@@ -125,13 +127,21 @@ export function applyEvent(view: RunView, event: RunEvent): void {
   }
   if (type === 'node.input_required') {
     node.status = 'waiting';
+    node.question = questionText(event.data.question);
+    return;
+  }
+  if (type === 'node.replied') {
+    delete node.question;
     return;
   }
   const status = NODE_STATUS_BY_EVENT[event.type];
   if (!status) return;
   node.status = status;
   if (event.type === 'node.started') {
-    const attempt = typeof event.data.attempt === 'number' ? event.data.attempt + 1 : node.attempts + 1;
+    // Attempt numbers count drives and an agent's turns in their thousands (README, "Agents that ask"): the
+    // retry within them is what a person counts.
+    const attempt = typeof event.data.attempt === 'number' ? (event.data.attempt % 1000) + 1 : node.attempts + 1;
+    delete node.question;
     node.attempts = Math.max(node.attempts, attempt);
     node.startedAt ??= event.at;
     delete node.endedAt;
@@ -166,6 +176,7 @@ export function renderRunView(view: RunView, nowMs: number = Date.now(), barWidt
     const items = node.progress ? `  ${progressText(node.progress)}` : node.childRunId ? `  child run ${node.childRunId}` : '';
     lines.push(`  ${node.nodeId.padEnd(width)}  ${node.status.padEnd(9)}  attempts ${node.attempts}  ${duration}${items}`.trimEnd());
     if (node.text && node.status !== 'succeeded') lines.push(...streamTail(node.text, width + 4));
+    if (node.question !== undefined && node.status === 'waiting') lines.push(`${' '.repeat(width + 4)}? ${node.question.length > 200 ? `${node.question.slice(0, 199)}…` : node.question}  (braid reply ${view.runId} ${node.nodeId} <text>)`);
   }
   return lines.join('\n');
 }
@@ -188,6 +199,14 @@ function byStart(a: NodeView, b: NodeView): number {
   if (a.startedAt && !b.startedAt) return -1;
   if (!a.startedAt && b.startedAt) return 1;
   return a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0;
+}
+
+/** An agent's question as one line: its text, else its data as JSON. */
+function questionText(question: unknown): string {
+  const q = question as { text?: unknown; data?: unknown } | undefined;
+  const text = typeof q?.text === 'string' ? q.text.replace(/\s+/g, ' ').trim() : '';
+  if (text) return text;
+  return q?.data === undefined || q.data === null ? '(the agent is waiting for input)' : JSON.stringify(q.data);
 }
 
 /** `1.2s`, `3m04s`. */

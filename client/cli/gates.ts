@@ -56,12 +56,14 @@ export function registerGates(program: Command, action: Action): void {
 
   program.command('reply <runId> <nodeId> [text]')
     .description('answer an agent that asked a question (node waiting for input)')
-    .option('--data <json>', 'structured data for the agent (JSON)')
-    .action(action(async (ctx, runId: string, nodeId: string, text: string | undefined, opts: { data?: string }) => {
+    .option('--data <json>', 'structured data for the agent (a JSON object)')
+    .option('--item <path>', 'an agent inside a map item: the item\'s index (nested maps: the item path)')
+    .action(action(async (ctx, runId: string, nodeId: string, text: string | undefined, opts: { data?: string; item?: string }) => {
       const data = parseJsonOption('data', opts.data);
       if (text === undefined && data === undefined) throw new UsageError('reply needs <text> or --data');
+      if (data !== undefined && (data === null || typeof data !== 'object' || Array.isArray(data))) throw new UsageError('--data must be a JSON object');
       const { http } = await ctx.connect();
-      const result = await http.replyToNode(runId, nodeId, { ...(text !== undefined ? { text } : {}), ...(data !== undefined ? { data } : {}) });
-      ctx.print(result, () => `replied to ${nodeId} of run ${runId}`);
+      const result = await http.replyToNode(runId, nodeId, { ...(text !== undefined ? { text } : {}), ...(data !== undefined ? { data: data as Record<string, unknown> } : {}) }, opts.item);
+      ctx.print(result, () => `replied to ${nodeId} of run ${runId} (question ${result.turn + 1})`);
     }));
 }

@@ -26,6 +26,7 @@ function runText(run: RunDetail): string {
 
 function nodeRow(n: NodeRunView): string[] {
   const detail = n.error ? `${n.error.name}: ${n.error.message}` : n.progress ? progressText(n.progress) : n.gate?.status === 'waiting' ? `gate: ${n.gate.prompt}`
+    : n.question && n.status === 'waiting' ? `asks: ${n.question.text || JSON.stringify(n.question.data)}`
     : n.childRunId ? `child run ${n.childRunId}` : '';
   return [n.nodeId, n.type, n.status, String(n.attempts?.length ?? 0), took(n.startedAt, n.endedAt), n.cost ? `$${n.cost.usd.toFixed(4)}` : '', detail];
 }

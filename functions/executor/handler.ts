@@ -127,7 +127,11 @@ function callDeps(stores: RunStores, deps: ExecutorFunctionDeps): { calls?: Work
 function dispatch(service: ExecutionService, event: TaskPayload): Promise<TaskResult> {
   switch (event.action) {
     // Attempts are numbered across redrives (`attemptNumber`): Step Functions resets the retry count on a redrive.
-    case 'execute': return service.execute(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.item);
+    // An agent's later turns (after a reply) are numbered above its earlier ones: Step Functions resets the retry
+    // count each time `X:continue` is entered again.
+    case 'execute': return service.execute(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt, event.turn ?? 0), event.item);
+    case 'reply-wait': return service.replyWait(event.runId, event.nodeId, event.drive ?? 0, event.item);
+    case 'reply': return service.reply(event.runId, event.nodeId, event.taskToken, event.item);
     case 'gate': return service.gate(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.taskToken, event.item);
     case 'workflow_call': return service.workflowCall(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.taskToken, event.item);
     case 'map-items': return service.mapItems(event.runId, event.nodeId, attemptNumber(event.drive ?? 0, event.attempt), event.item);

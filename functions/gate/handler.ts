@@ -1,5 +1,6 @@
 /**
- * The gate function: `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}`. The only function
+ * The gate function: `POST /api/v1/workflows/runs/{runId}/gates/{nodeId}/{approve|reject}` and
+ * `POST /api/v1/workflows/runs/{runId}/nodes/{nodeId}/reply` (an agent that asked). The only function
  * allowed `states:SendTaskSuccess`/`SendTaskFailure`; it reads a gate's task token from the store and hands it
  * straight to the orchestrator, never to a response or a log line.
  * `createHandler(deps)` is the seam for the local stack and tests; `handler` is the Lambda entry.
@@ -15,6 +16,7 @@ import { metricSinkFromEnv } from '../../shared/observability/sink-from-env';
 import type { MetricSink } from '../../shared/observability/metrics';
 import { createGateService } from '../../shared/services/gate-service';
 import { createPermissionService } from '../../shared/services/permissions';
+import { createReplyService } from '../../shared/services/reply-service';
 import type { Store } from '../../shared/store/store';
 import type { HttpHandler } from '../http/handler-types';
 import { createHttpApp } from '../http/app';
@@ -37,8 +39,10 @@ export interface GateDeps {
 /** Builds the gate function's handler from its dependencies. */
 export function createHandler(deps: GateDeps): HttpHandler {
   const permissions = createPermissionService({ store: deps.store, clock: deps.clock });
-  const service = createGateService({ ...createRunStores(deps.store, deps.clock, deps.metrics, deps.ports), permissions, orchestrator: deps.orchestrator });
-  return handle(createHttpApp({ owner: 'gate', handlers: gateRoutes(service), logger: deps.logger })) as HttpHandler;
+  const stores = createRunStores(deps.store, deps.clock, deps.metrics, deps.ports);
+  const service = createGateService({ ...stores, permissions, orchestrator: deps.orchestrator });
+  const replies = createReplyService({ ...stores, permissions, orchestrator: deps.orchestrator });
+  return handle(createHttpApp({ owner: 'gate', handlers: gateRoutes(service, replies), logger: deps.logger })) as HttpHandler;
 }
 
 function depsFromEnv(): GateDeps {

@@ -43,6 +43,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/redrive', owner: 'api', name: 'redriveRun' },
   { method: 'GET', path: '/api/v1/workflows/runs/{runId}/gates/{nodeId}', owner: 'api', name: 'getGate' },
   { method: 'POST', path: '/api/v1/workflows/runs/{runId}/gates/{nodeId}/{decision}', owner: 'gate', name: 'decideGate' },
+  { method: 'POST', path: '/api/v1/workflows/runs/{runId}/nodes/{nodeId}/reply', owner: 'gate', name: 'replyToNode' },
   { method: 'GET', path: '/api/v1/gates', owner: 'api', name: 'listGateInbox' },
   { method: 'GET', path: '/api/v1/workflows/{id}/webhook', owner: 'api', name: 'getWebhook' },
   { method: 'POST', path: '/api/v1/workflows/{id}/webhook/rotate', owner: 'api', name: 'rotateWebhookSecret' },

@@ -3,6 +3,7 @@
  * request, call the run or gate service and return JSON. Errors propagate to `error-response.ts`.
  */
 import type { GateService } from '../../shared/services/gate-service';
+import type { ReplyService } from '../../shared/services/reply-service';
 import type { RunService } from '../../shared/services/run-service';
 import type { RouteHandlers } from './app';
 import { callerOf, pathParam, queryOf, readJsonBody, type RouteContext } from './request';
@@ -42,8 +43,8 @@ export function runRoutes(runs: RunService): RouteHandlers {
   };
 }
 
-/** The gate function's route. */
-export function gateRoutes(gates: GateService): RouteHandlers {
+/** The gate function's routes: a gate decision, and a reply to an agent that asked. */
+export function gateRoutes(gates: GateService, replies: ReplyService): RouteHandlers {
   return {
     decideGate: async (c) => {
       const caller = callerOf(c);
@@ -51,6 +52,12 @@ export function gateRoutes(gates: GateService): RouteHandlers {
       const nodeId = pathParam(c, 'nodeId', 'gate');
       const decision = pathParam(c, 'decision', 'decision');
       return c.json(await gates.decide(caller, runId, nodeId, decision, await optionalJsonBody(c), queryOf(c).item), 200);
+    },
+    replyToNode: async (c) => {
+      const caller = callerOf(c);
+      const runId = pathParam(c, 'runId', 'run');
+      const nodeId = pathParam(c, 'nodeId', 'node');
+      return c.json(await replies.reply(caller, runId, nodeId, await optionalJsonBody(c), queryOf(c).item), 200);
     },
   };
 }

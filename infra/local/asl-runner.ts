@@ -10,6 +10,11 @@
  * - an error thrown by `invoke` reaches the engine with its `name` (the engine matches `Retry`/`Catch`
  *   on `error.name`), as Lambda reports `errorType` on AWS.
  *
+ * - `Payload.attempt` restarts at 0 when a state is entered again after `Braid.InputRequired` (an agent's
+ *   `X:continue` loop), as `$$.State.RetryCount` does on AWS;
+ * - a token Task's `TimeoutSecondsPath` (an agent's `X:reply`) is read from the state input through the payload
+ *   (the engine would read it from the processed `Parameters`), and times the wait as `TimeoutSeconds` does.
+ *
  * Local differences (documented in the README): `TimeoutSeconds` above 2,147,483 is clamped (the
  * engine's timer would overflow into an immediate timeout); Parallel runs at most 40 branches at a
  * time; `abort()` stops new states but cannot cancel an `invoke` already running; a Distributed Map
@@ -103,7 +108,14 @@ export class TaskWaitAbortedError extends Error {
 interface TaskInfo {
   token: boolean;
   timeoutSeconds?: number;
+  /** The timeout comes in `Payload[TIMEOUT_FIELD]` (a bridged `TimeoutSecondsPath`). */
+  timeoutFromPayload?: boolean;
 }
+
+/** The payload field that carries a bridged `TimeoutSecondsPath` value to the runner (removed before `invoke`). */
+const TIMEOUT_FIELD = 'braidLocalTimeoutSeconds';
+/** The error that ends an agent's turn with a question: the state is entered again later, with fresh retries. */
+const INPUT_REQUIRED = 'Braid.InputRequired';
 
 interface Waiter {
   executionId: string;
@@ -122,7 +134,7 @@ interface Waiter {
  * console.log(await exec.outcome);
  */
 export function createAslRunner(definition: object): AslRunner {
-  const local = inlineMaps(clampTimeouts(structuredClone(definition) as StateMachineDefinition));
+  const local = bridgeTimeoutPaths(inlineMaps(clampTimeouts(structuredClone(definition) as StateMachineDefinition)));
   const tasks = new Map<string, TaskInfo>();
   collectTasks(local, tasks);
   // The engine validates in its constructor with asl-validator, which mutates: give it a clone.
@@ -164,17 +176,27 @@ export function createAslRunner(definition: object): AslRunner {
           const item = isObject(params.Payload) && typeof params.Payload.item === 'string' ? `#${params.Payload.item}` : '';
           const attempt = attempts.get(stateName + item) ?? 0;
           attempts.set(stateName + item, attempt + 1);
-          const payload: Record<string, unknown> = { ...(isObject(params.Payload) ? params.Payload : {}), attempt };
+          const { [TIMEOUT_FIELD]: bridgedTimeout, ...fields } = isObject(params.Payload) ? params.Payload : {};
+          const payload: Record<string, unknown> = { ...fields, attempt };
           const functionName = String(params.FunctionName ?? '');
-          if (!info.token) return { ExecutedVersion: '$LATEST', Payload: await callInvoke(options.invoke, functionName, payload, { stateName, attempt }), StatusCode: 200 };
+          if (!info.token) {
+            try {
+              return { ExecutedVersion: '$LATEST', Payload: await callInvoke(options.invoke, functionName, payload, { stateName, attempt }), StatusCode: 200 };
+            } catch (error) {
+              // Caught into the agent's reply loop, which enters this state again: its retries start over, as on AWS.
+              if (error instanceof Error && error.name === INPUT_REQUIRED) attempts.delete(stateName + item);
+              throw error;
+            }
+          }
+          const timeoutSeconds = info.timeoutFromPayload ? Math.min(MAX_LOCAL_TIMEOUT_SECONDS, Math.max(1, Number(bridgedTimeout) || 1)) : info.timeoutSeconds;
           const taskToken = `local-token-${randomUUID()}`;
           payload.taskToken = taskToken;
           const waited = new Promise<unknown>((resolve, reject) => {
             const waiter: Waiter = { executionId, stateName, resolve, reject };
-            if (info.timeoutSeconds !== undefined) {
+            if (timeoutSeconds !== undefined) {
               // Forget the token when the engine times the task out, as Step Functions would.
               // Rejects with the name Step Functions gives a task timeout, so Catch/Retry and finalize see `States.Timeout`.
-              waiter.timer = setTimeout(() => settle(taskToken, (w) => w.reject(namedError('States.Timeout', 'task timed out'))), info.timeoutSeconds * 1000);
+              waiter.timer = setTimeout(() => settle(taskToken, (w) => w.reject(namedError('States.Timeout', 'task timed out'))), timeoutSeconds * 1000);
               waiter.timer.unref();
             }
             waiters.set(taskToken, waiter);
@@ -285,13 +307,33 @@ function collectTasks(machine: { States?: Record<string, unknown> }, into: Map<s
   for (const [name, raw] of Object.entries(machine.States ?? {})) {
     const state = raw as { Type?: string; Resource?: string; TimeoutSeconds?: number; Branches?: Nested[]; ItemProcessor?: Nested };
     if (state.Type === 'Task') {
+      const fromPayload = (state as { Parameters?: { Payload?: Record<string, unknown> } }).Parameters?.Payload?.[`${TIMEOUT_FIELD}.$`] !== undefined;
       into.set(name, {
         token: typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken'),
-        ...(state.TimeoutSeconds !== undefined ? { timeoutSeconds: state.TimeoutSeconds } : {}),
+        ...(state.TimeoutSeconds !== undefined && !fromPayload ? { timeoutSeconds: state.TimeoutSeconds } : {}),
+        ...(fromPayload ? { timeoutFromPayload: true } : {}),
       });
     }
     for (const b of innerMachines(state)) collectTasks(b, into);
   }
+}
+
+/**
+ * Bridges `TimeoutSecondsPath` of token Tasks: the engine evaluates it against the processed `Parameters`, Step
+ * Functions against the state input. The path moves into the payload (`TIMEOUT_FIELD`), where the runner reads
+ * it for the token wait's timer; the engine's own timer gets the largest timeout, so the runner's fires first.
+ */
+function bridgeTimeoutPaths<T extends Nested>(machine: T): T {
+  for (const raw of Object.values(machine.States ?? {})) {
+    const state = raw as { Type?: string; Resource?: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string; Parameters?: { Payload?: Record<string, unknown> } };
+    if (state.Type === 'Task' && state.TimeoutSecondsPath !== undefined && state.Parameters?.Payload && String(state.Resource).endsWith('.waitForTaskToken')) {
+      state.Parameters.Payload[`${TIMEOUT_FIELD}.$`] = state.TimeoutSecondsPath;
+      delete state.TimeoutSecondsPath;
+      state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
+    }
+    for (const inner of innerMachines(raw as never)) bridgeTimeoutPaths(inner);
+  }
+  return machine;
 }
 
 /** Clamps every Task's `TimeoutSeconds` to what the engine's timer can hold. */

@@ -36,7 +36,9 @@ export type AslTaskState = {
   Type: 'Task';
   Resource: string;
   Parameters: { [key: string]: Json };
-  TimeoutSeconds: number;
+  /** Every Task has one of the two; `TimeoutSecondsPath` only on `X:reply` (the rest of its node's timeout). */
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
   ResultSelector?: { [key: string]: Json };
   ResultPath: string | null;
   /** Selects the part of the result that leaves the state (map item tasks keep their output tiny). */

@@ -41,6 +41,14 @@ export function estimate(plan: ExecutionPlan, asl: AslStateMachine): CompileEsti
   };
 }
 
+/**
+ * What one question of an `agent_call` adds to a run (reply-states.ts): `X:ask` (5 events), `X:reply` (6, with
+ * TaskSubmitted) and `X:continue` (5), without retries. Not in the worst case above: a person answers questions,
+ * so their number is up to the agent and the people replying (at most `MAX_TURNS` per node); an agent that never
+ * asks costs what it did before the loop existed.
+ */
+export const REPLY_LOOP_COST = { transitions: 3, events: 16 } as const;
+
 /** Worst case of one Task with the service retrier only (map-items, collect, item done/failed). */
 export const SERVICE_TASK_COST = { transitions: 1 + SERVICE_RETRIES, events: 2 + (1 + SERVICE_RETRIES) * 3 } as const;
 

@@ -7,6 +7,7 @@ import { budgetCheckName, budgetCheckState, budgetExceededCatch, taskEntry } fro
 import type { AslChoiceTest, AslState, AslStateMachine, AslTransition, Json } from './asl-types';
 import type { ExecutionPlan, LiveTest, PlanStep, PlannedNode } from './plan';
 import { renderMap } from './render-map';
+import { replyLoopStates } from './reply-states';
 import { finalizeState, nodeTaskState } from './task-state';
 import { ERROR_NAMES } from '../contract/error-names';
 
@@ -128,7 +129,10 @@ function renderNode(node: PlannedNode, next: string | undefined, scope: Scope): 
   const { catcher, failState } = budgetExceededCatch(node, undefined);
   if (catcher) task.Catch = [catcher, ...(task.Catch ?? [])];
   if (failState) states[failState[0]] = failState[1];
+  // An agent that asks a question waits for a reply in its own three states (reply-states.ts).
+  const replyLoop = node.type === 'agent_call' ? replyLoopStates(node, task, scope.executorArn, scope.inBody) : {};
   states[node.id] = task;
+  Object.assign(states, replyLoop);
   if (catchTarget === `${node.id}:continued`) {
     states[catchTarget] = node.tracked
       ? { Type: 'Pass', Result: { k: 'error' }, ResultPath: `$.r.${node.id}`, ...transition(next) }

@@ -17,7 +17,7 @@ import type { AuthConfig } from '../outbound/auth-schema';
 import { assertCardSecurity } from '../outbound/card-security';
 import type { Outbound } from '../outbound/outbound';
 import { abortableDelay, abortedError, attemptSignal } from './attempt-signal';
-import { ExecutorError, NodeFailedError } from './errors';
+import { ExecutorError, InputRequiredError, NodeFailedError } from './errors';
 import { guardResponses } from './output-limit';
 import { idempotencyKey } from './http-tool';
 import type { ExecutionContext, ExecutionResult } from './types';
@@ -53,10 +53,12 @@ export function agentMessageId(ctx: Pick<ExecutionContext, 'runId' | 'nodeId' | 
 }
 
 /**
- * Sends the node's `message` input as a text part and the other inputs as one data part (blocking send),
- * then waits (polling `GetTask`) until the task, if any, is final. Output: `{ text, data, taskState? }`;
- * `metadata.usage` of the reply is returned as `cost`. A failed, rejected, cancelled or input-needing task,
- * a JSON-RPC error or an HTTP failure is `Braid.NodeFailed`.
+ * Sends the node's `message` input as a text part and the other inputs as one data part (blocking send, or
+ * streaming when the card says so), then waits (polling `GetTask`) until the task, if any, is final. Output:
+ * `{ text, data, taskState? }`; `metadata.usage` of the reply is returned as `cost`. A task that reaches
+ * `input-required` is `Braid.InputRequired` (its question and usage on the error); a continued turn
+ * (`ctx.continuation`) sends the reply to that same task and context. A failed, rejected, cancelled or
+ * auth-needing task, a JSON-RPC error or an HTTP failure is `Braid.NodeFailed`.
  */
 export async function executeAgentCall(
   node: AgentCallNode,
@@ -80,7 +82,7 @@ export async function executeAgentCall(
     const options = { signal, serviceParameters: { 'Idempotency-Key': idempotencyKey(ctx) } };
     const request = {
       tenant: '',
-      message: buildMessage(inputs, ctx),
+      message: ctx.continuation ? buildReply(ctx) : buildMessage(inputs, ctx),
       configuration: { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: false },
       metadata: undefined,
     };
@@ -111,13 +113,16 @@ export async function executeAgentCall(
  * a client whose every request (card included) goes through the guarded, authenticated fetch.
  */
 async function connect(node: AgentCallNode, boundFetch: typeof fetch, where: string): Promise<{ client: Client; card: AgentCard }> {
-  const resolver = new DefaultAgentCardResolver({ fetchImpl: boundFetch });
+  // A2A 0.3 agents too: the SDK's compat layer reads a 0.3 card and speaks 0.3 on the wire (`message/send`,
+  // `kind`, `input-required`), handing the same 1.0 shapes up here.
+  const legacyCompat = { enabled: true };
+  const resolver = new DefaultAgentCardResolver({ fetchImpl: boundFetch, legacyCompat });
   const { url } = node.agent;
   const card = new URL(url).pathname.endsWith('.json') ? await resolver.resolve(url, '') : await resolver.resolve(url);
   assertCardSecurity(card, node.agent.auth, where);
   const factory = new ClientFactory(
     ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl: boundFetch }), new RestTransportFactory({ fetchImpl: boundFetch })],
+      transports: [new JsonRpcTransportFactory({ fetchImpl: boundFetch, legacyCompat }), new RestTransportFactory({ fetchImpl: boundFetch, legacyCompat })],
       cardResolver: resolver,
     }),
   );
@@ -178,6 +183,19 @@ function appendArtifact(previous: Artifact, chunk: Artifact): Artifact {
   return { ...previous, parts, metadata: chunk.metadata ?? previous.metadata };
 }
 
+/** The reply of a continued turn, as a message of the same task and context (A2A: a mismatch is rejected). */
+function buildReply(ctx: ExecutionContext): Message {
+  const { reply, taskId, contextId } = ctx.continuation!;
+  const parts: Part[] = [];
+  if (reply.text !== undefined) parts.push({ content: { $case: 'text', value: reply.text }, metadata: undefined, filename: '', mediaType: 'text/plain' });
+  if (reply.data !== undefined) parts.push({ content: { $case: 'data', value: reply.data as Record<string, unknown> }, metadata: undefined, filename: '', mediaType: 'application/json' });
+  return {
+    messageId: agentMessageId(ctx), contextId, taskId, role: Role.ROLE_USER, parts,
+    metadata: { braid: { runId: ctx.runId, nodeId: ctx.nodeId, attempt: ctx.attempt, turn: ctx.continuation!.turn } },
+    extensions: [], referenceTaskIds: [],
+  };
+}
+
 function buildMessage(inputs: Record<string, unknown>, ctx: ExecutionContext): Message {
   const { message, ...rest } = inputs;
   const parts: Part[] = [];
@@ -226,6 +244,13 @@ function fromTask(task: Task, where: string): ExecutionResult {
   const state = task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED;
   const taskState = stateName(state);
   const statusMessage = task.status?.message;
+  if (state === TaskState.TASK_STATE_INPUT_REQUIRED) {
+    // The agent's question is its status message (A2A); its usage so far counts for this turn.
+    const usage = costOf([task.metadata, statusMessage?.metadata, ...task.artifacts.map((artifact) => artifact.metadata)]);
+    const asked = new InputRequiredError(fromParts(statusMessage?.parts ?? []), { taskId: task.id, contextId: task.contextId }, { taskState, ...usage });
+    if (usage.cost) asked.cost = usage.cost;
+    throw asked;
+  }
   if (state !== TaskState.TASK_STATE_COMPLETED) {
     const reason = statusMessage ? fromParts(statusMessage.parts).text : '';
     // A failed task's usage still counts: against the run's budget (`details.cost`) and on the failed attempt.

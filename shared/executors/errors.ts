@@ -38,6 +38,25 @@ export class NodeFailedError extends ExecutorError {
   }
 }
 
+/**
+ * The agent asked a question (A2A task state `input-required`): the turn ended without an output. Not a failure:
+ * the node's `X:ask`/`X:reply` states catch it by name and wait for a reply (not retried).
+ */
+export class InputRequiredError extends ExecutorError {
+  /** The agent's question: its status message's text and data parts. */
+  readonly question: { text: string; data: unknown };
+  /** The A2A task and context a reply must go to. */
+  readonly taskId: string;
+  readonly contextId: string;
+  constructor(question: { text: string; data: unknown }, task: { taskId: string; contextId: string }, details: Record<string, unknown> = {}) {
+    super('input_required', `the agent asked: ${question.text.slice(0, 256) || '(data only)'}`, { ...details, taskId: task.taskId });
+    this.name = ERROR_NAMES.inputRequired;
+    this.question = question;
+    this.taskId = task.taskId;
+    this.contextId = task.contextId;
+  }
+}
+
 /** A client or the store was throttled or unavailable (retried by the service retry). */
 export class TransientError extends ExecutorError {
   constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {

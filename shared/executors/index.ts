@@ -22,5 +22,6 @@ export {
   NotExecutableError,
   toErrorInfo,
   BudgetExceededError,
+  InputRequiredError,
 } from './errors';
-export type { ExecutionContext, ExecutionResult, ExecutorDeps, BindingScope } from './types';
+export type { ExecutionContext, ExecutionResult, ExecutorDeps, BindingScope, AgentContinuation } from './types';

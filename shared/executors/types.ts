@@ -28,6 +28,20 @@ export interface ExecutionContext {
   routeKeys?: readonly string[];
   /** Receives live progress (A2A streaming, MCP progress); the executor coalesces it into `node.progress` events. */
   progress?: (update: NodeProgress) => void;
+  /**
+   * For an `agent_call` that asked a question: the turn after the reply. The attempt sends the reply to the same
+   * A2A task and context instead of the node's inputs. @default none (the first turn)
+   */
+  continuation?: AgentContinuation;
+}
+
+/** The reply an `agent_call` continues with, and the A2A task it goes to. */
+export interface AgentContinuation {
+  /** The turn this attempt runs (1 after the first reply, …). */
+  turn: number;
+  taskId: string;
+  contextId: string;
+  reply: { text?: string; data?: unknown };
 }
 
 /** One piece of live progress of a node: a text delta, an artifact update, a task state, an MCP progress. */

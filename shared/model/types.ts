@@ -155,6 +155,10 @@ export interface NodeAttempt {
   attempt: number;
   /** The drive it ran in (views only: a redriven run's attempts; absent for the first drive). */
   drive?: number;
+  /** The turn of an agent that was replied to (views only: 1 after the first reply, …; absent for turn 0). */
+  turn?: number;
+  /** True when the agent asked a question in this attempt (A2A `input-required`) instead of answering. */
+  asked?: boolean;
   status: 'running' | 'succeeded' | 'failed';
   startedAt: string;
   endedAt?: string;
@@ -242,6 +246,8 @@ export const EVENT_TYPES = [
   'run.started', 'node.started', 'node.retrying', 'node.succeeded', 'node.failed', 'node.skipped',
   'node.waiting', 'gate.voted', 'gate.approved', 'gate.rejected', 'gate.escalated', 'node.cancelled', 'item.succeeded', 'item.failed',
   'run.succeeded', 'run.failed', 'run.cancelled', 'run.timed_out', 'run.budget_warning', 'run.budget_exceeded', 'run.redriven', 'node.progress',
+  // An agent asked a question (A2A input-required) and someone replied to it.
+  'node.input_required', 'node.replied',
   // Fills a seq whose transition turned out to be recorded already (two writers raced); clients skip it.
   'log.filler',
 ] as const;

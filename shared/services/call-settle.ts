@@ -11,7 +11,7 @@ import type { ErrorInfo, Run } from '../model/types';
 import { TaskClosedError, type Orchestrator } from '../ports/orchestrator';
 import { partitionRunId } from '../store/map-items';
 import { RunCallRepository } from '../store/run-calls';
-import { closeOutstanding, finishRun } from './execution-close';
+import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, type RunStores } from './execution-context';
 import { keyOf, recordAt } from './execution-keys';
 import { isRunTerminal, NODE_ENTERED_FROM } from './run-status';
@@ -85,7 +85,7 @@ export function createCallSettler(stores: RunStores, orchestrator: CallOrchestra
   /** Cancels one run (a child whose parent ended): the run, its execution, its open nodes; then its own children. */
   async function cancelRun(run: Run, cause: string): Promise<void> {
     if (isRunTerminal(run.status)) return;
-    await finishRun(stores, run, 'cancelled', {});
+    await finishRun(stores, run, 'cancelled', { cost: totalCost(await stores.nodeRuns.list(run.runId)) });
     const executionArn = await stores.store.runs.getExecutionArn(run.runId);
     if (executionArn) await orchestrator.stop({ executionArn, error: ERROR_NAMES.cancelled, cause });
     await closeOutstanding(stores, await loadRun(stores, run.runId), { pending: 'cancelled', active: 'cancelled', gate: 'cancelled' });

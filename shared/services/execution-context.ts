@@ -14,6 +14,7 @@ import { GateRepository } from '../store/gates';
 import { MapItemRepository } from '../store/map-items';
 import { NodeClaimRepository } from '../store/node-claims';
 import { NodeRunRepository } from '../store/node-runs';
+import { NodeQuestionRepository } from '../store/node-questions';
 import { InboxRepository } from '../store/inbox';
 import type { Notifier } from '../ports/notifier';
 import type { GateTimers } from '../ports/gate-timers';
@@ -27,6 +28,8 @@ export interface RunStores {
   /** The per-node claims attempts take before their side effect. */
   claims: NodeClaimRepository;
   gates: GateRepository;
+  /** Questions of agents waiting for a reply. */
+  questions: NodeQuestionRepository;
   events: EventLogRepository;
   /** Map items and progress. */
   items: MapItemRepository;
@@ -53,6 +56,7 @@ export function createRunStores(store: Store, clock?: () => Date, metrics?: Metr
   const events = createEventLogRepository(store.table);
   return {
     store, nodeRuns: new NodeRunRepository(store.table), claims: new NodeClaimRepository(store.table), gates: new GateRepository(store.table),
+    questions: new NodeQuestionRepository(store.table),
     events: metrics ? withEventMetrics(events, metrics) : events, items: new MapItemRepository(store.table), inbox: new InboxRepository(store.table),
     ...(clock ? { clock } : {}),
     ...(ports.notifier ? { notifier: ports.notifier } : {}), ...(ports.timers ? { timers: ports.timers } : {}),

@@ -5,14 +5,15 @@
  * route (or error) and repeats no side effect.
  */
 import { priorErrors, unfinishedAttemptError } from '../contract/attempts';
-import { splitAttempt } from '../contract/task-payload';
+import { ATTEMPTS_PER_DRIVE, MAX_TURNS, splitAttempt } from '../contract/task-payload';
+import { AskedAgainError, createAgentReplies, INPUT_REQUIRED_ROUTE, nodeDeadline } from './agent-replies';
 import { createProgressSink } from './node-progress';
 import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
 import { isVirtualContract, type NodeContract } from '../contract/node-contract';
 import { willRetry } from '../contract/retriers';
 import type { NodeDef } from '../definition/schema';
 import { BraidError } from '../errors';
-import { executeNode, MapFailedError, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
+import { executeNode, InputRequiredError, MapFailedError, NodeFailedError, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
 import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
 import { admitAttempt, admitStarting, releaseClaim, SupersededAttemptError } from './execution-claim';
@@ -35,6 +36,8 @@ import { createWorkflowCalls, type WorkflowCallDeps } from './workflow-call';
 /** What every task returns: the route the compiled Choice states read. */
 export interface TaskResult {
   route: string;
+  /** `reply-wait` only: the seconds `X:reply` may wait (`TimeoutSecondsPath`). */
+  wait?: number;
 }
 
 import { stateErrorInfo, type StateError } from './state-error';
@@ -59,6 +62,7 @@ export class RecordedFailureError extends BraidError {
 /** Builds the executor service; `options.orchestrator` completes the token tasks it answers itself (budget checks, a rerun's or redrive's reused gates). */
 export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, options: BudgetServiceDeps & { calls?: WorkflowCallDeps } = {}) {
   const budget = createBudgetService(stores, options);
+  const replies = createAgentReplies(stores, options.orchestrator);
   const calls = options.calls ? createWorkflowCalls(stores, options.calls) : undefined;
   async function load(runId: string): Promise<LoadedRun> {
     const loaded = await loadRun(stores, runId);
@@ -207,14 +211,18 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     }
     // Fewer round trips (ARCHITECTURE.md, "Event log"): this delivery just moved the node, so the transition is
     // fresh; its head entry stays until this attempt's final event clears it in the same update that claims a seq.
+    const { turn } = splitAttempt(attempt);
     const startedKey = `node.started:${nk}:${attempt}`;
-    const startedLog = await recordAt(stores, f, startedKey, { type: 'node.started', nodeId, at: startedAt, data: { attempt } }, { fresh: running !== undefined, keepPending: true, sole: running !== undefined && attempt === 0 });
+    const startedLog = await recordAt(stores, f, startedKey, { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } }, { fresh: running !== undefined, keepPending: true, sole: running !== undefined && attempt === 0 });
     const clears = startedLog.created ? [{ transitionKey: startedKey, seq: startedLog.event.seq }] : [];
 
-    const deadline = Date.now() + policy.timeoutSeconds * 1000;
+    // A later turn of an agent gets what is left of the node's timeout (its turns and waits share it).
+    const deadline = Math.min(Date.now() + policy.timeoutSeconds * 1000, turn > 0 ? nodeDeadline(runs.get(nodeId), splitAttempt(attempt).drive, policy.timeoutSeconds, Date.now()) : Infinity);
     try {
       const scope = { context: loaded.run.input, outputs: await frameOutputs(stores, loaded, nodeId, f, runs) };
-      const inputs = node.type === 'condition' ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope, { deadline });
+      // A later turn of an agent sends the reply to its question, not the node's inputs again.
+      const continuation = turn > 0 ? await replies.continuation(rk, nodeId, turn) : undefined;
+      const inputs = node.type === 'condition' || continuation ? {} : await resolveInputs('inputs' in node ? node.inputs : undefined, scope, { deadline });
       if (node.type === 'agent_call') await budget.beforeAgentCall(loaded, nodeId);
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       // Live progress (A2A streaming, MCP progress) becomes coalesced `node.progress` events, all written before
@@ -225,6 +233,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         result = await executeNode(node, inputs, {
           runId, nodeId, attempt, signal, deadline, scope, routeKeys: policy.routeKeys ?? [], ownerId: loaded.run.ownerId, workflowId: loaded.run.workflowId,
           progress: (update) => sink.push(update),
+          ...(continuation ? { continuation } : {}),
         }, executorDeps);
       } finally {
         await sink.close();
@@ -250,7 +259,20 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       }
       await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, startedAt, ...(result.cost ? { cost: result.cost } : {}) });
       return { route };
-    } catch (error) {
+    } catch (caught) {
+      let error = caught;
+      if (error instanceof InputRequiredError) {
+        // The agent asked: record the question and wait for a reply (agent-replies.ts); past MAX_TURNS it fails.
+        if (turn < MAX_TURNS) {
+          return await replies.asked({
+            loaded, frame: f, nodeId, attempt, startedAt, earlierCost: earlierCost(runs.get(nodeId), attempt), addCosts,
+            charge: (cost) => budget.charge(runId, nodeId, attempt, cost),
+          }, error);
+        }
+        const tooMany = new NodeFailedError(`agent ${nodeId} asked more than ${MAX_TURNS} questions`, { turn });
+        if (error.cost) tooMany.cost = error.cost;
+        error = tooMany;
+      }
       if (error instanceof RunFinishedError) {
         await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: nowIso(stores), error: { name: error.name, message: error.message }, startedAt });
         throw error;
@@ -266,7 +288,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // A redrive gives the node a fresh retry budget: only this drive's attempts count.
       const { retry } = splitAttempt(attempt);
       const base = attempt - retry;
-      const thisDrive = (runs.get(nodeId)?.attempts ?? []).filter((a) => a.attempt >= base).map((a) => ({ ...a, attempt: a.attempt - base }));
+      const thisDrive = (runs.get(nodeId)?.attempts ?? []).filter((a) => a.attempt >= base && a.attempt < base + ATTEMPTS_PER_DRIVE).map((a) => ({ ...a, attempt: a.attempt - base }));
       const earlier = priorErrors(thisDrive, retry, policy.timeoutSeconds, Date.parse(startedAt));
       if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
         const retrying = await stores.nodeRuns.transition(rk, nodeId, 'retrying', { error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.retrying);
@@ -315,6 +337,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       if (settled) return settled;
       const { frame: f, node } = frameOf(loaded, nodeId, item);
       const policy = contractOf(loaded, nodeId);
+      // An agent entered again at its first turn by a later drive (a resumed execution walks the machine again)
+      // that had asked a question: back to its reply loop, without calling the agent.
+      const { turn, drive } = splitAttempt(attempt);
+      if (node.type === 'agent_call' && turn === 0 && drive > 0 && (await replies.askedBefore(rk, nodeId, await stores.nodeRuns.get(rk, nodeId)))) {
+        throw new AskedAgainError(nodeId);
+      }
       // No side effect before the node's claim: twins and overlapping attempts wait here (execution-claim.ts).
       // A plain first attempt takes the claim and starts the node in one write (attempt-reads.ts, execution-claim.ts).
       const admission = reads.runs ? await admitStarting(stores, rk, nodeId, attempt, policy) : await admitAttempt(stores, rk, nodeId, attempt, policy);
@@ -382,6 +410,20 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       return { route: 'waiting' };
     },
 
+    /** `X:ask`: the seconds `X:reply` may wait for a reply to agent `nodeId` (what is left of its timeout). */
+    async replyWait(runId: string, nodeId: string, drive: number, item?: string): Promise<TaskResult> {
+      const loaded = await load(runId);
+      frameOf(loaded, nodeId, item);
+      return replies.replyWait(runId, nodeId, drive, item, contractOf(loaded, nodeId));
+    },
+
+    /** `X:reply`: keeps the token of the task that waits for the reply to agent `nodeId`'s question. */
+    async reply(runId: string, nodeId: string, taskToken: string, item?: string): Promise<TaskResult> {
+      const loaded = await load(runId);
+      const { frame: f } = frameOf(loaded, nodeId, item);
+      return replies.awaitReply(f, nodeId, taskToken);
+    },
+
     /** `workflow_call`: starts the node's child run and returns; the child's end completes `taskToken` (`workflow-call.ts`). */
     async workflowCall(runId: string, nodeId: string, attempt: number, taskToken: string, item?: string): Promise<TaskResult> {
       if (!calls) throw new BraidError('no_workflow_calls', 'this executor was built without the run service a workflow_call needs');
@@ -426,6 +468,8 @@ export type ExecutionService = ReturnType<typeof createExecutionService>;
 
 /** The recorded outcome of a finished attempt (a route, or its error thrown again); `undefined` while it runs. */
 function replay(record: AttemptRecord): TaskResult | undefined {
+  // An attempt that asked a question ends its Task with `Braid.InputRequired` every time it is delivered.
+  if (record.status === 'succeeded' && record.route === INPUT_REQUIRED_ROUTE) throw new AskedAgainError(record.nodeId);
   if (record.status === 'succeeded') return { route: record.route ?? 'ok' };
   if (record.status === 'failed' && record.error) throw new RecordedFailureError(record.error);
   return undefined;

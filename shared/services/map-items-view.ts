@@ -10,7 +10,7 @@ import { partitionRunId, type MapItem } from '../store/map-items';
 import { loadRun, type RunStores } from './execution-context';
 import { enclosingMaps, ITEM_PATH_PATTERN, pathParts } from './map-scope';
 import { isRunTerminal } from './run-status';
-import { nodeRunView, type NodeRunView } from './run-views';
+import { nodeRunView, questionView, type NodeRunView } from './run-views';
 import { zodIssues } from './zod-issues';
 
 /** Query of the items route. */
@@ -58,10 +58,17 @@ export async function listMapItems(stores: RunStores, run: Run, nodeId: string, 
     const rk = partitionRunId(run.runId, path);
     const [runs, gates] = await Promise.all([stores.nodeRuns.list(rk), stores.gates.list(rk)]);
     const byNode = new Map(gates.map((g) => [g.nodeId, { ...g, runId: run.runId } as Gate] as const));
+    // An agent of the item waiting for a reply shows its question (one read per waiting agent).
+    const asking = body.order.filter((id) => runs.get(id)?.status === 'waiting' && body.nodes.get(id)?.type === 'agent_call');
+    const questions = new Map(await Promise.all(asking.map(async (id) => [id, questionView(await stores.questions.get(rk, id))] as const)));
     const view: MapItemView = {
       index: it.index, path,
       status: final && (it.status === 'pending' || it.status === 'running') ? 'cancelled' : it.status,
-      nodes: body.order.map((id) => ({ ...nodeRunView(id, body.nodes.get(id)?.type ?? 'unknown', runs.get(id), byNode.get(id)) })),
+      nodes: body.order.map((id) => {
+        const node = nodeRunView(id, body.nodes.get(id)?.type ?? 'unknown', runs.get(id), byNode.get(id));
+        const question = questions.get(id);
+        return question ? { ...node, question } : { ...node };
+      }),
     };
     if (it.startedAt !== undefined) view.startedAt = it.startedAt;
     if (it.endedAt !== undefined) view.endedAt = it.endedAt;

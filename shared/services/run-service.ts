@@ -9,13 +9,13 @@ import type { Run, Workflow, WorkflowVersion } from '../model/types';
 import type { Orchestrator } from '../ports/orchestrator';
 import { decodeCursor, encodeCursor, type Page } from '../store/cursor';
 import { EVENT_LOG_LIMITS } from '../store/events';
-import { closeOutstanding, finishRun } from './execution-close';
+import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, record, type RunStores } from './execution-context';
 import { roleAtLeast, type Caller, type EffectiveRole, type PermissionService, type WorkflowAction } from './permissions';
 import { checkRunInput } from './run-input';
 import type { QuotaService } from './quota-service';
 import { isRunTerminal } from './run-status';
-import { builtInGateView, gateView, NODE_PAGE_LIMITS, nodeRunView, pageOfNodes, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
+import { builtInGateView, gateView, NODE_PAGE_LIMITS, nodeRunView, pageOfNodes, questionView, runSummary, runView, type GateView, type NodeRunView, type RunSummary, type RunView } from './run-views';
 import { InvalidCursorError } from '../store/errors';
 import { zodIssues } from './zod-issues';
 import { listMapItems, type MapItemView } from './map-items-view';
@@ -329,10 +329,16 @@ export function createRunService(deps: RunServiceDeps) {
       const order = [...loaded.contract.order, ...gates.filter((g) => !loaded.contract.nodes[g.nodeId]).map((g) => g.nodeId)];
       const start = after === undefined ? 0 : order.indexOf(after) + 1;
       if (after !== undefined && start === 0) throw new InvalidCursorError();
+      // An agent waiting for a reply shows its question (one read per waiting agent).
+      const asking = [...runs.values()].filter((n) => n.status === 'waiting' && loaded.contract.nodes[n.nodeId]?.type === 'agent_call').map((n) => n.nodeId);
+      const questions = new Map(await Promise.all(asking.map(async (id) => [id, questionView(await deps.questions.get(runId, id))] as const)));
       const view = (id: string): NodeRunView => {
         const type = loaded.contract.nodes[id]?.type;
         const gate = byNode.get(id);
-        return type === undefined && gate ? builtInGateView(gate) : nodeRunView(id, type ?? 'unknown', runs.get(id), gate);
+        if (type === undefined && gate) return builtInGateView(gate);
+        const node = nodeRunView(id, type ?? 'unknown', runs.get(id), gate);
+        const question = questions.get(id);
+        return question ? { ...node, question } : node;
       };
       return pageOfNodes(runId, order.slice(start), limit, view, (last) => encodeCursor(listing, { phase: 0, key: { PK: `RUN#${runId}`, SK: `NODE#${last}` } }));
     },
@@ -381,7 +387,8 @@ export function createRunService(deps: RunServiceDeps) {
         throw new ForbiddenError(`only the user who started run ${runId}, an editor or the owner may cancel it`);
       }
       if (isRunTerminal(run.status)) throw new ConflictError('run_finished', `run ${runId} has already ${run.status}`);
-      const cancelled = await finishRun(deps, run, 'cancelled', {});
+      // What the nodes spent so far stays on the run (a node still in flight may add to its own record later).
+      const cancelled = await finishRun(deps, run, 'cancelled', { cost: totalCost(await deps.nodeRuns.list(runId)) });
       if (!cancelled) throw new ConflictError('run_finished', `run ${runId} has already finished`);
       const executionArn = await store.runs.getExecutionArn(runId);
       if (executionArn) await deps.orchestrator.stop({ executionArn, error: ERROR_NAMES.cancelled, cause: `cancelled by ${caller.userId}` });

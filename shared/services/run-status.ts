@@ -8,8 +8,8 @@ import { TERMINAL_NODE_STATUSES, TERMINAL_RUN_STATUSES } from '../model/types';
 /** Node statuses a node may be in when it moves to the key status. */
 export const NODE_ENTERED_FROM: Record<NodeStatus, readonly NodeStatus[]> = {
   pending: [],
-  // `running` again: a new attempt after a timed-out one that never reported.
-  running: ['pending', 'retrying', 'running'],
+  // `running` again: a new attempt after a timed-out one that never reported; from `waiting`: an agent's next turn after a reply.
+  running: ['pending', 'retrying', 'running', 'waiting'],
   retrying: ['running'],
   waiting: ['pending', 'running', 'retrying'],
   succeeded: ['pending', 'running', 'retrying', 'waiting'],

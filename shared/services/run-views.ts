@@ -6,6 +6,7 @@ import type { Gate, GateVote, NodeRun, Run } from '../model/types';
 import { votesInOrder } from './gate-policy';
 import { spentOf } from './budget';
 import { splitAttempt } from '../contract/task-payload';
+import type { NodeQuestion } from '../store/node-questions';
 import { splitPartitionRunId } from '../store/map-items';
 import { itemIndex } from './map-scope';
 
@@ -44,9 +45,26 @@ export type GateView = Pick<Gate, 'runId' | 'nodeId' | 'status' | 'prompt' | 'ap
 export type NodeRunView = Omit<NodeRun, 'runId'> & {
   type: string;
   gate?: GateView;
+  /** An `agent_call` waiting for a reply: what it asked (README, "Agents that ask"). */
+  question?: QuestionView;
   /** Set instead of `output` when the output is over the inline size: fetch it from `href`. */
   outputOmitted?: { bytes: number; href: string };
 };
+
+/** The question of an agent waiting for a reply, as the node view shows it (never its task token). */
+export interface QuestionView {
+  text: string;
+  data: unknown;
+  /** The turn that asked (0: the node's first call). */
+  turn: number;
+  askedAt: string;
+}
+
+/** The view of a node's open question (`asked` or `waiting`), else `undefined`. */
+export function questionView(q: NodeQuestion | undefined): QuestionView | undefined {
+  if (!q || (q.status !== 'asked' && q.status !== 'waiting')) return undefined;
+  return { text: q.question.text, data: q.question.data, turn: q.turn, askedAt: q.askedAt };
+}
 
 /** Bounds of a page of the nodes route: every page fits well inside Lambda's 6 MB response. */
 export const NODE_PAGE_LIMITS = {
@@ -151,9 +169,11 @@ export function builtInGateView(gate: Gate): NodeRunView {
 /** Builds the view of a node (a node never recorded is `pending`). */
 export function nodeRunView(nodeId: string, type: string, node: NodeRun | undefined, gate: Gate | undefined): NodeRunView {
   // Attempts of a redriven run: `attempt` counts within its drive, `drive` says which (absent: the first drive).
+  // Attempts of an agent's later turns: `attempt` counts within the turn's drive, `turn` says which turn.
   const attempts = (node?.attempts ?? []).map((a) => {
-    const { drive, retry } = splitAttempt(a.attempt);
-    return drive === 0 ? a : { ...a, attempt: retry, drive };
+    const { turn, drive, retry } = splitAttempt(a.attempt);
+    if (drive === 0 && turn === 0) return a;
+    return { ...a, attempt: retry, ...(drive > 0 ? { drive } : {}), ...(turn > 0 ? { turn } : {}) };
   });
   const view: NodeRunView = { nodeId, type, status: node?.status ?? 'pending', attempts };
   if (node?.startedAt !== undefined) view.startedAt = node.startedAt;

@@ -261,8 +261,9 @@ export function attemptOf(item: Record<string, unknown> | undefined): AttemptRec
 }
 
 function publicAttempt(a: AttemptRecord): NodeAttempt {
-  const { runId: _r, nodeId: _n, route: _route, ...rest } = a;
-  return rest;
+  const { runId: _r, nodeId: _n, route, ...rest } = a;
+  // The attempt that ended with the agent's question (route `input-required`, agent-replies.ts).
+  return route === 'input-required' ? { ...rest, asked: true } : rest;
 }
 
 /** A node item (document form) with its attempts as a `NodeRun`. */

@@ -32,6 +32,8 @@ export const keys = {
   nodeRun: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `NODE#${nodeId}` }),
   nodeAttempt: (runId: string, nodeId: string, attempt: number) => ({ PK: `RUN#${runId}`, SK: `ATTEMPT#${nodeId}#${String(attempt).padStart(4, '0')}` }),
   gate: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `GATE#${nodeId}` }),
+  /** The question an `agent_call` asked (A2A `input-required`), its reply task token and the reply. */
+  nodeQuestion: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `ASK#${nodeId}` }),
   eventLog: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'LOG' }),
   event: (runId: string, seq: number) => ({ PK: `RUN#${runId}`, SK: `EV#${String(seq).padStart(10, '0')}` }),
   /** A recorded transition of a run's event log: binds its key to its seq, once. */

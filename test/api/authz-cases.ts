@@ -95,6 +95,13 @@ export const ROUTE_CASES: Record<string, RouteCase> = {
     body: () => ({ comment: 'matrix' }),
     expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 200, editor: 200, expired: 404, publicStranger: 404 },
   },
+  // A reply to an agent: the gate rule (owner, approver, editor). The prepared node is a gate, not an agent waiting
+  // for a reply, so a caller who passes the checks reaches the state check (409 not_waiting); test/runs/agent-reply.test.ts covers the 200s.
+  replyToNode: {
+    prepare: (ctx) => prepareGate(ctx.stack, ctx.params.id!),
+    body: () => ({ text: 'matrix' }),
+    expect: { owner: 409, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 409, editor: 409, expired: 404, publicStranger: 404 },
+  },
   // The inbox lists only what the caller may vote on: every signed-in user gets a (possibly empty) page.
   listGateInbox: { expect: anyUser(200) },
   // The webhook signing secret is the owner's alone.

@@ -51,13 +51,15 @@ describe('compileWorkflow: budgets', () => {
 
     // Assess
     const top = asl.States.top as { Catch: unknown[] };
-    expect(top.Catch[0]).toStrictEqual({ ErrorEquals: ['Braid.BudgetExceeded'], ResultPath: null, Next: 'top:budget-exceeded' });
+    // The reply loop's catcher comes first (reply-states.ts), then the budget's, then onError's States.ALL.
+    expect(top.Catch[0]).toStrictEqual({ ErrorEquals: ['Braid.InputRequired'], ResultPath: null, Next: 'top:ask' });
+    expect(top.Catch[1]).toStrictEqual({ ErrorEquals: ['Braid.BudgetExceeded'], ResultPath: null, Next: 'top:budget-exceeded' });
     expect(asl.States['top:budget-exceeded']).toStrictEqual({ Type: 'Fail', Error: 'Braid.BudgetExceeded', Cause: "the run's budget was spent before top" });
     const level = asl.States['level:1'] as { Branches: Array<{ States: Record<string, any> }> };
     const left = level.Branches[0]!.States;
-    expect(left.left.Catch[0]).toStrictEqual({ ErrorEquals: ['Braid.BudgetExceeded'], ResultPath: null, Next: 'left:budget-exceeded' });
+    expect(left.left.Catch[1]).toStrictEqual({ ErrorEquals: ['Braid.BudgetExceeded'], ResultPath: null, Next: 'left:budget-exceeded' });
     expect(left['left:budget-exceeded']).toStrictEqual({ Type: 'Fail', Error: 'Braid.BudgetExceeded', Cause: "the run's budget was spent before left" });
-    expect(level.Branches[1]!.States.right.Catch).toBeUndefined();
+    expect(level.Branches[1]!.States.right.Catch).toStrictEqual([{ ErrorEquals: ['Braid.InputRequired'], ResultPath: null, Next: 'right:ask' }]);
     expect(aslErrors(asl)).toBe('');
   });
 

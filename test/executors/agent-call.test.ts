@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeDef } from '../../shared/definition/schema';
-import { agentMessageId, executeNode, NodeFailedError } from '../../shared/executors';
+import { agentMessageId, executeNode, InputRequiredError, NodeFailedError } from '../../shared/executors';
 import { startA2AAgent, type A2AAgentHandle, type A2AAgentOptions } from '../support/a2a-agent';
 import { startHttpToolServer, type HttpToolServerHandle } from '../support/http-tool-server';
 import { testExecutorDeps } from '../support/egress';
@@ -52,6 +52,8 @@ describe('agent_call', () => {
     expect(a2a.received).toStrictEqual([
       {
         messageId: 'braid:run-7:pick:2',
+        taskId: expect.any(String),
+        contextId: expect.any(String),
         text: ['Pick the best value'],
         data: [{ hotels: [{ name: 'A' }] }],
         metadata: { braid: { runId: 'run-7', nodeId: 'pick', attempt: 2 } },
@@ -116,15 +118,22 @@ describe('agent_call', () => {
     expect(error.details).toMatchObject({ taskState: 'failed' });
   });
 
-  it('fails when the agent needs more input (Braid cannot answer)', async () => {
+  it('ends the turn with Braid.InputRequired, the question and its task when the agent needs more input', async () => {
     // Prepare
-    const a2a = await agent({ reply: { taskState: 'input-required', text: 'which city?' } });
+    const a2a = await agent({ reply: { taskState: 'input-required', text: 'which city?', data: { choices: ['Oslo', 'Lyon'] }, usage: { inputTokens: 3, costUsd: 0.001 } } });
 
     // Act
-    const error = await failure(executeNode(agentNode(a2a.url), { message: 'go' }, ctx(), testExecutorDeps()));
+    const error = await executeNode(agentNode(a2a.url), { message: 'go' }, ctx(), testExecutorDeps()).then(() => undefined, (e: unknown) => e as InputRequiredError);
 
     // Assess
-    expect(error.details).toMatchObject({ taskState: 'input-required' });
+    expect(error).toBeInstanceOf(InputRequiredError);
+    const asked = error as InputRequiredError;
+    expect(asked.name).toBe('Braid.InputRequired');
+    expect(asked.question).toStrictEqual({ text: 'which city?', data: { choices: ['Oslo', 'Lyon'] } });
+    expect(asked.taskId).toBe(a2a.received[0]!.taskId);
+    expect(asked.contextId).toBe(a2a.received[0]!.contextId);
+    expect(asked.cost).toStrictEqual({ usd: 0.001, inputTokens: 3 });
+    expect(asked.details).toMatchObject({ taskState: 'input-required' });
   });
 
   it('fails the first attempts of a flaky agent and succeeds on a later one', async () => {

@@ -52,6 +52,11 @@ export const RUN_ROUTE_CASES: Partial<Record<RouteSpec['name'], RunRouteCase>> =
     body: { comment: 'matrix' },
     expect: { owner: 200, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 200, editor: 200, expired: 404, publicStranger: 404, nonApprover: 403 },
   },
+  // A reply follows the rule of a gate without an approver list; `ask` is a gate, so whoever passes gets 409 not_waiting.
+  replyToNode: {
+    body: { text: 'matrix' },
+    expect: { owner: 409, stranger: 404, anonymous: 401, viewer: 403, runner: 403, approver: 409, editor: 409, expired: 404, publicStranger: 404, nonApprover: 409 },
+  },
 };
 
 /** What a WebSocket cell checks. */

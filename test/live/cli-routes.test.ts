@@ -53,6 +53,7 @@ describe('CLI commands of the newer routes', () => {
     { args: ['runs', 'rerun', 'r1', '--from', 'pick', '--version', '2'], method: 'POST', path: '/api/v1/workflows/runs/r1/rerun', body: { fromNode: 'pick', version: 2 } },
     { args: ['reply', 'r1', 'pick', 'the cheaper one'], method: 'POST', path: '/api/v1/workflows/runs/r1/nodes/pick/reply', body: { text: 'the cheaper one' } },
     { args: ['reply', 'r1', 'pick', '--data', '{"n":1}'], method: 'POST', path: '/api/v1/workflows/runs/r1/nodes/pick/reply', body: { data: { n: 1 } } },
+    { args: ['reply', 'r1', 'pick', 'Lyon', '--item', '3'], method: 'POST', path: '/api/v1/workflows/runs/r1/nodes/pick/reply?item=3', body: { text: 'Lyon' } },
     { args: ['gates'], method: 'GET', path: '/api/v1/gates?status=waiting', body: undefined },
     { args: ['gates', '--limit', '5'], method: 'GET', path: '/api/v1/gates?status=waiting&limit=5', body: undefined },
     { args: ['secrets', 'put', 'openai', 's3cret'], method: 'PUT', path: '/api/v1/secrets/openai', body: { value: 's3cret' } },
@@ -68,6 +69,16 @@ describe('CLI commands of the newer routes', () => {
     // Assess
     expect(code).toBe(0);
     expect(recorded).toStrictEqual([{ method, url: path, body, auth: 'Bearer tok' }]);
+  });
+
+  it('shows what a waiting agent asked in the nodes table', async () => {
+    // Prepare
+    answer = { status: 200, body: { items: [{ nodeId: 'pick', type: 'agent_call', status: 'waiting', attempts: [{ attempt: 0, status: 'succeeded', asked: true, startedAt: '2025-01-01T00:00:00Z' }], question: { text: 'What is your budget?', data: null, turn: 0, askedAt: '2025-01-01T00:00:01Z' } }] } };
+    // Act
+    const { code, out } = await braid(['runs', 'nodes', 'r1']);
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toMatch(/pick +agent_call +waiting +1 .*asks: What is your budget\?/);
   });
 
   it('reads a secret value from stdin when none is given, and never prints it', async () => {

@@ -34,4 +34,22 @@ describe('live view', () => {
     expect(view.status).toBe('running');
     expect(view.endedAt).toBeUndefined();
   });
+
+  it('prints an agent question under the node while it waits, and the attempt count of the current turn', () => {
+    // Prepare
+    const view = createRunView('r');
+
+    // Act
+    [event(1, 'run.started'), event(2, 'node.started', 'pick', { attempt: 0 }), event(3, 'node.progress', 'pick', { attempt: 0, text: 'Let me see' }),
+      event(4, 'node.input_required', 'pick', { attempt: 0, turn: 0, question: { text: 'What is your\nbudget?', data: null } })].forEach((e) => applyEvent(view, e));
+    const waiting = renderRunView(view, Date.parse(at));
+    [event(5, 'node.replied', 'pick', { turn: 0, by: 'alice', text: '200' }), event(6, 'node.started', 'pick', { attempt: 10_000_000, turn: 1 })].forEach((e) => applyEvent(view, e));
+    const after = renderRunView(view, Date.parse(at));
+
+    // Assess
+    expect(waiting).toMatch(/pick +waiting/);
+    expect(waiting.split('\n').at(-1)).toMatch(/^\s+\? What is your budget\?  \(braid reply r pick <text>\)$/);
+    expect(after).not.toContain('budget');
+    expect(after).toMatch(/pick +running +attempts 1 /);
+  });
 });

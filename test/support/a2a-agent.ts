@@ -15,6 +15,7 @@ import {
   type ExecutionEventBus,
   type RequestContext,
 } from '@a2a-js/sdk/server';
+import { jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import { jsonRpcAgentCard, mountA2a } from '../../examples/a2a-server';
 import { allowTestServer } from './egress';
 
@@ -35,6 +36,9 @@ export interface A2AReply {
 /** A message the agent received, decoded. */
 export interface ReceivedMessage {
   messageId: string;
+  /** The A2A task and context the message names (empty on a first message). */
+  taskId: string;
+  contextId: string;
   text: string[];
   data: unknown[];
   metadata: Record<string, unknown> | undefined;
@@ -50,6 +54,11 @@ export interface A2AAgentOptions {
   name?: string;
   /** Listen on this port. @default 0 (any free port) */
   port?: number;
+  /**
+   * Speak A2A 0.3: a 0.3 agent card (`protocolVersion: "0.3.0"`, `url`, `preferredTransport`) and the 0.3 JSON-RPC
+   * wire format (`message/send`, `kind`, `input-required`), through the SDK's compat layer. @default "1.0"
+   */
+  protocolVersion?: '1.0' | '0.3';
   /** Declare these security schemes on the card and refuse (401) requests to the endpoint that `accepts` rejects. */
   security?: {
     schemes: AgentCard['securitySchemes'];
@@ -84,7 +93,7 @@ function decode(message: Message): ReceivedMessage {
     if (part.content?.$case === 'text') text.push(part.content.value);
     if (part.content?.$case === 'data') data.push(part.content.value);
   }
-  return { messageId: message.messageId, text, data, metadata: message.metadata };
+  return { messageId: message.messageId, taskId: message.taskId, contextId: message.contextId, text, data, metadata: message.metadata };
 }
 
 const TASK_STATES = {
@@ -160,8 +169,20 @@ export async function startA2AAgent(options: A2AAgentOptions = {}): Promise<A2AA
     card.securityRequirements = security.requirements;
     app.use('/a2a', (req, res, next) => (security.accepts(req.headers) ? next() : res.status(401).json({ error: 'unauthorized' })));
   }
-  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), new ScriptedExecutor(options, received));
-  mountA2a(app, handler);
+  if (options.protocolVersion === '0.3') {
+    // The SDK's handler needs a 1.0 card naming a 0.3 JSON-RPC interface; clients fetch a 0.3-shaped card.
+    card.supportedInterfaces = [{ url: `${url}/a2a/jsonrpc`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '0.3' }];
+    const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), new ScriptedExecutor(options, received));
+    app.get('/.well-known/agent-card.json', (_req, res) => {
+      res.json({
+        protocolVersion: '0.3.0', name: card.name, description: card.description, url: `${url}/a2a/jsonrpc`, preferredTransport: 'JSONRPC',
+        version: '1.0.0', capabilities: { streaming: false }, defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'], skills: [],
+      });
+    });
+    app.use('/a2a/jsonrpc', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication, legacyCompat: { enabled: true } }));
+  } else {
+    mountA2a(app, new DefaultRequestHandler(card, new InMemoryTaskStore(), new ScriptedExecutor(options, received)));
+  }
   return {
     url,
     received,

@@ -2,9 +2,10 @@
 import type { App } from '../app';
 import { errorText } from '../app';
 import { h, pretty } from '../dom';
+import type { QuestionView } from '../../../client/http-client';
 
 /** The reply form for node `nodeId` of `runId`. */
-export function replyForm(app: App, runId: string, nodeId: string, question: unknown): HTMLElement {
+export function replyForm(app: App, runId: string, nodeId: string, question: QuestionView | undefined): HTMLElement {
   const text = h('textarea', { rows: 2, placeholder: 'Your answer', 'aria-label': 'reply' });
   const message = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const send = h('button', {
@@ -22,6 +23,7 @@ export function replyForm(app: App, runId: string, nodeId: string, question: unk
       }
     },
   }, 'Send reply');
-  const asked = typeof question === 'string' ? question : question !== undefined ? pretty(question) : 'The agent is waiting for input.';
-  return h('div', { class: 'reply-form' }, h('p', { class: 'prompt' }, asked), text, message, h('div', { class: 'row' }, send));
+  const asked = question?.text ? question.text : 'The agent is waiting for input.';
+  const data = question?.data !== undefined && question.data !== null ? h('pre', { class: 'small' }, pretty(question.data)) : undefined;
+  return h('div', { class: 'reply-form' }, h('p', { class: 'prompt' }, asked), data, text, message, h('div', { class: 'row' }, send));
 }
