@@ -28,7 +28,7 @@ async function run(def: WorkflowDefinition, behaviours: Record<string, Behaviour
     };
   }
   const rec = recorder(delayed, 2);
-  const outcome = await withDeadline(runner.run({ runId: 'run-1', r: {} }, { invoke: rec.invoke }).outcome, 10_000, 'run');
+  const outcome = await withDeadline(runner.run({ runId: 'run-1', r: {} }, { invoke: rec.invoke }).outcome, 30_000, 'run');
   return { asl, rec, outcome };
 }
 

@@ -22,7 +22,7 @@ describe('createAslRunner', () => {
     const rec = recorder();
     // Act
     const exec = runner.run({}, { invoke: rec.invoke, context: { Execution: { Name: 'run-7' } } });
-    const outcome = await withDeadline(exec.outcome, 2_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome).toStrictEqual({ status: 'SUCCEEDED', output: { ExecutedVersion: '$LATEST', Payload: { route: 'ok' }, StatusCode: 200 } });
     expect(rec.calls[0]!.payload).toStrictEqual({
@@ -41,7 +41,7 @@ describe('createAslRunner', () => {
     // Act
     const x = runner.run({ runId: 'x', r: {} }, { invoke: rec.invoke, retryIntervalOverrides: { a: 1 } });
     const y = runner.run({ runId: 'y', r: {} }, { invoke: rec.invoke });
-    const outcomes = await withDeadline(Promise.all([x.outcome, y.outcome]), 3_000, 'runs');
+    const outcomes = await withDeadline(Promise.all([x.outcome, y.outcome]), 30_000, 'runs');
     // Assess
     expect(outcomes.map((o) => o.status)).toStrictEqual(['SUCCEEDED', 'SUCCEEDED']);
     const attempts = (runId: string) => rec.calls.filter((c) => c.nodeId === 'a' && c.payload.runId === runId).map((c) => c.attempt);
@@ -53,9 +53,9 @@ describe('createAslRunner', () => {
     // Prepare
     const runner = createAslRunner(compiled([gate('g')], []));
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: recorder().invoke });
-    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     runner.sendTaskSuccess(taskToken, { route: 'ok' });
-    await withDeadline(exec.outcome, 2_000, 'run');
+    await withDeadline(exec.outcome, 30_000, 'run');
     // Act
     const unknown = (() => { try { runner.sendTaskSuccess('nope', {}); } catch (e) { return e; } return undefined; })();
     const reused = (() => { try { runner.sendTaskFailure(taskToken, 'X', 'y'); } catch (e) { return e; } return undefined; })();
@@ -70,10 +70,10 @@ describe('createAslRunner', () => {
     const runner = createAslRunner(compiled([gate('g'), tool('b')], ['g->b']));
     const rec = recorder();
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: rec.invoke });
-    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     // Act
     exec.abort();
-    const outcome = await withDeadline(exec.outcome, 2_000, 'abort');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'abort');
     // Assess
     expect(outcome).toStrictEqual({ status: 'ABORTED' });
     expect(runner.waitingTokens()).toStrictEqual([]);
@@ -85,12 +85,12 @@ describe('createAslRunner', () => {
     // Prepare: 31,536,000 s would overflow the engine's timer
     const runner = createAslRunner(compiled([gate('g', 31_536_000)], []));
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: recorder().invoke });
-    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     // Act
     await new Promise((r) => setTimeout(r, 100));
     const stillWaiting = runner.waitingTokens().length;
     runner.sendTaskSuccess(taskToken, { route: 'ok' });
-    const outcome = await withDeadline(exec.outcome, 2_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(stillWaiting).toBe(1);
     expect(outcome.status).toBe('SUCCEEDED');
@@ -101,9 +101,9 @@ describe('createAslRunner', () => {
     const runner = createAslRunner(compiled([gate('g', 1, { onError: 'continue' }), tool('b')], ['g->b']));
     const rec = recorder();
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: rec.invoke });
-    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     // Act
-    const outcome = await withDeadline(exec.outcome, 3_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     expect(rec.ran()).toStrictEqual(['g', 'b']);
@@ -113,7 +113,7 @@ describe('createAslRunner', () => {
   it('turns a thrown non-Error into an Error named "Error"', async () => {
     const runner = createAslRunner(compiled([tool('a')], []));
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: async () => { throw 'plain string'; } });
-    const outcome = await withDeadline(exec.outcome, 2_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'Error' });
   });
 
@@ -131,7 +131,7 @@ describe('createAslRunner', () => {
       return { route: 'ok' };
     };
     // Act
-    const outcome = await withDeadline(runner.run({ runId: 'r', r: {} }, { invoke }).outcome, 3_000, 'run');
+    const outcome = await withDeadline(runner.run({ runId: 'r', r: {} }, { invoke }).outcome, 30_000, 'run');
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     expect(peak).toBe(40);

@@ -26,7 +26,7 @@ describe('executing compiled ASL on the local engine', () => {
     // Prepare
     const { rec, exec } = start(workflow([tool('a'), tool('b'), tool('c')], ['a->b', 'b->c']));
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome).toStrictEqual({ status: 'SUCCEEDED', output: { runId: 'run-1', r: {} } });
     expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['a', 'b', 'c', 'braid:finalize']);
@@ -43,7 +43,7 @@ describe('executing compiled ASL on the local engine', () => {
     // Prepare
     const { rec, exec } = start(workflow([tool('A'), tool('B'), tool('C'), tool('D')], ['A->B', 'A->C', 'B->D', 'C->D']), {}, { delayMs: 40 });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     const [a, b, c, d] = ['A', 'B', 'C', 'D'].map((id) => only(rec.calls, id)) as [Call, Call, Call, Call];
@@ -62,7 +62,7 @@ describe('executing compiled ASL on the local engine', () => {
     );
     const { rec, exec } = start(def, { c: () => ({ route: 'w:"go"' }) });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(rec.ran()).toStrictEqual(['c', 'yes', 'after']);
     expect(outcome).toStrictEqual({
@@ -74,7 +74,7 @@ describe('executing compiled ASL on the local engine', () => {
   it('skips everything behind a condition that matched no edge', async () => {
     const def = workflow([cond('c'), tool('x'), tool('y')], [{ from: 'c', to: 'x', when: 1 }, 'x->y']);
     const { rec, exec } = start(def, { c: () => ({ route: 'none' }) });
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     expect(rec.ran()).toStrictEqual(['c']);
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { r: { x: { k: 'skip' }, y: { k: 'skip' } } } });
   });
@@ -88,7 +88,7 @@ describe('executing compiled ASL on the local engine', () => {
     };
     const { rec, exec } = start(def, { flaky: behaviour }, { retryIntervalOverrides: { flaky: 1 } });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     expect(rec.calls.filter((c) => c.nodeId === 'flaky').map((c) => [c.payload.attempt, c.error])).toStrictEqual([
@@ -118,7 +118,7 @@ describe('executing compiled ASL on the local engine', () => {
       },
     }, { retryIntervalOverrides: { n: 1 } });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess: the engine made exactly the attempts willRetry predicts, attempt by attempt
     const made = rec.calls.filter((c) => c.nodeId === 'n').length;
     let predicted = 1;
@@ -132,7 +132,7 @@ describe('executing compiled ASL on the local engine', () => {
     const def = workflow([tool('a', { retry: { maxAttempts: 5 } }), tool('b')], ['a->b']);
     const { rec, exec } = start(def, { a: () => { throw braidError('Braid.BindingFailed', 'no $x'); } }, { retryIntervalOverrides: { a: 1 } });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome).toStrictEqual({ status: 'FAILED', error: 'Braid.BindingFailed', cause: 'no $x' });
     expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['a']);
@@ -141,7 +141,7 @@ describe('executing compiled ASL on the local engine', () => {
   it('retries Braid.Transient with the service retrier, even without a node policy', async () => {
     const def = workflow([tool('a')], []);
     const { rec, exec } = start(def, { a: (_p, m) => { if (m.attempt === 0) throw braidError('Braid.Transient'); return { route: 'ok' }; } }, { retryIntervalOverrides: { a: 1 } });
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     expect(outcome.status).toBe('SUCCEEDED');
     expect(rec.calls.filter((c) => c.nodeId === 'a')).toHaveLength(2);
   });
@@ -155,7 +155,7 @@ describe('executing compiled ASL on the local engine', () => {
     const failing = () => { throw braidError('Braid.NodeFailed'); };
     const { rec, exec } = start(def, { u: failing, c: () => ({ route: 'default' }), t: failing });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(rec.ran()).toStrictEqual(['u', 'c', 't', 'after']);
     expect(outcome).toStrictEqual({
@@ -170,12 +170,12 @@ describe('executing compiled ASL on the local engine', () => {
     let release: (() => void) | undefined;
     const blocked = new Promise<void>((r) => (release = r));
     const { rec, exec } = start(workflow([tool('a'), tool('b'), tool('c')], ['a->b', 'b->c']), { b: async () => { await blocked; return { route: 'ok' }; } });
-    await pollUntil(() => rec.calls.find((c) => c.nodeId === 'b'), 2_000, 'b started');
+    await pollUntil(() => rec.calls.find((c) => c.nodeId === 'b'), 20_000, 'b started');
     // Act
     exec.abort();
     release?.();
-    const outcome = await withDeadline(exec.outcome, 2_000, 'abort');
-    await pollUntil(() => rec.calls.find((c) => c.nodeId === 'b')?.end, 2_000, 'b finished');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'abort');
+    await pollUntil(() => rec.calls.find((c) => c.nodeId === 'b')?.end, 20_000, 'b finished');
     await new Promise((r) => setTimeout(r, 50));
     // Assess
     expect(outcome).toStrictEqual({ status: 'ABORTED' });
@@ -185,14 +185,14 @@ describe('executing compiled ASL on the local engine', () => {
   it('waits at a gate until it is completed from outside', async () => {
     // Prepare
     const { runner, rec, exec } = start(workflow([tool('a'), gate('g'), tool('b')], ['a->g', 'g->b']));
-    const waiting = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const waiting = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     const gateCall = only(rec.calls, 'g');
     // Act
     await new Promise((r) => setTimeout(r, 30));
     const beforeDecision = rec.ran();
     const decidedAt = performance.now();
     runner.sendTaskSuccess(waiting.taskToken, { route: 'ok' });
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(beforeDecision).toStrictEqual(['a', 'g']);
     expect(gateCall.payload).toStrictEqual({ action: 'gate', runId: 'run-1', nodeId: 'g', attempt: 0, drive: 0, taskToken: waiting.taskToken });
@@ -203,9 +203,9 @@ describe('executing compiled ASL on the local engine', () => {
 
   it('fails the run when a gate is rejected from outside', async () => {
     const { runner, rec, exec } = start(workflow([gate('g'), tool('b')], ['g->b']));
-    const waiting = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const waiting = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     runner.sendTaskFailure(waiting.taskToken, 'Braid.GateRejected', 'alice said no');
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     expect(outcome).toStrictEqual({ status: 'FAILED', error: 'Braid.GateRejected', cause: 'alice said no' });
     expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['g']);
   });
@@ -213,9 +213,9 @@ describe('executing compiled ASL on the local engine', () => {
   it('routes on a tracked gate: its decision feeds the r record', async () => {
     const def = workflow([cond('c'), gate('g'), tool('after')], [{ from: 'c', to: 'g', when: true }, 'g->after']);
     const { runner, exec } = start(def, { c: () => ({ route: 'w:true' }) });
-    const waiting = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const waiting = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     runner.sendTaskSuccess(waiting.taskToken, { route: 'ok' });
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { r: { c: { k: 'w:true' }, g: { k: 'ok' }, after: { k: 'ok' } } } });
   });
 });

@@ -116,7 +116,7 @@ describe('fault injection', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       if (workflowId === wfGated) {
-        await waitFor(async () => ((await rt.clean.gates.get(runId, 'ask'))?.status ? true : undefined), `gate of ${runId}`, 20_000).catch(() => undefined);
+        await waitFor(async () => ((await rt.clean.gates.get(runId, 'ask'))?.status ? true : undefined), `gate of ${runId}`, 30_000).catch(() => undefined);
         const decided = await client(() => rt.gates.decide({ userId: 'alice' }, runId, 'ask', 'approve', {}));
         statuses.push(decided.status);
       }

@@ -89,7 +89,7 @@ async function round(token: string): Promise<number> {
     const run = await waitForRun(stack, 'loader', runId, ['succeeded', 'failed'], 30_000 + RUNS * SUBSCRIBERS * 500);
     const events = await getEvents(stack, 'loader', runId);
     const last = events.at(-1)?.seq ?? 0;
-    await Promise.all(subs.map((s) => waitFor(async () => (delivered(s.seqs).at(-1) === last ? true : undefined), `subscriber of ${runId} to reach seq ${last}`, 15_000)));
+    await Promise.all(subs.map((s) => waitFor(async () => (delivered(s.seqs).at(-1) === last ? true : undefined), `subscriber of ${runId} to reach seq ${last}`, 30_000)));
     for (const s of subs) s.socket.close();
     return { run, events, subs };
   }));

@@ -181,7 +181,7 @@ describe('an agent that asks (demo agent, streaming)', () => {
     const { runId } = await askingRun('alice', { timeoutSeconds: 2 });
 
     // Act
-    const run = await waitForRun(stack, 'alice', runId, ['failed', 'timed_out', 'succeeded'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['failed', 'timed_out', 'succeeded'], 30_000);
 
     // Assess
     expect(run.status).not.toBe('succeeded');
@@ -195,14 +195,14 @@ describe('an agent that asks (demo agent, streaming)', () => {
   it('waits again for the same question after a redrive of a run whose wait timed out', async () => {
     // Prepare: the wait times out, the run fails
     const { runId } = await askingRun('alice', { timeoutSeconds: 2 });
-    await waitForRun(stack, 'alice', runId, ['failed', 'timed_out'], 15_000);
+    await waitForRun(stack, 'alice', runId, ['failed', 'timed_out'], 30_000);
     const asked = (await getEvents(stack, 'alice', runId)).filter((e) => e.type === 'node.input_required').length;
 
     // Act
     const redriven = await stack.call('POST', `/api/v1/workflows/runs/${runId}/redrive`, { as: 'alice' });
     const waiting = await waitForNode(stack, 'alice', runId, 'pick', 'waiting');
     const res = await reply('alice', runId, { text: '1000' });
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed', 'timed_out'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed', 'timed_out'], 30_000);
 
     // Assess: the agent was not asked afresh (no second question); the reply reached the asking task
     expect(redriven.status, redriven.text).toBe(202);

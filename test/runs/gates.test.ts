@@ -152,7 +152,7 @@ describe('human gates', () => {
     const { runId } = await waitingRun('alice', { timeoutSeconds: 1 });
 
     // Act
-    const run = await waitForRun(stack, 'alice', runId, ['failed', 'succeeded'], 5_000);
+    const run = await waitForRun(stack, 'alice', runId, ['failed', 'succeeded'], 30_000);
     const late = await decide('alice', runId, 'approve');
 
     // Assess

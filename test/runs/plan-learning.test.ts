@@ -36,14 +36,14 @@ describe('plans that learn', () => {
     // Act
     for (let i = 0; i < REPLAN_EVERY_RUNS; i += 1) {
       const runId = await startRun(stack, 'alice', workflowId);
-      await waitForRun(stack, 'alice', runId, ['succeeded'], 20_000);
+      await waitForRun(stack, 'alice', runId, ['succeeded'], 30_000);
     }
     const after = await waitFor(async () => {
       const plan = await plans.get(workflowId, 1);
       return plan && plan.plannedAtRuns >= REPLAN_EVERY_RUNS ? plan : undefined;
     }, 'the re-planning decision', 20_000);
     const fourth = await startRun(stack, 'alice', workflowId);
-    await waitForRun(stack, 'alice', fourth, ['succeeded'], 20_000);
+    await waitForRun(stack, 'alice', fourth, ['succeeded'], 30_000);
     // Assess
     expect(before).toMatchObject({ plannedAtRuns: 0, replans: 0 });
     expect(before?.planWeights).toBeUndefined();
@@ -63,9 +63,9 @@ describe('plans that learn', () => {
     // Prepare: a workflow with recorded durations
     const workflowId = await createWorkflow(stack, 'alice', definition);
     const runId = await startRun(stack, 'alice', workflowId);
-    await waitForRun(stack, 'alice', runId, ['succeeded'], 20_000);
+    await waitForRun(stack, 'alice', runId, ['succeeded'], 30_000);
     const stats = createDurationStatsRepository(stack.table);
-    await waitFor(async () => ((await stats.get(workflowId))?.runs === 1 ? true : undefined), 'the durations', 20_000);
+    await waitFor(async () => ((await stats.get(workflowId))?.runs === 1 ? true : undefined), 'the durations', 30_000);
     // Act
     const res = await stack.call('PUT', `/api/v1/workflows/${workflowId}`, { as: 'alice', body: definition });
     // Assess

@@ -41,7 +41,7 @@ describe('retries and cancellation', () => {
 
     // Act
     const runId = await startRun(stack, 'alice', wf);
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
 
     // Assess
     expect(run.status).toBe('succeeded');
@@ -64,7 +64,7 @@ describe('retries and cancellation', () => {
 
     // Act
     const runId = await startRun(stack, 'alice', wf);
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
 
     // Assess
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
@@ -88,7 +88,7 @@ describe('retries and cancellation', () => {
 
     // Act
     const runId = await startRun(stack, 'alice', wf);
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
 
     // Assess
     expect(run.status).toBe('failed');
@@ -113,7 +113,7 @@ describe('retries and cancellation', () => {
 
     // Act
     const runId = await startRun(stack, 'alice', wf);
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 10_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
 
     // Assess
     expect(run.status).toBe('failed');
@@ -140,7 +140,7 @@ describe('retries and cancellation', () => {
     // Act
     const res = await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
     // The engine cannot interrupt the call in progress: wait until the nap's attempt has ended.
-    await waitFor(async () => ((await getNodes(stack, 'alice', runId)).nap.attempts[0]?.status !== 'running' ? true : undefined), 'the nap to have ended', 5_000);
+    await waitFor(async () => ((await getNodes(stack, 'alice', runId)).nap.attempts[0]?.status !== 'running' ? true : undefined), 'the nap to have ended', 30_000);
 
     // Assess
     expect(res.status, res.text).toBe(200);
