@@ -59,9 +59,14 @@ function buildServer(calls: RecordedToolCall[], idempotencyKey: string | undefin
     }
     return { content: [{ type: 'text', text: `did ${steps}` }] };
   });
-  server.registerTool('slow', { description: 'Waits ms', inputSchema: { ms: z.number() } }, async ({ ms }, extra) => {
+  server.registerTool('slow', { description: 'Waits ms (or until the client cancels)', inputSchema: { ms: z.number() } }, async ({ ms }, extra) => {
     record('slow', { ms }, extra._meta);
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    // Unref'd and cleared on cancel: a test may ask for a wait longer than itself (only the client's deadline ends it).
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      extra.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
     return { content: [{ type: 'text', text: `waited ${ms}` }], structuredContent: { waitedMs: ms } };
   });
   return server;
