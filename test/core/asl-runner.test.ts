@@ -82,12 +82,14 @@ describe('createAslRunner', () => {
   });
 
   it('clamps a one-year gate timeout instead of timing out at once', async () => {
-    // Prepare: 31,536,000 s would overflow the engine's timer
-    const runner = createAslRunner(compiled([gate('g', 31_536_000)], []));
+    // Prepare: 31,536,000 s would overflow the engine's timer (Node fires an overflowed timer after 1 ms); beside it a
+    // gate that times out after 1 s, whose timeout is the barrier: timers fire in due order, so by then an overflowed
+    // one-year timer would have fired
+    const runner = createAslRunner(compiled([gate('g', 31_536_000), gate('short', 1, { onError: 'continue' })], []));
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: recorder().invoke });
-    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
+    const { taskToken } = await pollUntil(() => runner.waitingTokens().find((t) => t.stateName === 'g'), 20_000, 'gate waiting');
     // Act
-    await new Promise((r) => setTimeout(r, 100));
+    await pollUntil(() => (runner.waitingTokens().some((t) => t.stateName === 'short') ? undefined : true), 20_000, 'the short gate to time out');
     const stillWaiting = runner.waitingTokens().length;
     runner.sendTaskSuccess(taskToken, { route: 'ok' });
     const outcome = await withDeadline(exec.outcome, 30_000, 'run');
@@ -123,15 +125,22 @@ describe('createAslRunner', () => {
     const runner = createAslRunner(compiled(nodes, []));
     let running = 0;
     let peak = 0;
+    // Every branch holds until the test releases them, so the peak does not depend on how fast a loaded machine
+    // starts branches compared with how fast they end.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const invoke = async () => {
       running++;
       peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 20));
+      await released;
       running--;
       return { route: 'ok' };
     };
     // Act
-    const outcome = await withDeadline(runner.run({ runId: 'r', r: {} }, { invoke }).outcome, 30_000, 'run');
+    const exec = runner.run({ runId: 'r', r: {} }, { invoke });
+    await pollUntil(() => (running === 40 ? true : undefined), 20_000, '40 branches running');
+    release();
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     expect(peak).toBe(40);

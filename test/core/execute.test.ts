@@ -15,6 +15,18 @@ function start(def: WorkflowDefinition, behaviours: Record<string, Behaviour> = 
   return { runner, rec, exec };
 }
 
+/** A barrier for `n` parties: each call resolves once all `n` have called. */
+function rendezvous(n: number): () => Promise<void> {
+  let arrived = 0;
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return () => {
+    arrived += 1;
+    if (arrived === n) open();
+    return opened;
+  };
+}
+
 const only = (calls: Call[], nodeId: string): Call => {
   const found = calls.filter((c) => c.nodeId === nodeId);
   expect(found).toHaveLength(1);
@@ -40,8 +52,11 @@ describe('executing compiled ASL on the local engine', () => {
   });
 
   it('runs a diamond with B and C concurrently and D after both', async () => {
-    // Prepare
-    const { rec, exec } = start(workflow([tool('A'), tool('B'), tool('C'), tool('D')], ['A->B', 'A->C', 'B->D', 'C->D']), {}, { delayMs: 40 });
+    // Prepare: B and C each finish only once both have started (a rendezvous), so a run that did them one after the
+    // other could never finish: concurrency is shown by the run succeeding, not by timings on a loaded machine
+    const bothStarted = rendezvous(2);
+    const meet: Behaviour = async () => { await bothStarted(); return { route: 'ok' }; };
+    const { rec, exec } = start(workflow([tool('A'), tool('B'), tool('C'), tool('D')], ['A->B', 'A->C', 'B->D', 'C->D']), { B: meet, C: meet });
     // Act
     const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
@@ -187,8 +202,7 @@ describe('executing compiled ASL on the local engine', () => {
     const { runner, rec, exec } = start(workflow([tool('a'), gate('g'), tool('b')], ['a->g', 'g->b']));
     const waiting = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     const gateCall = only(rec.calls, 'g');
-    // Act
-    await new Promise((r) => setTimeout(r, 30));
+    // Act (that b waits for the decision is shown by its start time, after the decision, not by waiting a while)
     const beforeDecision = rec.ran();
     const decidedAt = performance.now();
     runner.sendTaskSuccess(waiting.taskToken, { route: 'ok' });
