@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeDef } from '../../shared/definition/schema';
 import { executeNode, MAX_OUTPUT_BYTES, NodeFailedError, OutputTooLargeError } from '../../shared/executors';
 import { startHttpToolServer, type HttpToolServerHandle, type HttpToolServerOptions } from '../support/http-tool-server';
-import { testExecutorDeps } from '../support/egress';
+import { allowTestServer, testExecutorDeps } from '../support/egress';
 
 let server: HttpToolServerHandle | undefined;
 
@@ -129,11 +129,9 @@ describe('http tools', () => {
   });
 
   it('fails a connection error with Braid.NodeFailed', async () => {
-    // Prepare: a port that was just closed.
-    const tool = await start();
-    const url = tool.url;
-    await tool.close();
-    server = undefined;
+    // Prepare: the discard port, where nothing listens; it lies below the ephemeral range, so unlike a port just
+    // closed it cannot be handed to another test's server in a parallel worker
+    const url = allowTestServer('http://127.0.0.1:9');
 
     // Act
     const error = await failure(executeNode(httpNode(url), {}, ctx(), testExecutorDeps()));
