@@ -164,8 +164,9 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     const page = await openSignedIn('gina', `#/runs/${runId}`);
     // Act
     await page.click('svg.dag .node[data-node="triage"]');
-    const link = await page.waitForSelector('.node-panel[data-node="triage"] a.child-run');
-    await link.click();
+    // A selector, not an element handle: the panel re-renders as the run's events arrive, and a click by selector
+    // finds the link again if it was replaced meanwhile (a held handle can be detached: a flaky click).
+    await page.click('.node-panel[data-node="triage"] a.child-run');
     // Assess
     await page.waitForSelector(`a.parent-run:has-text("${runId.slice(0, 13)} / triage")`);
     await page.waitForSelector(nodeIn('ask', 'waiting'));
