@@ -9,7 +9,7 @@ import { STATES_ERRORS } from '../contract/error-names';
 import { isVirtualContract } from '../contract/node-contract';
 import { deadNodes, virtualOutput } from './execution-graph';
 import { nowIso, record, type LoadedRun, type RunStores } from './execution-context';
-import { NODE_ENTERED_FROM, RUN_ENTERED_FROM } from './run-status';
+import { isRunTerminal, NODE_ENTERED_FROM, RUN_ENTERED_FROM } from './run-status';
 import { gateClosed, notify } from './gate-lifecycle';
 
 /** Where outstanding nodes go. */
@@ -53,7 +53,11 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
       to = policy.active;
       if (to === 'failed') fields = { error: policy.error };
     }
-    if (!to) continue;
+    if (!to) {
+      const node = runs.get(id);
+      if (node && endedByClose(node.status, isVirtualContract(contract.nodes[id]))) await recordNodeEnd(stores, run.runId, node, now);
+      continue;
+    }
     const updated = await stores.nodeRuns.transition(run.runId, id, to, { ...fields, endedAt: now }, NODE_ENTERED_FROM[to]);
     if (!updated) continue;
     runs.set(id, { ...updated, attempts: runs.get(id)?.attempts ?? [] });
@@ -84,8 +88,12 @@ export async function finishRun(
   try {
     updated = await stores.store.runs.update(run.runId, { status, endedAt, ...fields }, RUN_ENTERED_FROM[status]);
   } catch (error) {
-    if (error instanceof ConflictError) return undefined;
-    throw error;
+    if (!(error instanceof ConflictError)) throw error;
+    // Final already: by another writer (which records its event), or by an earlier try of this close that failed
+    // before its event was appended; append it again from the record (a no-op when recorded).
+    const final = await stores.store.runs.get(run.runId);
+    if (final) await recordRunEnd(stores, final);
+    return undefined;
   }
   const data: Record<string, unknown> = { status };
   if (fields.error) data.error = fields.error;
@@ -93,6 +101,36 @@ export async function finishRun(
   await record(stores, run.runId, `run.${status}`, { type: `run.${status}`, at: endedAt, data });
   await notify(stores, { type: 'run.finished', workflowId: run.workflowId, runId: run.runId, at: endedAt, data });
   return updated;
+}
+
+/**
+ * Statuses a close may have written, so a retried close makes sure their events are in the log: a close that
+ * failed between a node's write and its event (the store timed out after the write, the function crashed) is
+ * retried by its caller (the finalizer's event is redelivered, the sweep finds the run, the finalize Task is
+ * retried), and that retry finds the node final already. `succeeded` only for `parallel`/`join` nodes: an
+ * executable node's success (and every status the executor writes) is recorded by the executor's own retries.
+ */
+function endedByClose(status: NodeStatus, virtual: boolean): boolean {
+  return status === 'cancelled' || status === 'skipped' || status === 'failed' || (virtual && status === 'succeeded');
+}
+
+/** Appends the end event of a final node from its record; a no-op when its transition key is recorded already. */
+async function recordNodeEnd(stores: RunStores, runId: string, node: NodeRun, now: string): Promise<void> {
+  const type = `node.${node.status}` as 'node.skipped';
+  await record(stores, runId, `${type}:${node.nodeId}`, { type, nodeId: node.nodeId, at: node.endedAt ?? now, data: node.error ? { error: node.error } : {} });
+}
+
+/**
+ * Appends the end event of a final run from its record (a no-op when it is recorded already). Called where a
+ * close finds the run final: the write that made it final may have been an earlier try whose event append
+ * failed, and nothing else would ever append it (clients following the log would wait for the run's end forever).
+ */
+export async function recordRunEnd(stores: RunStores, run: Run): Promise<void> {
+  if (!isRunTerminal(run.status)) return;
+  const data: Record<string, unknown> = { status: run.status };
+  if (run.error) data.error = run.error;
+  if (run.cost) data.cost = run.cost;
+  await record(stores, run.runId, `run.${run.status}`, { type: `run.${run.status}` as 'run.failed', at: run.endedAt ?? nowIso(stores), data });
 }
 
 /** The sum of the nodes' reported costs. */

@@ -12,7 +12,7 @@ import type { ErrorInfo } from '../model/types';
 import { NotFoundError } from '../errors';
 import type { PageKey } from '../store/cursor';
 import type { ActiveRun } from '../store/runs';
-import { closeOutstanding, finishRun, totalCost } from './execution-close';
+import { closeOutstanding, finishRun, recordRunEnd, totalCost } from './execution-close';
 import { loadRun, type RunStores } from './execution-context';
 import { isRunTerminal } from './run-status';
 import { stateErrorInfo } from './state-error';
@@ -109,7 +109,11 @@ export function createReconciler(stores: RunStores, orchestrator?: Pick<Orchestr
       // A gate's Task that timed out fails the execution with States.Timeout (no catch-all any more): the gate timed out.
       gate: ended.status === 'TIMED_OUT' || (!cancelled && error?.name === STATES_ERRORS.timeout) ? 'timed_out' : 'cancelled',
     });
-    if (alreadyFinal) return 'closed';
+    if (alreadyFinal) {
+      // The close that made it final may have failed before its event was appended (this is its retry).
+      await recordRunEnd(stores, loaded.run);
+      return 'closed';
+    }
     const cost = totalCost(nodeRuns);
     let finished;
     if (ended.status === 'ABORTED') finished = await finishRun(stores, loaded.run, 'cancelled', { cost });

@@ -18,7 +18,7 @@ import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
 import { admitAttempt, admitStarting, releaseClaim, SupersededAttemptError } from './execution-claim';
 import { readForAttempt } from './attempt-reads';
-import { closeOutstanding, finishRun, totalCost } from './execution-close';
+import { closeOutstanding, finishRun, recordRunEnd, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { deadNodes, virtualAncestors, virtualOutput } from './scope-graph';
 import { frameOf, frameOutputs, keyOf, recordAt, type Frame } from './execution-frame';
@@ -439,7 +439,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     /** Closes the run: `succeeded` with its terminal nodes' outputs, or `failed` with the caught error. */
     async finalize(runId: string, error?: StateError): Promise<TaskResult> {
       const loaded = await loadRun(stores, runId);
-      if (isRunTerminal(loaded.run.status)) return { route: 'ok' };
+      if (isRunTerminal(loaded.run.status)) {
+        // A retried finalize whose first try made the run final but failed before its event: append it now.
+        await recordRunEnd(stores, loaded.run);
+        return { route: 'ok' };
+      }
       const info = error ? stateErrorInfo(error) : undefined;
       // A node still running here timed out (its task never reported); after another failure it was stopped.
       const timedOut = !info || info.name === STATES_ERRORS.timeout;

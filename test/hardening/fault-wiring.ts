@@ -54,6 +54,13 @@ export interface FaultyRuntime {
   publish(owner: string, definition: WorkflowDefinition): Promise<string>;
   /** Turns every injector on or off. */
   setFaults(on: boolean): void;
+  /**
+   * Starts the finalizer's scheduled sweep every `everyMs` (AWS: every 15 minutes, over runs active for 15; time
+   * is compressed here as the retry intervals are). It is what closes a run whose status event the finalizer
+   * failed to reconcile within its retries. Call it once every run has started (a sweep of a run whose start is
+   * in flight would find no execution); returns the function that stops it.
+   */
+  startSweeps(everyMs: number): () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,10 +78,12 @@ export async function startFaultyRuntime(profile: FaultProfile, retryStates: str
   const store = createStore(table);
   const logger = createLogger('h7-faults', 'SILENT');
   const executor = createExecutorHandler({ store, logger, executors: testExecutorDeps() });
-  const finalizer = createFinalizerHandler({ store, logger });
+  // The finalizer describes executions for its scheduled sweep through the faulty orchestrator built below.
+  const finalizer = createFinalizerHandler({ store, logger, orchestrator: { describe: (input) => orchestrator.describe(input) }, sweep: { minAgeMs: 0 } });
   const local = new LocalOrchestrator({
     executor: (event) => executor(event),
-    // EventBridge retries a failed asynchronous invocation (twice by default): do the same.
+    // EventBridge retries a failed asynchronous invocation (twice by default): do the same. After that the event is
+    // dropped (on AWS: to the dead-letter queue) and the scheduled sweep closes the run (`startSweeps`).
     finalizer: async (event) => {
       for (let attempt = 0; ; attempt += 1) {
         try {
@@ -116,6 +125,20 @@ export async function startFaultyRuntime(profile: FaultProfile, retryStates: str
         { workflowId: id, version: 1, definition, warnings: [], createdAt: at, createdBy: owner, stateMachineArn: machine.stateMachineArn, stateMachineVersionArn: machine.versionArn },
       );
       return id;
+    },
+    startSweeps(everyMs) {
+      let stopped = false;
+      const loop = (async () => {
+        while (!stopped) {
+          // A sweep that fails under the faults is followed by the next one, as the schedule's is.
+          await finalizer({ 'detail-type': 'Scheduled Event', source: 'aws.events' }).catch(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, everyMs));
+        }
+      })();
+      return async () => {
+        stopped = true;
+        await loop;
+      };
     },
     setFaults(on) {
       storeFaults.enabled = on;

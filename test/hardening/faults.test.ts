@@ -2,8 +2,10 @@
  * Fault injection over many simulated runs: the store fails before commit, times out after commit (the
  * ambiguous case) or throttles; the orchestrator and the connection poster fail before or after taking effect.
  * A client retries what the API calls retryable (503 / `Braid.Transient`) with its idempotency key. Afterwards
- * (faults off): every run ended within its timeouts, its records agree with its gap-free log, no tool call was
- * repeated for one attempt, and every subscriber's client delivered every event once, in order.
+ * (faults off): every run ended within its timeouts, its records agree with its gap-free log (both ways: an end in
+ * the log is in the records, an end in the records is in the log), no tool call was repeated for one attempt, and
+ * every subscriber's client delivered every event once, in order. The finalizer's status events are retried as
+ * EventBridge does, and its scheduled sweep runs (compressed in time) to close what they could not.
  * `BRAID_FAULT_RUNS` raises the number of runs, `BRAID_FAULT_SEED` replays a seed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,13 +130,15 @@ describe('fault injection', () => {
       return { runId, conn, gated: workflowId === wfGated };
     }));
     const runs = started.filter((r): r is NonNullable<typeof r> => r !== undefined);
+    // Every run has started: the scheduled sweep may run (it closes a run whose status event the finalizer failed on).
+    const stopSweeps = rt.startSweeps(200);
     const ended = await Promise.all(runs.map((r) => waitFor(async () => {
       const run = await rt.clean.store.runs.get(r.runId);
       return run && (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(run.status) ? run : undefined;
     }, `run ${r.runId} to end`, 30_000).catch(async (error: unknown) => {
       const [run, nodes, log, gate] = await Promise.all([rt.clean.store.runs.get(r.runId), rt.clean.nodeRuns.list(r.runId), rt.clean.events.list(r.runId), rt.clean.gates.get(r.runId, 'ask')]);
       throw new Error(`${String(error)}\n${JSON.stringify({ run, nodes: [...nodes.values()], events: log.events.map((e) => `${e.seq} ${e.type} ${e.nodeId ?? ''}`), gate }, null, 1)}`);
-    })));
+    }))).finally(stopSweeps);
     rt.setFaults(false);
     await rt.stream.idle();
     // A fan-out batch the stream dropped left the run's mark behind: the next fan-out of the run sends it again.

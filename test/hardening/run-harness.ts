@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { WorkflowDefinition } from '../../shared/definition/schema';
 import { startDynamo, type LocalDynamo } from '../../infra/local/dynamo';
-import type { Run, RunEvent, Workflow } from '../../shared/model/types';
+import { TERMINAL_NODE_STATUSES, TERMINAL_RUN_STATUSES, type Run, type RunEvent, type Workflow } from '../../shared/model/types';
 import { createRunStores, type RunStores } from '../../shared/services/execution-context';
 import { createExecutionService, type ExecutionService } from '../../shared/services/execution';
 import { createGateService, type GateService } from '../../shared/services/gate-service';
@@ -92,7 +92,7 @@ const RUN_END = new Set(['run.succeeded', 'run.failed', 'run.cancelled', 'run.ti
 /**
  * Checks the run's records agree with its log: `seq` is 1..n without gaps, each node ends at most once, logs
  * nothing of its own after it ended (statuses never go backwards), and its record shows the status its end event announced, the run ends at most once and shows that status,
- * and each (node, attempt) started at most once. Returns the events.
+ * every node or run whose record is final has its end in the log, and each (node, attempt) started at most once. Returns the events.
  */
 export async function assertConsistentRun(stores: RunStores, runId: string): Promise<RunEvent[]> {
   const { events } = await stores.events.list(runId, { limit: 1_000 });
@@ -116,10 +116,16 @@ export async function assertConsistentRun(stores: RunStores, runId: string): Pro
   for (const [nodeId, type] of ended) {
     expect(nodes.get(nodeId)?.status, `node ${nodeId}: log says ${type}`).toBe(type.slice('node.'.length));
   }
+  // And the other way: a record that says a node (or the run) ended has that end in the log (a close that failed
+  // between the two writes and was retried must not leave it out).
+  for (const node of nodes.values()) {
+    if ((TERMINAL_NODE_STATUSES as readonly string[]).includes(node.status)) expect(ended.get(node.nodeId), `node ${node.nodeId} is ${node.status} but the log has no end for it`).toBe(`node.${node.status}`);
+  }
   const runEnds = events.filter((e) => RUN_END.has(e.type));
   expect(runEnds.length, 'run ended more than once').toBeLessThanOrEqual(1);
   const run = await stores.store.runs.get(runId);
   if (runEnds[0]) expect(run?.status).toBe(runEnds[0].type.slice('run.'.length));
+  if (run && (TERMINAL_RUN_STATUSES as readonly string[]).includes(run.status)) expect(runEnds.length, `run is ${run.status} but the log has no end for it`).toBe(1);
   for (const node of nodes.values()) {
     const numbers = node.attempts.map((a) => a.attempt);
     expect(new Set(numbers).size, `duplicate attempts of ${node.nodeId}`).toBe(numbers.length);
