@@ -80,6 +80,7 @@ export function withEventMetrics(log: EventLogRepository, sink: MetricSink): Eve
     ...log,
     list: (runId, options) => log.list(runId, options),
     lastSeq: (runId) => log.lastSeq(runId),
+    isRecorded: (runId, transitionKey) => log.isRecorded(runId, transitionKey),
     async append(runId, transitionKey, event, options) {
       const result = await log.append(runId, transitionKey, event, options);
       if (!result.created) return result;

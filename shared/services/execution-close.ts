@@ -3,10 +3,10 @@
  * status with its event. Shared by finalize (the state machine's last task), cancel, and the finalizer that
  * reconciles executions which ended without finalize. Every write is conditional, so running it twice is harmless.
  */
-import type { ErrorInfo, NodeRun, NodeStatus, Run, RunStatus } from '../model/types';
+import { TERMINAL_NODE_STATUSES, type ErrorInfo, type NodeRun, type NodeStatus, type Run, type RunStatus } from '../model/types';
 import { ConflictError } from '../errors';
 import { STATES_ERRORS } from '../contract/error-names';
-import { isVirtualContract } from '../contract/node-contract';
+import { isVirtualContract, type WorkflowContract } from '../contract/node-contract';
 import { deadNodes, virtualOutput } from './execution-graph';
 import { nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { isRunTerminal, NODE_ENTERED_FROM, RUN_ENTERED_FROM } from './run-status';
@@ -22,6 +22,12 @@ export interface ClosePolicy {
   error?: ErrorInfo;
   /** What a waiting gate becomes (a gate past its `timeoutAt` always becomes `timed_out`). */
   gate: 'cancelled' | 'timed_out';
+  /**
+   * The execution reached its end through every node's task (`finalize` without an error, a `SUCCEEDED` status):
+   * each task returned after its node's event was recorded, so succeeded executable nodes are not checked again.
+   * @default false
+   */
+  succeeding?: boolean;
 }
 
 const GATE_TIMEOUT: ErrorInfo = { name: STATES_ERRORS.timeout, message: 'the gate timed out before anyone decided' };
@@ -33,6 +39,7 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
   const gates = new Map((await stores.gates.list(run.runId)).map((g) => [g.nodeId, g] as const));
   const now = nowIso(stores);
   const dead = deadNodes(contract, runs);
+  const ended: NodeRun[] = [];
   for (const id of contract.order) {
     const current = runs.get(id)?.status ?? 'pending';
     let to: NodeStatus | undefined;
@@ -55,7 +62,7 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
     }
     if (!to) {
       const node = runs.get(id);
-      if (node && endedByClose(node.status, isVirtualContract(contract.nodes[id]))) await recordNodeEnd(stores, run.runId, node, now);
+      if (node && (TERMINAL_NODE_STATUSES as readonly string[]).includes(node.status) && !(node.status === 'succeeded' && reportedSuccess(policy, contract.nodes[id]))) ended.push(node);
       continue;
     }
     const updated = await stores.nodeRuns.transition(run.runId, id, to, { ...fields, endedAt: now }, NODE_ENTERED_FROM[to]);
@@ -64,6 +71,12 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
     const data = fields.error ? { error: fields.error } : {};
     await record(stores, run.runId, `node.${to}:${id}`, { type: `node.${to}` as 'node.skipped', nodeId: id, at: now, data });
   }
+  // Nodes final already: an earlier try of this close, or a task the execution then failed past (its retries ran
+  // out between the node's write and its event), may have written the status without the event; append what is
+  // missing, from the record. One read per node, all at once.
+  await Promise.all(ended.map(async (node) => {
+    if (!(await stores.events.isRecorded(run.runId, `node.${node.status}:${node.nodeId}`))) await recordNodeEnd(stores, run.runId, node, now);
+  }));
   // Gates outside the graph (the built-in budget gate) close with the run.
   for (const gate of gates.values()) {
     if (loaded.nodes.has(gate.nodeId) || gate.status !== 'waiting') continue;
@@ -104,17 +117,15 @@ export async function finishRun(
 }
 
 /**
- * Statuses a close may have written, so a retried close makes sure their events are in the log: a close that
- * failed between a node's write and its event (the store timed out after the write, the function crashed) is
- * retried by its caller (the finalizer's event is redelivered, the sweep finds the run, the finalize Task is
- * retried), and that retry finds the node final already. `succeeded` only for `parallel`/`join` nodes: an
- * executable node's success (and every status the executor writes) is recorded by the executor's own retries.
+ * A succeeded node whose task certainly returned its success, so its event is recorded: in a succeeding close, an
+ * executable node with no `onError: continue` (whose `Catch` would let the execution go on past a task that failed
+ * after the node's write).
  */
-function endedByClose(status: NodeStatus, virtual: boolean): boolean {
-  return status === 'cancelled' || status === 'skipped' || status === 'failed' || (virtual && status === 'succeeded');
+function reportedSuccess(policy: ClosePolicy, node: WorkflowContract['nodes'][string] | undefined): boolean {
+  return policy.succeeding === true && node !== undefined && !isVirtualContract(node) && node.onError !== 'continue';
 }
 
-/** Appends the end event of a final node from its record; a no-op when its transition key is recorded already. */
+/** Appends the end event of a final node from its record (a no-op when its transition key is recorded already). */
 async function recordNodeEnd(stores: RunStores, runId: string, node: NodeRun, now: string): Promise<void> {
   const type = `node.${node.status}` as 'node.skipped';
   await record(stores, runId, `${type}:${node.nodeId}`, { type, nodeId: node.nodeId, at: node.endedAt ?? now, data: node.error ? { error: node.error } : {} });
@@ -126,7 +137,7 @@ async function recordNodeEnd(stores: RunStores, runId: string, node: NodeRun, no
  * failed, and nothing else would ever append it (clients following the log would wait for the run's end forever).
  */
 export async function recordRunEnd(stores: RunStores, run: Run): Promise<void> {
-  if (!isRunTerminal(run.status)) return;
+  if (!isRunTerminal(run.status) || (await stores.events.isRecorded(run.runId, `run.${run.status}`))) return;
   const data: Record<string, unknown> = { status: run.status };
   if (run.error) data.error = run.error;
   if (run.cost) data.cost = run.cost;

@@ -108,6 +108,7 @@ export function createReconciler(stores: RunStores, orchestrator?: Pick<Orchestr
       ...(error ? { error } : {}),
       // A gate's Task that timed out fails the execution with States.Timeout (no catch-all any more): the gate timed out.
       gate: ended.status === 'TIMED_OUT' || (!cancelled && error?.name === STATES_ERRORS.timeout) ? 'timed_out' : 'cancelled',
+      succeeding: ended.status === 'SUCCEEDED',
     });
     if (alreadyFinal) {
       // The close that made it final may have failed before its event was appended (this is its retry).

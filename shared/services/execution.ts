@@ -449,7 +449,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const timedOut = !info || info.name === STATES_ERRORS.timeout;
       const runs = await closeOutstanding(stores, loaded, {
         pending: 'skipped', active: timedOut ? 'failed' : 'cancelled', error: { name: STATES_ERRORS.timeout, message: 'the node timed out' },
-        gate: info?.name === STATES_ERRORS.timeout ? 'timed_out' : 'cancelled',
+        gate: info?.name === STATES_ERRORS.timeout ? 'timed_out' : 'cancelled', succeeding: !info,
       });
       const cost = totalCost(runs);
       if (info) {

@@ -123,6 +123,12 @@ export interface EventLogRepository {
   list(runId: string, options?: { after?: number; limit?: number }): Promise<EventPage>;
   /** The last seq assigned (0 when the run has no events), after materializing pending events. */
   lastSeq(runId: string): Promise<number>;
+  /**
+   * True when the transition is recorded: its key is bound to a seq (one consistent read, no settling). `false`
+   * also while an append of it is in flight (or for a key an older version recorded): appending it then finds that
+   * append's seq, so "append unless recorded" is always safe. For a retried writer that may have lost its event.
+   */
+  isRecorded(runId: string, transitionKey: string): Promise<boolean>;
 }
 
 interface HeadItem {
@@ -376,6 +382,10 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
         startKey = out.LastEvaluatedKey;
       } while (startKey && events.length < pageSize);
       return { events, lastSeq: head.lastSeq };
+    },
+
+    async isRecorded(runId, transitionKey) {
+      return (await boundSeq(runId, transitionKey)) !== undefined;
     },
 
     async lastSeq(runId) {

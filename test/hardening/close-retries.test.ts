@@ -61,7 +61,8 @@ describe('a retried close records what its failed try wrote', () => {
     expect(first).toBe('Braid.Transient');
     expect(failClaimOf, 'the fault was injected').toBeUndefined();
     expect(retry).toBe('finished');
-    expect(await log(runId)).toStrictEqual(['run.started', 'node.cancelled a', 'node.cancelled b', 'run.failed']);
+    // The retry closes what is still open first, then appends what its failed try left out.
+    expect(await log(runId)).toStrictEqual(['run.started', 'node.cancelled b', 'node.cancelled a', 'run.failed']);
     await assertConsistentRun(h.stores, runId);
   });
 
@@ -83,6 +84,24 @@ describe('a retried close records what its failed try wrote', () => {
     expect(await log(runId)).toStrictEqual(['run.started', 'node.cancelled a', 'node.cancelled b', 'run.failed']);
     const events = await assertConsistentRun(h.stores, runId);
     expect(events.at(-1)?.data).toMatchObject({ status: 'failed', error: { name: 'Braid.Transient' } });
+  });
+
+  it('a node whose success was written but whose event failed gets it when the execution fails past it', async () => {
+    // Prepare: the node's task fails after the node's write (the state machine would retry it; say its retries ran out).
+    const { runId } = await h.seedRun(FLOW);
+    const reconciler = createReconciler(h.stores);
+    failClaimOf = 'node.succeeded:a';
+    const task = await h.execution.execute(runId, 'a', 0).then(() => 'returned', (error: unknown) => (error as Error).name);
+    expect(task).toBe('Braid.Transient');
+    expect((await h.stores.nodeRuns.get(runId, 'a'))?.status, 'the failed task made the node succeeded').toBe('succeeded');
+
+    // Act
+    const outcome = await reconciler.reconcile({ runId, status: 'FAILED', error: 'Braid.Transient', cause: 'the store is temporarily unavailable' });
+
+    // Assess
+    expect(outcome).toBe('finished');
+    expect(await log(runId)).toStrictEqual(['run.started', 'node.started a', 'node.cancelled b', 'node.succeeded a', 'run.failed']);
+    await assertConsistentRun(h.stores, runId);
   });
 
   it('a run made final by a failed finalize task gets its end event when the task is retried', async () => {

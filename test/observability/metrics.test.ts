@@ -21,6 +21,7 @@ function memoryLog(): EventLogRepository {
     },
     async list() { return { events: [...byKey.values()], nextAfter: undefined } as never; },
     async lastSeq() { return seq; },
+    async isRecorded(runId, transitionKey) { return byKey.has(`${runId}/${transitionKey}`); },
   };
 }
 
