@@ -50,6 +50,8 @@ export interface FaultyRuntime {
   stream: StreamEmulation;
   local: LocalOrchestrator;
   droppedBatches: number;
+  /** Runs the scheduled sweep closed (their status event was not reconciled within its retries). */
+  sweptRuns: number;
   /** Registers a workflow owned by `owner` (fault-free) and returns its id. */
   publish(owner: string, definition: WorkflowDefinition): Promise<string>;
   /** Turns every injector on or off. */
@@ -74,6 +76,7 @@ export async function startFaultyRuntime(profile: FaultProfile, retryStates: str
   const poster = withPosterFaults(recording, profile.poster, random);
   const live = createLiveServiceOnTable(table, poster);
   let dropped = 0;
+  let swept = 0;
   const stream = attachStreamEmulation(table.client, createWsFanoutHandler(live), { tableName: table.tableName, onDropped: () => { dropped += 1; } });
   const store = createStore(table);
   const logger = createLogger('h7-faults', 'SILENT');
@@ -115,6 +118,7 @@ export async function startFaultyRuntime(profile: FaultProfile, retryStates: str
     stream,
     local,
     get droppedBatches() { return dropped; },
+    get sweptRuns() { return swept; },
     async publish(owner, definition) {
       const id = `wf-${randomUUID()}`;
       const at = new Date().toISOString();
@@ -131,7 +135,8 @@ export async function startFaultyRuntime(profile: FaultProfile, retryStates: str
       const loop = (async () => {
         while (!stopped) {
           // A sweep that fails under the faults is followed by the next one, as the schedule's is.
-          await finalizer({ 'detail-type': 'Scheduled Event', source: 'aws.events' }).catch(() => undefined);
+          const out = await finalizer({ 'detail-type': 'Scheduled Event', source: 'aws.events' }).catch(() => undefined);
+          if (out?.outcome === 'swept') swept += out.summary.finished;
           await new Promise((resolve) => setTimeout(resolve, everyMs));
         }
       })();

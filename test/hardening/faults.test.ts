@@ -163,6 +163,6 @@ describe('fault injection', () => {
     const failures = ended.filter((r) => r.status !== 'succeeded').map((r) => `${r.status}:${r.error?.name}:${r.error?.message?.slice(0, 80)}`);
     // A run may fail only because a node ran out of service retries under the injected faults.
     for (const f of failures) expect(f, 'a run failed for a reason other than exhausted transient retries').toMatch(/^failed:Braid\.Transient:/);
-    console.info(`[faults] seed ${SEED}: ${runs.length} runs, ${succeeded} succeeded, failed ${JSON.stringify(failures)}, injected store ${JSON.stringify(rt.faults.store.counts)} of ${rt.faults.store.calls} calls, orchestrator ${JSON.stringify(rt.faults.orchestrator.counts)}, poster ${JSON.stringify(rt.faults.poster.counts)}, dropped stream batches ${rt.droppedBatches}`);
+    console.info(`[faults] seed ${SEED}: ${runs.length} runs, ${succeeded} succeeded, failed ${JSON.stringify(failures)}, injected store ${JSON.stringify(rt.faults.store.counts)} of ${rt.faults.store.calls} calls, orchestrator ${JSON.stringify(rt.faults.orchestrator.counts)}, poster ${JSON.stringify(rt.faults.poster.counts)}, dropped stream batches ${rt.droppedBatches}, runs closed by the sweep ${rt.sweptRuns}`);
   });
 });
