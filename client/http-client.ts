@@ -4,11 +4,11 @@
  * It runs in Node and in the browser (the CLI and the web console both use it).
  */
 import type { BudgetLimit, Cost, ErrorInfo, Gate, NodeRun, Run, RunEvent, ValidationIssue, Workflow } from '../shared/model/types';
-import type { InboxItem } from '../shared/services/inbox-service';
+import type { GateInboxItem, InboxItem, QuestionInboxItem } from '../shared/services/inbox-service';
 import type { WebhookView } from '../shared/services/webhook-service';
 import type { VersionSummary } from '../shared/services/workflow-views';
 
-export type { InboxItem, WebhookView };
+export type { GateInboxItem, InboxItem, QuestionInboxItem, WebhookView };
 
 /** Options of `BraidHttpClient`. */
 export interface HttpClientOptions {
@@ -285,10 +285,12 @@ export class BraidHttpClient {
     return this.decideGate(runId, nodeId, decision, body);
   }
 
-  /** `GET /api/v1/gates?status=waiting`: one page of the caller's approvals inbox, oldest first. */
-  listGateInbox(options: { limit?: number; cursor?: string } = {}): Promise<{ items: InboxItem[]; nextCursor?: string }> {
-    const query = new URLSearchParams({ status: 'waiting', ...(options.limit !== undefined ? { limit: String(options.limit) } : {}), ...(options.cursor ? { cursor: options.cursor } : {}) });
-    return this.request('GET', `/api/v1/gates?${query}`);
+  /**
+   * `GET /api/v1/gates?status=waiting`: one page of the caller's inbox, oldest first: gates (`kind: "gate"`) and
+   * agents' questions (`kind: "question"`); `kind` keeps one of them.
+   */
+  listGateInbox(options: PageQuery & { kind?: InboxItem['kind'] } = {}): Promise<Page<InboxItem>> {
+    return this.request('GET', `/api/v1/gates${query({ status: 'waiting', kind: options.kind, limit: options.limit, cursor: options.cursor })}`);
   }
 
   /** `GET /api/v1/workflows/{id}/webhook` (owner): URL, signing secret and recent deliveries. */
