@@ -13,7 +13,7 @@
  */
 import { BatchGetCommand, BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Gate, NodeStatus } from '../model/types';
-import { keys, sortPrefixes, type TableRef } from './table';
+import { keys, partitions, sortPrefixes, type TableRef } from './table';
 import { storeCall } from './errors';
 import { queryPage, stripKeys } from './query';
 import { splitPartitionRunId } from './map-items';
@@ -99,7 +99,7 @@ export class InboxRepository {
 
   /** One page (up to 100) of the open waits of run `runId`, in its map items too; pass `lastKey` on for the next. */
   async openWaits(runId: string, startKey?: PageKey): Promise<{ waits: OpenWait[]; lastKey?: PageKey }> {
-    const page = await queryPage(this.table, { index: 'table', partition: `RUN#${runId}`, sortPrefix: sortPrefixes.openWait, ascending: true, limit: 100, consistent: true, ...(startKey ? { startKey } : {}) });
+    const page = await queryPage(this.table, { index: 'table', partition: partitions.run(runId), sortPrefix: sortPrefixes.openWait, ascending: true, limit: 100, consistent: true, ...(startKey ? { startKey } : {}) });
     const waits = page.items.map((item) => ({
       kind: (item.kind === 'question' ? 'question' : 'gate') as WaitKind, partition: String(item.partition), nodeId: String(item.nodeId), openedAt: String(item.openedAt),
       workflowId: String(item.workflowId), principals: Array.isArray(item.principals) ? item.principals.map(String) : [],
@@ -140,19 +140,25 @@ export class InboxRepository {
    * consistent, keyed `<runId>#<nodeId>`.
    */
   async questions(refs: ReadonlyArray<{ runId: string; nodeId: string }>): Promise<Map<string, QuestionState>> {
-    const items = await this.batchGet(refs.flatMap((r) => [keys.nodeQuestion(r.runId, r.nodeId), keys.nodeRun(r.runId, r.nodeId)]));
+    // Which ref and which of its two items each key is.
+    const wanted = new Map<string, { ref: string; question: boolean }>();
+    const all: Array<Record<string, string>> = [];
+    for (const r of refs) {
+      for (const [key, question] of [[keys.nodeQuestion(r.runId, r.nodeId), true], [keys.nodeRun(r.runId, r.nodeId), false]] as const) {
+        wanted.set(`${key.PK}\n${key.SK}`, { ref: `${r.runId}#${r.nodeId}`, question });
+        all.push(key);
+      }
+    }
     const states = new Map<string, QuestionState>();
-    for (const item of items) {
-      const runId = String(item.PK).slice('RUN#'.length);
-      const sk = String(item.SK);
-      const nodeId = sk.slice(sk.indexOf('#') + 1);
-      const key = `${runId}#${nodeId}`;
-      const state = states.get(key) ?? {};
-      if (sk.startsWith('ASK#')) {
+    for (const item of await this.batchGet(all)) {
+      const which = wanted.get(`${String(item.PK)}\n${String(item.SK)}`);
+      if (!which) continue;
+      const state = states.get(which.ref) ?? {};
+      if (which.question) {
         const { taskToken: _t, reply: _r, ...rest } = stripKeys(item);
         state.question = rest as unknown as NodeQuestion;
       } else state.nodeStatus = item.status as NodeStatus;
-      states.set(key, state);
+      states.set(which.ref, state);
     }
     return states;
   }

@@ -114,6 +114,44 @@ describe('agents\' questions in the inbox', () => {
     expect((await waitForRun(stack, 'olga', runId, ['succeeded', 'failed'])).status).toBe('succeeded');
   });
 
+  it('takes a question out when its run fails and puts it back when the run is redriven', async () => {
+    // Prepare: the agent asks; beside it, a gate followed by a tool that fails on its first drive only.
+    const wf = await createWorkflow(stack, 'olga', {
+      name: 'fails beside a question',
+      nodes: [
+        { id: 'pick', type: 'agent_call', agent: { url: agent.url }, inputs: { message: 'ask' }, timeoutSeconds: 600 },
+        { id: 'hold', type: 'human_gate', prompt: 'Go on?', timeoutSeconds: 600 },
+        { id: 'boom', type: 'tool_call', tool: { kind: 'builtin', name: 'fail' }, inputs: { times: 1 } },
+      ],
+      edges: [{ from: 'hold', to: 'boom' }],
+    });
+    const runId = await startRun(stack, 'olga', wf, { input: {} });
+    const questionsOf = async () => ofRun(await inbox('olga', '&kind=question'), runId);
+    await waitFor(async () => ((await questionsOf()).length === 1 ? true : undefined), 'the question in the inbox', 10_000);
+
+    // Act: the gate is approved, the tool fails the run; then the run is redriven.
+    await callWithGroups(stack, 'olga', [], 'POST', `/api/v1/workflows/runs/${runId}/gates/hold/approve`, {});
+    await waitForRun(stack, 'olga', runId, ['failed']);
+    const afterFailure = await questionsOf();
+    const redriven = await stack.call('POST', `/api/v1/workflows/runs/${runId}/redrive`, { as: 'olga' });
+    const back = await waitFor(async () => {
+      const items = await questionsOf();
+      return items.length === 1 ? items : undefined;
+    }, 'the question back in the inbox', 10_000);
+    const replied = await stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/pick/reply`, { as: 'olga', body: { text: 'about 300' } });
+    const run = await waitForRun(stack, 'olga', runId, ['succeeded', 'failed']);
+
+    // Assess
+    expect(afterFailure).toStrictEqual([]);
+    expect(redriven.status, redriven.text).toBe(202);
+    expect(back[0]).toMatchObject({ kind: 'question', nodeId: 'pick', question: { turn: 0 } });
+    expect(replied.status, replied.text).toBe(200);
+    expect(run.status).toBe('succeeded');
+    expect(await questionsOf()).toStrictEqual([]);
+    // Announced once: waiting again for the same question is not a new one.
+    expect(stack.notifier.published.filter((n) => n.runId === runId && n.type === 'question.asked')).toHaveLength(1);
+  });
+
   it('lists a question inside a map item with its item, answers it from the inbox data, and a cancel closes the item gates and questions left', async () => {
     // Prepare: three items; each item's agent asks, then waits at its gate.
     const wf = await createWorkflow(stack, 'olga', {
