@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BraidHttpClient } from '../../client/http-client';
 import { createEventLogRepository } from '../../shared/store/events';
+import { waitFor } from '../support/poll';
 import { findChromium, startConsoleFixture, type ConsoleFixture } from './console-stack';
 
 const chromiumPath = findChromium();
@@ -170,6 +171,32 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     await page.waitForSelector(`a.parent-run:has-text("${runId.slice(0, 13)} / triage")`);
     await page.waitForSelector(nodeIn('ask', 'waiting'));
     await http.cancelRun(runId);
+    await page.context().close();
+  });
+
+  it('lists an agent\'s question in the inbox with a reply box, and the question leaves once answered', async () => {
+    // Prepare: the demo agent asks for a budget ("ask me"), so the run waits for a reply.
+    const http = new BraidHttpClient({ url: fixture.stack.httpUrl, token: await fixture.stack.token('ivy') });
+    const workflow = await http.createWorkflow(fixture.demoWorkflow);
+    const { runId } = await http.startRun(workflow.id, { city: 'Paris', note: 'please ask me first' });
+    const page = await openSignedIn('ivy', '#/inbox');
+    const card = `.question-card[data-run="${runId}"][data-node="pick"]`;
+    // The inbox loads once: refresh until the question is there.
+    await waitFor(async () => {
+      if (await page.$(card)) return true;
+      await page.click('.page-head button.secondary');
+      return undefined;
+    }, 'the question in the inbox', 15_000, 200);
+    await page.waitForSelector(`${card} .prompt:has-text("What is your budget")`);
+    await shot(page, 'inbox-question');
+    // Act
+    await page.fill(`${card} textarea`, 'about 200');
+    await page.click(`${card} button:has-text("Send reply")`);
+    // Assess: the card leaves the inbox; the agent goes on with the reply and picks within it.
+    await page.waitForSelector(card, { state: 'detached' });
+    const picked = await waitFor(async () => (await http.listNodeRuns(runId)).find((n) => n.nodeId === 'pick' && n.status === 'succeeded')?.output, 'pick to succeed', 15_000, 100);
+    expect(picked).toMatchObject({ text: expect.stringContaining('within $200') });
+    await http.cancelRun(runId).catch(() => undefined);
     await page.context().close();
   });
 
