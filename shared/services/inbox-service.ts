@@ -114,7 +114,7 @@ export function createInboxService(deps: RunStores) {
         if (entry.kind === 'gate') {
           gate = gates.get(`${entry.runId}#${entry.nodeId}`);
           if (!gate || !(await open(caller, gate, now))) continue;
-          // A gate inside a map item of a run that ended before its run closed item gates: it leaves with its run.
+          // A gate inside a map item opened before runs closed their items' gates (no open-wait item) may outlive its run.
           if (item !== undefined && !(await runActive(runId))) continue;
         } else {
           const state = questions.get(`${entry.runId}#${entry.nodeId}`);
