@@ -79,6 +79,19 @@ describe('agents\' questions in the inbox', () => {
     const questionsOnly = ofRun(await inbox('abe', '&kind=question'), runId);
     const gatesOnly = ofRun(await inbox('abe', '&kind=gate'), runId);
     const badKind = await callWithGroups(stack, 'abe', [], 'GET', '/api/v1/gates?status=waiting&kind=vote');
+    // Pages of one walk the same two entries, with and without the kind filter (a page may be empty with a cursor).
+    const walk = async (query: string) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 10; pages += 1) {
+        const res = await callWithGroups(stack, 'abe', [], 'GET', `/api/v1/gates?status=waiting&limit=1${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        seen.push(...ofRun(res.body.items, runId).map((w: any) => `${w.kind}:${w.nodeId}`));
+        cursor = res.body.nextCursor;
+        if (!cursor) return seen;
+      }
+      throw new Error('the walk did not end');
+    };
+    const [walkAll, walkGates, walkQuestions] = [await walk(''), await walk('&kind=gate'), await walk('&kind=question')];
     const question = mine.find((w) => w.kind === 'question');
     const replied = await callWithGroups(stack, 'abe', [], 'POST', `/api/v1/workflows/runs/${question.runId}/nodes/${question.nodeId}/reply`, { text: 'about 300' });
     const afterReply = await Promise.all(['olga', 'abe'].map(async (u) => ofRun(await inbox(u), runId).map((w) => w.kind)));
@@ -92,6 +105,9 @@ describe('agents\' questions in the inbox', () => {
     expect(others).toStrictEqual([['gate', 'question'], ['gate', 'question'], [], [], []]);
     expect(questionsOnly.map((w) => [w.kind, w.nodeId])).toStrictEqual([['question', 'pick']]);
     expect(gatesOnly.map((w) => [w.kind, w.nodeId])).toStrictEqual([['gate', 'hold']]);
+    expect(walkAll.sort()).toStrictEqual(['gate:hold', 'question:pick']);
+    expect(walkGates).toStrictEqual(['gate:hold']);
+    expect(walkQuestions).toStrictEqual(['question:pick']);
     expect(badKind.status).toBe(400);
     expect(badKind.body.errors[0].path).toBe('/query/kind');
     expect(replied.status, replied.text).toBe(200);
