@@ -16,7 +16,8 @@ import { partitionRunId } from '../store/map-items';
 import { loadRun, nowIso, type LoadedRun, type RunStores } from './execution-context';
 import { keyOf, recordAt, type Frame } from './execution-frame';
 import { NODE_ENTERED_FROM } from './run-status';
-import { questionOpened } from './question-inbox';
+import { questionOpened, questionPrincipals } from './question-inbox';
+import { closeIfRunEnded } from './close-waits';
 import { isVirtualContract } from '../contract/node-contract';
 
 /** The route an attempt that asked records (its Task ended in `Braid.InputRequired`). */
@@ -72,6 +73,8 @@ export function createAgentReplies(stores: RunStores, orchestrator: Pick<Orchest
       const { run } = a.loaded;
       const timeoutAt = new Date(Date.parse(askedAt) + timeoutOf(a.loaded, nodeId) * 1000).toISOString();
       await questionOpened(stores, { rk: f.rk, nodeId, workflowId: run.workflowId, ownerId: run.ownerId, turn, askedAt, question, timeoutAt }, { announce: true });
+      // The run may have ended while this attempt ran: its close did not see this question, so close it now.
+      await closeIfRunEnded(stores, { kind: 'question', partition: f.rk, nodeId, openedAt: askedAt, principals: questionPrincipals(run.workflowId, run.ownerId) });
       throw new AskedAgainError(nodeId);
     },
 

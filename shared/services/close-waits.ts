@@ -11,7 +11,8 @@ import type { PageKey } from '../store/cursor';
 import type { GateWithPrincipals } from '../store/gates';
 import type { OpenWait } from '../store/inbox';
 import { splitPartitionRunId } from '../store/map-items';
-import type { RunStores } from './execution-context';
+import { nowIso, type RunStores } from './execution-context';
+import { isRunTerminal } from './run-status';
 import { keyOf, recordAt } from './execution-keys';
 import { gateClosed } from './gate-lifecycle';
 
@@ -50,7 +51,20 @@ export async function closeOpenWaits(stores: RunStores, runId: string, policy: W
   return found;
 }
 
-async function closeWait(stores: RunStores, wait: OpenWait, policy: WaitClosePolicy, now: string): Promise<void> {
+/**
+ * Closes a wait that just opened when its run has ended already: the task that opened it loaded the run just before
+ * it ended (a cancel racing a task in flight), so the run's own close may not have seen it. Called at the end of
+ * every opening; costs one read of the run's status. Returns true when the run had ended.
+ */
+export async function closeIfRunEnded(stores: RunStores, wait: Omit<OpenWait, 'workflowId'>): Promise<boolean> {
+  const { runId } = splitPartitionRunId(wait.partition);
+  const status = await stores.store.runs.getStatus(runId);
+  if (status === undefined || !isRunTerminal(status)) return false;
+  await closeWait(stores, wait, { active: 'cancelled', gate: 'cancelled' }, nowIso(stores));
+  return true;
+}
+
+async function closeWait(stores: RunStores, wait: Omit<OpenWait, 'workflowId'>, policy: WaitClosePolicy, now: string): Promise<void> {
   const { partition, nodeId } = wait;
   if (wait.kind === 'question') {
     await closeNode(stores, partition, nodeId, policy.active, policy.active === 'failed' ? policy.error : undefined, now);

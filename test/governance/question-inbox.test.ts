@@ -232,4 +232,45 @@ describe('agents\' questions in the inbox', () => {
       TableName: stack.store.table.tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :w)', ExpressionAttributeValues: { ':pk': `RUN#${runId}`, ':w': 'WAIT#' },
     }))).Items).toStrictEqual([]);
   });
+
+  it('closes an item gate that a task in flight opens after the run was cancelled', async () => {
+    // Prepare: item 1's gate write is held until the run has been cancelled (a task that loaded the run just before).
+    const wf = await createWorkflow(stack, 'olga', {
+      name: 'late gate',
+      nodes: [{ id: 'each', type: 'map', items: '$context.list', body: { nodes: [{ id: 'ok', type: 'human_gate', prompt: 'ok?', timeoutSeconds: 600 }], edges: [] } }],
+      edges: [],
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    let held = false;
+    let runId = '';
+    stack.store.table.client.middlewareStack.add((next: any) => async (args: any) => {
+      const item = args.input?.Item;
+      if (runId && item?.PK === `RUN#${runId}#I#1` && item?.SK === 'GATE#ok') {
+        held = true;
+        await released;
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'holdLateGate' });
+    try {
+      runId = await startRun(stack, 'olga', wf, { input: { list: ['a', 'b'] } });
+      await waitFor(() => (held ? true : undefined), 'item 1\'s gate write held', 10_000);
+
+      // Act: cancel while the write is held, then let it through.
+      const cancelled = await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'olga' });
+      release();
+
+      // Assess: the late gate is closed as its run's gates were.
+      expect(cancelled.status, cancelled.text).toBe(200);
+      const late = await waitFor(async () => {
+        const gate = await stack.call('GET', `/api/v1/workflows/runs/${runId}/gates/ok?item=1`, { as: 'olga' });
+        return gate.status === 200 && gate.body.status !== 'waiting' ? gate.body : undefined;
+      }, 'the late gate closed', 10_000);
+      expect(late).toMatchObject({ item: 1, status: 'cancelled' });
+      expect((await stack.call('GET', `/api/v1/workflows/runs/${runId}/gates/ok?item=0`, { as: 'olga' })).body.status).toBe('cancelled');
+    } finally {
+      release();
+      stack.store.table.client.middlewareStack.remove('holdLateGate');
+    }
+  });
 });
