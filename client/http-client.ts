@@ -7,6 +7,7 @@ import type { BudgetLimit, Cost, ErrorInfo, Gate, NodeRun, Run, RunEvent, Valida
 import type { GateInboxItem, InboxItem, QuestionInboxItem } from '../shared/services/inbox-service';
 import type { WebhookView } from '../shared/services/webhook-service';
 import type { VersionSummary } from '../shared/services/workflow-views';
+import type { ReplyView } from '../shared/services/reply-service';
 
 export type { GateInboxItem, InboxItem, QuestionInboxItem, WebhookView };
 
@@ -115,18 +116,8 @@ export type NodeRunView = Omit<NodeRun, 'runId'> & {
   error?: ErrorInfo;
 };
 
-/** The answer of the reply route. */
-export interface ReplyView {
-  runId: string;
-  nodeId: string;
-  /** The turn whose question was answered. */
-  turn: number;
-  status: 'replied';
-  by: string;
-  at: string;
-  /** True once the reply reached the waiting task. */
-  delivered: boolean;
-}
+/** The answer of the reply route: the API's own view type. */
+export type { ReplyView } from '../shared/services/reply-service';
 
 /** An agent's question on its node view. */
 export interface QuestionView {
