@@ -4,7 +4,7 @@
  * process or in child processes on loopback; the whole suite takes a few minutes.
  * Flags: `--quick` (fewer DAGs and repeats, for a smoke run), `--out <file>` (default BENCHMARKS.md),
  * `--only <a,b>` (just these sections, printed instead of written unless `--out` is given: scheduling,
- * learning, costs, compile, bundles, live).
+ * learning, costs, compile, bundles, live, event-log, hostile, map, per-node).
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -19,6 +19,7 @@ import { learnedRatio, materialize, measuredRatio, simulatedRatio, suite, VARIAN
 import { dagWorkflow } from './dags';
 import { mapBench } from './map';
 import { eventLogCost } from './event-log-cost';
+import { perNode, perNodeSection } from './per-node';
 import { fixed, median, quantile, table } from './stats';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -328,6 +329,10 @@ async function main(): Promise<void> {
     ['map', async () => {
       log(`map: ${QUICK ? 200 : 1_000} echo items on the local stack`);
       return mapBench(QUICK ? 200 : 1_000, 40);
+    }],
+    ['per-node', async () => {
+      log('per node: store round trips, overhead and throughput of echo chains on the local stack');
+      return perNodeSection(await perNode(QUICK ? 20 : 50, 10, 20));
     }],
   ];
   const sections: string[] = [];

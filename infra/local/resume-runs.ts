@@ -60,6 +60,8 @@ async function forgetLostAttempts(stores: RunStores, runId: string): Promise<voi
       if (attempt.status !== 'running' || node.status === 'waiting') continue;
       await stores.nodeRuns.finishAttempt(runId, nodeId, attempt.attempt, {
         status: 'failed', endedAt: at, error: { name: ERROR_NAMES.executionLost, message: 'the local stack stopped while this attempt ran' },
+        // A first attempt started with its claim has no record yet: this writes it.
+        startedAt: attempt.startedAt,
       });
     }
     const claim = await stores.claims.get(runId, nodeId);

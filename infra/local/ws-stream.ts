@@ -6,6 +6,7 @@
  * consumed wait and form its next batch (up to `batchSize`), as Lambda's poller batches a shard. A batch that
  * reports item failures is retried from the first failed record, as Lambda does with `ReportBatchItemFailures`.
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -55,6 +56,9 @@ export function attachStreamEmulation(client: HasMiddlewareStack, consume: Strea
   const workers = new Map<string, Promise<void>>();
   let sequence = 0;
   let emitted = 0;
+  // The consumer is another function (ws-fanout), not part of the writer's call: its work runs in the async
+  // context of the emulation's creation, so context-keyed instruments (the per-node bench) do not charge it to the writer.
+  const detached = new AsyncResource('braid-local-stream');
 
   async function deliver(records: DynamoDBRecord[]): Promise<void> {
     let batch = records;
@@ -115,7 +119,7 @@ export function attachStreamEmulation(client: HasMiddlewareStack, consume: Strea
     const queue = waiting.get(runKey) ?? [];
     queue.push(record);
     waiting.set(runKey, queue);
-    if (!workers.has(runKey)) workers.set(runKey, work(runKey));
+    if (!workers.has(runKey)) workers.set(runKey, detached.runInAsyncScope(() => work(runKey)));
   }
 
   client.middlewareStack.add(

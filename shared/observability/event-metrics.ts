@@ -80,8 +80,8 @@ export function withEventMetrics(log: EventLogRepository, sink: MetricSink): Eve
     ...log,
     list: (runId, options) => log.list(runId, options),
     lastSeq: (runId) => log.lastSeq(runId),
-    async append(runId, transitionKey, event) {
-      const result = await log.append(runId, transitionKey, event);
+    async append(runId, transitionKey, event, options) {
+      const result = await log.append(runId, transitionKey, event, options);
       if (!result.created) return result;
       const attempt = event.data['attempt'];
       const nodeKey = `${runId}/${event.nodeId ?? ''}`;

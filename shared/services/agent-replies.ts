@@ -37,6 +37,8 @@ export interface AskedAttempt {
   frame: Frame;
   nodeId: string;
   attempt: number;
+  /** When this attempt started. */
+  startedAt: string;
   /** What the node's earlier attempts (earlier turns included) reported. */
   earlierCost: Cost | undefined;
   charge(cost: Cost | undefined): Promise<void>;
@@ -59,7 +61,8 @@ export function createAgentReplies(stores: RunStores, orchestrator: Pick<Orchest
       await a.charge(error.cost);
       const question = boundQuestion(error.question);
       await stores.questions.ask(f.rk, { nodeId, turn, drive, question, taskId: error.taskId, contextId: error.contextId, askedAt });
-      await stores.nodeRuns.finishAttempt(f.rk, nodeId, attempt, { status: 'succeeded', endedAt: askedAt, route: INPUT_REQUIRED_ROUTE, ...(error.cost ? { cost: error.cost } : {}) });
+      // `startedAt`: a first attempt started with its claim has no record until it ends (execution-claim.ts).
+      await stores.nodeRuns.finishAttempt(f.rk, nodeId, attempt, { status: 'succeeded', endedAt: askedAt, route: INPUT_REQUIRED_ROUTE, startedAt: a.startedAt, ...(error.cost ? { cost: error.cost } : {}) });
       const cost = a.addCosts(a.earlierCost, error.cost);
       await stores.nodeRuns.transition(f.rk, nodeId, 'waiting', cost ? { cost } : {}, NODE_ENTERED_FROM.waiting);
       await runWaiting(stores, f);

@@ -10,6 +10,7 @@ import type { NodeContract } from '../contract/node-contract';
 import { ERROR_NAMES } from '../contract/error-names';
 import { BraidError } from '../errors';
 import { TransientError } from '../executors';
+import type { NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
 import type { NodeClaim } from '../store/node-claims';
 import { nowIso, type RunStores } from './execution-context';
@@ -59,16 +60,19 @@ function releasedOrAfter(key: string, ms: number): Promise<void> {
   });
 }
 
-/** Releases this owner's claim, trying again on transient failures; a release still lost expires with its lease. */
-export async function releaseClaim(stores: RunStores, runId: string, nodeId: string, owner: string): Promise<void> {
-  await claimWrite(() => stores.claims.release(runId, nodeId, owner)).catch(() => undefined);
+/**
+ * Releases this owner's claim, trying again on transient failures; a release still lost expires with its lease.
+ * `alreadyReleased`: the outcome's write released it (`transition` with `releasing`); only wake the waiters.
+ */
+export async function releaseClaim(stores: RunStores, runId: string, nodeId: string, owner: string, alreadyReleased = false): Promise<void> {
+  if (!alreadyReleased) await claimWrite(() => stores.claims.release(runId, nodeId, owner)).catch(() => undefined);
   for (const wake of [...(localWaiters.get(`${runId}#${nodeId}`) ?? [])]) wake();
 }
 
 /** What the delivery may do. */
 export type Admission =
-  /** Run the attempt; release the claim with `owner` when its bookkeeping is done. */
-  | { kind: 'run'; owner: string }
+  /** Run the attempt; release the claim with `owner` when its bookkeeping is done (`started`: the node, already moved to `running`). */
+  | { kind: 'run'; owner: string; started?: NodeRun }
   /** Another delivery of this attempt finished it: replay its record. */
   | { kind: 'replay'; record: AttemptRecord };
 
@@ -80,10 +84,35 @@ export class SupersededAttemptError extends BraidError {
   }
 }
 
-/** Takes the claim of `nodeId` for `attempt`, waiting (with a deadline) while another delivery holds it. */
-export async function admitAttempt(stores: RunStores, runId: string, nodeId: string, attempt: number, policy: NodeContract): Promise<Admission> {
+/** The claim's lease: the node's timeout plus the margin for recording its outcome. */
+function leaseMsOf(policy: NodeContract): number {
+  return policy.timeoutSeconds * 1_000 + CLAIM_LEASE_MARGIN_MS;
+}
+
+/**
+ * A node's first attempt, whose bindings read only plain upstream nodes: takes the claim and moves the node to
+ * `running` in one write (`NodeClaimRepository.takeStarting`), returning the running node as `started`. When that
+ * write does not hold (a redelivery, a claim held), the claim is taken as usual by `admitAttempt`, with the same
+ * owner (so a first try that applied before the store failed is recognised).
+ */
+export async function admitStarting(stores: RunStores, runId: string, nodeId: string, attempt: number, policy: NodeContract): Promise<Admission> {
   const owner = randomUUID();
-  const leaseMs = policy.timeoutSeconds * 1_000 + CLAIM_LEASE_MARGIN_MS;
+  const now = Date.now();
+  const startedAt = nowIso(stores);
+  let started: NodeRun | undefined;
+  try {
+    started = await claimWrite(() => stores.claims.takeStarting(runId, nodeId, attempt, owner, now + leaseMsOf(policy), now, startedAt));
+  } catch (error) {
+    await releaseClaim(stores, runId, nodeId, owner);
+    throw error;
+  }
+  if (started) return { kind: 'run', owner, started };
+  return admitAttempt(stores, runId, nodeId, attempt, policy, owner);
+}
+
+/** Takes the claim of `nodeId` for `attempt`, waiting (with a deadline) while another delivery holds it. */
+export async function admitAttempt(stores: RunStores, runId: string, nodeId: string, attempt: number, policy: NodeContract, owner: string = randomUUID()): Promise<Admission> {
+  const leaseMs = leaseMsOf(policy);
   // A waiter never waits longer than one lease past its own arrival: by then every holder has expired.
   const giveUpAt = Date.now() + leaseMs + CLAIM_LEASE_MARGIN_MS;
   let retake = false;

@@ -9,7 +9,7 @@ import { BraidError, NotFoundError } from '../errors';
 import type { Run } from '../model/types';
 import { withEventMetrics } from '../observability/event-metrics';
 import type { MetricSink } from '../observability/metrics';
-import { createEventLogRepository, type EventLogRepository, type NewRunEvent } from '../store/events';
+import { createEventLogRepository, type AppendOptions, type AppendResult, type EventLogRepository, type NewRunEvent } from '../store/events';
 import { GateRepository } from '../store/gates';
 import { MapItemRepository } from '../store/map-items';
 import { NodeClaimRepository } from '../store/node-claims';
@@ -83,25 +83,44 @@ export class RunDefinitionMissingError extends BraidError {
   }
 }
 
-const definitions = new Map<string, { definition: WorkflowDefinition; nodes: ReadonlyMap<string, NodeDef>; contract: WorkflowContract; scopes: ScopeIndex }>();
+/** What a version brings to a loaded run; immutable once published, so kept per process. */
+export type VersionDefinition = Pick<LoadedRun, 'definition' | 'nodes' | 'contract' | 'scopes'>;
+
+/** Versions kept per process (least recently used first out). */
+const MAX_CACHED_VERSIONS = 500;
+const definitions = new Map<string, VersionDefinition>();
+
+/** The cached definition of a version, if this process has loaded it (and marks it recently used). */
+export function cachedDefinition(workflowId: string, version: number): VersionDefinition | undefined {
+  const key = `${workflowId}#${version}`;
+  const hit = definitions.get(key);
+  if (hit) {
+    definitions.delete(key);
+    definitions.set(key, hit);
+  }
+  return hit;
+}
+
+/** The definition of the run's version: from the per-process cache, else read (two round trips) and cached. */
+export async function definitionOf(stores: RunStores, run: Pick<Run, 'runId' | 'workflowId' | 'version'>): Promise<VersionDefinition> {
+  const hit = cachedDefinition(run.workflowId, run.version);
+  if (hit) return hit;
+  const head = await stores.store.workflows.get(run.workflowId);
+  const version = head ? await stores.store.workflows.getVersion(head, run.version) : undefined;
+  if (!version) throw new RunDefinitionMissingError(run.runId);
+  // A version stored before contracts existed gets its contract from the same (pure) compiler code.
+  const contract = version.contract ?? contractOfStoredDefinition(version.definition);
+  const loaded: VersionDefinition = { definition: version.definition, nodes: new Map(version.definition.nodes.map((n) => [n.id, n])), contract, scopes: buildScopeIndex(version.definition) };
+  if (definitions.size >= MAX_CACHED_VERSIONS) definitions.delete(definitions.keys().next().value as string);
+  definitions.set(`${run.workflowId}#${run.version}`, loaded);
+  return loaded;
+}
 
 /** Loads a run and its definition; `NotFoundError` when the run does not exist. */
 export async function loadRun(stores: RunStores, runId: string): Promise<LoadedRun> {
   const run = await stores.store.runs.get(runId);
   if (!run) throw new NotFoundError('run', runId);
-  const cacheKey = `${run.workflowId}#${run.version}`;
-  let cached = definitions.get(cacheKey);
-  if (!cached) {
-    const head = await stores.store.workflows.get(run.workflowId);
-    const version = head ? await stores.store.workflows.getVersion(head, run.version) : undefined;
-    if (!version) throw new RunDefinitionMissingError(runId);
-    // A version stored before contracts existed gets its contract from the same (pure) compiler code.
-    const contract = version.contract ?? contractOfStoredDefinition(version.definition);
-    cached = { definition: version.definition, nodes: new Map(version.definition.nodes.map((n) => [n.id, n])), contract, scopes: buildScopeIndex(version.definition) };
-    if (definitions.size > 500) definitions.clear();
-    definitions.set(cacheKey, cached);
-  }
-  return { run, ...cached };
+  return { run, ...(await definitionOf(stores, run)) };
 }
 
 /** Current time as an ISO string. */
@@ -109,7 +128,7 @@ export function nowIso(stores: RunStores): string {
   return (stores.clock?.() ?? new Date()).toISOString();
 }
 
-/** Appends an event once per transition key. */
-export async function record(stores: RunStores, runId: string, transitionKey: string, event: Omit<NewRunEvent, 'at'> & { at?: string }): Promise<void> {
-  await stores.events.append(runId, transitionKey, { ...event, at: event.at ?? nowIso(stores), data: event.data ?? {} });
+/** Appends an event once per transition key (`options`: the round-trip savings of `AppendOptions`). */
+export async function record(stores: RunStores, runId: string, transitionKey: string, event: Omit<NewRunEvent, 'at'> & { at?: string }, options?: AppendOptions): Promise<AppendResult> {
+  return stores.events.append(runId, transitionKey, { ...event, at: event.at ?? nowIso(stores), data: event.data ?? {} }, options);
 }

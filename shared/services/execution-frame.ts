@@ -76,7 +76,7 @@ export async function frameOutputs(stores: RunStores, loaded: LoadedRun, nodeId:
 }
 
 /** The variables a node's bindings and expression read; `undefined` when one does not parse (read everything). */
-function referencesOf(node: NodeDef | undefined, ids: ReadonlySet<string>): Set<string> | undefined {
+export function referencesOf(node: NodeDef | undefined, ids: ReadonlySet<string>): Set<string> | undefined {
   if (!node) return undefined;
   const expressions = [
     ...('inputs' in node && node.inputs ? findBindings(node.inputs).map((b) => b.expression) : []),

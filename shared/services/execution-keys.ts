@@ -2,7 +2,7 @@
  * How events and transition keys carry a map item (ARCHITECTURE.md, "Map"): kept apart from `execution-frame.ts`
  * so the gate function records item events without bundling the binding parser.
  */
-import type { NewRunEvent } from '../store/events';
+import type { AppendOptions, AppendResult, NewRunEvent } from '../store/events';
 import { record, type RunStores } from './execution-context';
 import { itemIndex } from './map-scope';
 
@@ -18,7 +18,7 @@ export function itemFields(item: string | undefined): Pick<NewRunEvent, 'item' |
 }
 
 /** Records an event of the frame's run, carrying the frame's item. */
-export async function recordAt(stores: RunStores, frame: { runId: string; item?: string }, transitionKey: string, event: Omit<NewRunEvent, 'at'> & { at?: string }): Promise<void> {
-  await record(stores, frame.runId, transitionKey, { ...event, ...itemFields(frame.item) });
+export async function recordAt(stores: RunStores, frame: { runId: string; item?: string }, transitionKey: string, event: Omit<NewRunEvent, 'at'> & { at?: string }, options?: AppendOptions): Promise<AppendResult> {
+  return record(stores, frame.runId, transitionKey, { ...event, ...itemFields(frame.item) }, options);
 }
 

@@ -16,7 +16,8 @@ import { BraidError } from '../errors';
 import { executeNode, InputRequiredError, MapFailedError, NodeFailedError, resolveInputs, toErrorInfo, type ExecutorDeps } from '../executors';
 import type { Cost, ErrorInfo, NodeRun } from '../model/types';
 import type { AttemptRecord } from '../store/node-runs';
-import { admitAttempt, releaseClaim, SupersededAttemptError } from './execution-claim';
+import { admitAttempt, admitStarting, releaseClaim, SupersededAttemptError } from './execution-claim';
+import { readForAttempt } from './attempt-reads';
 import { closeOutstanding, finishRun, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { deadNodes, virtualAncestors, virtualOutput } from './scope-graph';
@@ -114,14 +115,22 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
    * without recording an outcome (it threw `Braid.Transient`, which the state machine's service retrier took).
    */
   async function closeUnreported(runId: string, nodeId: string, attempt: number, policy: NodeContract, laterStartedAt: string): Promise<void> {
-    const previous = await stores.nodeRuns.getAttempt(runId, nodeId, attempt);
+    const [recorded, node] = await Promise.all([stores.nodeRuns.getAttempt(runId, nodeId, attempt), stores.nodeRuns.get(runId, nodeId)]);
+    // A first attempt started with its claim has no record until it ends: its start is the node's.
+    const previous = recorded ?? (attempt === 0 && node?.startedAt !== undefined && node.status !== 'pending' ? { status: 'running' as const, startedAt: node.startedAt } : undefined);
     if (previous?.status !== 'running') return;
+    // The node succeeded: its claim holder released the claim with that write and this attempt was it (or found
+    // it so); it is closed as succeeded, with the node's route.
+    if (node?.status === 'succeeded') {
+      await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt: node.endedAt ?? laterStartedAt, route: (node as NodeRun & { route?: string }).route ?? 'ok', startedAt: previous.startedAt });
+      return;
+    }
     const timedOut = unfinishedAttemptError(previous.startedAt, policy.timeoutSeconds, Date.parse(laterStartedAt)) === STATES_ERRORS.timeout;
     // `closedByAttempt` tells a late delivery of this attempt that a later one replaced it (it gets Braid.Superseded).
     const error = timedOut
       ? { name: STATES_ERRORS.timeout, message: 'the attempt timed out', details: { closedByAttempt: attempt + 1 } }
       : { name: ERROR_NAMES.transient, message: 'the attempt ended without recording its outcome', details: { closedByAttempt: attempt + 1 } };
-    await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: laterStartedAt, error });
+    await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: laterStartedAt, error, startedAt: previous.startedAt });
   }
 
   /**
@@ -152,23 +161,28 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   const maps = createMapExecution(stores, { load, errorInfo: stateErrorInfo });
 
   /** Runs one admitted attempt: records it, calls the node, records the outcome and the node's transition. */
-  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number): Promise<TaskResult> {
+  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number, read?: Map<string, NodeRun>, started?: NodeRun, claim?: { owner: string; released: boolean }): Promise<TaskResult> {
     const runId = loaded.run.runId;
     const rk = f.rk;
     const nodeId = node.id;
     const nk = keyOf(f, nodeId);
-    const startedAt = nowIso(stores);
-    const started = await stores.nodeRuns.startAttempt(rk, nodeId, attempt, startedAt);
-    const raced = !started.created && replay(started.record);
-    if (raced) return raced;
+    const startedAt = started?.startedAt ?? nowIso(stores);
+    // Started with its claim (`takeStarting`): no delivery has recorded this attempt, and its record is written
+    // once, at its end (every `finishAttempt` below passes `startedAt`).
+    if (!started) {
+      const begun = await stores.nodeRuns.startAttempt(rk, nodeId, attempt, startedAt);
+      const raced = !begun.created && replay(begun.record);
+      if (raced) return raced;
+    }
     const [runs] = await Promise.all([
-      stores.nodeRuns.list(rk),
+      read ?? stores.nodeRuns.list(rk),
       // The previous attempt may have ended without reporting: close it with the error the state machine saw.
       splitAttempt(attempt).retry > 0 ? closeUnreported(rk, nodeId, attempt - 1, policy, startedAt) : undefined,
       startItem(loaded, f, nodeId, startedAt),
     ]);
     await settleVirtualAncestors(f, nodeId, runs);
-    const running = await stores.nodeRuns.transition(rk, nodeId, 'running', attempt === 0 ? { startedAt } : {}, NODE_ENTERED_FROM.running);
+    // The first attempt moves the node only from `pending`: a redelivery of it finds `running` and is not fresh.
+    const running = started ?? await stores.nodeRuns.transition(rk, nodeId, 'running', attempt === 0 ? { startedAt } : {}, attempt === 0 ? ['pending'] : NODE_ENTERED_FROM.running);
     if (!(await landed(rk, nodeId, running, 'running'))) {
       // An earlier attempt succeeded but a fault stopped it from reporting: finish its bookkeeping and report
       // the recorded route instead of running the node again. Any other closed node (the run was cancelled
@@ -177,12 +191,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       if (done?.status === 'failed' && done.error) {
         // An earlier attempt recorded the node's failure, yet the state machine retried once more (its retry
         // counts and ours can differ): report the same failure, so its Retry/Catch decide as they would have.
-        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: done.error });
+        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: done.error, startedAt });
         throw new RecordedFailureError(done.error);
       }
       if (done?.status !== 'succeeded') {
         // The node was closed (the run was cancelled or finished meanwhile): this attempt ends here, recorded.
-        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: { name: ERROR_NAMES.runFinished, message: `run ${runId} has already finished` } });
+        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: startedAt, error: { name: ERROR_NAMES.runFinished, message: `run ${runId} has already finished` }, startedAt });
         throw new RunFinishedError(runId);
       }
       const route = (done as NodeRun & { route?: string }).route ?? 'ok';
@@ -192,11 +206,15 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         runs.set(nodeId, done);
         await skipUnreachable(f, runs);
       }
-      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route });
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, startedAt });
       return { route };
     }
+    // Fewer round trips (ARCHITECTURE.md, "Event log"): this delivery just moved the node, so the transition is
+    // fresh; its head entry stays until this attempt's final event clears it in the same update that claims a seq.
     const { turn } = splitAttempt(attempt);
-    await recordAt(stores, f, `node.started:${nk}:${attempt}`, { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } });
+    const startedKey = `node.started:${nk}:${attempt}`;
+    const startedLog = await recordAt(stores, f, startedKey, { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } }, { fresh: running !== undefined, keepPending: true, sole: running !== undefined && attempt === 0 });
+    const clears = startedLog.created ? [{ transitionKey: startedKey, seq: startedLog.event.seq }] : [];
 
     // A later turn of an agent gets what is left of the node's timeout (its turns and waits share it).
     const deadline = Math.min(Date.now() + policy.timeoutSeconds * 1000, turn > 0 ? nodeDeadline(runs.get(nodeId), splitAttempt(attempt).drive, policy.timeoutSeconds, Date.now()) : Infinity);
@@ -209,7 +227,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       // Live progress (A2A streaming, MCP progress) becomes coalesced `node.progress` events, all written before
       // the node's final event.
-      const sink = createProgressSink(attempt, (data, n) => record(stores, runId, `node.progress:${nodeId}:${attempt}:${n}`, { type: 'node.progress', nodeId, data: { ...data } }));
+      const sink = createProgressSink(attempt, async (data, n) => { await record(stores, runId, `node.progress:${nodeId}:${attempt}:${n}`, { type: 'node.progress', nodeId, data: { ...data } }); });
       let result;
       try {
         result = await executeNode(node, inputs, {
@@ -225,16 +243,21 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const endedAt = nowIso(stores);
       // The node's cost: this attempt's usage plus what earlier (failed) attempts reported.
       const cost = addCosts(earlierCost(runs.get(nodeId), attempt), result.cost);
-      const updated = await stores.nodeRuns.transition(rk, nodeId, 'succeeded', { endedAt, output: result.output ?? null, cost, route }, NODE_ENTERED_FROM.succeeded);
+      const fields = { endedAt, output: result.output ?? null, cost, route };
+      // The claim's holder releases it in the same write (a condition still has its skips to record first): a
+      // delivery waiting for it finds the node succeeded (closeUnreported adopts this attempt's success).
+      const released = claim && node.type !== 'condition' ? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', fields, NODE_ENTERED_FROM.succeeded, { releasing: claim.owner }) : undefined;
+      if (released && claim) claim.released = true;
+      const updated = released ?? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', fields, NODE_ENTERED_FROM.succeeded);
       const data: Record<string, unknown> = { attempt };
       if (cost) data.cost = cost;
       if (node.type === 'condition') data.route = route;
-      if (await landed(rk, nodeId, updated, 'succeeded')) await recordAt(stores, f, `node.succeeded:${nk}`, { type: 'node.succeeded', nodeId, at: endedAt, data });
+      if (await landed(rk, nodeId, updated, 'succeeded')) await recordAt(stores, f, `node.succeeded:${nk}`, { type: 'node.succeeded', nodeId, at: endedAt, data }, { fresh: updated !== undefined, clears });
       if (node.type === 'condition' && updated) {
         runs.set(nodeId, { ...updated, attempts: [] });
         await skipUnreachable(f, runs);
       }
-      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, ...(result.cost ? { cost: result.cost } : {}) });
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, startedAt, ...(result.cost ? { cost: result.cost } : {}) });
       return { route };
     } catch (caught) {
       let error = caught;
@@ -242,7 +265,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         // The agent asked: record the question and wait for a reply (agent-replies.ts); past MAX_TURNS it fails.
         if (turn < MAX_TURNS) {
           return await replies.asked({
-            loaded, frame: f, nodeId, attempt, earlierCost: earlierCost(runs.get(nodeId), attempt), addCosts,
+            loaded, frame: f, nodeId, attempt, startedAt, earlierCost: earlierCost(runs.get(nodeId), attempt), addCosts,
             charge: (cost) => budget.charge(runId, nodeId, attempt, cost),
           }, error);
         }
@@ -251,7 +274,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         error = tooMany;
       }
       if (error instanceof RunFinishedError) {
-        await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'failed', endedAt: nowIso(stores), error: { name: error.name, message: error.message } });
+        await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: nowIso(stores), error: { name: error.name, message: error.message }, startedAt });
         throw error;
       }
       const info = error instanceof BraidError && error.name === ERROR_NAMES.transient ? { name: error.name, message: error.message } : toErrorInfo(error);
@@ -260,7 +283,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // Superseded: a later attempt arrived while this one ran, so the state machine has already retried it.
       const supersededAt = (await stores.claims.get(rk, nodeId))?.supersededAt;
       const attemptCost = error instanceof BraidError ? (error as { cost?: Cost }).cost : undefined;
-      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt, error: info, ...(supersededAt ? { supersededAt } : {}), ...(attemptCost ? { cost: attemptCost } : {}) });
+      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt, error: info, startedAt, ...(supersededAt ? { supersededAt } : {}), ...(attemptCost ? { cost: attemptCost } : {}) });
       const nodeCost = addCosts(earlierCost(runs.get(nodeId), attempt), attemptCost);
       // A redrive gives the node a fresh retry budget: only this drive's attempts count.
       const { retry } = splitAttempt(attempt);
@@ -269,10 +292,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const earlier = priorErrors(thisDrive, retry, policy.timeoutSeconds, Date.parse(startedAt));
       if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
         const retrying = await stores.nodeRuns.transition(rk, nodeId, 'retrying', { error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.retrying);
-        if (await landed(rk, nodeId, retrying, 'retrying')) await recordAt(stores, f, `node.retrying:${nk}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
+        if (await landed(rk, nodeId, retrying, 'retrying')) await recordAt(stores, f, `node.retrying:${nk}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } }, { fresh: retrying !== undefined, clears });
       } else {
         const updated = await stores.nodeRuns.transition(rk, nodeId, 'failed', { endedAt, error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.failed);
-        if (await landed(rk, nodeId, updated, 'failed')) await recordAt(stores, f, `node.failed:${nk}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } });
+        if (await landed(rk, nodeId, updated, 'failed')) await recordAt(stores, f, `node.failed:${nk}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } }, { fresh: updated !== undefined, clears });
         if (updated && node.type === 'condition') {
           runs.set(nodeId, { ...updated, attempts: [] });
           await skipUnreachable(f, runs);
@@ -293,11 +316,11 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     /** Runs attempt `attempt` of `nodeId` and returns its route; throws an error named per the ASL contract. */
     async execute(runId: string, nodeId: string, attempt: number, item?: string): Promise<TaskResult> {
       const rk = partitionRunId(runId, item);
-      // Read both at once; a finished attempt's recorded result wins over the run's state.
-      const [previous, loading] = await Promise.all([
-        stores.nodeRuns.getAttempt(rk, nodeId, attempt),
-        load(runId).then((value) => ({ value }), (error: unknown) => ({ error })),
-      ]);
+      // Read both at once (with the upstream records, when that is all the node reads: attempt-reads.ts); a
+      // finished attempt's recorded result wins over the run's state.
+      const reads = await readForAttempt(stores, runId, rk, nodeId, attempt, item);
+      const previous = reads.previous;
+      const loading = 'value' in reads.loaded && isRunTerminal(reads.loaded.value.run.status) ? { error: new RunFinishedError(runId) } : reads.loaded;
       // A late delivery of an attempt that a later attempt closed (its own delivery was still evaluating, say) is
       // stale: the state machine has moved on, so it is Braid.Superseded, not the placeholder error it was closed with.
       const closedBy = previous?.status === 'failed' ? previous.error?.details?.closedByAttempt : undefined;
@@ -321,12 +344,14 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         throw new AskedAgainError(nodeId);
       }
       // No side effect before the node's claim: twins and overlapping attempts wait here (execution-claim.ts).
-      const admission = await admitAttempt(stores, rk, nodeId, attempt, policy);
+      // A plain first attempt takes the claim and starts the node in one write (attempt-reads.ts, execution-claim.ts).
+      const admission = reads.runs ? await admitStarting(stores, rk, nodeId, attempt, policy) : await admitAttempt(stores, rk, nodeId, attempt, policy);
       if (admission.kind === 'replay') return replay(admission.record) ?? { route: 'ok' };
+      const claim = { owner: admission.owner, released: false };
       try {
-        return await runAttempt(loaded, f, node, policy, attempt);
+        return await runAttempt(loaded, f, node, policy, attempt, reads.runs, admission.started, claim);
       } finally {
-        await releaseClaim(stores, rk, nodeId, admission.owner);
+        await releaseClaim(stores, rk, nodeId, admission.owner, claim.released);
       }
     },
 

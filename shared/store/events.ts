@@ -16,6 +16,7 @@ import { BraidError } from '../errors';
 import { boundErrorInfo } from '../model/error-bounds';
 import type { ErrorInfo, RunEvent } from '../model/types';
 import { translateStoreError } from './errors';
+import { createSettledEntries } from './event-log-settled';
 import { keys, type TableRef } from './table';
 import { ERROR_NAMES } from '../contract/error-names';
 
@@ -41,6 +42,37 @@ export interface AppendResult {
   created: boolean;
 }
 
+/**
+ * How an append may save round trips (ARCHITECTURE.md, "Event log", "Fewer round trips per node"). Every
+ * option keeps the log exactly-once and gap-free: the binding put still decides, and whatever is left pending is
+ * settled by the next reader.
+ */
+export interface AppendOptions {
+  /**
+   * The caller has just won the conditional write that makes this transition (a node's status moved), so the
+   * key is almost surely unbound: skip the read of its binding. Should it be bound after all (a redelivery after
+   * a crash), the binding put loses and this seq holds a `log.filler`, as when two appends race.
+   * @default false
+   */
+  fresh?: boolean;
+  /**
+   * Leave this append's pending entry on the head once its binding and item are written: the caller clears it in
+   * the claim update of its next append (`clears`), or a reader does. Saves the clearing update.
+   * @default false
+   */
+  keepPending?: boolean;
+  /**
+   * With `keepPending`: this caller is the transition's only writer, ever (it won the one conditional write that
+   * makes it, from the state before any delivery got there), so no binding item is written: the kept entry binds the
+   * key until the caller clears it, and a reader that settles the entry first writes the binding as usual. The
+   * caller must clear it only once no append of the same key can start any more.
+   * @default false
+   */
+  sole?: boolean;
+  /** Entries this caller settled with `keepPending`, cleared in this append's claim update (no extra round trip). */
+  clears?: ReadonlyArray<{ transitionKey: string; seq: number }>;
+}
+
 /** One page of events. */
 export interface EventPage {
   /** Events with `seq > after`, in `seq` order. */
@@ -57,6 +89,14 @@ export const EVENT_LOG_LIMITS = {
   maxPageSize: 1_000,
   /** Attempts at an append whose head item is being created concurrently before `EventLogContentionError`. */
   maxAppendAttempts: 5,
+  /**
+   * Most entries the head holds before an append settles them all first. Settled entries stay until the same
+   * process's next append to the run clears them (one per process and run) and in-flight ones are few, so this
+   * only bounds the head (each entry ≤ a bounded event, a few KB) far below DynamoDB's 400 KB.
+   */
+  maxPendingEntries: 32,
+  /** Runs whose settled entries a process remembers for clearing (least recently appended first out). */
+  maxRememberedRuns: 10_000,
 } as const;
 
 /**
@@ -78,7 +118,7 @@ export interface EventLogRepository {
    * Records a transition once. A transition key seen before returns the event it recorded, with `created: false`.
    * @example await log.append(runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at, data: { attempt } })
    */
-  append(runId: string, transitionKey: string, event: NewRunEvent): Promise<AppendResult>;
+  append(runId: string, transitionKey: string, event: NewRunEvent, options?: AppendOptions): Promise<AppendResult>;
   /** Lists events with `seq > after` (default 0), at most `limit`, materializing pending events first. */
   list(runId: string, options?: { after?: number; limit?: number }): Promise<EventPage>;
   /** The last seq assigned (0 when the run has no events), after materializing pending events. */
@@ -101,6 +141,10 @@ export const FILLER_EVENT_TYPE: RunEvent['type'] = 'log.filler';
 /** Creates the event log repository over the Braid table. */
 export function createEventLogRepository(table: TableRef): EventLogRepository {
   const { client, tableName } = table;
+  // Entries this process settled but left on the head, cleared by its next append to the run (event-log-settled.ts).
+  const settledHere = createSettledEntries(EVENT_LOG_LIMITS.maxRememberedRuns);
+  const leaveSettled = settledHere.leave;
+  const takeSettled = settledHere.take;
 
   async function readHead(runId: string): Promise<HeadItem | undefined> {
     const out = await guard(client.send(new GetCommand({ TableName: tableName, Key: keys.eventLog(runId), ConsistentRead: true })));
@@ -124,19 +168,9 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
    * event, or a filler when the key was bound to another seq) and clears the head's pending entry. Any writer
    * or reader may call it for any pending entry, any number of times: every step is conditional.
    */
-  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent): Promise<{ event: RunEvent; bound: boolean }> {
-    let bound = true;
-    try {
-      await guard(client.send(new PutCommand({
-        TableName: tableName,
-        Item: { ...keys.transition(runId, transitionKey), seq },
-        ConditionExpression: 'attribute_not_exists(PK) OR seq = :seq',
-        ExpressionAttributeValues: { ':seq': seq },
-      })));
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      bound = false;
-    }
+  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent, keepPending: false | 'caller' | 'process' = false, sole = false): Promise<{ event: RunEvent; bound: boolean }> {
+    // The sole writer's kept entry is its binding (AppendOptions.sole): no binding item.
+    const bound = keepPending === 'caller' && sole ? true : await bind(runId, transitionKey, seq);
     const full = bound ? toRunEvent(runId, seq, event) : toRunEvent(runId, seq, { type: FILLER_EVENT_TYPE, at: event.at, data: {} });
     try {
       // Conditional so a repeated materialization makes no second stream record.
@@ -144,6 +178,34 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+    // Bound to another seq: this entry must go now (it is a filler's). Kept: the caller's (or this process's) next
+    // append to the run clears it.
+    if (keepPending && bound) {
+      if (keepPending === 'process') leaveSettled(runId, transitionKey, seq);
+      return { event: full, bound };
+    }
+    await clearEntry(runId, transitionKey, seq);
+    return { event: full, bound };
+  }
+
+  /** Binds the key to `seq` unless it is bound to another seq already (the first binding wins); true when bound to `seq`. */
+  async function bind(runId: string, transitionKey: string, seq: number): Promise<boolean> {
+    try {
+      await guard(client.send(new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.transition(runId, transitionKey), seq },
+        ConditionExpression: 'attribute_not_exists(PK) OR seq = :seq',
+        ExpressionAttributeValues: { ':seq': seq },
+      })));
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return false;
+    }
+  }
+
+  /** Removes a settled entry from the head (only this seq's: a racing writer may have parked a newer one). */
+  async function clearEntry(runId: string, transitionKey: string, seq: number): Promise<void> {
     try {
       await guard(client.send(new UpdateCommand({
         TableName: tableName,
@@ -164,7 +226,6 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
         })));
       } else if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    return { event: full, bound };
   }
 
   /** Settles every pending entry of the head, lowest seq first. */
@@ -209,20 +270,36 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
    * `'no-head'`: the head does not exist yet; `'recorded'`: the key is bound already (or recorded by an older
    * version, whose seq is returned as `legacy`); `'retry'`: the key was settled meanwhile, look again.
    */
-  async function claim(runId: string, transitionKey: string, event: NewRunEvent): Promise<{ seq: number; mine: boolean } | { legacy: number } | 'no-head' | 'retry'> {
+  async function claim(runId: string, transitionKey: string, event: NewRunEvent, clears: ReadonlyArray<{ transitionKey: string; seq: number }> = []): Promise<{ seq: number; mine: boolean } | { legacy: number } | 'no-head' | 'retry'> {
+    const names: Record<string, string> = { '#pseq': 'pseq', '#tk': transitionKey, '#pending': 'pending', '#keys': 'keys' };
+    const values: Record<string, unknown> = { ':one': 1, ':event': event };
+    const removes: string[] = [];
+    const kept: string[] = [];
+    clears.filter((c) => c.transitionKey !== transitionKey).forEach((c, i) => {
+      names[`#c${i}`] = c.transitionKey;
+      values[`:c${i}`] = c.seq;
+      removes.push(`#pending.#c${i}`, `#pseq.#c${i}`);
+      // Only the entry the caller settled: never one a racing writer parked under the same key with another seq.
+      kept.push(`(attribute_not_exists(#pseq.#c${i}) OR #pseq.#c${i} = :c${i})`);
+    });
     try {
       const out = await guard(client.send(new UpdateCommand({
         TableName: tableName,
         Key: keys.eventLog(runId),
         // Both `lastSeq + :one` read the value before the update, so the pending entry gets the new seq.
-        UpdateExpression: 'SET lastSeq = lastSeq + :one, #pseq.#tk = lastSeq + :one, #pending.#tk = :event',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#pseq.#tk) AND attribute_not_exists(#keys.#tk)',
-        ExpressionAttributeNames: { '#pseq': 'pseq', '#tk': transitionKey, '#pending': 'pending', '#keys': 'keys' },
-        ExpressionAttributeValues: { ':one': 1, ':event': event },
+        UpdateExpression: `SET lastSeq = lastSeq + :one, #pseq.#tk = lastSeq + :one, #pending.#tk = :event${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: ['attribute_exists(PK) AND attribute_not_exists(#pseq.#tk) AND attribute_not_exists(#keys.#tk)', '(attribute_not_exists(#pending) OR size(#pending) < :maxPending)', ...kept].join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...values, ':maxPending': EVENT_LOG_LIMITS.maxPendingEntries },
         ReturnValues: 'UPDATED_NEW',
       })));
       return { seq: Number(out.Attributes?.lastSeq), mine: true };
     } catch (error) {
+      if (clears.length > 0 && error instanceof ConditionalCheckFailedException) {
+        // The lost condition may be a cleared entry's: clear those on their own, then claim as usual.
+        for (const c of clears) await clearEntry(runId, c.transitionKey, c.seq);
+        return claim(runId, transitionKey, event);
+      }
       if (error instanceof Error && error.name === 'ValidationException') {
         // A head written by the previous version has no `pseq` map: add it, then claim again.
         await guard(client.send(new UpdateCommand({
@@ -239,17 +316,27 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
       if (legacy !== undefined) return { legacy };
       const inFlight = head.pseq[transitionKey];
       // Claimed by another writer (or by this one, if an earlier try applied before the store failed).
-      return inFlight === undefined ? 'retry' : { seq: inFlight, mine: false };
+      if (inFlight !== undefined) return { seq: inFlight, mine: false };
+      // A full head: settle (and so clear) every entry, then claim again.
+      if (Object.keys(head.pending).length >= EVENT_LOG_LIMITS.maxPendingEntries) await settleAll(runId, head);
+      return 'retry';
     }
   }
 
   return {
-    async append(runId, transitionKey, unbounded) {
+    async append(runId, transitionKey, unbounded, options = {}) {
       const event = boundEvent(unbounded);
+      let clears = [...(options.clears ?? []), ...takeSettled(runId)];
       for (let attempt = 0; attempt < EVENT_LOG_LIMITS.maxAppendAttempts; attempt += 1) {
-        const bound = await boundSeq(runId, transitionKey);
-        if (bound !== undefined) return { event: await recorded(runId, bound), created: false };
-        const claimed = await claim(runId, transitionKey, event);
+        // A fresh transition skips the read on its first try; any later try (the key was in flight or settled) reads.
+        const bound = options.fresh && attempt === 0 ? undefined : await boundSeq(runId, transitionKey);
+        if (bound !== undefined) {
+          for (const c of clears) await clearEntry(runId, c.transitionKey, c.seq);
+          return { event: await recorded(runId, bound), created: false };
+        }
+        const claimed = await claim(runId, transitionKey, event, clears);
+        // Whatever the claim did with them, the cleared entries are gone or not the caller's any more.
+        if (claimed !== 'no-head' && claimed !== 'retry') clears = [];
         if (claimed === 'no-head') {
           await createHead(runId);
           continue;
@@ -257,7 +344,10 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
         if (claimed === 'retry') continue;
         if ('legacy' in claimed) return { event: await recorded(runId, claimed.legacy), created: false };
         const parked = claimed.mine ? event : ((await readHead(runId))?.pending[transitionKey] ?? event);
-        const settled = await settle(runId, transitionKey, claimed.seq, parked);
+        // This append's own entry stays on the head: cleared by the caller (`keepPending`) or by this process's next
+        // append to the run. Another writer's entry settled here is cleared now (that writer may never come back).
+        const keep = !claimed.mine ? false : options.keepPending === true ? 'caller' : 'process';
+        const settled = await settle(runId, transitionKey, claimed.seq, parked, keep, keep === 'caller' && options.sole === true && options.fresh === true && attempt === 0);
         // Not bound: another writer bound the key first (it read no binding, then finished before this claim);
         // this seq now holds a filler and the next round returns that writer's event.
         if (settled.bound) return { event: settled.event, created: claimed.mine };

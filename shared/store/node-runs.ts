@@ -73,26 +73,38 @@ export class NodeRunRepository {
     const out = await storeCall(() =>
       this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.nodeAttempt(runId, nodeId, attempt), ConsistentRead: true })),
     );
-    return out.Item ? (stripKeys(out.Item) as unknown as AttemptRecord) : undefined;
+    return attemptOf(out.Item);
   }
 
-  /** Finishes a running attempt; returns false when it had already finished (nothing written). */
+  /**
+   * Finishes a running attempt; returns false when it had already finished (nothing written). With `startedAt`,
+   * also records an attempt that has no item yet (a first attempt started by `NodeClaimRepository.takeStarting`
+   * keeps its start on the node's claim and writes its record once, here).
+   */
   async finishAttempt(
     runId: string,
     nodeId: string,
     attempt: number,
-    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string; cost?: Cost },
+    result: { status: 'succeeded' | 'failed'; endedAt: string; error?: ErrorInfo; route?: string; supersededAt?: string; cost?: Cost; startedAt?: string },
   ): Promise<boolean> {
     // Errors are bounded here, where attempts are recorded: a failure is always stored with its real error.
     const { names, values, sets } = setClause({ status: result.status, endedAt: result.endedAt, error: result.error && boundErrorInfo(result.error), route: result.route, supersededAt: result.supersededAt, cost: result.cost });
     values[':running'] = 'running';
+    let condition = 'attribute_exists(PK) AND #f0 = :running';
+    if (result.startedAt !== undefined) {
+      Object.assign(names, { '#startedAt': 'startedAt', '#runId': 'runId', '#nodeId': 'nodeId', '#attempt': 'attempt', '#entity': 'entity' });
+      Object.assign(values, { ':startedAt': result.startedAt, ':runId': runId, ':nodeId': nodeId, ':attempt': attempt, ':entity': 'attempt' });
+      sets.push('#startedAt = if_not_exists(#startedAt, :startedAt)', '#runId = :runId', '#nodeId = :nodeId', '#attempt = :attempt', '#entity = :entity');
+      // No status yet: the item holds only what was written about the attempt meanwhile (its budget mark).
+      condition = 'attribute_not_exists(PK) OR attribute_not_exists(#f0) OR #f0 = :running';
+    }
     try {
       await storeCall(() =>
         this.table.client.send(new UpdateCommand({
           TableName: this.table.tableName,
           Key: keys.nodeAttempt(runId, nodeId, attempt),
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK) AND #f0 = :running',
+          ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         })),
@@ -108,7 +120,7 @@ export class NodeRunRepository {
    * Moves a node to `to` with `fields`, only from one of `from` (`pending` includes "no item yet").
    * Returns the updated node, or `undefined` when the node was in another status (nothing written).
    */
-  async transition(runId: string, nodeId: string, to: NodeStatus, fields: NodeFields, from: readonly NodeStatus[]): Promise<NodeRun | undefined> {
+  async transition(runId: string, nodeId: string, to: NodeStatus, fields: NodeFields, from: readonly NodeStatus[], options: { releasing?: string } = {}): Promise<NodeRun | undefined> {
     // By construction no node item passes DynamoDB's limit: executable nodes' outputs are already held to 256 KiB
     // by the executor; a derived output over it (a join of large outputs, which no binding may read) becomes a marker.
     const { names, values, sets } = setClause({
@@ -128,9 +140,22 @@ export class NodeRunRepository {
       return `:from${i}`;
     });
     const inClause = allowed.length > 0 ? `#f0 IN (${allowed.join(', ')})` : undefined;
-    const condition = from.includes('pending')
-      ? `attribute_not_exists(PK) OR ${inClause}`
+    // A node item without a status holds only a claim (`node-claims.ts`): the node is pending.
+    const statusCondition = from.includes('pending')
+      ? `attribute_not_exists(#f0) OR ${inClause}`
       : (inClause ?? 'attribute_not_exists(PK) AND attribute_exists(PK)');
+    let condition = statusCondition;
+    if (options.releasing !== undefined) {
+      // The claim's holder records the outcome and releases the claim in one write (ARCHITECTURE.md, "Fewer round
+      // trips per node"); lost (another owner took over): nothing is written and the caller goes the long way.
+      names['#claim'] = 'claim';
+      names['#claimState'] = 'state';
+      names['#claimOwner'] = 'owner';
+      values[':claimDone'] = 'done';
+      values[':claimOwner'] = options.releasing;
+      sets.push('#claim.#claimState = :claimDone');
+      condition = `(${statusCondition}) AND #claim.#claimOwner = :claimOwner`;
+    }
     try {
       const out = await storeCall(() =>
         this.table.client.send(new UpdateCommand({
@@ -181,7 +206,7 @@ export class NodeRunRepository {
     const out = await storeCall(() =>
       this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.nodeRun(runId, nodeId), ConsistentRead: true })),
     );
-    return out.Item ? toNodeRun(out.Item, []) : undefined;
+    return out.Item?.status !== undefined ? toNodeRun(out.Item, []) : undefined;
   }
 
   /** Every recorded node of a run with its attempts, by node id. */
@@ -189,14 +214,22 @@ export class NodeRunRepository {
     const [nodes, attempts] = await Promise.all([this.queryAll(runId, NODE_PREFIX), this.queryAll(runId, ATTEMPT_PREFIX)]);
     const byNode = new Map<string, NodeAttempt[]>();
     for (const item of attempts) {
-      const a = stripKeys(item) as unknown as AttemptRecord;
+      const a = attemptOf(item);
+      if (!a) continue;
       const list = byNode.get(a.nodeId) ?? [];
       list.push(publicAttempt(a));
       byNode.set(a.nodeId, list);
     }
     const out = new Map<string, NodeRun>();
     for (const item of nodes) {
-      const node = toNodeRun(item, byNode.get(String(item.nodeId)) ?? []);
+      if (item.status === undefined) continue; // a claim alone: the node is pending
+      // A first attempt started with its claim (`takeStarting`) has no item until it ends: it shows as running.
+      const claim = item.claim as { attempt?: unknown; startedAt?: unknown } | undefined;
+      const listed = byNode.get(String(item.nodeId)) ?? [];
+      if (typeof claim?.startedAt === 'string' && typeof claim.attempt === 'number' && !listed.some((a) => a.attempt === claim.attempt)) {
+        listed.push({ attempt: claim.attempt, status: 'running', startedAt: claim.startedAt });
+      }
+      const node = toNodeRun(item, listed);
       out.set(node.nodeId, node);
     }
     // Attempts of a node whose own item is not written yet still show (as running).
@@ -218,14 +251,24 @@ export class NodeRunRepository {
   }
 }
 
+/**
+ * An attempt item as a record; `undefined` when it has no status: a first attempt started with its claim has no
+ * record until its end, though its budget mark (`costCharged`) may be written on the item before that.
+ */
+export function attemptOf(item: Record<string, unknown> | undefined): AttemptRecord | undefined {
+  if (!item || item.status === undefined) return undefined;
+  return stripKeys(item) as unknown as AttemptRecord;
+}
+
 function publicAttempt(a: AttemptRecord): NodeAttempt {
   const { runId: _r, nodeId: _n, route, ...rest } = a;
   // The attempt that ended with the agent's question (route `input-required`, agent-replies.ts).
   return route === 'input-required' ? { ...rest, asked: true } : rest;
 }
 
-function toNodeRun(item: Record<string, unknown>, attempts: NodeAttempt[]): NodeRun {
-  const { updatedAt: _u, ...rest } = stripKeys(item);
+/** A node item (document form) with its attempts as a `NodeRun`. */
+export function toNodeRun(item: Record<string, unknown>, attempts: NodeAttempt[]): NodeRun {
+  const { updatedAt: _u, claim: _claim, ...rest } = stripKeys(item);
   return { ...(rest as unknown as NodeRun), attempts: attempts.sort((a, b) => a.attempt - b.attempt) };
 }
 

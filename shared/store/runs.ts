@@ -18,7 +18,8 @@ import type { PageKey } from './cursor';
 /** How long a run idempotency key is remembered. */
 export const RUN_KEY_TTL_SECONDS = 24 * 3_600;
 
-function toRun(item: Record<string, unknown>): Run {
+/** A run item (document form) as a `Run`, without its output (read apart when `hasOutput`). */
+export function toRun(item: Record<string, unknown>): Run {
   // `childRunIds` (a string set, `run-calls.ts`) is read only by the cancel cascade.
   const { hasOutput: _hasOutput, quotaSlot: _slot, childRunIds: _children, ...run } = stripKeys(item);
   return run as unknown as Run;

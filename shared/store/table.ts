@@ -34,8 +34,6 @@ export const keys = {
   gate: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `GATE#${nodeId}` }),
   /** The question an `agent_call` asked (A2A `input-required`), its reply task token and the reply. */
   nodeQuestion: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `ASK#${nodeId}` }),
-  /** The claim an attempt takes before a node's side effect (one per node: attempts never overlap). */
-  nodeClaim: (runId: string, nodeId: string) => ({ PK: `RUN#${runId}`, SK: `CLAIM#${nodeId}` }),
   eventLog: (runId: string) => ({ PK: `RUN#${runId}`, SK: 'LOG' }),
   event: (runId: string, seq: number) => ({ PK: `RUN#${runId}`, SK: `EV#${String(seq).padStart(10, '0')}` }),
   /** A recorded transition of a run's event log: binds its key to its seq, once. */

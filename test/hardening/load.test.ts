@@ -87,7 +87,12 @@ async function round(token: string): Promise<number> {
     const runId = await startRun(stack, 'loader', workflowId, { input: { q: i } });
     for (const s of subs) s.socket.send(JSON.stringify({ action: 'subscribe', runId }));
     const run = await waitForRun(stack, 'loader', runId, ['succeeded', 'failed'], 30_000 + RUNS * SUBSCRIBERS * 500);
-    const events = await getEvents(stack, 'loader', runId);
+    // The run reads `succeeded` a moment before its `run.succeeded` event is appended (the state is written first):
+    // wait for the event, as a client following the run would.
+    const events = await waitFor(async () => {
+      const all = await getEvents(stack, 'loader', runId);
+      return all.at(-1)?.type === `run.${run.status}` ? all : undefined;
+    }, `run ${runId}'s final event`, 15_000);
     const last = events.at(-1)?.seq ?? 0;
     await Promise.all(subs.map((s) => waitFor(async () => (delivered(s.seqs).at(-1) === last ? true : undefined), `subscriber of ${runId} to reach seq ${last}`, 30_000)));
     for (const s of subs) s.socket.close();

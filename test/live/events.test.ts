@@ -120,8 +120,9 @@ describe('event log', () => {
     const small = await headBytes();
     // Act
     for (let i = 1; i < 60; i++) await log.append('r9', `node.started:n${i}:0`, started(`n${i}`));
-    // Assess
-    expect(await headBytes()).toBeLessThanOrEqual(small + 4);
+    // Assess: the head keeps this process's last settled entry (cleared by its next append), so it differs only by
+    // the longer key, node id and seq digits of the last entry
+    expect(await headBytes()).toBeLessThanOrEqual(small + 8);
     expect((await log.list('r9')).lastSeq).toBe(60);
   });
 

@@ -1,0 +1,282 @@
+/**
+ * Benchmark (10): Braid's cost per executed node on the local stack (`createLocalStack`, in memory: dynalite,
+ * aws-local-stepfunctions and the executor's real handler).
+ * - Store round trips per executed node: middleware on the stack's document client counts every command sent
+ *   inside an executor invocation (an `AsyncLocalStorage` context set by the `wrapExecutor` seam; the emulated
+ *   stream's fan-out runs outside it), by operation and by item kind (`RUN/NODE`, `RUN/LOG`, …).
+ * - Overhead per node: a chain of 50 builtin `echo` nodes; the step of a node is the time from its Task's
+ *   invocation to the next node's. The same ASL runs on the bare engine with no-op tasks; the p50 overhead is
+ *   the difference of the p50 steps, and the ratio their quotient.
+ * - Throughput: ten chains of 20 `echo` nodes started at once; nodes per second from the first start to the
+ *   last `finalize` returning.
+ * Runs alone with `npx tsx bench/per-node.ts [chain] [runs] [nodesPerRun]`.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { loadavg } from 'node:os';
+import { BraidHttpClient } from '../client/http-client';
+import { compileWorkflow } from '../shared/compiler/compile';
+import type { WorkflowDefinition } from '../shared/definition/schema';
+import { createAslRunner } from '../infra/local/asl-runner';
+import { createLocalStack, LOCAL_EXECUTOR_ARN, type LocalStack } from '../infra/local/stack';
+import { fixed, median, quantile, table } from './stats';
+
+/** Round trips by operation and by item kind, inside executor invocations of one action. */
+export interface CallCounts {
+  total: number;
+  byOperation: Record<string, number>;
+  byKind: Record<string, number>;
+}
+
+/** What one measurement found. */
+export interface PerNodeResult {
+  chainNodes: number;
+  /** Executor round trips of the chain's `execute` tasks, per node. */
+  chainCalls: CallCounts;
+  /** Executor round trips of every other task of the chain's run (`finalize`), in all. */
+  chainOtherCalls: number;
+  /** Every command any function sent during the chain's run (API start and polls excluded), per node. */
+  chainAllCallsPerNode: number;
+  /** Steps between consecutive node Tasks, ms. */
+  braidSteps: number[];
+  engineSteps: number[];
+  /** Time inside the executor's `execute` handler, ms. */
+  handlerMs: number[];
+  concurrent: { runs: number; nodesPerRun: number; wallMs: number; callsPerNode: number; cpuMsPerNode: number };
+  /** The machine's 1-minute load average when the measurement ended (the machine is shared). */
+  load: number;
+}
+
+const context = new AsyncLocalStorage<{ action: string }>();
+
+/** The item kind of a key: partition prefix / sort-key prefix (`RUN/NODE`, `RUN/LOG`, `WF/V`). */
+function kindOf(key: { PK?: unknown; SK?: unknown } | undefined): string {
+  const pk = typeof key?.PK === 'string' ? key.PK.split('#')[0] : '?';
+  const sk = typeof key?.SK === 'string' ? (key.SK.split('#')[0] as string) : '?';
+  return `${pk}/${sk}`;
+}
+
+/** Item kinds one command touches. */
+function kindsOf(input: Record<string, any>): string[] {
+  if (input.Key) return [kindOf(input.Key)];
+  if (input.Item) return [kindOf(input.Item)];
+  if (input.KeyConditionExpression) {
+    const v = input.ExpressionAttributeValues ?? {};
+    const pk = String(v[':pk'] ?? '?').split('#')[0];
+    const sk = String(v[':sk'] ?? v[':from'] ?? '?').split('#')[0];
+    return [`${pk}/${sk}*`];
+  }
+  if (input.RequestItems) {
+    const kinds = new Set<string>();
+    for (const entry of Object.values(input.RequestItems as Record<string, any>)) {
+      if (Array.isArray(entry)) for (const r of entry) kinds.add(kindOf(r.PutRequest?.Item ?? r.DeleteRequest?.Key));
+      else for (const k of entry.Keys ?? []) kinds.add(kindOf(k));
+    }
+    return [[...kinds].sort().join('+')];
+  }
+  return ['?'];
+}
+
+/** Counts commands on the stack's table client: every one, and those sent inside executor invocations by action. */
+function instrument(stack: LocalStack) {
+  const byAction = new Map<string, CallCounts>();
+  let all = 0;
+  stack.store.table.client.middlewareStack.add((next: (a: any) => Promise<any>, ctx: { commandName?: string }) => async (args: { input: Record<string, any> }) => {
+    all += 1;
+    const tag = context.getStore();
+    if (tag) {
+      const counts = byAction.get(tag.action) ?? { total: 0, byOperation: {}, byKind: {} };
+      byAction.set(tag.action, counts);
+      counts.total += 1;
+      const op = (ctx.commandName ?? '?').replace(/Command$/, '');
+      counts.byOperation[op] = (counts.byOperation[op] ?? 0) + 1;
+      for (const kind of kindsOf(args.input)) counts.byKind[`${op} ${kind}`] = (counts.byKind[`${op} ${kind}`] ?? 0) + 1;
+    }
+    return next(args);
+  }, { step: 'initialize', name: 'benchPerNodeCount', priority: 'low' });
+  return {
+    reset() { byAction.clear(); all = 0; },
+    action: (action: string): CallCounts => byAction.get(action) ?? { total: 0, byOperation: {}, byKind: {} },
+    actions: () => [...byAction.keys()],
+    all: () => all,
+  };
+}
+
+/** A chain of `n` echo nodes, each reading the previous one's output. */
+export function echoChain(n: number, name = `bench-chain-${n}`): WorkflowDefinition {
+  const id = (i: number) => `n${String(i).padStart(3, '0')}`;
+  return {
+    name,
+    nodes: Array.from({ length: n }, (_, i) => ({
+      id: id(i), type: 'tool_call' as const, tool: { kind: 'builtin' as const, name: 'echo' },
+      inputs: i === 0 ? { step: '$context.start' } : { step: i, from: `$${id(i - 1)}.step` },
+    })),
+    edges: Array.from({ length: n - 1 }, (_, i) => ({ from: id(i), to: id(i + 1) })),
+  } as WorkflowDefinition;
+}
+
+/** Steps between consecutive invocation starts, in invocation order. */
+function steps(starts: readonly number[]): number[] {
+  const sorted = [...starts].sort((a, b) => a - b);
+  return sorted.slice(1).map((t, i) => t - (sorted[i] as number));
+}
+
+/** The same ASL on the bare engine, every Task a no-op: the steps between node Tasks. */
+async function engineSteps(definition: WorkflowDefinition): Promise<number[]> {
+  const { asl } = compileWorkflow(definition, { executorArn: LOCAL_EXECUTOR_ARN });
+  const runner = createAslRunner(asl);
+  const starts: number[] = [];
+  const execution = runner.run({ runId: 'bench', input: { start: 0 } }, {
+    invoke: async (_fn, payload) => {
+      if (payload.action === 'execute') starts.push(performance.now());
+      return { route: 'ok' };
+    },
+  });
+  const outcome = await execution.outcome;
+  if (outcome.status !== 'SUCCEEDED') throw new Error(`the no-op run ended ${outcome.status}`);
+  return steps(starts);
+}
+
+/** Measures on a fresh stack. */
+export async function perNode(chain = 50, runs = 10, nodesPerRun = 20): Promise<PerNodeResult> {
+  const invocations: Array<{ runId: string; action: string; start: number; end: number }> = [];
+  const stack = await createLocalStack({
+    inMemory: true, logLevel: 'SILENT',
+    wrapExecutor: (executor) => async (event) => {
+      const e = event as { action?: string; runId?: string };
+      const start = performance.now();
+      try {
+        return await context.run({ action: String(e.action) }, () => executor(event));
+      } finally {
+        invocations.push({ runId: String(e.runId), action: String(e.action), start, end: performance.now() });
+      }
+    },
+  });
+  try {
+    const counter = instrument(stack);
+    const http = new BraidHttpClient({ url: stack.httpUrl, token: await stack.token('bench-user') });
+    const finished = async (runIds: string[], deadlineMs: number): Promise<number> => {
+      const deadline = performance.now() + deadlineMs;
+      for (;;) {
+        const done = invocations.filter((i) => i.action === 'finalize' && runIds.includes(i.runId));
+        if (new Set(done.map((d) => d.runId)).size === runIds.length) return Math.max(...done.map((d) => d.end));
+        if (performance.now() > deadline) throw new Error(`runs did not finish within ${deadlineMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const expectSucceeded = async (runId: string) => {
+      const run = await http.getRun(runId);
+      if (run.status !== 'succeeded') throw new Error(`run ${runId} ended ${run.status}: ${JSON.stringify(run.error)}`);
+    };
+
+    // Warm-up: one short run, so the first measured node pays no cold path (module loads, the version cache).
+    const warm = await http.createWorkflow(echoChain(3, 'bench-warm'));
+    const warmRun = (await http.startRun(warm.id, { start: 0 })).runId;
+    await finished([warmRun], 60_000);
+
+    // The 50-node chain, alone.
+    const chainWf = await http.createWorkflow(echoChain(chain));
+    counter.reset();
+    const chainRun = (await http.startRun(chainWf.id, { start: 0 })).runId;
+    await finished([chainRun], 10 * 60_000);
+    const allCalls = counter.all();
+    await expectSucceeded(chainRun);
+    const mine = invocations.filter((i) => i.runId === chainRun && i.action === 'execute');
+    const chainCalls = counter.action('execute');
+    const chainOtherCalls = counter.actions().filter((a) => a !== 'execute').reduce((n, a) => n + counter.action(a).total, 0);
+
+    // Ten concurrent runs.
+    const concurrentWf = await http.createWorkflow(echoChain(nodesPerRun, `bench-concurrent-${nodesPerRun}`));
+    counter.reset();
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const runIds = await Promise.all(Array.from({ length: runs }, async (_, i) => (await http.startRun(concurrentWf.id, { start: i })).runId));
+    const end = await finished(runIds, 10 * 60_000);
+    const cpu = process.cpuUsage(cpuBefore);
+    for (const id of runIds) await expectSucceeded(id);
+    const concurrentCalls = counter.action('execute').total;
+
+    return {
+      chainNodes: chain,
+      chainCalls: perNodeCounts(chainCalls, chain),
+      chainOtherCalls,
+      chainAllCallsPerNode: allCalls / chain,
+      braidSteps: steps(mine.map((i) => i.start)),
+      engineSteps: await engineSteps(echoChain(chain)),
+      handlerMs: mine.map((i) => i.end - i.start),
+      concurrent: { runs, nodesPerRun, wallMs: end - started, callsPerNode: concurrentCalls / (runs * nodesPerRun), cpuMsPerNode: (cpu.user + cpu.system) / 1000 / (runs * nodesPerRun) },
+      load: loadavg()[0] ?? Number.NaN,
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+function perNodeCounts(c: CallCounts, n: number): CallCounts {
+  const per = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v / n]));
+  return { total: c.total / n, byOperation: per(c.byOperation), byKind: per(c.byKind) };
+}
+
+/**
+ * Figures measured before issue 18's changes: this bench on main's code (96b78f3) in a worktree of the same
+ * machine, at 15:10 on 2026-12-01 (load average 2.3), in the minute before the "after" run written to
+ * BENCHMARKS.md. An earlier run of that code at load 0.3 gave 20.04 round trips, a 28.8 ms p50 step and 43.7 nodes/s.
+ */
+export const BEFORE = {
+  date: '2026-12-01 15:10, main at 96b78f3, load average 2.3',
+  roundTrips: 20.04,
+  p50StepMs: 35.1,
+  p50EngineMs: 0.03,
+  p50HandlerMs: 34.3,
+  nodesPerSecond: 42.4,
+  cpuMsPerNode: 23.6,
+};
+
+/** The BENCHMARKS.md section. */
+export function perNodeSection(r: PerNodeResult): string {
+  const braid = median(r.braidSteps);
+  const engine = median(r.engineSteps);
+  const overhead = braid - engine;
+  const nodesPerSecond = (r.concurrent.runs * r.concurrent.nodesPerRun) / (r.concurrent.wallMs / 1000);
+  const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
+  const kinds = Object.entries(r.chainCalls.byKind).sort((a, b) => b[1] - a[1]);
+  return [
+    '## 10. Per node: store round trips, overhead, throughput',
+    '',
+    `Local stack (\`createLocalStack\`, in memory: dynalite, aws-local-stepfunctions, the executor's real handler; \`bench/per-node.ts\`). A chain of ${r.chainNodes} builtin \`echo\` nodes, each binding the previous node's output, after a 3-node warm-up run. Round trips: every DynamoDB command sent inside an executor \`execute\` invocation (an \`AsyncLocalStorage\` context set around each invocation; the emulated stream's fan-out runs outside it), divided by the nodes. Step: from one node's Task invocation to the next one's; the same ASL on the bare engine with no-op tasks gives the engine's own step. Throughput: ${r.concurrent.runs} chains of ${r.concurrent.nodesPerRun} \`echo\` nodes started at once, from the first start request to the last \`finalize\` task returning.`,
+    '',
+    table(['measure', 'this run', `before (${BEFORE.date || 'not measured'})`, 'target'], [
+      ['store round trips per executed node (chain)', fixed(r.chainCalls.total, 2), fixed(BEFORE.roundTrips, 2), `≤ 6 (${mark(r.chainCalls.total <= 6)})`],
+      ['store round trips per executed node (concurrent runs)', fixed(r.concurrent.callsPerNode, 2), '', ''],
+      ['p50 step per node, Braid (ms)', fixed(braid, 1), fixed(BEFORE.p50StepMs, 1), ''],
+      ['p50 step per node, engine with no-op tasks (ms)', fixed(engine, 2), fixed(BEFORE.p50EngineMs, 2), ''],
+      ['p50 Braid overhead per node (ms)', fixed(overhead, 1), fixed(BEFORE.p50StepMs - BEFORE.p50EngineMs, 1), `≤ 15 (${mark(overhead <= 15)})`],
+      ['ratio Braid ÷ engine (p50 steps)', fixed(braid / engine, 0), fixed(BEFORE.p50StepMs / BEFORE.p50EngineMs, 0), ''],
+      ['p90 step per node, Braid (ms)', fixed(quantile(r.braidSteps, 0.9), 1), '', ''],
+      ['p50 time in the executor handler per node (ms)', fixed(median(r.handlerMs), 1), fixed(BEFORE.p50HandlerMs, 1), ''],
+      ['CPU time per node, this process (ms): every function and dynalite, in-process', fixed(r.concurrent.cpuMsPerNode, 1), fixed(BEFORE.cpuMsPerNode, 1), ''],
+      [`nodes/s, ${r.concurrent.runs} concurrent ${r.concurrent.nodesPerRun}-node runs`, fixed(nodesPerSecond, 1), fixed(BEFORE.nodesPerSecond, 1), `≥ 100 (${mark(nodesPerSecond >= 100)})`],
+    ]),
+    '',
+    `Machine: the 1-minute load average was ${fixed(r.load, 1)} when this section ended; the machine's 2 cores are shared with other sessions, so rerun \`npx tsx bench/per-node.ts\` on a quiet machine before comparing times (round trips do not depend on load). The engine's own step with no-op tasks is a few hundredths of a millisecond, so the ratio mostly says that nearly all of a node's time on the laptop is Braid's.`,
+    '',
+    `Per run besides its nodes: ${r.chainOtherCalls} executor round trips (\`finalize\`); every function together (API start, executor, finalizer, stream fan-out) sent ${fixed(r.chainAllCallsPerNode, 1)} commands per node of the chain.`,
+    '',
+    'Where the round trips of one executed node go (chain, per node: operation and item kind, `RUN/NODE` = `RUN#…`/`NODE#…`, a `*` marks a query of that prefix):',
+    '',
+    table(['operation', 'item kind', 'per node'], kinds.map(([k, v]) => {
+      const [op, kind] = k.split(' ');
+      return [op ?? '', `\`${kind ?? ''}\``, fixed(v, 2)];
+    })),
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [chain, runs, perRun] = process.argv.slice(2).map(Number);
+  perNode(chain || 50, runs || 10, perRun || 20).then((r) => {
+    console.log(perNodeSection(r));
+    process.exit(0);
+  }, (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
