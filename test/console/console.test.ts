@@ -80,9 +80,10 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     await page.waitForSelector(nodeIn('approve', 'succeeded'));
     await page.waitForSelector(nodeIn('book', 'succeeded'));
     await page.waitForSelector('h1 .badge[data-status="succeeded"]');
+    // The badge may come from a refresh before the timeline has drawn every event: wait for the decision's row.
+    await page.waitForSelector('.timeline li:has-text("by alice: fine for the conference")');
     const seqs = await timelineSeqs(page);
     expect(seqs).toStrictEqual(seqs.map((_s, i) => i + 1));
-    expect(await page.textContent('.timeline')).toContain('by alice: fine for the conference');
     await page.click('svg.dag .node[data-node="book"]');
     await page.waitForSelector('.node-panel[data-node="book"] details.json pre:has-text("Rive Gauche")');
     await shot(page, 'run-succeeded');
@@ -142,7 +143,10 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     await page.click('svg.dag .node[data-node="pick"]');
     const log = createEventLogRepository(fixture.stack.table);
     const at = () => new Date().toISOString();
-    // The demo agent streams its own answer: count the progress rows already shown.
+    // The demo agent streams its own answer: count the progress rows already shown, once the timeline holds the
+    // whole log so far (the node statuses can be drawn from the nodes route before the timeline has caught up).
+    const logged = (await http.allRunEvents(runId)).length;
+    await page.waitForFunction((n) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.timeline li').length >= n, logged);
     const before = await page.$$eval('.timeline li.ev-progress', (rows) => rows.length);
     // Act: progress events as a streaming agent and a map node would append them.
     await log.append(runId, 'progress:pick:1', { type: 'node.progress' as never, nodeId: 'pick', at: at(), data: { text: 'Rive Gauche is ' } });
@@ -165,8 +169,9 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     const page = await openSignedIn('gina', `#/runs/${runId}`);
     // Act
     await page.click('svg.dag .node[data-node="triage"]');
-    const link = await page.waitForSelector('.node-panel[data-node="triage"] a.child-run');
-    await link.click();
+    // A selector, not an element handle: the panel re-renders as the run's events arrive, and a click by selector
+    // finds the link again if it was replaced meanwhile (a held handle can be detached: a flaky click).
+    await page.click('.node-panel[data-node="triage"] a.child-run');
     // Assess
     await page.waitForSelector(`a.parent-run:has-text("${runId.slice(0, 13)} / triage")`);
     await page.waitForSelector(nodeIn('ask', 'waiting'));

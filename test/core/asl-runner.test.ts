@@ -22,7 +22,7 @@ describe('createAslRunner', () => {
     const rec = recorder();
     // Act
     const exec = runner.run({}, { invoke: rec.invoke, context: { Execution: { Name: 'run-7' } } });
-    const outcome = await withDeadline(exec.outcome, 2_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome).toStrictEqual({ status: 'SUCCEEDED', output: { ExecutedVersion: '$LATEST', Payload: { route: 'ok' }, StatusCode: 200 } });
     expect(rec.calls[0]!.payload).toStrictEqual({
@@ -41,7 +41,7 @@ describe('createAslRunner', () => {
     // Act
     const x = runner.run({ runId: 'x', r: {} }, { invoke: rec.invoke, retryIntervalOverrides: { a: 1 } });
     const y = runner.run({ runId: 'y', r: {} }, { invoke: rec.invoke });
-    const outcomes = await withDeadline(Promise.all([x.outcome, y.outcome]), 3_000, 'runs');
+    const outcomes = await withDeadline(Promise.all([x.outcome, y.outcome]), 30_000, 'runs');
     // Assess
     expect(outcomes.map((o) => o.status)).toStrictEqual(['SUCCEEDED', 'SUCCEEDED']);
     const attempts = (runId: string) => rec.calls.filter((c) => c.nodeId === 'a' && c.payload.runId === runId).map((c) => c.attempt);
@@ -53,9 +53,9 @@ describe('createAslRunner', () => {
     // Prepare
     const runner = createAslRunner(compiled([gate('g')], []));
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: recorder().invoke });
-    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     runner.sendTaskSuccess(taskToken, { route: 'ok' });
-    await withDeadline(exec.outcome, 2_000, 'run');
+    await withDeadline(exec.outcome, 30_000, 'run');
     // Act
     const unknown = (() => { try { runner.sendTaskSuccess('nope', {}); } catch (e) { return e; } return undefined; })();
     const reused = (() => { try { runner.sendTaskFailure(taskToken, 'X', 'y'); } catch (e) { return e; } return undefined; })();
@@ -70,10 +70,10 @@ describe('createAslRunner', () => {
     const runner = createAslRunner(compiled([gate('g'), tool('b')], ['g->b']));
     const rec = recorder();
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: rec.invoke });
-    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     // Act
     exec.abort();
-    const outcome = await withDeadline(exec.outcome, 2_000, 'abort');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'abort');
     // Assess
     expect(outcome).toStrictEqual({ status: 'ABORTED' });
     expect(runner.waitingTokens()).toStrictEqual([]);
@@ -82,15 +82,17 @@ describe('createAslRunner', () => {
   });
 
   it('clamps a one-year gate timeout instead of timing out at once', async () => {
-    // Prepare: 31,536,000 s would overflow the engine's timer
-    const runner = createAslRunner(compiled([gate('g', 31_536_000)], []));
+    // Prepare: 31,536,000 s would overflow the engine's timer (Node fires an overflowed timer after 1 ms); beside it a
+    // gate that times out after 1 s, whose timeout is the barrier: timers fire in due order, so by then an overflowed
+    // one-year timer would have fired
+    const runner = createAslRunner(compiled([gate('g', 31_536_000), gate('short', 1, { onError: 'continue' })], []));
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: recorder().invoke });
-    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const { taskToken } = await pollUntil(() => runner.waitingTokens().find((t) => t.stateName === 'g'), 20_000, 'gate waiting');
     // Act
-    await new Promise((r) => setTimeout(r, 100));
+    await pollUntil(() => (runner.waitingTokens().some((t) => t.stateName === 'short') ? undefined : true), 20_000, 'the short gate to time out');
     const stillWaiting = runner.waitingTokens().length;
     runner.sendTaskSuccess(taskToken, { route: 'ok' });
-    const outcome = await withDeadline(exec.outcome, 2_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(stillWaiting).toBe(1);
     expect(outcome.status).toBe('SUCCEEDED');
@@ -101,9 +103,9 @@ describe('createAslRunner', () => {
     const runner = createAslRunner(compiled([gate('g', 1, { onError: 'continue' }), tool('b')], ['g->b']));
     const rec = recorder();
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: rec.invoke });
-    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     // Act
-    const outcome = await withDeadline(exec.outcome, 3_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     expect(rec.ran()).toStrictEqual(['g', 'b']);
@@ -113,7 +115,7 @@ describe('createAslRunner', () => {
   it('turns a thrown non-Error into an Error named "Error"', async () => {
     const runner = createAslRunner(compiled([tool('a')], []));
     const exec = runner.run({ runId: 'r', r: {} }, { invoke: async () => { throw 'plain string'; } });
-    const outcome = await withDeadline(exec.outcome, 2_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'Error' });
   });
 
@@ -123,15 +125,22 @@ describe('createAslRunner', () => {
     const runner = createAslRunner(compiled(nodes, []));
     let running = 0;
     let peak = 0;
+    // Every branch holds until the test releases them, so the peak does not depend on how fast a loaded machine
+    // starts branches compared with how fast they end.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const invoke = async () => {
       running++;
       peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 20));
+      await released;
       running--;
       return { route: 'ok' };
     };
     // Act
-    const outcome = await withDeadline(runner.run({ runId: 'r', r: {} }, { invoke }).outcome, 3_000, 'run');
+    const exec = runner.run({ runId: 'r', r: {} }, { invoke });
+    await pollUntil(() => (running === 40 ? true : undefined), 20_000, '40 branches running');
+    release();
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     expect(peak).toBe(40);

@@ -105,10 +105,10 @@ describe('the reply loop on the local engine', () => {
     // Act
     const execution = runner.run({ runId: 'r', r: {} }, { invoke, retryIntervalOverrides: { 'a:continue': 1 } });
     for (const expected of [1, 2]) {
-      const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 2_000, `reply ${expected} waiting`);
+      const { taskToken } = await pollUntil(() => runner.waitingTokens()[0], 20_000, `reply ${expected} waiting`);
       runner.sendTaskSuccess(taskToken, { turn: expected });
     }
-    const outcome = await withDeadline(execution.outcome, 5_000, 'execution');
+    const outcome = await withDeadline(execution.outcome, 30_000, 'execution');
 
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
@@ -131,7 +131,7 @@ describe('the reply loop on the local engine', () => {
     const runner = createAslRunner(asl);
 
     // Act
-    const outcome = await withDeadline(runner.run({ runId: 'r', r: {} }, { invoke }).outcome, 5_000, 'execution');
+    const outcome = await withDeadline(runner.run({ runId: 'r', r: {} }, { invoke }).outcome, 30_000, 'execution');
 
     // Assess
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });

@@ -15,6 +15,18 @@ function start(def: WorkflowDefinition, behaviours: Record<string, Behaviour> = 
   return { runner, rec, exec };
 }
 
+/** A barrier for `n` parties: each call resolves once all `n` have called. */
+function rendezvous(n: number): () => Promise<void> {
+  let arrived = 0;
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return () => {
+    arrived += 1;
+    if (arrived === n) open();
+    return opened;
+  };
+}
+
 const only = (calls: Call[], nodeId: string): Call => {
   const found = calls.filter((c) => c.nodeId === nodeId);
   expect(found).toHaveLength(1);
@@ -26,7 +38,7 @@ describe('executing compiled ASL on the local engine', () => {
     // Prepare
     const { rec, exec } = start(workflow([tool('a'), tool('b'), tool('c')], ['a->b', 'b->c']));
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome).toStrictEqual({ status: 'SUCCEEDED', output: { runId: 'run-1', r: {} } });
     expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['a', 'b', 'c', 'braid:finalize']);
@@ -40,10 +52,13 @@ describe('executing compiled ASL on the local engine', () => {
   });
 
   it('runs a diamond with B and C concurrently and D after both', async () => {
-    // Prepare
-    const { rec, exec } = start(workflow([tool('A'), tool('B'), tool('C'), tool('D')], ['A->B', 'A->C', 'B->D', 'C->D']), {}, { delayMs: 40 });
+    // Prepare: B and C each finish only once both have started (a rendezvous), so a run that did them one after the
+    // other could never finish: concurrency is shown by the run succeeding, not by timings on a loaded machine
+    const bothStarted = rendezvous(2);
+    const meet: Behaviour = async () => { await bothStarted(); return { route: 'ok' }; };
+    const { rec, exec } = start(workflow([tool('A'), tool('B'), tool('C'), tool('D')], ['A->B', 'A->C', 'B->D', 'C->D']), { B: meet, C: meet });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     const [a, b, c, d] = ['A', 'B', 'C', 'D'].map((id) => only(rec.calls, id)) as [Call, Call, Call, Call];
@@ -62,7 +77,7 @@ describe('executing compiled ASL on the local engine', () => {
     );
     const { rec, exec } = start(def, { c: () => ({ route: 'w:"go"' }) });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(rec.ran()).toStrictEqual(['c', 'yes', 'after']);
     expect(outcome).toStrictEqual({
@@ -74,7 +89,7 @@ describe('executing compiled ASL on the local engine', () => {
   it('skips everything behind a condition that matched no edge', async () => {
     const def = workflow([cond('c'), tool('x'), tool('y')], [{ from: 'c', to: 'x', when: 1 }, 'x->y']);
     const { rec, exec } = start(def, { c: () => ({ route: 'none' }) });
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     expect(rec.ran()).toStrictEqual(['c']);
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { r: { x: { k: 'skip' }, y: { k: 'skip' } } } });
   });
@@ -88,7 +103,7 @@ describe('executing compiled ASL on the local engine', () => {
     };
     const { rec, exec } = start(def, { flaky: behaviour }, { retryIntervalOverrides: { flaky: 1 } });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     expect(rec.calls.filter((c) => c.nodeId === 'flaky').map((c) => [c.payload.attempt, c.error])).toStrictEqual([
@@ -118,7 +133,7 @@ describe('executing compiled ASL on the local engine', () => {
       },
     }, { retryIntervalOverrides: { n: 1 } });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess: the engine made exactly the attempts willRetry predicts, attempt by attempt
     const made = rec.calls.filter((c) => c.nodeId === 'n').length;
     let predicted = 1;
@@ -132,7 +147,7 @@ describe('executing compiled ASL on the local engine', () => {
     const def = workflow([tool('a', { retry: { maxAttempts: 5 } }), tool('b')], ['a->b']);
     const { rec, exec } = start(def, { a: () => { throw braidError('Braid.BindingFailed', 'no $x'); } }, { retryIntervalOverrides: { a: 1 } });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome).toStrictEqual({ status: 'FAILED', error: 'Braid.BindingFailed', cause: 'no $x' });
     expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['a']);
@@ -141,7 +156,7 @@ describe('executing compiled ASL on the local engine', () => {
   it('retries Braid.Transient with the service retrier, even without a node policy', async () => {
     const def = workflow([tool('a')], []);
     const { rec, exec } = start(def, { a: (_p, m) => { if (m.attempt === 0) throw braidError('Braid.Transient'); return { route: 'ok' }; } }, { retryIntervalOverrides: { a: 1 } });
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     expect(outcome.status).toBe('SUCCEEDED');
     expect(rec.calls.filter((c) => c.nodeId === 'a')).toHaveLength(2);
   });
@@ -155,7 +170,7 @@ describe('executing compiled ASL on the local engine', () => {
     const failing = () => { throw braidError('Braid.NodeFailed'); };
     const { rec, exec } = start(def, { u: failing, c: () => ({ route: 'default' }), t: failing });
     // Act
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(rec.ran()).toStrictEqual(['u', 'c', 't', 'after']);
     expect(outcome).toStrictEqual({
@@ -170,12 +185,14 @@ describe('executing compiled ASL on the local engine', () => {
     let release: (() => void) | undefined;
     const blocked = new Promise<void>((r) => (release = r));
     const { rec, exec } = start(workflow([tool('a'), tool('b'), tool('c')], ['a->b', 'b->c']), { b: async () => { await blocked; return { route: 'ok' }; } });
-    await pollUntil(() => rec.calls.find((c) => c.nodeId === 'b'), 2_000, 'b started');
+    await pollUntil(() => rec.calls.find((c) => c.nodeId === 'b'), 20_000, 'b started');
     // Act
     exec.abort();
     release?.();
-    const outcome = await withDeadline(exec.outcome, 2_000, 'abort');
-    await pollUntil(() => rec.calls.find((c) => c.nodeId === 'b')?.end, 2_000, 'b finished');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'abort');
+    await pollUntil(() => rec.calls.find((c) => c.nodeId === 'b')?.end, 20_000, 'b finished');
+    // An absence window, not a wait for a condition: the engine's event log ends at the abort, so no later event can
+    // serve as a barrier. A loaded machine cannot make this fail (it can only hide a bug).
     await new Promise((r) => setTimeout(r, 50));
     // Assess
     expect(outcome).toStrictEqual({ status: 'ABORTED' });
@@ -185,14 +202,13 @@ describe('executing compiled ASL on the local engine', () => {
   it('waits at a gate until it is completed from outside', async () => {
     // Prepare
     const { runner, rec, exec } = start(workflow([tool('a'), gate('g'), tool('b')], ['a->g', 'g->b']));
-    const waiting = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const waiting = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     const gateCall = only(rec.calls, 'g');
-    // Act
-    await new Promise((r) => setTimeout(r, 30));
+    // Act (that b waits for the decision is shown by its start time, after the decision, not by waiting a while)
     const beforeDecision = rec.ran();
     const decidedAt = performance.now();
     runner.sendTaskSuccess(waiting.taskToken, { route: 'ok' });
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(beforeDecision).toStrictEqual(['a', 'g']);
     expect(gateCall.payload).toStrictEqual({ action: 'gate', runId: 'run-1', nodeId: 'g', attempt: 0, drive: 0, taskToken: waiting.taskToken });
@@ -203,9 +219,9 @@ describe('executing compiled ASL on the local engine', () => {
 
   it('fails the run when a gate is rejected from outside', async () => {
     const { runner, rec, exec } = start(workflow([gate('g'), tool('b')], ['g->b']));
-    const waiting = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const waiting = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     runner.sendTaskFailure(waiting.taskToken, 'Braid.GateRejected', 'alice said no');
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     expect(outcome).toStrictEqual({ status: 'FAILED', error: 'Braid.GateRejected', cause: 'alice said no' });
     expect(rec.calls.map((c) => c.stateName)).toStrictEqual(['g']);
   });
@@ -213,9 +229,9 @@ describe('executing compiled ASL on the local engine', () => {
   it('routes on a tracked gate: its decision feeds the r record', async () => {
     const def = workflow([cond('c'), gate('g'), tool('after')], [{ from: 'c', to: 'g', when: true }, 'g->after']);
     const { runner, exec } = start(def, { c: () => ({ route: 'w:true' }) });
-    const waiting = await pollUntil(() => runner.waitingTokens()[0], 2_000, 'gate waiting');
+    const waiting = await pollUntil(() => runner.waitingTokens()[0], 20_000, 'gate waiting');
     runner.sendTaskSuccess(waiting.taskToken, { route: 'ok' });
-    const outcome = await withDeadline(exec.outcome, 5_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { r: { c: { k: 'w:true' }, g: { k: 'ok' }, after: { k: 'ok' } } } });
   });
 });

@@ -151,16 +151,14 @@ describe('agent_call', () => {
   });
 
   it('times out a slow agent at the node deadline', async () => {
-    // Prepare
-    const a2a = await agent({ reply: { text: 'late', delayMs: 3_000 } });
-    const started = performance.now();
+    // Prepare: an agent that never replies, so only the deadline can end the call
+    const a2a = await agent({ reply: { text: 'late', until: new Promise(() => undefined) } });
 
     // Act
     const error = await failure(executeNode(agentNode(a2a.url), { message: 'go' }, ctx({ deadlineMs: 300 }), testExecutorDeps()));
 
     // Assess
     expect(error.details).toStrictEqual({ timedOut: true });
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it('fails with the status when the URL serves no agent card', async () => {

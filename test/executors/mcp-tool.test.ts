@@ -100,14 +100,10 @@ describe('mcp tools', () => {
   });
 
   it('times out a slow tool at the node deadline', async () => {
-    // Prepare
-    const started = performance.now();
-
-    // Act
-    const error = await failure(executeNode(mcpNode('slow'), { ms: 3_000 }, ctx({ deadlineMs: 400 }), testExecutorDeps()));
+    // Act: the tool waits far longer than the test may take, so only the deadline can end the call
+    const error = await failure(executeNode(mcpNode('slow'), { ms: 600_000 }, ctx({ deadlineMs: 400 }), testExecutorDeps()));
 
     // Assess
     expect(error.details).toStrictEqual({ timedOut: true });
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });

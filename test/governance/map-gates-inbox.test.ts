@@ -45,13 +45,13 @@ describe('gates inside map items', () => {
     ]);
     const published = () => stack.notifier.published.filter((n) => n.runId === runId);
     const reminded = () => new Set(published().filter((n) => n.type === 'gate.reminded').map((n) => n.item));
-    await waitFor(async () => (reminded().size === 2 ? true : undefined), 'a reminder per item', 10_000);
+    await waitFor(async () => (reminded().size === 2 ? true : undefined), 'a reminder per item', 30_000);
     expect([...reminded()].sort()).toEqual(['0', '1']);
     expect(published().filter((n) => n.type === 'gate.opened').map((n) => n.item).sort()).toEqual(['0', '1']);
 
     // Act: the escalation timers fire.
     await stack.gateTimers.releaseHeld();
-    await waitFor(async () => (ofRun(await inbox('ned'), runId).length === 2 ? true : undefined), 'escalated to ned', 10_000);
+    await waitFor(async () => (ofRun(await inbox('ned'), runId).length === 2 ? true : undefined), 'escalated to ned', 30_000);
     const escalated = (await getEvents(stack, 'ola', runId)).filter((e) => e.type === 'gate.escalated');
     expect(escalated.map((e) => e.item).sort()).toEqual([0, 1]);
 
@@ -60,7 +60,7 @@ describe('gates inside map items', () => {
     expect(approved.status, approved.text).toBe(200);
     expect(approved.body).toMatchObject({ runId, item: 0, itemPath: '0', status: 'approved' });
     expect(ofRun(await inbox('mia'), runId).map((g) => g.item)).toEqual([1]);
-    await waitFor(async () => (published().some((n) => n.type === 'gate.decided' && n.item === '0') ? true : undefined), 'gate.decided for item 0', 10_000);
+    await waitFor(async () => (published().some((n) => n.type === 'gate.decided' && n.item === '0') ? true : undefined), 'gate.decided for item 0', 30_000);
     const one = await callWithGroups(stack, 'mia', [], 'GET', `/api/v1/workflows/runs/${runId}/gates/ask?item=1`);
     expect(one.body).toMatchObject({ runId, nodeId: 'ask', item: 1, status: 'waiting' });
 

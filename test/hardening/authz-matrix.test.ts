@@ -164,19 +164,19 @@ describe('WebSocket routes × actor', () => {
             expect(status).toBe(401);
             return;
           }
-          const first = async () => waitFor(async () => messages[0], `${route} reply`, 5_000);
+          const first = async () => waitFor(async () => messages[0], `${route} reply`, 30_000);
           if (route === 'subscribe' || route === '$disconnect') socket.send(JSON.stringify({ action: 'subscribe', runId }));
           if (route === 'unsubscribe') socket.send(JSON.stringify({ action: 'unsubscribe', runId }));
           if (route === '$default') socket.send(JSON.stringify({ action: 'dance', runId }));
           if (route === '$disconnect') {
             await first();
             socket.close();
-            await waitFor(async () => ((await subscriptionsOf(runId)) === baseline ? true : undefined), 'subscriptions removed', 5_000);
+            await waitFor(async () => ((await subscriptionsOf(runId)) === baseline ? true : undefined), 'subscriptions removed', 30_000);
           }
           // Assess
           if (expected === 'accepted') expect(status).toBe(101);
           if (expected === 'subscribed') {
-            await waitFor(async () => messages.find((m) => m.type === 'node.waiting'), 'catch-up events', 5_000);
+            await waitFor(async () => messages.find((m) => m.type === 'node.waiting'), 'catch-up events', 30_000);
             expect(messages[0]).toMatchObject({ type: 'subscribed', runId });
           }
           if (expected === 'not_found') expect(await first()).toMatchObject({ type: 'error', code: 'not_found', runId });

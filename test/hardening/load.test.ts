@@ -94,7 +94,7 @@ async function round(token: string): Promise<number> {
       return all.at(-1)?.type === `run.${run.status}` ? all : undefined;
     }, `run ${runId}'s final event`, 15_000);
     const last = events.at(-1)?.seq ?? 0;
-    await Promise.all(subs.map((s) => waitFor(async () => (delivered(s.seqs).at(-1) === last ? true : undefined), `subscriber of ${runId} to reach seq ${last}`, 15_000)));
+    await Promise.all(subs.map((s) => waitFor(async () => (delivered(s.seqs).at(-1) === last ? true : undefined), `subscriber of ${runId} to reach seq ${last}`, 30_000)));
     for (const s of subs) s.socket.close();
     return { run, events, subs };
   }));

@@ -46,7 +46,8 @@ describe('live delivery', () => {
     const runId = await stack.seedRun('alice');
     const { client, received } = watch(await stack.token('alice'), runId);
     await waitFor(() => (stack.ws.connections.size > 0 ? true : undefined), 'a connection');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const subs = createSubscriptionRepository(stack.table);
+    await waitFor(async () => ((await subs.listForRun(runId)).length > 0 ? true : undefined), 'the subscription');
     // Act
     await appendSteps(stack.events, runId, 0, 12, true);
     // Assess

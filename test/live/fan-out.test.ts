@@ -35,9 +35,10 @@ function recordingPoster(behaviour: (connectionId: string) => 'ok' | 'gone' | 'f
 }
 
 /** Counts the writes (put, update, delete) the table's client sends while `act` runs. */
+let countWritesCalls = 0;
 async function countWrites(act: () => Promise<unknown>): Promise<number> {
   let writes = 0;
-  const name = `countWrites-${Math.random()}`;
+  const name = `countWrites-${(countWritesCalls += 1)}`;
   const stack = table.client.middlewareStack as unknown as { add(middleware: unknown, options: object): void; remove(name: string): boolean };
   stack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {

@@ -83,7 +83,7 @@ describe('WebSocket protocol', () => {
     // Act
     for (const runId of runIds) socket.send(JSON.stringify({ action: 'subscribe', runId, after: 0 }));
     // Assess
-    await waitFor(() => (messages.length === runIds.length ? true : undefined), 'a reply per subscribe', 10_000);
+    await waitFor(() => (messages.length === runIds.length ? true : undefined), 'a reply per subscribe', 30_000);
     expect(messages.filter((m) => m.type === 'subscribed')).toHaveLength(MAX_SUBSCRIPTIONS_PER_CONNECTION);
     expect(messages.filter((m) => m.type === 'error').map((m) => m.code)).toStrictEqual(['too_many_subscriptions']);
     socket.close();

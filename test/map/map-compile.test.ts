@@ -109,7 +109,7 @@ describe('map: runs on the local engine', () => {
     }, 1);
     // Act
     const exec = runner.run({ runId: 'r1', r: {} }, { invoke: rec.invoke, retryIntervalOverrides: { x: 1 } });
-    const outcome = await withDeadline(exec.outcome, 10_000, 'run');
+    const outcome = await withDeadline(exec.outcome, 30_000, 'run');
     // Assess
     expect(outcome.status).toBe('SUCCEEDED');
     const xs = rec.calls.filter((c) => c.nodeId === 'x').map((c) => `${String(c.payload.item)}:${c.attempt}`).sort();

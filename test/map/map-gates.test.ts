@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalOrchestrator } from '../../infra/local/local-orchestrator';
+import { startHttpToolServer } from '../support/http-tool-server';
 import { createWorkflow, getEvents, getNodes, startRun, startRunStack, waitFor, waitForRun, type TestStack } from '../runs/helpers';
 
 const echo = (id: string, inputs: Record<string, unknown>) => ({ id, type: 'tool_call', tool: { kind: 'builtin', name: 'echo' }, inputs });
@@ -66,27 +67,37 @@ describe('map: gates, items route, cancel, nesting', () => {
   }, 420_000);
 
   it('cancelling the run stops the map: outstanding items never start', async () => {
-    // Prepare: 40 slow items, two at a time.
-    const wf = await createWorkflow(stack, 'alice', {
-      name: 'map to cancel',
-      nodes: [{ id: 'slow', type: 'map', items: '$context.list', maxConcurrency: 2, body: { nodes: [{ id: 'nap', type: 'tool_call', tool: { kind: 'builtin', name: 'sleep' }, inputs: { ms: 150 } }], edges: [] } }],
-      edges: [],
-    });
-    const runId = await startRun(stack, 'alice', wf, { input: { list: Array.from({ length: 40 }, (_, i) => i) } });
-    await waitFor(async () => ((await getNodes(stack, 'alice', runId)).slow?.progress?.succeeded >= 2 ? true : undefined), 'two items done', 90_000);
-    // Act
-    const cancelled = await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
-    await (stack.orchestrator as LocalOrchestrator).idle();
-    // Assess
-    expect(cancelled.status, cancelled.text).toBe(200);
-    const started = (await getEvents(stack, 'alice', runId)).filter((e) => e.type === 'node.started' && e.nodeId === 'nap');
-    expect(started.length).toBeLessThan(40);
-    const nodes = await getNodes(stack, 'alice', runId);
-    expect(nodes.slow.status).toBe('cancelled');
-    const items = await stack.call('GET', `/api/v1/workflows/runs/${runId}/nodes/slow/items?limit=100`, { as: 'alice' });
-    const statuses = new Set(items.body.items.map((i: { status: string }) => i.status));
-    expect(statuses.has('cancelled')).toBe(true);
-    expect(statuses.has('running')).toBe(false);
+    // Prepare: 40 items, two at a time; the first two answer at once, the later ones only once the run is cancelled
+    // (so the cancel lands mid-map however slow the machine, and the count of started items cannot reach 40 by chance)
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const tool = await startHttpToolServer({ handler: async (_request, n) => { if (n >= 2) await released; return { body: { n } }; } });
+    try {
+      const wf = await createWorkflow(stack, 'alice', {
+        name: 'map to cancel',
+        nodes: [{ id: 'slow', type: 'map', items: '$context.list', maxConcurrency: 2, body: { nodes: [{ id: 'nap', type: 'tool_call', tool: { kind: 'http', url: `${tool.url}/item` } }], edges: [] } }],
+        edges: [],
+      });
+      const runId = await startRun(stack, 'alice', wf, { input: { list: Array.from({ length: 40 }, (_, i) => i) } });
+      await waitFor(async () => ((await getNodes(stack, 'alice', runId)).slow?.progress?.succeeded >= 2 ? true : undefined), 'two items done', 90_000);
+      // Act
+      const cancelled = await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
+      release();
+      await (stack.orchestrator as LocalOrchestrator).idle();
+      // Assess
+      expect(cancelled.status, cancelled.text).toBe(200);
+      const started = (await getEvents(stack, 'alice', runId)).filter((e) => e.type === 'node.started' && e.nodeId === 'nap');
+      expect(started.length).toBeLessThan(40);
+      const nodes = await getNodes(stack, 'alice', runId);
+      expect(nodes.slow.status).toBe('cancelled');
+      const items = await stack.call('GET', `/api/v1/workflows/runs/${runId}/nodes/slow/items?limit=100`, { as: 'alice' });
+      const statuses = new Set(items.body.items.map((i: { status: string }) => i.status));
+      expect(statuses.has('cancelled')).toBe(true);
+      expect(statuses.has('running')).toBe(false);
+    } finally {
+      release();
+      await tool.close();
+    }
   }, 180_000);
 
   it('nests a map in a map: the inner body reads the outer item, results nest, the items route takes ?item=', async () => {

@@ -46,7 +46,7 @@ describe('map: redrive after an item failed', () => {
 
     // Act
     const res = await stack.call('POST', `/api/v1/workflows/runs/${runId}/redrive`, { as: 'alice' });
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
 
     // Assess
     expect(res.status, res.text).toBe(202);

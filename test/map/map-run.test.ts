@@ -29,7 +29,7 @@ describe('map on the local stack', () => {
     const hotels = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name }));
     // Act
     const runId = await startRun(stack, 'alice', wf, { input: { hotels, city: 'Oslo' } });
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 20_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
     // Assess
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     expect(run.output).toEqual({ summary: { lines: ['a#0', 'b#1', 'c#2', 'd#3', 'e#4'] } });
@@ -60,7 +60,7 @@ describe('map on the local stack', () => {
     // Act
     const okRun = await startRun(stack, 'alice', await createWorkflow(stack, 'alice', def(2)), { input: { list } });
     const badRun = await startRun(stack, 'alice', await createWorkflow(stack, 'alice', def(1)), { input: { list } });
-    const [ok, bad] = await Promise.all([waitForRun(stack, 'alice', okRun, ['succeeded', 'failed'], 20_000), waitForRun(stack, 'alice', badRun, ['succeeded', 'failed'], 20_000)]);
+    const [ok, bad] = await Promise.all([waitForRun(stack, 'alice', okRun, ['succeeded', 'failed'], 30_000), waitForRun(stack, 'alice', badRun, ['succeeded', 'failed'], 30_000)]);
     // Assess
     expect(ok.status).toBe('succeeded');
     expect(ok.output.m.results).toEqual([{ ok: { v: 0 } }, null, { ok: { v: 2 } }, null].map((r) => (r === null ? null : r)));

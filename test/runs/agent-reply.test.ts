@@ -43,10 +43,11 @@ describe('an agent that asks (demo agent, streaming)', () => {
   const reply = (as: string, runId: string, body: unknown, nodeId = 'pick') =>
     stack.call('POST', `/api/v1/workflows/runs/${runId}/nodes/${nodeId}/reply`, { as, body });
 
-  async function askingRun(owner = 'alice', node: Record<string, unknown> = {}): Promise<{ wf: string; runId: string }> {
+  /** Starts a run whose agent asks a question; waits until the node waits for the reply unless `untilWaiting` is false. */
+  async function askingRun(owner = 'alice', node: Record<string, unknown> = {}, untilWaiting = true): Promise<{ wf: string; runId: string }> {
     const wf = await createWorkflow(stack, owner, agentWorkflow(agent.url, node));
     const runId = await startRun(stack, owner, wf, { input: { note: 'please ask me first', hotels: HOTELS } });
-    await waitForNode(stack, owner, runId, 'pick', 'waiting');
+    if (untilWaiting) await waitForNode(stack, owner, runId, 'pick', 'waiting');
     return { wf, runId };
   }
 
@@ -177,13 +178,15 @@ describe('an agent that asks (demo agent, streaming)', () => {
   });
 
   it('fails the node with States.Timeout when no reply comes within its timeoutSeconds', async () => {
-    // Prepare
-    const { runId } = await askingRun('alice', { timeoutSeconds: 2 });
+    // Prepare: 3 s leave a loaded machine time to ask before the wait times out; the run is not polled for "waiting"
+    // (a poll could miss so short a window): the event log shows the question afterwards
+    const { runId } = await askingRun('alice', { timeoutSeconds: 3 }, false);
 
     // Act
-    const run = await waitForRun(stack, 'alice', runId, ['failed', 'timed_out', 'succeeded'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['failed', 'timed_out', 'succeeded']);
 
     // Assess
+    expect((await getEvents(stack, 'alice', runId)).filter((e) => e.type === 'node.input_required')).toHaveLength(1);
     expect(run.status).not.toBe('succeeded');
     expect(run.error?.name).toBe('States.Timeout');
     const nodes = await getNodes(stack, 'alice', runId);
@@ -194,15 +197,15 @@ describe('an agent that asks (demo agent, streaming)', () => {
 
   it('waits again for the same question after a redrive of a run whose wait timed out', async () => {
     // Prepare: the wait times out, the run fails
-    const { runId } = await askingRun('alice', { timeoutSeconds: 2 });
-    await waitForRun(stack, 'alice', runId, ['failed', 'timed_out'], 15_000);
+    const { runId } = await askingRun('alice', { timeoutSeconds: 3 }, false);
+    await waitForRun(stack, 'alice', runId, ['failed', 'timed_out']);
     const asked = (await getEvents(stack, 'alice', runId)).filter((e) => e.type === 'node.input_required').length;
 
     // Act
     const redriven = await stack.call('POST', `/api/v1/workflows/runs/${runId}/redrive`, { as: 'alice' });
     const waiting = await waitForNode(stack, 'alice', runId, 'pick', 'waiting');
     const res = await reply('alice', runId, { text: '1000' });
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed', 'timed_out'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed', 'timed_out'], 30_000);
 
     // Assess: the agent was not asked afresh (no second question); the reply reached the asking task
     expect(redriven.status, redriven.text).toBe(202);

@@ -148,14 +148,19 @@ describe('human gates', () => {
   });
 
   it('times out: the run fails, the gate is timed_out and a late approval is a 409', async () => {
-    // Prepare
-    const { runId } = await waitingRun('alice', { timeoutSeconds: 1 });
+    // Prepare: 3 s leave a loaded machine time to open the gate before it times out; the run is not polled for
+    // "waiting" (a poll could miss so short a window): the event log shows the wait afterwards
+    const wf = await createWorkflow(stack, 'alice', gateWorkflow({ timeoutSeconds: 3 }));
+    const runId = await startRun(stack, 'alice', wf);
 
     // Act
-    const run = await waitForRun(stack, 'alice', runId, ['failed', 'succeeded'], 5_000);
+    const run = await waitForRun(stack, 'alice', runId, ['failed', 'succeeded']);
     const late = await decide('alice', runId, 'approve');
 
     // Assess
+    const types = (await getEvents(stack, 'alice', runId)).filter((e) => e.nodeId === 'ask').map((e) => e.type);
+    expect(types.indexOf('node.waiting')).toBeGreaterThanOrEqual(0);
+    expect(types.indexOf('node.waiting')).toBeLessThan(types.indexOf('node.failed'));
     expect(run.status).toBe('failed');
     expect(run.error.name).toBe('States.Timeout');
     const nodes = await getNodes(stack, 'alice', runId);

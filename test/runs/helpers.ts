@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { startTestStack, type TestStack } from '../support/local-stack';
-import { waitFor } from '../support/poll';
+import { DEFAULT_WAIT_MS, waitFor } from '../support/poll';
 import type { LocalStackOptions } from '../../infra/local/stack';
 import type { RunStatus } from '../../shared/model/types';
 
@@ -32,7 +32,7 @@ export async function startRun(stack: TestStack, as: string, workflowId: string,
 export { waitFor };
 
 /** Polls the run until its status is one of `statuses`; returns the run. */
-export function waitForRun(stack: TestStack, as: string, runId: string, statuses: RunStatus[], timeoutMs = 10_000): Promise<any> {
+export function waitForRun(stack: TestStack, as: string, runId: string, statuses: RunStatus[], timeoutMs = DEFAULT_WAIT_MS): Promise<any> {
   return waitFor(async () => {
     const res = await stack.call('GET', `/api/v1/workflows/runs/${runId}`, { as });
     return statuses.includes(res.body?.status) ? res.body : undefined;
@@ -40,7 +40,7 @@ export function waitForRun(stack: TestStack, as: string, runId: string, statuses
 }
 
 /** Polls the run's nodes until `nodeId` has `status`; returns all nodes by id. */
-export function waitForNode(stack: TestStack, as: string, runId: string, nodeId: string, status: string, timeoutMs = 10_000): Promise<Record<string, any>> {
+export function waitForNode(stack: TestStack, as: string, runId: string, nodeId: string, status: string, timeoutMs = DEFAULT_WAIT_MS): Promise<Record<string, any>> {
   return waitFor(async () => {
     const nodes = await getNodes(stack, as, runId);
     return nodes[nodeId]?.status === status ? nodes : undefined;

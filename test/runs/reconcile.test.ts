@@ -104,10 +104,11 @@ describe('scheduled reconciliation', () => {
 
   it('fails a run whose start never reached the orchestrator with Braid.StartLost', async () => {
     // Prepare
-    const runId = await writeRun(new Date(Date.now() - FIFTEEN_MINUTES - 60_000).toISOString());
+    const now = new Date();
+    const runId = await writeRun(new Date(now.getTime() - FIFTEEN_MINUTES - 60_000).toISOString());
 
-    // Act
-    await sweep(finalizer(() => new Date()));
+    // Act: the sweep's clock is the same instant
+    await sweep(finalizer(() => now));
 
     // Assess
     const run = await stack.store.runs.get(runId);
@@ -118,10 +119,11 @@ describe('scheduled reconciliation', () => {
 
   it('leaves alone a run younger than 15 minutes that has no execution yet', async () => {
     // Prepare
-    const runId = await writeRun(new Date(Date.now() - FIFTEEN_MINUTES + 60_000).toISOString());
+    const now = new Date();
+    const runId = await writeRun(new Date(now.getTime() - FIFTEEN_MINUTES + 60_000).toISOString());
 
-    // Act
-    await sweep(finalizer(() => new Date()));
+    // Act: the sweep's clock is the same instant
+    await sweep(finalizer(() => now));
 
     // Assess
     expect((await stack.store.runs.get(runId))?.status).toBe('running');

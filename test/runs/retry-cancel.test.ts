@@ -10,6 +10,9 @@ import { createWorkflow, getEvents, getNodes, startRun, startRunStack, waitFor, 
 describe('retries and cancellation', () => {
   let stack: TestStack;
   let tool: HttpToolServerHandle;
+  // `/hold` answers once the test releases it: a node in progress for exactly as long as a test needs.
+  let releaseHold: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (releaseHold = resolve));
 
   beforeAll(async () => {
     [stack, tool] = await Promise.all([
@@ -17,7 +20,8 @@ describe('retries and cancellation', () => {
       // fixtures), and these tests check what happens, not how long the engine sleeps.
       startRunStack({ retryIntervalOverrides: { call: 10, bad: 10, mixed: 10, spent: 10 } }),
       startHttpToolServer({
-        handler: (request, n) => {
+        handler: async (request, n) => {
+          if (request.path === '/hold') await held;
           if (request.path !== '/flaky') return { body: { path: request.path } };
           return n < 2 ? { status: 503, body: { error: 'busy' } } : { body: { ok: true } };
         },
@@ -41,7 +45,7 @@ describe('retries and cancellation', () => {
 
     // Act
     const runId = await startRun(stack, 'alice', wf);
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
 
     // Assess
     expect(run.status).toBe('succeeded');
@@ -64,7 +68,7 @@ describe('retries and cancellation', () => {
 
     // Act
     const runId = await startRun(stack, 'alice', wf);
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
 
     // Assess
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
@@ -88,7 +92,7 @@ describe('retries and cancellation', () => {
 
     // Act
     const runId = await startRun(stack, 'alice', wf);
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
 
     // Assess
     expect(run.status).toBe('failed');
@@ -113,7 +117,7 @@ describe('retries and cancellation', () => {
 
     // Act
     const runId = await startRun(stack, 'alice', wf);
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 10_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded', 'failed'], 30_000);
 
     // Assess
     expect(run.status).toBe('failed');
@@ -129,7 +133,7 @@ describe('retries and cancellation', () => {
     const wf = await createWorkflow(stack, 'alice', {
       name: 'slow',
       nodes: [
-        { id: 'nap', type: 'tool_call', tool: { kind: 'builtin', name: 'sleep' }, inputs: { ms: 800 } },
+        { id: 'nap', type: 'tool_call', tool: { kind: 'http', url: `${tool.url}/hold` } },
         { id: 'after', type: 'tool_call', tool: { kind: 'http', url: `${tool.url}/after` } },
       ],
       edges: [{ from: 'nap', to: 'after' }],
@@ -139,8 +143,9 @@ describe('retries and cancellation', () => {
 
     // Act
     const res = await stack.call('POST', `/api/v1/workflows/runs/${runId}/cancel`, { as: 'alice' });
-    // The engine cannot interrupt the call in progress: wait until the nap's attempt has ended.
-    await waitFor(async () => ((await getNodes(stack, 'alice', runId)).nap.attempts[0]?.status !== 'running' ? true : undefined), 'the nap to have ended', 5_000);
+    // The engine cannot interrupt the call in progress: let it answer now, and wait until the nap's attempt has ended.
+    releaseHold();
+    await waitFor(async () => ((await getNodes(stack, 'alice', runId)).nap.attempts[0]?.status !== 'running' ? true : undefined), 'the nap to have ended');
 
     // Assess
     expect(res.status, res.text).toBe(200);

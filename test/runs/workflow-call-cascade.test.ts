@@ -84,11 +84,11 @@ describe('workflow_call: ends that travel', () => {
   });
 
   it('cancels the child of a call that timed out once the parent has gone on and succeeded', async () => {
-    // Prepare
+    // Prepare (3 s: time for a loaded machine to start the child before the call times out)
     const child = await createWorkflow(stack, 'alice', gated);
     const parent = await createWorkflow(stack, 'alice', {
       name: 'impatient',
-      nodes: [callOf('triage', child, { timeoutSeconds: 1, onError: 'continue' }), { id: 'after', type: 'tool_call', tool: { kind: 'builtin', name: 'echo' } }],
+      nodes: [callOf('triage', child, { timeoutSeconds: 3, onError: 'continue' }), { id: 'after', type: 'tool_call', tool: { kind: 'builtin', name: 'echo' } }],
       edges: [{ from: 'triage', to: 'after' }],
     });
 

@@ -51,7 +51,7 @@ describe('workflow_call: redrive and rerun', () => {
 
     // Act
     const res = await stack.call('POST', `/api/v1/workflows/runs/${runId}/redrive`, { as: 'alice' });
-    const run = await waitForRun(stack, 'alice', runId, ['succeeded'], 15_000);
+    const run = await waitForRun(stack, 'alice', runId, ['succeeded'], 30_000);
 
     // Assess
     expect(res.status, res.text).toBe(202);
@@ -97,7 +97,7 @@ describe('workflow_call: a restart of the local stack', () => {
     const second = await startTestStack({ dataDir, inMemory: false });
     try {
       const approved = await second.call('POST', `/api/v1/workflows/runs/${childRunId}/gates/ask/approve`, { as: 'alice', body: {} });
-      const run = await waitForRun(second, 'alice', runId, ['succeeded', 'failed'], 15_000);
+      const run = await waitForRun(second, 'alice', runId, ['succeeded', 'failed'], 30_000);
 
       // Assess
       expect(approved.status, approved.text).toBe(200);

@@ -52,6 +52,7 @@ describe('live subscriptions after access is lost', () => {
     return { got, async post(connectionId, data) { got.set(connectionId, [...(got.get(connectionId) ?? []), JSON.parse(data)]); return 'ok'; } };
   }
 
+  let liveRuns = 0;
   const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
   it.each([
     ['the grant is revoked', 'private', async (wf: string) => { await stack.call('DELETE', `/api/v1/workflows/${wf}/permissions/vera`, { as: 'owen' }); }],
@@ -66,7 +67,7 @@ describe('live subscriptions after access is lost', () => {
     const wf = await createWf('owen', 'live-access', { visibility });
     if (visibility === 'private') await stack.call('PUT', `/api/v1/workflows/${wf}/permissions/vera`, { as: 'owen', body: { role: 'viewer', expiresAt: inAnHour() } });
     const workflow = (await stack.store.workflows.get(wf))!;
-    const runId = `run-live-${visibility}-${Math.random().toString(36).slice(2)}`;
+    const runId = `run-live-${visibility}-${(liveRuns += 1)}`;
     await stack.store.runs.create({ runId, workflowId: wf, version: workflow.latestVersion, ownerId: 'owen', startedBy: 'vera', status: 'running', input: {}, startedAt: new Date().toISOString(), cost: { usd: 0 } });
     let clock = Date.now();
     const poster = recorder();

@@ -29,6 +29,8 @@ export interface A2AReply {
   taskState?: 'completed' | 'failed' | 'rejected' | 'input-required';
   /** Wait this long before replying. */
   delayMs?: number;
+  /** Reply only once this settles (a signal the test controls; a promise that never settles: never reply). */
+  until?: Promise<unknown>;
   /** Throw from the executor (the SDK reports a failed task / JSON-RPC error). */
   throwError?: string;
 }
@@ -117,6 +119,7 @@ class ScriptedExecutor implements AgentExecutor {
     if (call < (this.options.failTimes ?? 0)) throw new Error(`scripted failure ${call + 1}`);
     const reply = typeof this.options.reply === 'function' ? this.options.reply(message, call) : (this.options.reply ?? { text: 'ok' });
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    if (reply.until) await reply.until;
     if (reply.throwError) throw new Error(reply.throwError);
     const parts: Part[] = [];
     if (reply.text !== undefined) parts.push(textPart(reply.text));

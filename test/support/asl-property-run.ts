@@ -53,7 +53,7 @@ export async function assertRunsLiveNodesInOrder(asl: AslStateMachine, def: Work
     }
   }
   const rec = recorder(behaviours, 1);
-  const outcome = await withDeadline(runner.run({ runId: 'p', r: {} }, { invoke: rec.invoke }).outcome, 5_000, 'run');
+  const outcome = await withDeadline(runner.run({ runId: 'p', r: {} }, { invoke: rec.invoke }).outcome, 30_000, 'run');
   expect(outcome.status).toBe('SUCCEEDED');
   expect([...rec.ran()].sort()).toStrictEqual(expectedToRun(def, routes));
   const calls = new Map(rec.calls.filter((c) => c.nodeId !== undefined).map((c) => [c.nodeId as string, c]));

@@ -49,7 +49,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function defaultResponse(request: RecordedRequest): ToolResponse {
+/** What the tool answers without a handler (a handler may fall back to it). */
+export function defaultResponse(request: RecordedRequest): ToolResponse {
   const status = /^\/status\/(\d{3})$/.exec(request.path);
   if (status?.[1]) return { status: Number(status[1]), body: { error: `status ${status[1]}` } };
   const delay = /^\/delay\/(\d+)$/.exec(request.path);

@@ -30,38 +30,56 @@ export interface McpServerHandle {
   close(): Promise<void>;
 }
 
-function buildServer(calls: RecordedToolCall[], idempotencyKey: string | undefined): McpServer {
+/** Options of `startMcpServer`. */
+export interface McpServerOptions {
+  port?: number;
+  /** Answer 401 unless this header has this value. */
+  requireHeader?: [string, string];
+  /** Answer over SSE (so progress notifications reach the client). @default JSON */
+  sse?: boolean;
+  /** Called as each tool call arrives; a tool answers only once the promise it returns settles (a test's barrier). */
+  onCall?: (call: RecordedToolCall) => Promise<void> | void;
+}
+
+function buildServer(calls: RecordedToolCall[], idempotencyKey: string | undefined, onCall: McpServerOptions['onCall']): McpServer {
   const server = new McpServer({ name: 'braid-test-mcp', version: '1.0.0' });
-  const record = (name: string, args: unknown, meta: Record<string, unknown> | undefined): void => {
-    calls.push({ name, args, meta, idempotencyKey });
+  const record = async (name: string, args: unknown, meta: Record<string, unknown> | undefined): Promise<void> => {
+    const call = { name, args, meta, idempotencyKey };
+    calls.push(call);
+    await onCall?.(call);
   };
   server.registerTool(
     'add',
     { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() }, outputSchema: { sum: z.number() } },
     async ({ a, b }, extra) => {
-      record('add', { a, b }, extra._meta);
+      await record('add', { a, b }, extra._meta);
       return { content: [{ type: 'text', text: String(a + b) }], structuredContent: { sum: a + b } };
     },
   );
   server.registerTool('echo', { description: 'Echoes its arguments', inputSchema: z.looseObject({}) }, async (args, extra) => {
-    record('echo', args, extra._meta);
+    await record('echo', args, extra._meta);
     return { content: [{ type: 'text', text: JSON.stringify(args) }] };
   });
   server.registerTool('fail', { description: 'Always fails', inputSchema: { message: z.string().optional() } }, async (args, extra) => {
-    record('fail', args, extra._meta);
+    await record('fail', args, extra._meta);
     return { isError: true, content: [{ type: 'text', text: args.message ?? 'tool failed' }] };
   });
   server.registerTool('progress', { description: 'Reports progress steps, then answers', inputSchema: { steps: z.number() } }, async ({ steps }, extra) => {
-    record('progress', { steps }, extra._meta);
+    await record('progress', { steps }, extra._meta);
     const progressToken = extra._meta?.progressToken;
     for (let i = 1; i <= steps && progressToken !== undefined; i += 1) {
       await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: i, total: steps, message: `step ${i}` } });
     }
     return { content: [{ type: 'text', text: `did ${steps}` }] };
   });
-  server.registerTool('slow', { description: 'Waits ms', inputSchema: { ms: z.number() } }, async ({ ms }, extra) => {
-    record('slow', { ms }, extra._meta);
-    await new Promise((resolve) => setTimeout(resolve, ms));
+  server.registerTool('slow', { description: 'Waits ms (or until the client cancels)', inputSchema: { ms: z.number() } }, async ({ ms }, extra) => {
+    await record('slow', { ms }, extra._meta);
+    // Unref'd and cleared on cancel: a test may ask for a wait longer than itself (only the client's deadline ends it).
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      extra.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
     return { content: [{ type: 'text', text: `waited ${ms}` }], structuredContent: { waitedMs: ms } };
   });
   return server;
@@ -75,7 +93,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the MCP server on 127.0.0.1. */
-export async function startMcpServer(options: { port?: number; /** Answer 401 unless this header has this value. */ requireHeader?: [string, string]; /** Answer over SSE (so progress notifications reach the client). @default JSON */ sse?: boolean } = {}): Promise<McpServerHandle> {
+export async function startMcpServer(options: McpServerOptions = {}): Promise<McpServerHandle> {
   const calls: RecordedToolCall[] = [];
   const http: Server = createServer((req, res) => {
     void (async () => {
@@ -93,7 +111,7 @@ export async function startMcpServer(options: { port?: number; /** Answer 401 un
         return;
       }
       const header = req.headers['idempotency-key'];
-      const server = buildServer(calls, Array.isArray(header) ? header[0] : header);
+      const server = buildServer(calls, Array.isArray(header) ? header[0] : header, options.onCall);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !options.sse });
       res.on('close', () => {
         void transport.close();
