@@ -4,11 +4,12 @@
  * It runs in Node and in the browser (the CLI and the web console both use it).
  */
 import type { BudgetLimit, Cost, ErrorInfo, Gate, NodeRun, Run, RunEvent, ValidationIssue, Workflow } from '../shared/model/types';
-import type { InboxItem } from '../shared/services/inbox-service';
+import type { GateInboxItem, InboxItem, QuestionInboxItem } from '../shared/services/inbox-service';
 import type { WebhookView } from '../shared/services/webhook-service';
 import type { VersionSummary } from '../shared/services/workflow-views';
+import type { ReplyView } from '../shared/services/reply-service';
 
-export type { InboxItem, WebhookView };
+export type { GateInboxItem, InboxItem, QuestionInboxItem, WebhookView };
 
 /** Options of `BraidHttpClient`. */
 export interface HttpClientOptions {
@@ -115,18 +116,8 @@ export type NodeRunView = Omit<NodeRun, 'runId'> & {
   error?: ErrorInfo;
 };
 
-/** The answer of the reply route. */
-export interface ReplyView {
-  runId: string;
-  nodeId: string;
-  /** The turn whose question was answered. */
-  turn: number;
-  status: 'replied';
-  by: string;
-  at: string;
-  /** True once the reply reached the waiting task. */
-  delivered: boolean;
-}
+/** The answer of the reply route: the API's own view type. */
+export type { ReplyView } from '../shared/services/reply-service';
 
 /** An agent's question on its node view. */
 export interface QuestionView {
@@ -285,10 +276,12 @@ export class BraidHttpClient {
     return this.decideGate(runId, nodeId, decision, body);
   }
 
-  /** `GET /api/v1/gates?status=waiting`: one page of the caller's approvals inbox, oldest first. */
-  listGateInbox(options: { limit?: number; cursor?: string } = {}): Promise<{ items: InboxItem[]; nextCursor?: string }> {
-    const query = new URLSearchParams({ status: 'waiting', ...(options.limit !== undefined ? { limit: String(options.limit) } : {}), ...(options.cursor ? { cursor: options.cursor } : {}) });
-    return this.request('GET', `/api/v1/gates?${query}`);
+  /**
+   * `GET /api/v1/gates?status=waiting`: one page of the caller's inbox, oldest first: gates (`kind: "gate"`) and
+   * agents' questions (`kind: "question"`); `kind` keeps one of them.
+   */
+  listGateInbox(options: PageQuery & { kind?: InboxItem['kind'] } = {}): Promise<Page<InboxItem>> {
+    return this.request('GET', `/api/v1/gates${query({ status: 'waiting', kind: options.kind, limit: options.limit, cursor: options.cursor })}`);
   }
 
   /** `GET /api/v1/workflows/{id}/webhook` (owner): URL, signing secret and recent deliveries. */

@@ -1,15 +1,54 @@
-/** `braid gates` (the approvals inbox), `braid approve|reject`, and `braid reply` (an agent waiting for input). */
+/**
+ * `braid inbox` (gates and agents' questions waiting for you), `braid gates` (the same listing in the columns of a
+ * gate), `braid approve|reject`, and `braid reply` (an agent waiting for input).
+ */
 import type { Command } from 'commander';
-import type { GateView } from '../http-client';
+import type { GateView, InboxItem } from '../http-client';
 import { UsageError } from './context';
 import { intOption, parseJsonOption } from './input';
 import type { Action } from './program';
 import { formatTable, terminalWidth } from './table';
 
+/** The NODE cell: a wait inside a map item shows as `<node> --item <path>`, what `approve` and `reply` take. */
+function nodeCell(w: { nodeId: string; itemPath?: unknown }): string {
+  return typeof w.itemPath === 'string' ? `${w.nodeId} --item ${w.itemPath}` : w.nodeId;
+}
+
+/** What an inbox row waits for: a gate's prompt, or the agent's question (its first line). */
+function waitsFor(w: InboxItem): string {
+  return w.kind === 'question' ? (w.question.text.split('\n')[0] || '(data only)') : String(w.prompt ?? '');
+}
+
 /** Registers the gate commands. */
 export function registerGates(program: Command, action: Action): void {
+  program.command('inbox')
+    .description('everything waiting for you: gates to decide and agents\' questions to answer')
+    .option('--kind <kind>', 'only gate or question')
+    .option('--limit <n>', 'page size (1-100)')
+    .option('--cursor <cursor>', 'next page')
+    .action(action(async (ctx, opts: { kind?: string; limit?: string; cursor?: string }) => {
+      if (opts.kind !== undefined && opts.kind !== 'gate' && opts.kind !== 'question') throw new UsageError('--kind must be gate or question');
+      const { http } = await ctx.connect();
+      const page = await http.listGateInbox({ ...(opts.kind ? { kind: opts.kind as InboxItem['kind'] } : {}), limit: intOption('limit', opts.limit), ...(opts.cursor ? { cursor: opts.cursor } : {}) });
+      const kinds = new Set(page.items.map((w) => w.kind ?? 'gate'));
+      ctx.print(page, () => [
+        formatTable(
+          ['KIND', 'RUN', 'NODE', 'WORKFLOW', 'SINCE', 'TIMES OUT', 'WAITS FOR'],
+          page.items.map((w) => w.kind === 'question'
+            ? ['question', w.runId, nodeCell(w), w.workflowName ?? w.workflowId, w.askedAt.slice(0, 16), '', waitsFor(w)]
+            : ['gate', w.runId, nodeCell(w), w.workflowName ?? w.workflowId ?? '', String(w.openedAt).slice(0, 16), String(w.timeoutAt).slice(0, 16), waitsFor(w)]),
+          terminalWidth(ctx.io.stdout, ctx.io.env),
+          { keep: [0, 1, 2] },
+        ),
+        ...(page.items.length === 0 ? ['nothing waits for you'] : []),
+        ...(kinds.has('gate') ? ['decide a gate:      braid approve|reject <RUN> <NODE> [--comment text] [--data json]'] : []),
+        ...(kinds.has('question') ? ['answer a question:  braid reply <RUN> <NODE> "<your answer>" [--data json]'] : []),
+        ...(page.nextCursor ? [`more: --cursor ${page.nextCursor}`] : []),
+      ].join('\n'));
+    }));
+
   program.command('gates')
-    .description('the approvals inbox: gates waiting for your decision')
+    .description('the approvals inbox in gate columns (braid inbox shows kinds and how to answer)')
     .option('--status <status>', 'gate status', 'waiting')
     .option('--limit <n>', 'page size (1-100)')
     .option('--cursor <cursor>', 'next page')
@@ -18,8 +57,10 @@ export function registerGates(program: Command, action: Action): void {
       const page = await http.listGates({ status: opts.status, limit: intOption('limit', opts.limit), ...(opts.cursor ? { cursor: opts.cursor } : {}) });
       ctx.print(page, () => formatTable(
         ['RUN', 'NODE', 'WORKFLOW', 'OPENED', 'TIMES OUT', 'PROMPT'],
-        // A gate inside a map item shows as `<node> --item <path>`: what `approve` takes.
-        page.items.map((g) => [g.runId, typeof g.itemPath === 'string' ? `${g.nodeId} --item ${g.itemPath}` : g.nodeId, g.workflowName ?? g.workflowId ?? '', g.openedAt.slice(0, 16), g.timeoutAt.slice(0, 16), g.prompt]),
+        // An agent's question (`braid inbox` shows kinds) reads `asks: …`, answered with `braid reply`.
+        page.items.map((g) => (g as unknown as InboxItem).kind === 'question'
+          ? [g.runId, nodeCell(g), g.workflowName ?? g.workflowId ?? '', String(g.askedAt ?? '').slice(0, 16), '', `asks: ${waitsFor(g as unknown as InboxItem)}`]
+          : [g.runId, nodeCell(g), g.workflowName ?? g.workflowId ?? '', g.openedAt.slice(0, 16), g.timeoutAt.slice(0, 16), g.prompt]),
         terminalWidth(ctx.io.stdout, ctx.io.env),
         { keep: [0, 1] },
       ) + (page.nextCursor ? `\nmore: --cursor ${page.nextCursor}` : ''));

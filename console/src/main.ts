@@ -21,7 +21,7 @@ function shell(app: App, content: HTMLElement): HTMLElement {
       h('a', { href: href.workflows(), class: 'brand' }, h('span', { class: 'logo' }), 'Braid'),
       h('nav', { class: 'main-nav' },
         link(href.workflows(), 'Workflows', route.name === 'workflows' || route.name === 'workflow'),
-        link(href.inbox(), 'Approvals', route.name === 'inbox'),
+        link(href.inbox(), 'Inbox', route.name === 'inbox'),
       ),
       h('div', { class: 'who' }, h('span', { class: 'user', 'data-user': app.session.userId }, app.session.userId),
         h('button', { class: 'link', onclick: () => { signOut(); window.location.reload(); } }, 'Sign out')),

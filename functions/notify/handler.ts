@@ -29,7 +29,7 @@ export const GateTimerEventSchema = z.object({
 export const BusEventSchema = z.object({
   source: z.literal('braid'),
   detail: z.object({
-    type: z.enum(NOTIFICATION_TYPES), workflowId: id, runId: id, nodeId: id.optional(), at: z.string(), data: z.record(z.string(), z.unknown()),
+    type: z.enum(NOTIFICATION_TYPES), workflowId: id, runId: id, nodeId: id.optional(), item: z.string().max(128).optional(), at: z.string(), data: z.record(z.string(), z.unknown()),
   }),
 });
 

@@ -114,7 +114,10 @@ export async function startWsServer(options: WsServerOptions): Promise<LocalWsSe
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.set(connectionId, ws);
       ws.on('message', (data, isBinary) => void onMessage(connectionId, ws, Buffer.concat(toBuffers(data)), isBinary));
-      ws.on('close', () => void onClose(connectionId));
+      ws.on('close', () => {
+        const disconnecting = onClose(connectionId).finally(() => closing.delete(disconnecting));
+        closing.add(disconnecting);
+      });
       ws.on('error', () => undefined);
     });
   }
@@ -146,6 +149,9 @@ export async function startWsServer(options: WsServerOptions): Promise<LocalWsSe
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ message: 'Internal server error', connectionId, requestId: event.requestContext.requestId }));
     }
   }
+
+  /** `$disconnect` handlers still running. */
+  const closing = new Set<Promise<void>>();
 
   async function onClose(connectionId: string): Promise<void> {
     sockets.delete(connectionId);
@@ -217,7 +223,13 @@ export async function startWsServer(options: WsServerOptions): Promise<LocalWsSe
       sockets.get(connectionId)?.terminate();
     },
     async close() {
-      for (const ws of sockets.values()) ws.terminate();
+      // Every `$disconnect` runs to its end before close resolves: the stack closes the store after this.
+      const closed = [...sockets.values()].map((ws) => new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.terminate();
+      }));
+      await Promise.all(closed);
+      await Promise.allSettled([...closing]);
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,5 +1,5 @@
 /**
- * Governance resources: the notifications bus (gate opened, reminded, escalated, decided; run finished), its
+ * Governance resources: the notifications bus (gate opened, reminded, escalated, decided; an agent asked; run finished), its
  * rule that hands each notification to the notify function (signed webhooks), and gate timers on EventBridge
  * Scheduler (a schedule group, and the role the scheduler assumes to invoke only the notify function).
  * Least privilege: functions that publish may `events:PutEvents` on this bus only; functions that open or close

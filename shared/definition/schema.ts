@@ -319,7 +319,7 @@ export const BudgetSchema = z.strictObject({
 
 /** Where a workflow's notifications go besides the EventBridge bus. */
 export const NotifySchema = z.strictObject({
-  /** Receives signed webhooks (gate opened, reminded, escalated, decided; run finished). */
+  /** Receives signed webhooks (gate opened, reminded, escalated, decided; an agent asked; run finished). */
   webhookUrl: httpsOrHttpUrl,
 });
 

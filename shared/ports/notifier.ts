@@ -1,12 +1,12 @@
 /**
  * The notifier port: where Braid publishes what people and systems outside a run want to know (a gate opened,
- * was reminded, escalated or decided; a run finished). In AWS an EventBridge bus the stack creates
+ * was reminded, escalated or decided; an agent asked a question; a run finished). In AWS an EventBridge bus the stack creates
  * (`shared/adapters/eventbridge-notifier.ts`), whose rule hands each event to the notify function for the
  * workflow's webhook; locally the webhook delivery runs in process (`infra/local/local-notifier.ts`).
  */
 
 /** The notification types, also the EventBridge `detail-type`s (source `braid`). */
-export const NOTIFICATION_TYPES = ['gate.opened', 'gate.reminded', 'gate.escalated', 'gate.decided', 'run.finished'] as const;
+export const NOTIFICATION_TYPES = ['gate.opened', 'gate.reminded', 'gate.escalated', 'gate.decided', 'question.asked', 'run.finished'] as const;
 /** A notification type. */
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -16,7 +16,7 @@ export interface Notification {
   workflowId: string;
   runId: string;
   nodeId?: string;
-  /** A gate inside a map item: the item's path (`"7"`, `"3.5"` in a nested map). */
+  /** A gate or question inside a map item: the item's path (`"7"`, `"3.5"` in a nested map). */
   item?: string;
   at: string;
   /** Type-specific fields: a gate's prompt, approvers, timeoutAt, decision; a run's status. */

@@ -13,9 +13,12 @@ import type { Cost, NodeRun } from '../model/types';
 import type { Orchestrator } from '../ports/orchestrator';
 import type { Question } from '../store/node-questions';
 import { partitionRunId } from '../store/map-items';
-import { nowIso, type LoadedRun, type RunStores } from './execution-context';
+import { loadRun, nowIso, type LoadedRun, type RunStores } from './execution-context';
 import { keyOf, recordAt, type Frame } from './execution-frame';
 import { NODE_ENTERED_FROM } from './run-status';
+import { questionOpened, questionPrincipals } from './question-inbox';
+import { closeIfRunEnded } from './close-waits';
+import { isVirtualContract } from '../contract/node-contract';
 
 /** The route an attempt that asked records (its Task ended in `Braid.InputRequired`). */
 export const INPUT_REQUIRED_ROUTE = 'input-required';
@@ -69,6 +72,12 @@ export function createAgentReplies(stores: RunStores, orchestrator: Pick<Orchest
       await recordAt(stores, f, `node.input_required:${keyOf(f, nodeId)}:${attempt}`, {
         type: 'node.input_required', nodeId, at: askedAt, data: { attempt, turn, question, ...(cost ? { cost } : {}) },
       });
+      // The question waits for a person: in the inboxes of those who may reply, announced like a gate opening.
+      const { run } = a.loaded;
+      const timeoutAt = new Date(Date.parse(askedAt) + timeoutOf(a.loaded, nodeId) * 1000).toISOString();
+      await questionOpened(stores, { rk: f.rk, nodeId, workflowId: run.workflowId, ownerId: run.ownerId, turn, askedAt, question, timeoutAt }, { announce: true });
+      // The run may have ended while this attempt ran: its close did not see this question, so close it now.
+      await closeIfRunEnded(stores, { kind: 'question', partition: f.rk, nodeId, openedAt: askedAt, principals: questionPrincipals(run.workflowId, run.ownerId) });
       throw new AskedAgainError(nodeId);
     },
 
@@ -115,6 +124,10 @@ export function createAgentReplies(stores: RunStores, orchestrator: Pick<Orchest
       if (node?.status !== 'waiting') {
         await stores.nodeRuns.transition(f.rk, nodeId, 'waiting', {}, [...NODE_ENTERED_FROM.waiting, 'failed']);
         await runWaiting(stores, f);
+        // Back in the inboxes (closing the run took it out), with the fresh timeout the redrive gave the node.
+        const loaded = await loadRun(stores, f.runId);
+        const timeoutAt = new Date(Date.parse(nowIso(stores)) + timeoutOf(loaded, nodeId) * 1000).toISOString();
+        await questionOpened(stores, { rk: f.rk, nodeId, workflowId: loaded.run.workflowId, ownerId: loaded.run.ownerId, turn: q.turn, askedAt: q.askedAt, question: q.question, timeoutAt }, { announce: false });
       }
       return { route: 'waiting' };
     },
@@ -141,6 +154,12 @@ export function createAgentReplies(stores: RunStores, orchestrator: Pick<Orchest
 export function nodeDeadline(node: NodeRun | undefined, drive: number, timeoutSeconds: number, now: number): number {
   const starts = (node?.attempts ?? []).filter((a) => splitAttempt(a.attempt).drive === drive).map((a) => Date.parse(a.startedAt));
   return (starts.length > 0 ? Math.min(...starts) : now) + timeoutSeconds * 1000;
+}
+
+/** The node's `timeoutSeconds` (its whole reply loop is bounded by it). */
+function timeoutOf(loaded: LoadedRun, nodeId: string): number {
+  const policy = loaded.contract.nodes[nodeId];
+  return policy && !isVirtualContract(policy) ? policy.timeoutSeconds : 300;
 }
 
 /** The executor's reply handling. */

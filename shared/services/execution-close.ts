@@ -1,5 +1,5 @@
 /**
- * Closing a run: moving its outstanding nodes and open gates to final statuses, and the run itself to a final
+ * Closing a run: moving its outstanding nodes and open gates (its map items' too, `close-waits.ts`) to final statuses, and the run itself to a final
  * status with its event. Shared by finalize (the state machine's last task), cancel, and the finalizer that
  * reconciles executions which ended without finalize. Every write is conditional, so running it twice is harmless.
  */
@@ -11,6 +11,7 @@ import { deadNodes, virtualOutput } from './execution-graph';
 import { nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { isRunTerminal, NODE_ENTERED_FROM, RUN_ENTERED_FROM } from './run-status';
 import { gateClosed, notify } from './gate-lifecycle';
+import { closeOpenWaits } from './close-waits';
 
 /** Where outstanding nodes go. */
 export interface ClosePolicy {
@@ -83,6 +84,8 @@ export async function closeOutstanding(stores: RunStores, loaded: LoadedRun, pol
     const status = gate.timeoutAt <= now ? 'timed_out' : policy.gate;
     if (await stores.gates.close(run.runId, gate.nodeId, status, now)) await gateClosed(stores, { ...gate, status });
   }
+  // Gates and questions still open inside map items (and any index item left above): from the run's open waits.
+  await closeOpenWaits(stores, run.runId, policy, now);
   return runs;
 }
 

@@ -28,6 +28,7 @@ import { createMapExecution } from './map-execution';
 import { NODE_ENTERED_FROM } from './run-status';
 import { isRunTerminal } from './run-status';
 import { gateOpened } from './gate-lifecycle';
+import { closeIfRunEnded } from './close-waits';
 import { gatePolicyRecord } from './gate-policy';
 import { createBudgetService, type BudgetServiceDeps } from './budget';
 import type { Orchestrator } from '../ports/orchestrator';
@@ -407,6 +408,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       await recordAt(stores, f, `node.waiting:${keyOf(f, nodeId)}`, {
         type: 'node.waiting', nodeId, at: openedAt, data: { prompt: gate.prompt, approvers: gate.approvers, timeoutAt: gate.timeoutAt },
       });
+      // The run may have ended since this task loaded it (a cancel racing it): close the gate its close did not see.
+      await closeIfRunEnded(stores, { kind: 'gate', partition: rk, nodeId, openedAt: gate.openedAt, principals: [] });
       return { route: 'waiting' };
     },
 

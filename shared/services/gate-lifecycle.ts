@@ -34,7 +34,7 @@ export async function notify(stores: RunStores, notification: Notification): Pro
 /** Inboxes, timers and the `gate.opened` notification of a gate that just opened. */
 export async function gateOpened(stores: RunStores, gate: GateWithPrincipals, policy: { everySeconds?: number }): Promise<void> {
   const workflowId = gate.workflowId ?? '';
-  await stores.inbox.add({ ...gate, workflowId }, gate.inboxPrincipals ?? []);
+  await stores.inbox.add({ kind: 'gate', runId: gate.runId, nodeId: gate.nodeId, workflowId, openedAt: gate.openedAt, timeoutAt: gate.timeoutAt }, gate.inboxPrincipals ?? [], { open: true });
   const opened = Date.parse(gate.openedAt);
   const timeoutAt = Date.parse(gate.timeoutAt);
   if (stores.timers) {

@@ -14,7 +14,7 @@ import { splitPartitionRunId } from '../store/map-items';
 async function gateRun(stores: RunStores, partition: string): Promise<{ runId: string; item?: string; active: boolean }> {
   const where = splitPartitionRunId(partition);
   const status = await stores.store.runs.getStatus(where.runId);
-  // A gate inside a map item is not closed when its run ends (only the run's own gates are): its timers stop here.
+  // A gate inside a map item opened before runs closed their items' gates (open-wait items) may outlive its run: its timers stop here.
   return { ...where, active: status !== undefined && !isRunTerminal(status) };
 }
 import { notify } from './gate-lifecycle';

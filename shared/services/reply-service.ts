@@ -15,6 +15,7 @@ import { keyOf, recordAt } from './execution-keys';
 import { ITEM_PATH_PATTERN } from './map-scope';
 import { roleAtLeast, type Caller, type PermissionService } from './permissions';
 import { RUN_ENTERED_FROM, isRunTerminal } from './run-status';
+import { questionClosed } from './question-inbox';
 import { zodIssues } from './zod-issues';
 
 /** The most bytes a reply's `text` and `data` may take together, as JSON (it travels in one WebSocket frame). */
@@ -103,6 +104,8 @@ export function createReplyService(deps: ReplyServiceDeps) {
       }
       const reply: Reply = { by: caller.userId, at: nowIso(deps), ...(text !== undefined ? { text } : {}), ...(data !== undefined ? { data } : {}) };
       const replied = await deps.questions.reply(rk, nodeId, question.turn, reply);
+      // Out of the inboxes before the agent goes on (its next question writes entries of its own).
+      await questionClosed(deps, { rk, nodeId, askedAt: question.askedAt, workflowId: run.workflowId, ownerId: run.ownerId });
       const at = { runId, item };
       await recordAt(deps, at, `node.replied:${keyOf(at, nodeId)}:${question.drive}:${question.turn}`, {
         type: 'node.replied', nodeId, at: reply.at,

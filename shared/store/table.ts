@@ -43,6 +43,11 @@ export const keys = {
   connectionSubscription: (connectionId: string, runId: string) => ({ PK: `CONN#${connectionId}`, SK: `SUB#${runId}` }),
   /** An open gate in the inbox of one principal (`user:<id>`, `group:<name>`, `wf:<workflowId>` for its grantees). */
   inboxEntry: (principal: string, openedAt: string, runId: string, nodeId: string) => ({ PK: `INBOX#${principal}`, SK: `${openedAt}#${runId}#${nodeId}` }),
+  /**
+   * An open wait of a run (a gate or an agent's question, in the run or one of its map items: `partition` is the
+   * gate's or question's partition run id), so closing a run finds what still waits without reading every item.
+   */
+  openWait: (runId: string, partition: string, nodeId: string, openedAt: string) => ({ PK: `RUN#${runId}`, SK: `WAIT#${partition}#${nodeId}#${openedAt}` }),
   /** A workflow's webhook signing secret. */
   webhookSecret: (workflowId: string) => ({ PK: `WF#${workflowId}`, SK: 'WEBHOOK' }),
   /** One webhook delivery of a workflow, newest last. */
@@ -74,6 +79,8 @@ export const sortPrefixes = {
   nodeRun: 'NODE#',
   attempt: 'ATTEMPT#',
   gate: 'GATE#',
+  /** A run's open waits (`keys.openWait`). */
+  openWait: 'WAIT#',
   /** GSI1 sort keys of an owner's workflows. */
   ownedWorkflow: 'WF#',
 } as const;

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BraidHttpClient } from '../../client/http-client';
 import { createEventLogRepository } from '../../shared/store/events';
+import { waitFor } from '../support/poll';
 import { findChromium, startConsoleFixture, type ConsoleFixture } from './console-stack';
 
 const chromiumPath = findChromium();
@@ -79,9 +80,10 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     await page.waitForSelector(nodeIn('approve', 'succeeded'));
     await page.waitForSelector(nodeIn('book', 'succeeded'));
     await page.waitForSelector('h1 .badge[data-status="succeeded"]');
+    // The badge may come from a refresh before the timeline has drawn every event: wait for the decision's row.
+    await page.waitForSelector('.timeline li:has-text("by alice: fine for the conference")');
     const seqs = await timelineSeqs(page);
     expect(seqs).toStrictEqual(seqs.map((_s, i) => i + 1));
-    expect(await page.textContent('.timeline')).toContain('by alice: fine for the conference');
     await page.click('svg.dag .node[data-node="book"]');
     await page.waitForSelector('.node-panel[data-node="book"] details.json pre:has-text("Rive Gauche")');
     await shot(page, 'run-succeeded');
@@ -141,7 +143,10 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     await page.click('svg.dag .node[data-node="pick"]');
     const log = createEventLogRepository(fixture.stack.table);
     const at = () => new Date().toISOString();
-    // The demo agent streams its own answer: count the progress rows already shown.
+    // The demo agent streams its own answer: count the progress rows already shown, once the timeline holds the
+    // whole log so far (the node statuses can be drawn from the nodes route before the timeline has caught up).
+    const logged = (await http.allRunEvents(runId)).length;
+    await page.waitForFunction((n) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.timeline li').length >= n, logged);
     const before = await page.$$eval('.timeline li.ev-progress', (rows) => rows.length);
     // Act: progress events as a streaming agent and a map node would append them.
     await log.append(runId, 'progress:pick:1', { type: 'node.progress' as never, nodeId: 'pick', at: at(), data: { text: 'Rive Gauche is ' } });
@@ -171,6 +176,32 @@ describe.skipIf(!chromiumPath)('web console in Chromium', { timeout: 90_000 }, (
     await page.waitForSelector(`a.parent-run:has-text("${runId.slice(0, 13)} / triage")`);
     await page.waitForSelector(nodeIn('ask', 'waiting'));
     await http.cancelRun(runId);
+    await page.context().close();
+  });
+
+  it('lists an agent\'s question in the inbox with a reply box, and the question leaves once answered', async () => {
+    // Prepare: the demo agent asks for a budget ("ask me"), so the run waits for a reply.
+    const http = new BraidHttpClient({ url: fixture.stack.httpUrl, token: await fixture.stack.token('ivy') });
+    const workflow = await http.createWorkflow(fixture.demoWorkflow);
+    const { runId } = await http.startRun(workflow.id, { city: 'Paris', note: 'please ask me first' });
+    const page = await openSignedIn('ivy', '#/inbox');
+    const card = `.question-card[data-run="${runId}"][data-node="pick"]`;
+    // The inbox loads once: refresh until the question is there.
+    await waitFor(async () => {
+      if (await page.$(card)) return true;
+      await page.click('.page-head button.secondary');
+      return undefined;
+    }, 'the question in the inbox', 15_000, 200);
+    await page.waitForSelector(`${card} .prompt:has-text("What is your budget")`);
+    await shot(page, 'inbox-question');
+    // Act
+    await page.fill(`${card} textarea`, 'about 200');
+    await page.click(`${card} button:has-text("Send reply")`);
+    // Assess: the card leaves the inbox; the agent goes on with the reply and picks within it.
+    await page.waitForSelector(card, { state: 'detached' });
+    const picked = await waitFor(async () => (await http.listNodeRuns(runId)).find((n) => n.nodeId === 'pick' && n.status === 'succeeded')?.output, 'pick to succeed', 15_000, 100);
+    expect(picked).toMatchObject({ text: expect.stringContaining('within $200') });
+    await http.cancelRun(runId).catch(() => undefined);
     await page.context().close();
   });
 

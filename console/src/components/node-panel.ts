@@ -17,6 +17,8 @@ export interface NodePanelInput {
   app: App;
   runId: string;
   nodeId: string;
+  /** The item path when the node is shown inside a map item (replies and decisions then carry `?item=`). @default none */
+  item?: string;
   /** From the nodes route (outputs, attempts, gate). */
   record: NodeRunView | undefined;
   /** From the event log (live status, streamed text, progress). */
@@ -72,7 +74,7 @@ export function nodePanel(input: NodePanelInput): HTMLElement {
     ) : undefined,
     text ? h('div', { class: 'stream' }, h('h4', null, status === 'running' ? 'Streaming…' : 'Streamed text'), h('pre', { class: 'stream-text' }, text)) : undefined,
     waitingGate ? gateForm(app, runId, nodeId, record?.gate) : undefined,
-    waitingAgent ? replyForm(app, runId, nodeId, record?.question) : undefined,
+    waitingAgent ? replyForm(app, runId, nodeId, record?.question, input.item !== undefined ? { item: input.item } : {}) : undefined,
     record?.gate && record.gate.status !== 'waiting'
       ? h('p', { class: 'decision' }, `Gate ${record.gate.status}${record.gate.decidedBy ? ` by ${record.gate.decidedBy}` : ''}${record.gate.comment ? `: “${record.gate.comment}”` : ''}`)
       : undefined,

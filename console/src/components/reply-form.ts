@@ -4,8 +4,11 @@ import { errorText } from '../app';
 import { h, pretty } from '../dom';
 import type { QuestionView } from '../../../client/http-client';
 
-/** The reply form for node `nodeId` of `runId`. */
-export function replyForm(app: App, runId: string, nodeId: string, question: QuestionView | undefined): HTMLElement {
+/**
+ * The reply form for node `nodeId` of `runId` (`item`: the item path of an agent inside a map item, sent as
+ * `?item=`); `onReplied` runs after the API took the reply.
+ */
+export function replyForm(app: App, runId: string, nodeId: string, question: Pick<QuestionView, 'text' | 'data'> | undefined, options: { item?: string; onReplied?: () => void } = {}): HTMLElement {
   const text = h('textarea', { rows: 2, placeholder: 'Your answer', 'aria-label': 'reply' });
   const message = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const send = h('button', {
@@ -13,8 +16,9 @@ export function replyForm(app: App, runId: string, nodeId: string, question: Que
       message.hidden = true;
       send.disabled = true;
       try {
-        await app.http.replyToNode(runId, nodeId, { text: text.value });
+        await app.http.replyToNode(runId, nodeId, { text: text.value }, options.item);
         text.value = '';
+        options.onReplied?.();
       } catch (error) {
         message.textContent = errorText(error);
         message.hidden = false;
