@@ -18,8 +18,9 @@ export const BUNDLE_LIMIT_BYTES = 640 * 1024;
 /**
  * Budgets of functions that legitimately carry more. The executor runs every node type: the A2A SDK (123 KB),
  * ajv (MCP tool schemas), zod, the MCP SDK, the egress guard and outbound auth (oauth4webapi), map, budget and
- * redrive logic. It measured 723 KB after issues 11–19 landed (was 614 KB before them); 800 KB keeps a tripwire
- * about one heavy package above that. Cold start cost of the difference: tens of milliseconds on Node 22.
+ * redrive logic, workflow calls (the run service starts child runs) and agents' reply turns. It measured 723 KB after
+ * issues 11–19 landed (was 614 KB before them) and about 780 KB with workflow calls and replies (the run service
+ * once pulled the whole compiler and validator in for a rerun's contract: 22 KB); 800 KB is the tripwire. Cold start cost of the difference: tens of milliseconds on Node 22.
  */
 export const BUNDLE_LIMITS: Readonly<Record<string, number>> = { executor: 800 * 1024 };
 

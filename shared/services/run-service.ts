@@ -24,7 +24,7 @@ import { runBudget } from './budget';
 import { eligibility } from './gate-policy';
 import { planRerun, RerunRequestSchema, type ReusedNode } from './run-rerun';
 import { createRedriver } from './run-redrive';
-import { compileContract } from '../compiler/compile';
+import { contractOfStoredDefinition } from '../compiler/contract';
 import type { RunEvent } from '../model/types';
 import { ERROR_NAMES } from '../contract/error-names';
 import { checkCallTargets } from './workflow-call-targets';
@@ -258,7 +258,7 @@ export function createRunService(deps: RunServiceDeps) {
       if (!version.stateMachineVersionArn) throw new BraidError('not_registered', `version ${version.version} of ${old.workflowId} has no state machine`);
       const reused = planRerun({
         fromNode: request.fromNode, oldDefinition: oldVersion.definition, newDefinition: version.definition,
-        newContract: version.contract ?? compileContract(version.definition), oldRuns: await deps.nodeRuns.list(runId),
+        newContract: version.contract ?? contractOfStoredDefinition(version.definition), oldRuns: await deps.nodeRuns.list(runId),
       });
       const input = request.input === undefined ? old.input : request.input;
       checkRunInput(`${old.workflowId}#${version.version}`, version.definition.inputSchema, input);
