@@ -4,6 +4,7 @@
  * (the state's total retries so far), so attempts `0 … n-1` are exactly the earlier tries of attempt `n`.
  */
 import { STATES_ERRORS } from './error-names';
+import { ATTEMPTS_PER_DRIVE, splitAttempt } from './task-payload';
 
 /**
  * The name counted for an attempt that never reported an error of its own: the invocation failed before or
@@ -49,4 +50,16 @@ export function priorErrors(attempts: readonly AttemptOutcome[], upTo: number, t
     else out.push(UNREPORTED_ATTEMPT_ERROR);
   }
   return out;
+}
+
+/**
+ * `priorErrors` for attempt number `attempt` (`turn × … + drive × 1000 + retry`): only the attempts of its own
+ * drive and turn count, renumbered from 0, since a redrive or a new turn re-enters the state with a fresh
+ * `RetryCount` (and a fresh retry budget).
+ */
+export function priorErrorsInDrive(attempts: readonly AttemptOutcome[], attempt: number, timeoutSeconds: number, laterStartMs: number): string[] {
+  const { retry } = splitAttempt(attempt);
+  const base = attempt - retry;
+  const thisDrive = attempts.filter((a) => a.attempt >= base && a.attempt < base + ATTEMPTS_PER_DRIVE).map((a) => ({ ...a, attempt: a.attempt - base }));
+  return priorErrors(thisDrive, retry, timeoutSeconds, laterStartMs);
 }

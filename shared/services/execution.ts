@@ -4,8 +4,8 @@
  * the run. Idempotent per (run, node, attempt): a repeated delivery of a finished attempt returns the recorded
  * route (or error) and repeats no side effect.
  */
-import { priorErrors, unfinishedAttemptError } from '../contract/attempts';
-import { ATTEMPTS_PER_DRIVE, MAX_TURNS, splitAttempt } from '../contract/task-payload';
+import { priorErrorsInDrive, unfinishedAttemptError } from '../contract/attempts';
+import { MAX_TURNS, splitAttempt } from '../contract/task-payload';
 import { AskedAgainError, createAgentReplies, INPUT_REQUIRED_ROUTE, nodeDeadline } from './agent-replies';
 import { createProgressSink } from './node-progress';
 import { ERROR_NAMES, STATES_ERRORS } from '../contract/error-names';
@@ -287,10 +287,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt, error: info, startedAt, ...(supersededAt ? { supersededAt } : {}), ...(attemptCost ? { cost: attemptCost } : {}) });
       const nodeCost = addCosts(earlierCost(runs.get(nodeId), attempt), attemptCost);
       // A redrive gives the node a fresh retry budget: only this drive's attempts count.
-      const { retry } = splitAttempt(attempt);
-      const base = attempt - retry;
-      const thisDrive = (runs.get(nodeId)?.attempts ?? []).filter((a) => a.attempt >= base && a.attempt < base + ATTEMPTS_PER_DRIVE).map((a) => ({ ...a, attempt: a.attempt - base }));
-      const earlier = priorErrors(thisDrive, retry, policy.timeoutSeconds, Date.parse(startedAt));
+      const earlier = priorErrorsInDrive(runs.get(nodeId)?.attempts ?? [], attempt, policy.timeoutSeconds, Date.parse(startedAt));
       if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
         const retrying = await stores.nodeRuns.transition(rk, nodeId, 'retrying', { error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.retrying);
         if (await landed(rk, nodeId, retrying, 'retrying')) await recordAt(stores, f, `node.retrying:${nk}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } }, { fresh: retrying !== undefined, clears });

@@ -10,7 +10,7 @@
  * drive) of a node whose child failed starts a fresh child.
  */
 import { createHash } from 'node:crypto';
-import { priorErrors } from '../contract/attempts';
+import { priorErrorsInDrive } from '../contract/attempts';
 import { ERROR_NAMES } from '../contract/error-names';
 import { isVirtualContract, type NodeContract } from '../contract/node-contract';
 import { willRetry } from '../contract/retriers';
@@ -163,12 +163,9 @@ export function createWorkflowCalls(stores: RunStores, deps: WorkflowCallDeps) {
   async function recordFailure(f: Frame, nodeId: string, policy: NodeContract, attempt: number, startedAt: string, info: ErrorInfo): Promise<void> {
     const endedAt = nowIso(stores);
     await stores.nodeRuns.finishAttempt(f.rk, nodeId, attempt, { status: 'failed', endedAt, error: info });
-    const { retry } = splitAttempt(attempt);
-    const base = attempt - retry;
     const node = await stores.nodeRuns.get(f.rk, nodeId);
-    const thisDrive = (node?.attempts ?? []).filter((a) => a.attempt >= base).map((a) => ({ ...a, attempt: a.attempt - base }));
     const nk = keyOf(f, nodeId);
-    if (willRetry(policy, priorErrors(thisDrive, retry, policy.timeoutSeconds, Date.parse(startedAt)), info.name)) {
+    if (willRetry(policy, priorErrorsInDrive(node?.attempts ?? [], attempt, policy.timeoutSeconds, Date.parse(startedAt)), info.name)) {
       if (await stores.nodeRuns.transition(f.rk, nodeId, 'retrying', { error: info }, NODE_ENTERED_FROM.retrying)) {
         await recordAt(stores, f, `node.retrying:${nk}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } });
       }
