@@ -124,7 +124,7 @@ function decompose(ctx: Ctx, set: number[], search: boolean): Tree {
   const best = large ? balancedLargeCut(sorted) : cuts[0];
   if (!best) throw new Error('no cut for a connected set of more than one node');
   if (best.cost <= cp * (1 + EPS)) {
-    const segments = exactSegments(ctx, set, cp, stamp, (sorted[0] as SortedCuts).order);
+    const segments = exactSegments(ctx, set, cp, stamp, sorted[0] as SortedCuts);
     if (segments) return seq(segments.map((s) => decompose(ctx, s, search)));
   }
   // Lossy (an "N" somewhere in here): plan the best few cuts greedily and keep the fastest.
@@ -320,23 +320,13 @@ function distinctCuts(ctx: Ctx, set: number[], cuts: Cut[]): Array<[number[], nu
  * bounds add up to the set's CP (so the series loses nothing); undefined when there is no such
  * split into two or more segments.
  */
-function exactSegments(ctx: Ctx, set: number[], cp: number, stamp: number, byEarliestStart: number[]): number[][] | undefined {
-  const { es, tail, w, pos } = ctx;
-  const level = ctx.dag.level;
-  const order = byEarliestStart;
+function exactSegments(ctx: Ctx, set: number[], cp: number, stamp: number, byEarliestStart: SortedCuts): number[][] | undefined {
+  const { es, w, pos } = ctx;
+  const { order, cost } = byEarliestStart;
   const m = order.length;
-  const { suffixTail, suffixLevel } = suffixBounds(order, tail, level);
+  // The earliest-start cuts' bounds are already known; a cut not allowed is NaN, which no comparison passes.
   const bounds: number[] = [];
-  let prefixFinish = 0;
-  let prefixLevel = -1;
-  for (let i = 1; i < m; i++) {
-    const u = order[i - 1] as number;
-    prefixFinish = Math.max(prefixFinish, (es[u] as number) + (w[u] as number));
-    prefixLevel = Math.max(prefixLevel, level[u] as number);
-    if ((es[order[i] as number] as number) <= (es[u] as number)) continue;
-    if (ctx.respectLevels && prefixLevel >= (suffixLevel[i] as number)) continue;
-    if (prefixFinish + (suffixTail[i] as number) <= cp * (1 + EPS)) bounds.push(i);
-  }
+  for (let i = 1; i < m; i++) if ((cost[i] as number) <= cp * (1 + EPS)) bounds.push(i);
   if (bounds.length === 0) return undefined;
   const segments: number[][] = [];
   let from = 0;
