@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWsFanoutHandler } from '../../functions/ws-fanout/handler';
 import { cachedDeliveryAccess } from '../../shared/live/delivery-access';
-import { createLiveService } from '../../shared/live/live-service';
 import { DeliveryError, type ConnectionPoster } from '../../shared/live/poster';
+import { createLiveServiceOnTable } from '../../shared/live/runtime';
 import type { RunEvent } from '../../shared/model/types';
 import { createConnectionRepository } from '../../shared/store/connections';
 import { createEventLogRepository } from '../../shared/store/events';
@@ -69,14 +69,7 @@ async function seed(runId: string, connections: string[], count: number): Promis
 }
 
 function service(poster: ConnectionPoster, allowed: (userId: string, runId: string) => boolean = () => true) {
-  return createLiveService({
-    connections: createConnectionRepository(table),
-    subscriptions: createSubscriptionRepository(table),
-    events: createEventLogRepository(table),
-    marks: createFanOutMarkRepository(table),
-    poster,
-    access: { canView: async (userId, runId) => allowed(userId, runId) },
-  });
+  return createLiveServiceOnTable(table, poster, { access: { canView: async (userId, runId) => allowed(userId, runId) } });
 }
 
 const seqs = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
