@@ -7,6 +7,7 @@
 import type { EventLogRepository } from '../store/events';
 import { encodeEvent } from './messages';
 import type { ConnectionPoster } from './poster';
+import { postWithRetries } from './post-retry';
 
 /** How a catch-up ended: every stored event sent, or the connection is gone. */
 export type CatchUpOutcome = 'done' | 'gone';
@@ -29,17 +30,7 @@ export function createCatchUp(deps: CatchUpDeps): CatchUp {
   const pageSize = deps.pageSize ?? 100;
   const tries = deps.postTries ?? 3;
 
-  /** Posts, retrying a failure other than a gone connection (throttling) a few times before giving up. */
-  async function post(connectionId: string, data: string): Promise<'ok' | 'gone'> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await deps.poster.post(connectionId, data);
-      } catch (error) {
-        if (attempt >= tries) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-      }
-    }
-  }
+  const post = (connectionId: string, data: string) => postWithRetries(deps.poster, connectionId, data, tries);
 
   return async (runId, connectionId, after) => {
     let cursor = after;

@@ -17,6 +17,7 @@ import type { Subscription, SubscriptionRepository } from '../store/subscription
 import type { DeliveryAccess } from './delivery-access';
 import { encodeEvent, encodeMessage } from './messages';
 import type { ConnectionPoster } from './poster';
+import { postWithRetries } from './post-retry';
 
 /** What a fan-out needs. */
 export interface FanOutDeps {
@@ -67,16 +68,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
   const postTries = deps.postTries ?? 3;
   const pageSize = deps.pageSize ?? 100;
 
-  async function post(connectionId: string, data: string): Promise<'ok' | 'gone'> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await deps.poster.post(connectionId, data);
-      } catch (error) {
-        if (attempt >= postTries) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-      }
-    }
-  }
+  const post = (connectionId: string, data: string) => postWithRetries(deps.poster, connectionId, data, postTries);
 
   /** One subscriber: the access re-check, then every event in order; stops at the first failure. */
   async function deliver(sub: Subscription, frames: readonly string[]): Promise<Delivery> {
