@@ -10,7 +10,7 @@
 import type { AppendResult, NewRunEvent } from '../store/events';
 
 /** How long a call runs before its `node.started` is appended on its own (ms). */
-export const START_EVENT_DEFER_MS = 25;
+export const START_EVENT_DEFER_MS = 200;
 
 /** An entry of the event log to append. */
 export interface LogEntry {
