@@ -11,7 +11,7 @@ import type { RunStatus } from '../../shared/model/types';
 export type { TestStack };
 
 /** Starts the stack used by the run tests (`retryIntervalOverrides`: ms before each retry, by state name; `wrapExecutor`: a delivery seam). */
-export function startRunStack(options: Pick<LocalStackOptions, 'retryIntervalOverrides' | 'wrapExecutor'> = {}): Promise<TestStack> {
+export function startRunStack(options: Pick<LocalStackOptions, 'retryIntervalOverrides' | 'wrapExecutor' | 'startEventDeferMs'> = {}): Promise<TestStack> {
   return startTestStack(options);
 }
 
