@@ -33,6 +33,8 @@ export interface FanOutDeps {
   postTries?: number;
   /** Events read per page of the log, and pushed per round. @default 100 */
   pageSize?: number;
+  /** Runs remembered as watched, whose batches skip the quiet attempt (it would fail). @default 1000 */
+  watchedRuns?: number;
 }
 
 /** What one fan-out did. */
@@ -67,6 +69,9 @@ export function createFanOut(deps: FanOutDeps): FanOut {
   const concurrency = deps.concurrency ?? 64;
   const postTries = deps.postTries ?? 3;
   const pageSize = deps.pageSize ?? 100;
+  // Runs whose last batch here found subscribers: their next batch goes straight to the normal path, sparing a
+  // conditional write that would fail. Only a hint: skipping the quiet attempt is always safe.
+  const watched = new RecentSet(deps.watchedRuns ?? 1000);
 
   const post = (connectionId: string, data: string) => postWithRetries(deps.poster, connectionId, data, postTries);
 
@@ -101,15 +106,14 @@ export function createFanOut(deps: FanOutDeps): FanOut {
   return async (runId, streamed) => {
     const result: FanOutResult = { events: 0, subscribers: 0, gone: 0, revoked: 0 };
     const top = streamed && streamed.length > 0 ? Math.max(...streamed.map((e) => e.seq)) : undefined;
-    if (top !== undefined && (await deps.subscriptions.listForRun(runId)).length === 0) {
-      // Nobody watches (most runs): the mark moves past the batch unread. Whoever subscribes after this list gets
-      // every event of the batch (claimed before it) from its own catch-up, which also materializes any still
-      // pending below them. Two store calls per batch instead of three.
-      await deps.marks.advance(runId, top);
-      return result;
-    }
-    let mark = await deps.marks.get(runId);
+    // Nobody watches (most runs): one conditional update moves the mark past the batch, unread, when the run's
+    // subscriber set is empty. Whoever subscribes later added itself to the set after this update, before its
+    // catch-up read the log head: every event of the batch was claimed before, so the catch-up sends it.
+    if (top !== undefined && !watched.has(runId) && (await deps.marks.advanceIfUnwatched(runId, top))) return result;
+    const state = await deps.marks.read(runId);
+    let mark = state.sentSeq;
     let hint = streamed;
+    let first = true;
     for (;;) {
       const events = await next(runId, mark, hint);
       hint = undefined;
@@ -117,6 +121,8 @@ export function createFanOut(deps: FanOutDeps): FanOut {
       // Listed after the events were read: whoever subscribed before one of them was claimed is in the list,
       // and whoever subscribed later got it from its own catch-up.
       const subs = await deps.subscriptions.listForRun(runId);
+      if (subs.length > 0) watched.add(runId);
+      else watched.delete(runId);
       const frames = events.map(encodeEvent);
       const failures: unknown[] = [];
       await pool(subs, concurrency, async (sub) => {
@@ -130,8 +136,17 @@ export function createFanOut(deps: FanOutDeps): FanOut {
         }
       });
       if (failures.length > 0) throw new FanOutError(runId, failures);
+      // The set was read before the listing: an id in it without a listed subscription is stale (a subscription
+      // that expired, a removal cut short), and one listed but not in it is a subscription from before the set
+      // existed, or one being written now. Only a listing with none of the latter lets the quiet path in.
+      const track = first && !state.tracked && subs.every((sub) => state.subscribers.has(sub.connectionId));
+      if (first) {
+        const listed = new Set(subs.map((sub) => sub.connectionId));
+        await deps.marks.prune(runId, [...state.subscribers].filter((id) => !listed.has(id)), state.version);
+      }
+      first = false;
       const last = (events.at(-1) as RunEvent).seq;
-      await deps.marks.advance(runId, last);
+      await deps.marks.advance(runId, last, { track });
       result.events += events.length;
       mark = last;
       if (events.length < pageSize) return result;
@@ -146,4 +161,21 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
     while (at < items.length) await work(items[at++] as T);
   });
   await Promise.all(lanes);
+}
+
+/** A set of at most `limit` keys that forgets the least recently added first. */
+class RecentSet {
+  private readonly keys = new Set<string>();
+  constructor(private readonly limit: number) {}
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+  add(key: string): void {
+    this.keys.delete(key);
+    this.keys.add(key);
+    if (this.keys.size > this.limit) this.keys.delete(this.keys.values().next().value as string);
+  }
+  delete(key: string): void {
+    this.keys.delete(key);
+  }
 }

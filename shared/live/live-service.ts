@@ -17,6 +17,9 @@ import { ACCESS_RECHECK_MS, type RunAccess } from './run-access';
 
 export { FanOutError } from './fan-out';
 
+/** Store refusals of a subscribe that become an error reply (README, "Live progress" errors). */
+const SUBSCRIBE_REFUSALS = new Set(['too_many_subscriptions', 'too_many_subscribers', 'connection_gone']);
+
 /** What the service needs. */
 export interface LiveServiceDeps {
   connections: ConnectionRepository;
@@ -83,14 +86,15 @@ export function createLiveService(deps: LiveServiceDeps): LiveService {
     try {
       await deps.subscriptions.subscribe({ connectionId, runId, userId, now: now() });
     } catch (error) {
-      if (error instanceof BraidError && (error.code === 'too_many_subscriptions' || error.code === 'connection_gone')) {
+      if (error instanceof BraidError && SUBSCRIBE_REFUSALS.has(error.code)) {
         await reply(connectionId, errorReply(error.code, error.message, runId));
         return;
       }
       throw error;
     }
-    // Subscribed first, then the catch-up reads the log: an event it does not find was claimed after the
-    // subscription was written, so the fan-out that pushes it lists this subscription.
+    // Subscribed first (the subscription items, then the id in the run's subscriber set), then the catch-up reads
+    // the log: an event it does not find was claimed after both writes, so the fan-out that pushes it finds the
+    // set non-empty (no quiet path) and lists this subscription.
     if (!(await reply(connectionId, { type: 'subscribed', runId, after }))) return;
     if ((await catchUp(runId, connectionId, after)) === 'gone') await deps.subscriptions.removeConnection(connectionId);
   }
