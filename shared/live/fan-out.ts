@@ -121,8 +121,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
       // Listed after the events were read: whoever subscribed before one of them was claimed is in the list,
       // and whoever subscribed later got it from its own catch-up.
       const subs = await deps.subscriptions.listForRun(runId);
-      if (subs.length > 0) watched.add(runId);
-      else watched.delete(runId);
+      const served = result.subscribers;
       const frames = events.map(encodeEvent);
       const failures: unknown[] = [];
       await pool(subs, concurrency, async (sub) => {
@@ -136,6 +135,8 @@ export function createFanOut(deps: FanOutDeps): FanOut {
         }
       });
       if (failures.length > 0) throw new FanOutError(runId, failures);
+      if (result.subscribers > served) watched.add(runId);
+      else watched.delete(runId);
       // The set was read before the listing: an id in it without a listed subscription is stale (a subscription
       // that expired, a removal cut short), and one listed but not in it is a subscription from before the set
       // existed, or one being written now. Only a listing with none of the latter lets the quiet path in.
