@@ -5,6 +5,10 @@
  * writes of an event do not grow with the number of subscribers, and a batch that failed (or was dropped) is
  * made good by the next one, which starts from the mark again.
  *
+ * A run nobody watches (its subscriber set on the same item is empty) costs one store call per batch: a
+ * conditional update of the mark (`FanOutMarkRepository.advanceIfUnwatched`); the subscribe and removal order
+ * that makes this safe is in `shared/store/subscriptions.ts`.
+ *
  * The events come from the stream batch itself when they continue the mark without a hole; otherwise (a
  * writer put a later event's item first, or the trigger carries no events) they are read from the log, which
  * materializes what a slow writer left pending.
