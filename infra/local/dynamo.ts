@@ -1,16 +1,14 @@
 /**
- * DynamoDB for the local stack: dynalite in-process on 127.0.0.1 (LevelDB under a folder, or in memory),
- * with Braid's table created if missing.
+ * DynamoDB for the local stack: dynalite on 127.0.0.1, in a Worker thread or on the caller's event loop
+ * (LevelDB under a folder, or in memory), with Braid's table created if missing.
  */
-import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo, Server } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../shared/store/create-table';
 import { createDocumentClient, type TableRef } from '../../shared/store/table';
+import { listenDynalite, type LocalStoreMode } from './dynamo-thread';
 
-// dynalite ships no types: load it untyped and describe the one call we make.
-const dynalite = createRequire(import.meta.url)('dynalite') as (options: object) => Server;
+export type { LocalStoreMode } from './dynamo-thread';
 
 /** Dummy credentials: dynalite ignores signatures. */
 export const LOCAL_AWS = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
@@ -34,21 +32,33 @@ export interface LocalDynamo extends TableRef {
   close(): Promise<void>;
 }
 
+/** Options of `startDynamo`. */
+export interface StartDynamoOptions {
+  tableName: string;
+  /** LevelDB folder (created if missing); in memory without it. @default undefined */
+  path?: string;
+  /** @default 0 (any free port) */
+  port?: number;
+  /** Where dynalite runs: a Worker thread or this event loop (see `LocalStoreMode`). @default "in-process" */
+  store?: LocalStoreMode;
+}
+
 /** Starts dynalite (persisted under `path` when given) and ensures the table exists. */
-export async function startDynamo(options: { path?: string; tableName: string; port?: number }): Promise<LocalDynamo> {
+export async function startDynamo(options: StartDynamoOptions): Promise<LocalDynamo> {
   if (options.path) await mkdir(options.path, { recursive: true });
-  const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  const server = await listenDynalite(options.store ?? 'in-process', {
+    ...(options.path ? { path: options.path } : {}), ...(options.port !== undefined ? { port: options.port } : {}),
   });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const endpoint = `http://127.0.0.1:${server.port}`;
   const raw = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
   try {
     await ensureTable(raw, options.tableName);
-  } finally {
+  } catch (error) {
     raw.destroy();
+    await server.close();
+    throw error;
   }
+  raw.destroy();
   const client = createDocumentClient({ endpoint, ...LOCAL_AWS, signer: LOCAL_SIGNER });
   return {
     client,
@@ -56,7 +66,7 @@ export async function startDynamo(options: { path?: string; tableName: string; p
     endpoint,
     async close() {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
