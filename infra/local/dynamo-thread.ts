@@ -1,11 +1,12 @@
 /**
  * dynalite's server for the local stack, either on Braid's own event loop or in a `worker_threads` Worker
- * (`infra/local/dynamo-worker.mjs`). Both listen on 127.0.0.1 and persist the same way; the difference is which
+ * (`infra/local/dynamo-worker.ts`). Both listen on 127.0.0.1 and persist the same way; the difference is which
  * thread pays for the emulator's CPU.
  */
 import { createRequire } from 'node:module';
 import type { AddressInfo, Server } from 'node:net';
 import { Worker } from 'node:worker_threads';
+import type { DynamoWorkerData, DynamoWorkerMessage as WorkerMessage } from './dynamo-worker';
 
 /**
  * Where the local stack's DynamoDB emulator runs.
@@ -53,15 +54,11 @@ async function listenInProcess(options: DynaliteServerOptions): Promise<Dynalite
   };
 }
 
-type WorkerMessage =
-  | { type: 'listening'; port: number }
-  | { type: 'failed'; message: string; code?: string }
-  | { type: 'closed'; message?: string };
-
 async function listenInWorker(options: DynaliteServerOptions): Promise<DynaliteServer> {
-  const worker = new Worker(new URL('./dynamo-worker.mjs', import.meta.url), {
-    workerData: { ...(options.path ? { path: options.path } : {}), port: options.port ?? 0 },
-    // The worker is plain JavaScript: it needs none of the parent's loaders (tsx), which would only slow its start.
+  const workerData: DynamoWorkerData = { ...(options.path ? { path: options.path } : {}), port: options.port ?? 0 };
+  const worker = new Worker(new URL('./dynamo-worker.ts', import.meta.url), {
+    workerData,
+    // Node strips the worker's types itself: it needs none of the parent's loaders (tsx), which would only slow its start.
     execArgv: [],
   });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

@@ -4,12 +4,16 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startDynamo } from '../../infra/local/dynamo';
+import { LOCAL_AWS, startDynamo } from '../../infra/local/dynamo';
+import { createDocumentClient } from '../../shared/store/table';
+import { waitFor } from '../support/poll';
 import { startTestStack } from '../support/local-stack';
 import { createWorkflow, getEvents, getNodes, startRun, startRunStack, waitForRun } from '../runs/helpers';
 
@@ -78,6 +82,30 @@ describe('dynalite in a worker thread', () => {
     // Assess
     expect(JSON.parse(stdout.trim())).toMatchObject({ closed: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
   }, 60_000);
+});
+
+describe('closing the store client', () => {
+  it('destroy() closes its keep-alive sockets, so a server closing behind it need not wait for them', async () => {
+    // Prepare: a server that would hold an idle keep-alive socket for two minutes
+    const server = createServer((_req, res) => res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end('{"__type":"ValidationException","message":"no"}'));
+    server.keepAliveTimeout = 120_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = createDocumentClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ...LOCAL_AWS, maxAttempts: 1 });
+    try {
+      await expect(client.send(new GetCommand({ TableName: 'braid', Key: { PK: 'P', SK: 'S' } }))).rejects.toThrow('no');
+      const open = () => new Promise<number>((resolve, reject) => server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
+      expect(await open()).toBe(1);
+
+      // Act
+      client.destroy();
+
+      // Assess
+      await waitFor(async () => ((await open()) === 0 ? true : undefined), 'the client\'s socket to close');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
 describe('the local stack on the worker store', () => {
