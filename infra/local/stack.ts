@@ -47,8 +47,8 @@ export interface LocalStackOptions {
   /**
    * Where the DynamoDB emulator (dynalite) runs. `worker`: a Worker thread with its own event loop, so the
    * emulator's CPU runs beside Braid's functions on a second core (more nodes per second, and closer to AWS,
-   * where DynamoDB is a remote service), for about 70 ms more per start. `in-process`: on this event loop, the
-   * cheapest start (tests start hundreds of stacks). `npm run dev` and the benches use `worker`.
+   * where DynamoDB is a remote service), for about 90 ms more per start. `in-process`: on this event loop, the
+   * cheapest start (the tests). `npm run dev` (`BRAID_LOCAL_STORE`) and `bench/per-node.ts` use `worker`.
    * @default "in-process"
    */
   store?: LocalStoreMode;
