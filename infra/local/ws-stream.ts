@@ -115,11 +115,13 @@ export function attachStreamEmulation(client: HasMiddlewareStack, consume: Strea
         StreamViewType: 'NEW_IMAGE',
       },
     };
-    // One worker per run: records of a run are consumed in write order, runs in parallel.
+    // One worker per run: records of a run are consumed in write order, runs in parallel. The worker starts a
+    // microtask later, so the records of one write (a `BatchWriteItem` of a node's two events) form one batch,
+    // as Lambda's poller takes what the shard holds.
     const queue = waiting.get(runKey) ?? [];
     queue.push(record);
     waiting.set(runKey, queue);
-    if (!workers.has(runKey)) workers.set(runKey, detached.runInAsyncScope(() => work(runKey)));
+    if (!workers.has(runKey)) workers.set(runKey, detached.runInAsyncScope(() => Promise.resolve().then(() => work(runKey))));
   }
 
   client.middlewareStack.add(

@@ -76,6 +76,15 @@ export function withEventMetrics(log: EventLogRepository, sink: MetricSink): Eve
     if (map.size >= MAX_REMEMBERED) map.delete(map.keys().next().value as string);
     map.set(key, at);
   };
+  const measure = (runId: string, event: Parameters<EventLogRepository['append']>[2]) => {
+    const attempt = event.data['attempt'];
+    const nodeKey = `${runId}/${event.nodeId ?? ''}`;
+    if (event.type === 'node.started') remember(started, `${nodeKey}/${String(attempt)}`, event.at);
+    if (event.type === 'node.waiting') remember(opened, nodeKey, event.at);
+    const openedAt = typeof event.data['openedAt'] === 'string' ? event.data['openedAt'] : opened.get(nodeKey);
+    const startedAt = attempt === undefined ? undefined : started.get(`${nodeKey}/${String(attempt)}`);
+    sink.put(metricsOfEvent(event, { ...(startedAt !== undefined ? { startedAt } : {}), ...(openedAt !== undefined ? { openedAt } : {}) }));
+  };
   return {
     ...log,
     list: (runId, options) => log.list(runId, options),
@@ -83,15 +92,13 @@ export function withEventMetrics(log: EventLogRepository, sink: MetricSink): Eve
     isRecorded: (runId, transitionKey) => log.isRecorded(runId, transitionKey),
     async append(runId, transitionKey, event, options) {
       const result = await log.append(runId, transitionKey, event, options);
-      if (!result.created) return result;
-      const attempt = event.data['attempt'];
-      const nodeKey = `${runId}/${event.nodeId ?? ''}`;
-      if (event.type === 'node.started') remember(started, `${nodeKey}/${String(attempt)}`, event.at);
-      if (event.type === 'node.waiting') remember(opened, nodeKey, event.at);
-      const openedAt = typeof event.data['openedAt'] === 'string' ? event.data['openedAt'] : opened.get(nodeKey);
-      const startedAt = attempt === undefined ? undefined : started.get(`${nodeKey}/${String(attempt)}`);
-      sink.put(metricsOfEvent(event, { ...(startedAt !== undefined ? { startedAt } : {}), ...(openedAt !== undefined ? { openedAt } : {}) }));
+      if (result.created) measure(runId, event);
       return result;
+    },
+    async appendAll(runId, entries, options) {
+      const results = await log.appendAll(runId, entries, options);
+      results.forEach((result, i) => { if (result.created) measure(runId, entries[i]!.event); });
+      return results;
     },
   };
 }

@@ -10,7 +10,7 @@
 import { NotFoundError } from '../errors';
 import type { NodeRun } from '../model/types';
 import { batchRead, itemKeyOf } from '../store/batch-read';
-import { attemptOf, toNodeRun, type AttemptRecord } from '../store/node-runs';
+import { attemptOf, firstAttemptOf, toNodeRun, type AttemptRecord } from '../store/node-runs';
 import { toRun } from '../store/runs';
 import { keys } from '../store/table';
 import { cachedDefinition, definitionOf, type LoadedRun, type RunStores, type VersionDefinition } from './execution-context';
@@ -62,9 +62,11 @@ export async function readForAttempt(stores: RunStores, runId: string, rk: strin
   const early = cached ? bindingReads(cached, nodeId, item, attempt) : undefined;
   const runKey = keys.run(runId);
   const attemptKey = keys.nodeAttempt(rk, nodeId, attempt);
-  const items = await batchRead(table, [runKey, attemptKey, ...(early ?? []).map((id) => keys.nodeRun(rk, id))]);
+  // Attempt 0's record may ride on the node's own item (`FirstAttempt`): read it in the same call.
+  const nodeKey = attempt === 0 ? keys.nodeRun(rk, nodeId) : undefined;
+  const items = await batchRead(table, [runKey, attemptKey, ...(nodeKey ? [nodeKey] : []), ...(early ?? []).map((id) => keys.nodeRun(rk, id))]);
   const attemptItem = items.get(itemKeyOf(attemptKey));
-  const previous = attemptOf(attemptItem);
+  const previous = attemptOf(attemptItem) ?? (nodeKey ? firstAttemptOf(items.get(itemKeyOf(nodeKey))) : undefined);
   const runItem = items.get(itemKeyOf(runKey));
   if (!runItem) return { ...(previous ? { previous } : {}), loaded: { error: new NotFoundError('run', runId) } };
   const run = toRun(runItem);

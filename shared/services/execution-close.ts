@@ -131,7 +131,11 @@ function reportedSuccess(policy: ClosePolicy, node: WorkflowContract['nodes'][st
 /** Appends the end event of a final node from its record (a no-op when its transition key is recorded already). */
 async function recordNodeEnd(stores: RunStores, runId: string, node: NodeRun, now: string): Promise<void> {
   const type = `node.${node.status}` as 'node.skipped';
-  await record(stores, runId, `${type}:${node.nodeId}`, { type, nodeId: node.nodeId, at: node.endedAt ?? now, data: node.error ? { error: node.error } : {} });
+  const end = { transitionKey: `${type}:${node.nodeId}`, event: { type, nodeId: node.nodeId, at: node.endedAt ?? now, data: node.error ? { error: node.error } : {} } };
+  // A quick first attempt appends its start with its end (start-event.ts): when the end is missing, so may be the start.
+  const first = node.status === 'succeeded' ? node.attempts.find((a) => a.attempt === 0 && a.status === 'succeeded') : undefined;
+  const start = first ? [{ transitionKey: `node.started:${node.nodeId}:0`, event: { type: 'node.started' as const, nodeId: node.nodeId, at: first.startedAt, data: { attempt: 0 } } }] : [];
+  await stores.events.appendAll(runId, [...start, end]);
 }
 
 /**

@@ -45,7 +45,7 @@ export function frameOf(loaded: LoadedRun, nodeId: string, item: string | undefi
   return { frame: { runId: loaded.run.runId, rk: partitionRunId(loaded.run.runId, item), ...(item !== undefined ? { item } : {}), graph: scope.graph }, node: entry.node };
 }
 
-export { itemFields, keyOf, recordAt } from './execution-keys';
+export { itemFields, keyOf, recordAllAt, recordAt } from './execution-keys';
 
 /**
  * What a node's bindings see at its frame: `$context` is passed apart; here the outputs of every enclosing scope's

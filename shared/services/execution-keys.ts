@@ -22,3 +22,8 @@ export async function recordAt(stores: RunStores, frame: { runId: string; item?:
   return record(stores, frame.runId, transitionKey, { ...event, ...itemFields(frame.item) }, options);
 }
 
+
+/** Records several events of the frame's run together (`EventLogRepository.appendAll`), each carrying the frame's item. */
+export async function recordAllAt(stores: RunStores, frame: { runId: string; item?: string }, entries: ReadonlyArray<{ transitionKey: string; event: NewRunEvent }>, options?: AppendOptions): Promise<AppendResult[]> {
+  return stores.events.appendAll(frame.runId, entries.map((e) => ({ transitionKey: e.transitionKey, event: { ...e.event, ...itemFields(frame.item) } })), options);
+}

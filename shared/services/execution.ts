@@ -21,7 +21,8 @@ import { readForAttempt } from './attempt-reads';
 import { closeOutstanding, finishRun, recordRunEnd, totalCost } from './execution-close';
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { deadNodes, virtualAncestors, virtualOutput } from './scope-graph';
-import { frameOf, frameOutputs, keyOf, recordAt, type Frame } from './execution-frame';
+import { frameOf, frameOutputs, keyOf, recordAllAt, recordAt, type Frame } from './execution-frame';
+import { deferStart, START_EVENT_DEFER_MS, type LogEntry, type StartEvent } from './start-event';
 import { itemIndex, parentPath } from './map-scope';
 import { partitionRunId } from '../store/map-items';
 import { createMapExecution } from './map-execution';
@@ -115,7 +116,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
    * attempt has ended: past its deadline the Task timed out (`States.Timeout`); before it, its delivery stopped
    * without recording an outcome (it threw `Braid.Transient`, which the state machine's service retrier took).
    */
-  async function closeUnreported(runId: string, nodeId: string, attempt: number, policy: NodeContract, laterStartedAt: string): Promise<void> {
+  async function closeUnreported(f: Frame, nodeId: string, attempt: number, policy: NodeContract, laterStartedAt: string): Promise<void> {
+    const runId = f.rk;
     const [recorded, node] = await Promise.all([stores.nodeRuns.getAttempt(runId, nodeId, attempt), stores.nodeRuns.get(runId, nodeId)]);
     // A first attempt started with its claim has no record until it ends: its start is the node's.
     const previous = recorded ?? (attempt === 0 && node?.startedAt !== undefined && node.status !== 'pending' ? { status: 'running' as const, startedAt: node.startedAt } : undefined);
@@ -126,6 +128,9 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       await stores.nodeRuns.finishAttempt(runId, nodeId, attempt, { status: 'succeeded', endedAt: node.endedAt ?? laterStartedAt, route: (node as NodeRun & { route?: string }).route ?? 'ok', startedAt: previous.startedAt });
       return;
     }
+    // A first attempt whose start rode on its claim may have stopped before its deferred `node.started` was
+    // appended (start-event.ts): append it now (a no-op when it is in the log), so the log has every attempt's start.
+    if (!recorded && attempt === 0) await recordAt(stores, f, `node.started:${keyOf(f, nodeId)}:0`, { type: 'node.started', nodeId, at: previous.startedAt, data: { attempt: 0 } });
     const timedOut = unfinishedAttemptError(previous.startedAt, policy.timeoutSeconds, Date.parse(laterStartedAt)) === STATES_ERRORS.timeout;
     // `closedByAttempt` tells a late delivery of this attempt that a later one replaced it (it gets Braid.Superseded).
     const error = timedOut
@@ -178,7 +183,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const [runs] = await Promise.all([
       read ?? stores.nodeRuns.list(rk),
       // The previous attempt may have ended without reporting: close it with the error the state machine saw.
-      splitAttempt(attempt).retry > 0 ? closeUnreported(rk, nodeId, attempt - 1, policy, startedAt) : undefined,
+      splitAttempt(attempt).retry > 0 ? closeUnreported(f, nodeId, attempt - 1, policy, startedAt) : undefined,
       startItem(loaded, f, nodeId, startedAt),
     ]);
     await settleVirtualAncestors(f, nodeId, runs);
@@ -202,7 +207,12 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       }
       const route = (done as NodeRun & { route?: string }).route ?? 'ok';
       const endedAt = done.endedAt ?? startedAt;
-      await recordAt(stores, f, `node.succeeded:${nk}`, { type: 'node.succeeded', nodeId, at: endedAt, data: node.type === 'condition' ? { attempt, route } : { attempt } });
+      const succeededEntry: LogEntry = { transitionKey: `node.succeeded:${nk}`, event: { type: 'node.succeeded', nodeId, at: endedAt, data: node.type === 'condition' ? { attempt, route } : { attempt } } };
+      // Attempt 0 recorded its success on the node (`FirstAttempt`) and may have stopped before its events: its
+      // deferred start goes first (a no-op when it is in the log).
+      const first = (await stores.nodeRuns.getAttempt(rk, nodeId, 0));
+      const startOfFirst: LogEntry[] = first?.status === 'succeeded' && attempt > 0 ? [{ transitionKey: `node.started:${nk}:0`, event: { type: 'node.started', nodeId, at: first.startedAt, data: { attempt: 0 } } }] : [];
+      await recordAllAt(stores, f, [...startOfFirst, succeededEntry]);
       if (node.type === 'condition') {
         runs.set(nodeId, done);
         await skipUnreachable(f, runs);
@@ -213,9 +223,20 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     // Fewer round trips (ARCHITECTURE.md, "Event log"): this delivery just moved the node, so the transition is
     // fresh; its head entry stays until this attempt's final event clears it in the same update that claims a seq.
     const { turn } = splitAttempt(attempt);
-    const startedKey = `node.started:${nk}:${attempt}`;
-    const startedLog = await recordAt(stores, f, startedKey, { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } }, { fresh: running !== undefined, keepPending: true, sole: running !== undefined && attempt === 0 });
-    const clears = startedLog.created ? [{ transitionKey: startedKey, seq: startedLog.event.seq }] : [];
+    const startedEntry: LogEntry = { transitionKey: `node.started:${nk}:${attempt}`, event: { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } } };
+    // A plain first attempt, started with its claim, appends its start with its end when its call is quick
+    // (start-event.ts); any other attempt appends it now.
+    const quick = started !== undefined && claim !== undefined;
+    const start = deferStart(startedEntry, (fresh) => recordAt(stores, f, startedEntry.transitionKey, startedEntry.event, { fresh, keepPending: true }), { fresh: running !== undefined, deferMs: quick ? START_EVENT_DEFER_MS : 0 });
+    if (!quick) await start.ensure();
+    // Records the attempt's final event, with its start when that is not in the log yet (one append for both).
+    const recordEnd = async (end: LogEntry, fresh: boolean): Promise<void> => {
+      const taken = start.takeOver();
+      if (taken) await recordAllAt(stores, f, [taken, end], { fresh: fresh && running !== undefined });
+      else await recordAt(stores, f, end.transitionKey, end.event, { fresh, clears: await start.ensure() });
+    };
+    // Set once the node's success is written: a failure after it is the bookkeeping's, not the node's.
+    let succeeded = false;
 
     // A later turn of an agent gets what is left of the node's timeout (its turns and waits share it).
     const deadline = Math.min(Date.now() + policy.timeoutSeconds * 1000, turn > 0 ? nodeDeadline(runs.get(nodeId), splitAttempt(attempt).drive, policy.timeoutSeconds, Date.now()) : Infinity);
@@ -228,7 +249,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       // Live progress (A2A streaming, MCP progress) becomes coalesced `node.progress` events, all written before
       // the node's final event.
-      const sink = createProgressSink(attempt, async (data, n) => { await record(stores, runId, `node.progress:${nodeId}:${attempt}:${n}`, { type: 'node.progress', nodeId, data: { ...data } }); });
+      const sink = createProgressSink(attempt, async (data, n) => {
+        await start.ensure();
+        await record(stores, runId, `node.progress:${nodeId}:${attempt}:${n}`, { type: 'node.progress', nodeId, data: { ...data } });
+      });
       let result;
       try {
         result = await executeNode(node, inputs, {
@@ -247,24 +271,33 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const fields = { endedAt, output: result.output ?? null, cost, route };
       // The claim's holder releases it in the same write (a condition still has its skips to record first): a
       // delivery waiting for it finds the node succeeded (closeUnreported adopts this attempt's success).
-      const released = claim && node.type !== 'condition' ? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', fields, NODE_ENTERED_FROM.succeeded, { releasing: claim.owner }) : undefined;
+      // A quick first attempt's record rides on the same write (`FirstAttempt`): no attempt item is written.
+      const firstAttempt = quick && attempt === 0 ? { attempt: 0 as const, status: 'succeeded' as const, startedAt, endedAt, route, ...(result.cost ? { cost: result.cost } : {}) } : undefined;
+      const released = claim && node.type !== 'condition' ? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', { ...fields, ...(firstAttempt ? { firstAttempt } : {}) }, NODE_ENTERED_FROM.succeeded, { releasing: claim.owner }) : undefined;
       if (released && claim) claim.released = true;
       const updated = released ?? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', fields, NODE_ENTERED_FROM.succeeded);
       const data: Record<string, unknown> = { attempt };
       if (cost) data.cost = cost;
       if (node.type === 'condition') data.route = route;
-      if (await landed(rk, nodeId, updated, 'succeeded')) await recordAt(stores, f, `node.succeeded:${nk}`, { type: 'node.succeeded', nodeId, at: endedAt, data }, { fresh: updated !== undefined, clears });
+      if (await landed(rk, nodeId, updated, 'succeeded')) {
+        succeeded = true;
+        await recordEnd({ transitionKey: `node.succeeded:${nk}`, event: { type: 'node.succeeded', nodeId, at: endedAt, data } }, updated !== undefined);
+      } else start.stop();
       if (node.type === 'condition' && updated) {
         runs.set(nodeId, { ...updated, attempts: [] });
         await skipUnreachable(f, runs);
       }
-      await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, startedAt, ...(result.cost ? { cost: result.cost } : {}) });
+      if (!(released && firstAttempt)) await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, startedAt, ...(result.cost ? { cost: result.cost } : {}) });
       return { route };
     } catch (caught) {
+      // The node's success is written: what failed is the bookkeeping after it; the state machine's retry finds
+      // the node succeeded and finishes it (the long way's "already succeeded" branch).
+      if (succeeded) throw caught;
       let error = caught;
       if (error instanceof InputRequiredError) {
         // The agent asked: record the question and wait for a reply (agent-replies.ts); past MAX_TURNS it fails.
         if (turn < MAX_TURNS) {
+          await start.ensure();
           return await replies.asked({
             loaded, frame: f, nodeId, attempt, startedAt, earlierCost: earlierCost(runs.get(nodeId), attempt), addCosts,
             charge: (cost) => budget.charge(runId, nodeId, attempt, cost),
@@ -275,6 +308,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
         error = tooMany;
       }
       if (error instanceof RunFinishedError) {
+        start.stop();
         await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'failed', endedAt: nowIso(stores), error: { name: error.name, message: error.message }, startedAt });
         throw error;
       }
@@ -290,16 +324,21 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const earlier = priorErrorsInDrive(runs.get(nodeId)?.attempts ?? [], attempt, policy.timeoutSeconds, Date.parse(startedAt));
       if (supersededAt !== undefined || willRetry(policy, earlier, info.name)) {
         const retrying = await stores.nodeRuns.transition(rk, nodeId, 'retrying', { error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.retrying);
-        if (await landed(rk, nodeId, retrying, 'retrying')) await recordAt(stores, f, `node.retrying:${nk}:${attempt}`, { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } }, { fresh: retrying !== undefined, clears });
+        if (await landed(rk, nodeId, retrying, 'retrying')) await recordEnd({ transitionKey: `node.retrying:${nk}:${attempt}`, event: { type: 'node.retrying', nodeId, at: endedAt, data: { attempt, error: info } } }, retrying !== undefined);
+        else start.stop();
       } else {
         const updated = await stores.nodeRuns.transition(rk, nodeId, 'failed', { endedAt, error: info, ...(nodeCost ? { cost: nodeCost } : {}) }, NODE_ENTERED_FROM.failed);
-        if (await landed(rk, nodeId, updated, 'failed')) await recordAt(stores, f, `node.failed:${nk}`, { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } }, { fresh: updated !== undefined, clears });
+        if (await landed(rk, nodeId, updated, 'failed')) await recordEnd({ transitionKey: `node.failed:${nk}`, event: { type: 'node.failed', nodeId, at: endedAt, data: { attempt, error: info } } }, updated !== undefined);
+        else start.stop();
         if (updated && node.type === 'condition') {
           runs.set(nodeId, { ...updated, attempts: [] });
           await skipUnreachable(f, runs);
         }
       }
       throw new RecordedFailureError(info);
+    } finally {
+      // A start nobody appended by now is not appended any more (the node ended without its start: a cancel won).
+      start.stop();
     }
   }
 

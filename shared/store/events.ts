@@ -11,11 +11,12 @@
  * writer whose binding lost (another writer of the same key finished first) leaves a `log.filler` at its seq.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BraidError } from '../errors';
 import { boundErrorInfo } from '../model/error-bounds';
 import type { ErrorInfo, RunEvent } from '../model/types';
 import { translateStoreError } from './errors';
+import { createBindings } from './event-log-bindings';
 import { createSettledEntries } from './event-log-settled';
 import { keys, type TableRef } from './table';
 import { ERROR_NAMES } from '../contract/error-names';
@@ -61,14 +62,6 @@ export interface AppendOptions {
    * @default false
    */
   keepPending?: boolean;
-  /**
-   * With `keepPending`: this caller is the transition's only writer, ever (it won the one conditional write that
-   * makes it, from the state before any delivery got there), so no binding item is written: the kept entry binds the
-   * key until the caller clears it, and a reader that settles the entry first writes the binding as usual. The
-   * caller must clear it only once no append of the same key can start any more.
-   * @default false
-   */
-  sole?: boolean;
   /** Entries this caller settled with `keepPending`, cleared in this append's claim update (no extra round trip). */
   clears?: ReadonlyArray<{ transitionKey: string; seq: number }>;
 }
@@ -119,6 +112,14 @@ export interface EventLogRepository {
    * @example await log.append(runId, `node.started:${nodeId}:${attempt}`, { type: 'node.started', nodeId, at, data: { attempt } })
    */
   append(runId: string, transitionKey: string, event: NewRunEvent, options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Records several transitions, in this order, on consecutive seqs when it can: one claim update of the head for
+   * all of them, their bindings in one conditional update per node (`event-log-bindings.ts`), their event items in
+   * one `BatchWriteItem` (issue 18: a node's start and success together cost three round trips). Whenever that does
+   * not hold (a key bound or in flight already, a full or missing head) it appends them one by one, with the same
+   * guarantees as `append`; each result is what `append` would return for its key.
+   */
+  appendAll(runId: string, entries: ReadonlyArray<{ transitionKey: string; event: NewRunEvent }>, options?: AppendOptions): Promise<AppendResult[]>;
   /** Lists events with `seq > after` (default 0), at most `limit`, materializing pending events first. */
   list(runId: string, options?: { after?: number; limit?: number }): Promise<EventPage>;
   /** The last seq assigned (0 when the run has no events), after materializing pending events. */
@@ -151,6 +152,7 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
   const settledHere = createSettledEntries(EVENT_LOG_LIMITS.maxRememberedRuns);
   const leaveSettled = settledHere.leave;
   const takeSettled = settledHere.take;
+  const { boundSeq, bind, bindAll } = createBindings(table, guard);
 
   async function readHead(runId: string): Promise<HeadItem | undefined> {
     const out = await guard(client.send(new GetCommand({ TableName: tableName, Key: keys.eventLog(runId), ConsistentRead: true })));
@@ -163,20 +165,13 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     };
   }
 
-  /** The seq a transition is bound to, from its transition item; `undefined` while unbound. */
-  async function boundSeq(runId: string, transitionKey: string): Promise<number | undefined> {
-    const out = await guard(client.send(new GetCommand({ TableName: tableName, Key: keys.transition(runId, transitionKey), ConsistentRead: true })));
-    return out.Item?.seq === undefined ? undefined : Number(out.Item.seq);
-  }
-
   /**
    * Binds `transitionKey` to `seq` (the one decision point: the first binding wins), writes `EV#<seq>` (the
    * event, or a filler when the key was bound to another seq) and clears the head's pending entry. Any writer
    * or reader may call it for any pending entry, any number of times: every step is conditional.
    */
-  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent, keepPending: false | 'caller' | 'process' = false, sole = false): Promise<{ event: RunEvent; bound: boolean }> {
-    // The sole writer's kept entry is its binding (AppendOptions.sole): no binding item.
-    const bound = keepPending === 'caller' && sole ? true : await bind(runId, transitionKey, seq);
+  async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent, keepPending: false | 'caller' | 'process' = false): Promise<{ event: RunEvent; bound: boolean }> {
+    const bound = await bind(runId, transitionKey, seq);
     const full = bound ? toRunEvent(runId, seq, event) : toRunEvent(runId, seq, { type: FILLER_EVENT_TYPE, at: event.at, data: {} });
     try {
       // Conditional so a repeated materialization makes no second stream record.
@@ -192,22 +187,6 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     }
     await clearEntry(runId, transitionKey, seq);
     return { event: full, bound };
-  }
-
-  /** Binds the key to `seq` unless it is bound to another seq already (the first binding wins); true when bound to `seq`. */
-  async function bind(runId: string, transitionKey: string, seq: number): Promise<boolean> {
-    try {
-      await guard(client.send(new PutCommand({
-        TableName: tableName,
-        Item: { ...keys.transition(runId, transitionKey), seq },
-        ConditionExpression: 'attribute_not_exists(PK) OR seq = :seq',
-        ExpressionAttributeValues: { ':seq': seq },
-      })));
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return false;
-    }
   }
 
   /** Removes a settled entry from the head (only this seq's: a racing writer may have parked a newer one). */
@@ -329,7 +308,68 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     }
   }
 
-  return {
+  /**
+   * Claims consecutive seqs for every entry in ONE update of the head, parking their events; `undefined` when the
+   * update did not hold (no head, a full head, a key in flight or recorded by an older version): the caller then
+   * appends one by one, which handles each of those. The cleared entries are gone or not the caller's any more.
+   */
+  async function claimAll(runId: string, entries: ReadonlyArray<{ transitionKey: string; event: NewRunEvent }>, clears: ReadonlyArray<{ transitionKey: string; seq: number }>): Promise<number[] | undefined> {
+    const names: Record<string, string> = { '#pseq': 'pseq', '#pending': 'pending', '#keys': 'keys' };
+    const values: Record<string, unknown> = { ':n': entries.length, ':room': EVENT_LOG_LIMITS.maxPendingEntries - entries.length + 1 };
+    const sets = ['lastSeq = lastSeq + :n'];
+    const conditions = ['attribute_exists(PK)', '(attribute_not_exists(#pending) OR size(#pending) < :room)'];
+    entries.forEach((e, i) => {
+      names[`#k${i}`] = e.transitionKey;
+      values[`:e${i}`] = e.event;
+      values[`:o${i}`] = i + 1;
+      // Every `lastSeq` operand reads the value before the update: entry i gets the i+1-th new seq.
+      sets.push(`#pseq.#k${i} = lastSeq + :o${i}`, `#pending.#k${i} = :e${i}`);
+      conditions.push(`attribute_not_exists(#pseq.#k${i})`, `attribute_not_exists(#keys.#k${i})`);
+    });
+    const removes: string[] = [];
+    clears.filter((c) => !entries.some((e) => e.transitionKey === c.transitionKey)).forEach((c, i) => {
+      names[`#c${i}`] = c.transitionKey;
+      values[`:c${i}`] = c.seq;
+      removes.push(`#pending.#c${i}`, `#pseq.#c${i}`);
+      conditions.push(`(attribute_not_exists(#pseq.#c${i}) OR #pseq.#c${i} = :c${i})`);
+    });
+    try {
+      const out = await guard(client.send(new UpdateCommand({
+        TableName: tableName,
+        Key: keys.eventLog(runId),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'UPDATED_NEW',
+      })));
+      const last = Number(out.Attributes?.lastSeq);
+      return entries.map((_, i) => last - entries.length + 1 + i);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException) && !(error instanceof Error && error.name === 'ValidationException')) throw error;
+      for (const c of clears) await clearEntry(runId, c.transitionKey, c.seq);
+      return undefined;
+    }
+  }
+
+  /**
+   * Writes event items in one `BatchWriteItem` (25 per request; unprocessed ones again, with a short backoff).
+   * Unconditional: a seq's content is decided by its binding, so a reader materializing the same entry writes the
+   * same item (the fan-out skips a seq it has pushed, the client one it holds).
+   */
+  async function putEvents(runId: string, events: readonly RunEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 25) {
+      let requests = events.slice(i, i + 25).map((e) => ({ PutRequest: { Item: { ...keys.event(runId, e.seq), ...e } } }));
+      for (let round = 0; requests.length > 0; round += 1) {
+        if (round >= EVENT_LOG_LIMITS.maxAppendAttempts) throw new EventLogContentionError(runId);
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** round));
+        const out = await guard(client.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } })));
+        requests = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+      }
+    }
+  }
+
+  const repository: EventLogRepository = {
     async append(runId, transitionKey, unbounded, options = {}) {
       const event = boundEvent(unbounded);
       let clears = [...(options.clears ?? []), ...takeSettled(runId)];
@@ -353,12 +393,43 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
         // This append's own entry stays on the head: cleared by the caller (`keepPending`) or by this process's next
         // append to the run. Another writer's entry settled here is cleared now (that writer may never come back).
         const keep = !claimed.mine ? false : options.keepPending === true ? 'caller' : 'process';
-        const settled = await settle(runId, transitionKey, claimed.seq, parked, keep, keep === 'caller' && options.sole === true && options.fresh === true && attempt === 0);
+        const settled = await settle(runId, transitionKey, claimed.seq, parked, keep);
         // Not bound: another writer bound the key first (it read no binding, then finished before this claim);
         // this seq now holds a filler and the next round returns that writer's event.
         if (settled.bound) return { event: settled.event, created: claimed.mine };
       }
       throw new EventLogContentionError(runId);
+    },
+
+    async appendAll(runId, list, options = {}) {
+      const entries = list.map((e) => ({ transitionKey: e.transitionKey, event: boundEvent(e.event) }));
+      const clears = [...(options.clears ?? []), ...takeSettled(runId)];
+      const oneByOne = async (): Promise<AppendResult[]> => {
+        const results: AppendResult[] = [];
+        for (const [i, e] of entries.entries()) results.push(await repository.append(runId, e.transitionKey, e.event, { ...options, clears: i === 0 ? clears : [] }));
+        return results;
+      };
+      if (entries.length < 2 || new Set(entries.map((e) => e.transitionKey)).size < entries.length) return oneByOne();
+      // Not fresh: a key recorded already is answered from its binding, one by one.
+      if (!options.fresh && (await Promise.all(entries.map((e) => boundSeq(runId, e.transitionKey)))).some((seq) => seq !== undefined)) return oneByOne();
+      const seqs = await claimAll(runId, entries, clears);
+      if (!seqs) return oneByOne();
+      const bound = await bindAll(runId, entries.map((e, i) => ({ transitionKey: e.transitionKey, seq: seqs[i]! })));
+      const full = entries.map((e, i) => (bound.has(e.transitionKey) ? toRunEvent(runId, seqs[i]!, e.event) : toRunEvent(runId, seqs[i]!, { type: FILLER_EVENT_TYPE, at: e.event.at, data: {} })));
+      await putEvents(runId, full);
+      const results: AppendResult[] = [];
+      for (const [i, e] of entries.entries()) {
+        if (bound.has(e.transitionKey)) {
+          // Kept on the head like `append`'s entries: cleared by the caller's or this process's next append.
+          if (!options.keepPending) leaveSettled(runId, e.transitionKey, seqs[i]!);
+          results.push({ event: full[i]!, created: true });
+          continue;
+        }
+        // Another writer bound the key first: this seq holds a filler; answer with that writer's event.
+        await clearEntry(runId, e.transitionKey, seqs[i]!);
+        results.push(await repository.append(runId, e.transitionKey, e.event));
+      }
+      return results;
     },
 
     async list(runId, { after = 0, limit = EVENT_LOG_LIMITS.defaultPageSize } = {}) {
@@ -396,6 +467,7 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
     },
 
   };
+  return repository;
 }
 
 /** Throttling becomes `StoreUnavailableError`; a lost condition stays the SDK error, handled where expected. */

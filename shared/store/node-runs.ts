@@ -4,6 +4,7 @@
  * status never goes backwards and a repeated delivery changes nothing. A node without an item is `pending`.
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchRead, itemKeyOf } from './batch-read';
 import type { Cost, ErrorInfo, NodeAttempt, NodeRun, NodeStatus } from '../model/types';
 import { ConflictError } from '../errors';
 import { boundErrorInfo } from '../model/error-bounds';
@@ -36,7 +37,20 @@ export interface NodeFields {
   reused?: boolean;
   /** A `workflow_call` node's child run. */
   childRunId?: string;
+  /**
+   * The record of attempt 0 when its claim holder recorded it in the node's own write (`FirstAttempt`): no
+   * `ATTEMPT#` item is written for it. Read through `getAttempt` and `list`, never shown as a node field.
+   */
+  firstAttempt?: FirstAttempt;
 }
+
+/**
+ * Attempt 0 of a node started with its claim (`NodeClaimRepository.takeStarting`) and succeeded: its record rides
+ * on the success write of the node item (issue 18, one round trip fewer per node). `getAttempt(…, 0)` and `list`
+ * read it where an `ATTEMPT#…#0000` item has no status; a later write of that item (a retried attempt closing it)
+ * wins over it.
+ */
+export type FirstAttempt = Omit<AttemptRecord, 'runId' | 'nodeId' | 'attempt' | 'status'> & { attempt: 0; status: 'succeeded' };
 
 const ATTEMPT_PREFIX = sortPrefixes.attempt;
 const NODE_PREFIX = sortPrefixes.nodeRun;
@@ -68,8 +82,14 @@ export class NodeRunRepository {
     }
   }
 
-  /** Reads one attempt (strongly consistent). */
+  /** Reads one attempt (strongly consistent); attempt 0 also from the node's item (`FirstAttempt`), in the same round trip. */
   async getAttempt(runId: string, nodeId: string, attempt: number): Promise<AttemptRecord | undefined> {
+    if (attempt === 0) {
+      const attemptKey = keys.nodeAttempt(runId, nodeId, 0);
+      const nodeKey = keys.nodeRun(runId, nodeId);
+      const found = await batchRead(this.table, [attemptKey, nodeKey]);
+      return attemptOf(found.get(itemKeyOf(attemptKey))) ?? firstAttemptOf(found.get(itemKeyOf(nodeKey)));
+    }
     const out = await storeCall(() =>
       this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: keys.nodeAttempt(runId, nodeId, attempt), ConsistentRead: true })),
     );
@@ -226,6 +246,9 @@ export class NodeRunRepository {
       // A first attempt started with its claim (`takeStarting`) has no item until it ends: it shows as running.
       const claim = item.claim as { attempt?: unknown; startedAt?: unknown } | undefined;
       const listed = byNode.get(String(item.nodeId)) ?? [];
+      // Attempt 0 recorded on the node's own item, unless an attempt item says otherwise.
+      const first = firstAttemptOf(item);
+      if (first && !listed.some((a) => a.attempt === 0)) listed.push(publicAttempt(first));
       if (typeof claim?.startedAt === 'string' && typeof claim.attempt === 'number' && !listed.some((a) => a.attempt === claim.attempt)) {
         listed.push({ attempt: claim.attempt, status: 'running', startedAt: claim.startedAt });
       }
@@ -260,6 +283,13 @@ export function attemptOf(item: Record<string, unknown> | undefined): AttemptRec
   return stripKeys(item) as unknown as AttemptRecord;
 }
 
+/** Attempt 0 as recorded on a node item (`FirstAttempt`), if it is. */
+export function firstAttemptOf(item: Record<string, unknown> | undefined): AttemptRecord | undefined {
+  const first = item?.firstAttempt as FirstAttempt | undefined;
+  if (!first || typeof first !== 'object' || first.status === undefined) return undefined;
+  return { ...first, runId: String(item?.runId), nodeId: String(item?.nodeId) } as AttemptRecord;
+}
+
 function publicAttempt(a: AttemptRecord): NodeAttempt {
   const { runId: _r, nodeId: _n, route, ...rest } = a;
   // The attempt that ended with the agent's question (route `input-required`, agent-replies.ts).
@@ -268,7 +298,7 @@ function publicAttempt(a: AttemptRecord): NodeAttempt {
 
 /** A node item (document form) with its attempts as a `NodeRun`. */
 export function toNodeRun(item: Record<string, unknown>, attempts: NodeAttempt[]): NodeRun {
-  const { updatedAt: _u, claim: _claim, ...rest } = stripKeys(item);
+  const { updatedAt: _u, claim: _claim, firstAttempt: _first, ...rest } = stripKeys(item);
   return { ...(rest as unknown as NodeRun), attempts: attempts.sort((a, b) => a.attempt - b.attempt) };
 }
 

@@ -19,6 +19,11 @@ function memoryLog(): EventLogRepository {
       byKey.set(`${runId}/${transitionKey}`, full);
       return { event: full, created: true };
     },
+    async appendAll(runId, entries) {
+      const results = [];
+      for (const e of entries) results.push(await this.append(runId, e.transitionKey, e.event));
+      return results;
+    },
     async list() { return { events: [...byKey.values()], nextAfter: undefined } as never; },
     async lastSeq() { return seq; },
     async isRecorded(runId, transitionKey) { return byKey.has(`${runId}/${transitionKey}`); },
