@@ -70,10 +70,13 @@ async function listenInWorker(options: DynaliteServerOptions): Promise<DynaliteS
     throw error;
   }
   // A crash after the start fails every request with a connection error; say why once, here.
+  let closing = false;
   worker.on('error', (error) => console.error('the local DynamoDB worker failed', error));
+  worker.once('exit', (code) => { if (!closing) console.error(`the local DynamoDB worker exited (code ${code}): its requests now fail`); });
   return {
     port,
     async close() {
+      closing = true;
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'closed' && message.message) console.error('the local DynamoDB worker closed with an error:', message.message);
       });
