@@ -35,6 +35,8 @@ const SECRET_CACHE_MS = 30_000;
 
 /** The executor's configuration: the table, the egress allowlist, the secrets prefix and the Lambda tool policy. */
 const ExecutorConfigSchema = BaseConfigSchema.extend({
+  /** `BRAID_START_EVENT_DEFER_MS`: how long a quick node's start waits to be logged with its end (0 to 5,000 ms). */
+  BRAID_START_EVENT_DEFER_MS: z.coerce.number().int().min(0).max(5_000).optional(),
   /** `BRAID_EGRESS_ALLOW`: hosts, host:port, CIDRs the guard lets through (comma-separated). */
   BRAID_EGRESS_ALLOW: z.string().max(4_096).optional(),
   /** Secrets Manager prefix of user secrets, ending in `/` (`braid/<stack>/u/`). */
@@ -80,6 +82,11 @@ export interface ExecutorFunctionDeps {
    * and, with `start` and `stop`, starts the child runs of `workflow_call` nodes (without them, a workflow_call fails).
    */
   orchestrator?: Pick<Orchestrator, 'sendTaskSuccess' | 'sendTaskFailure'> & Partial<Pick<Orchestrator, 'start' | 'stop'>>;
+  /**
+   * How long a quick node's `node.started` waits to be appended together with its end (ms; 0: always at once).
+   * @default START_EVENT_DEFER_MS (200)
+   */
+  startEventDeferMs?: number;
 }
 
 /** The executor handler: any event in, `{ route }` out. */
@@ -88,7 +95,8 @@ export type ExecutorHandler = (event: unknown, context?: unknown) => Promise<Tas
 /** Builds the executor handler from its dependencies. */
 export function createHandler(deps: ExecutorFunctionDeps): ExecutorHandler {
   const stores = createRunStores(deps.store, deps.clock, deps.metrics, deps.ports);
-  const service = createExecutionService(stores, deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator, ...callDeps(stores, deps) } : {});
+  const timing = deps.startEventDeferMs !== undefined ? { startEventDeferMs: deps.startEventDeferMs } : {};
+  const service = createExecutionService(stores, deps.executors ?? {}, deps.orchestrator ? { orchestrator: deps.orchestrator, ...callDeps(stores, deps), ...timing } : timing);
   return async (raw) => {
     const parsed = TaskPayloadSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidExecutorEventError({ cause: parsed.error });
@@ -162,6 +170,7 @@ function depsFromEnv(): ExecutorFunctionDeps {
     // Budget checks and reused (rerun/redrive) gates send their own task results from here; workflow_call
     // nodes start their child runs (StartExecution) and stop a child whose parent ended meanwhile.
     orchestrator: new SfnOrchestrator({ client: new SFNClient({}) }),
+    ...(config.BRAID_START_EVENT_DEFER_MS !== undefined ? { startEventDeferMs: config.BRAID_START_EVENT_DEFER_MS } : {}),
   };
 }
 

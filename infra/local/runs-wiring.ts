@@ -34,6 +34,8 @@ export interface RunsWiringContext {
   ports?: GovernancePorts;
   /** The executor's clients: the egress guard and the secrets reader of the stack. */
   executors?: ExecutorDeps;
+  /** How long a quick node's start waits to be logged with its end (ms; 0: at once). @default the executor's */
+  startEventDeferMs?: number;
   /** Milliseconds before each retry, by state name (tests). @default the ASL's intervals */
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Where run, node and gate metrics go. @default none */
@@ -63,6 +65,7 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
   const metrics = ctx.metrics ? { metrics: ctx.metrics } : {};
   const handler = createExecutorHandler({
     store: ctx.store, logger, clock: ctx.clock, ports: ctx.ports, ...metrics, ...(ctx.executors ? { executors: ctx.executors } : {}),
+    ...(ctx.startEventDeferMs !== undefined ? { startEventDeferMs: ctx.startEventDeferMs } : {}),
     // Budget checks complete their tokens through the orchestrator built below; workflow calls start and stop child runs.
     orchestrator: {
       sendTaskSuccess: (input) => orchestrator.sendTaskSuccess(input), sendTaskFailure: (input) => orchestrator.sendTaskFailure(input),

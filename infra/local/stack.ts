@@ -81,6 +81,11 @@ export interface LocalStackOptions {
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Where run, node and gate metrics go (AWS writes EMF; locally a test may collect them). @default none */
   metrics?: MetricSink;
+  /**
+   * How long a quick node's `node.started` waits to be logged with its end (ms; 0: at once). Tests that count
+   * round trips fix it. @default BRAID_START_EVENT_DEFER_MS, else 200
+   */
+  startEventDeferMs?: number;
   /** Wraps the executor as the local orchestrator invokes it (tests: duplicate or overlapping deliveries). */
   wrapExecutor?: ExecutorWrapper;
 }
@@ -150,6 +155,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       executors: { egress, secrets: (ownerId, name) => vault.get(ownerId, name) },
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
       ...(options.wrapExecutor ? { wrapExecutor: options.wrapExecutor } : {}),
+      ...startEventDefer(options.startEventDeferMs),
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
@@ -189,4 +195,11 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     await closeAll();
     throw error;
   }
+}
+
+/** The stack's start-event deferral: the option, else `BRAID_START_EVENT_DEFER_MS`, else the executor's default. */
+function startEventDefer(option: number | undefined): { startEventDeferMs?: number } {
+  const fromEnv = process.env.BRAID_START_EVENT_DEFER_MS;
+  const value = option ?? (fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : undefined);
+  return value !== undefined && Number.isInteger(value) && value >= 0 ? { startEventDeferMs: value } : {};
 }

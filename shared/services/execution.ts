@@ -62,7 +62,9 @@ export class RecordedFailureError extends BraidError {
 }
 
 /** Builds the executor service; `options.orchestrator` completes the token tasks it answers itself (budget checks, a rerun's or redrive's reused gates). */
-export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, options: BudgetServiceDeps & { calls?: WorkflowCallDeps } = {}) {
+export function createExecutionService(stores: RunStores, executorDeps: ExecutorDeps = {}, options: BudgetServiceDeps & { calls?: WorkflowCallDeps; startEventDeferMs?: number } = {}) {
+  // How long a quick first attempt's `node.started` waits to be appended with its end (start-event.ts); 0: never.
+  const startDeferMs = options.startEventDeferMs ?? START_EVENT_DEFER_MS;
   const budget = createBudgetService(stores, options);
   const replies = createAgentReplies(stores, options.orchestrator);
   const calls = options.calls ? createWorkflowCalls(stores, options.calls) : undefined;
@@ -226,8 +228,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const startedEntry: LogEntry = { transitionKey: `node.started:${nk}:${attempt}`, event: { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } } };
     // A plain first attempt, started with its claim, appends its start with its end when its call is quick
     // (start-event.ts); any other attempt appends it now.
-    const quick = started !== undefined && claim !== undefined;
-    const start = deferStart(startedEntry, (fresh) => recordAt(stores, f, startedEntry.transitionKey, startedEntry.event, { fresh, keepPending: true }), { fresh: running !== undefined, deferMs: quick ? START_EVENT_DEFER_MS : 0 });
+    const quick = started !== undefined && claim !== undefined && startDeferMs > 0;
+    const start = deferStart(startedEntry, (fresh) => recordAt(stores, f, startedEntry.transitionKey, startedEntry.event, { fresh, keepPending: true }), { fresh: running !== undefined, deferMs: quick ? startDeferMs : 0 });
     if (!quick) await start.ensure();
     // Records the attempt's final event, with its start when that is not in the log yet (one append for both).
     const recordEnd = async (end: LogEntry, fresh: boolean): Promise<void> => {
@@ -272,7 +274,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // The claim's holder releases it in the same write (a condition still has its skips to record first): a
       // delivery waiting for it finds the node succeeded (closeUnreported adopts this attempt's success).
       // A quick first attempt's record rides on the same write (`FirstAttempt`): no attempt item is written.
-      const firstAttempt = quick && attempt === 0 ? { attempt: 0 as const, status: 'succeeded' as const, startedAt, endedAt, route, ...(result.cost ? { cost: result.cost } : {}) } : undefined;
+      const firstAttempt = started !== undefined && claim !== undefined && attempt === 0 ? { attempt: 0 as const, status: 'succeeded' as const, startedAt, endedAt, route, ...(result.cost ? { cost: result.cost } : {}) } : undefined;
       const released = claim && node.type !== 'condition' ? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', { ...fields, ...(firstAttempt ? { firstAttempt } : {}) }, NODE_ENTERED_FROM.succeeded, { releasing: claim.owner }) : undefined;
       if (released && claim) claim.released = true;
       const updated = released ?? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', fields, NODE_ENTERED_FROM.succeeded);

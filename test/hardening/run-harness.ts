@@ -92,7 +92,8 @@ const RUN_END = new Set(['run.succeeded', 'run.failed', 'run.cancelled', 'run.ti
 /**
  * Checks the run's records agree with its log: `seq` is 1..n without gaps, each node ends at most once, logs
  * nothing of its own after it ended (statuses never go backwards), and its record shows the status its end event announced, the run ends at most once and shows that status,
- * every node or run whose record is final has its end in the log, and each (node, attempt) started at most once. Returns the events.
+ * every node or run whose record is final has its end in the log, each (node, attempt) started at most once, and a node that ran
+ * has a start before its success. Returns the events.
  */
 export async function assertConsistentRun(stores: RunStores, runId: string): Promise<RunEvent[]> {
   const { events } = await stores.events.list(runId, { limit: 1_000 });
@@ -100,6 +101,9 @@ export async function assertConsistentRun(stores: RunStores, runId: string): Pro
   const nodes = await stores.nodeRuns.list(runId);
   const ended = new Map<string, string>();
   const started = new Set<string>();
+  const waited = new Set<string>();
+  // Nodes that ran an attempt (not a parallel/join, not a node skipped or closed before it started).
+  const executed = new Set([...nodes.values()].filter((n) => n.attempts.length > 0).map((n) => n.nodeId));
   for (const e of events) {
     if ((e.type === 'node.started' || e.type === 'node.retrying' || e.type === 'node.waiting') && ended.has(e.nodeId ?? '')) {
       throw new Error(`node ${e.nodeId} moved on after it ended (${ended.get(e.nodeId ?? '')} then ${e.type} at seq ${e.seq})`);
@@ -109,6 +113,12 @@ export async function assertConsistentRun(stores: RunStores, runId: string): Pro
       expect(started.has(key), `node.started twice for ${key}`).toBe(false);
       started.add(key);
     }
+    if (e.type === 'node.succeeded' && executed.has(e.nodeId ?? '')) {
+      // A node that ran has its start in the log before its success (a quick attempt appends both together, and
+      // every path that finishes a stopped one appends the start it left out).
+      expect(started.has(`${e.nodeId}:0`) || [...started].some((k) => k.startsWith(`${e.nodeId}:`)) || waited.has(e.nodeId ?? ''), `node ${e.nodeId} succeeded without a node.started`).toBe(true);
+    }
+    if (e.type === 'node.waiting') waited.add(e.nodeId ?? '');
     if (!NODE_END.has(e.type)) continue;
     expect(ended.has(e.nodeId ?? ''), `node ${e.nodeId} ended twice: ${ended.get(e.nodeId ?? '')} then ${e.type}`).toBe(false);
     ended.set(e.nodeId ?? '', e.type);

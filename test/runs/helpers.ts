@@ -12,9 +12,9 @@ export type { TestStack };
 
 /**
  * Starts the stack used by the run tests (`retryIntervalOverrides`: ms before each retry, by state name;
- * `wrapExecutor`: a delivery seam; `store`: where dynalite runs, in-process unless asked).
+ * `wrapExecutor`: a delivery seam; `startEventDeferMs`; `store`: where dynalite runs, in-process unless asked).
  */
-export function startRunStack(options: Pick<LocalStackOptions, 'retryIntervalOverrides' | 'wrapExecutor' | 'store'> = {}): Promise<TestStack> {
+export function startRunStack(options: Pick<LocalStackOptions, 'retryIntervalOverrides' | 'wrapExecutor' | 'startEventDeferMs' | 'store'> = {}): Promise<TestStack> {
   return startTestStack(options);
 }
 
