@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../shared/store/create-table';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, type TableRef } from '../../shared/store/table';
 import { listenDynalite, type LocalStoreMode } from './dynamo-thread';
 
@@ -25,6 +26,40 @@ export const LOCAL_SIGNER = {
     return request;
   },
 };
+
+/** How long `close()` waits for the client's requests in flight before it closes their sockets anyway. */
+const DRAIN_MS = 10_000;
+
+/**
+ * Counts the client's commands in flight (retries included), so `close()` can wait for them: a request whose socket
+ * is destroyed mid-flight lets dynalite close its database under an operation it has queued, which then throws
+ * "Database is closed" where nothing can catch it.
+ */
+function trackInFlight(client: DynamoDBDocumentClient): { drained(timeoutMs: number): Promise<void> } {
+  let inFlight = 0;
+  let waiters: (() => void)[] = [];
+  client.middlewareStack.add((next) => async (args) => {
+    inFlight += 1;
+    try {
+      return await next(args);
+    } finally {
+      inFlight -= 1;
+      if (inFlight === 0) for (const wake of waiters.splice(0)) wake();
+    }
+  }, { step: 'initialize', priority: 'high', name: 'localInFlight' });
+  const idle = (timeoutMs: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(() => { waiters = waiters.filter((w) => w !== wake); resolve(); }, timeoutMs);
+    const wake = () => { clearTimeout(timer); resolve(); };
+    waiters.push(wake);
+  });
+  return {
+    async drained(timeoutMs) {
+      // Checked again after each wake-up: a command may start between the last one ending and this resuming.
+      const deadline = performance.now() + timeoutMs;
+      while (inFlight > 0 && performance.now() < deadline) await idle(deadline - performance.now());
+    },
+  };
+}
 
 /** A running dynalite with the table. */
 export interface LocalDynamo extends TableRef {
@@ -60,11 +95,15 @@ export async function startDynamo(options: StartDynamoOptions): Promise<LocalDyn
   }
   raw.destroy();
   const client = createDocumentClient({ endpoint, ...LOCAL_AWS, signer: LOCAL_SIGNER });
+  const inFlight = trackInFlight(client);
   return {
     client,
     tableName: options.tableName,
     endpoint,
     async close() {
+      // Requests still in flight (a function the stack could not stop) finish first; then the client's sockets
+      // close, so the server need not wait for idle keep-alive connections to time out.
+      await inFlight.drained(DRAIN_MS);
       client.destroy();
       await server.close();
     },

@@ -84,6 +84,22 @@ describe('dynalite in a worker thread', () => {
   }, 60_000);
 });
 
+describe('closing the local store', () => {
+  it.each(['in-process', 'worker'] as const)('%s: close() lets the writes in flight finish before it closes the database', async (store) => {
+    // Prepare: writes still in flight when close() is called, as a run the stack could not stop would leave them
+    const dynamo = await startDynamo({ tableName: 'braid', store });
+    const writes = Array.from({ length: 100 }, (_, i) => dynamo.client.send(new PutCommand({ TableName: 'braid', Item: { PK: `P#${i}`, SK: 'S', i } })));
+
+    // Act
+    await dynamo.close();
+
+    // Assess: every write was answered (none cut off mid-flight), and the server is gone
+    const outcomes = await Promise.allSettled(writes);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toStrictEqual([]);
+    expect(await listening(dynamo.endpoint)).toBe(false);
+  });
+});
+
 describe('closing the store client', () => {
   it('destroy() closes its keep-alive sockets, so a server closing behind it need not wait for them', async () => {
     // Prepare: a server that would hold an idle keep-alive socket for two minutes
