@@ -166,6 +166,20 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     return node;
   }
 
+  /**
+   * A quick first attempt's record is written with the node's success, before its two events (start-event.ts): a
+   * delivery replaying it appends them first, so its task never returns before its events (a no-op when logged).
+   * Only top-level nodes take that path (`bindingReads`), so the run's log and keys carry no item.
+   */
+  async function logQuickAttempt(runId: string, record: AttemptRecord, result: TaskResult): Promise<TaskResult> {
+    const { nodeId } = record;
+    await stores.events.appendAll(runId, [
+      { transitionKey: `node.started:${nodeId}:0`, event: { type: 'node.started', nodeId, at: record.startedAt, data: { attempt: 0 } } },
+      { transitionKey: `node.succeeded:${nodeId}`, event: { type: 'node.succeeded', nodeId, at: record.endedAt ?? record.startedAt, data: { attempt: 0, ...(record.cost ? { cost: record.cost } : {}) } } },
+    ]);
+    return result;
+  }
+
   const maps = createMapExecution(stores, { load, errorInfo: stateErrorInfo });
 
   /** Runs one admitted attempt: records it, calls the node, records the outcome and the node's transition. */
@@ -365,7 +379,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const closedBy = previous?.status === 'failed' ? previous.error?.details?.closedByAttempt : undefined;
       if (typeof closedBy === 'number') throw new SupersededAttemptError(runId, nodeId, attempt, closedBy);
       const recorded = previous && replay(previous);
-      if (recorded) return recorded;
+      if (recorded) return previous.onNode ? logQuickAttempt(runId, previous, recorded) : recorded;
       if ('error' in loading) throw loading.error;
       const loaded = loading.value;
       // A rerun's reused node: its record was copied from the old run; answer with its route, call nothing.
@@ -385,7 +399,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // No side effect before the node's claim: twins and overlapping attempts wait here (execution-claim.ts).
       // A plain first attempt takes the claim and starts the node in one write (attempt-reads.ts, execution-claim.ts).
       const admission = reads.runs ? await admitStarting(stores, rk, nodeId, attempt, policy) : await admitAttempt(stores, rk, nodeId, attempt, policy);
-      if (admission.kind === 'replay') return replay(admission.record) ?? { route: 'ok' };
+      if (admission.kind === 'replay') {
+        const replayed = replay(admission.record) ?? { route: 'ok' };
+        return admission.record.onNode ? logQuickAttempt(runId, admission.record, replayed) : replayed;
+      }
       const claim = { owner: admission.owner, released: false };
       try {
         return await runAttempt(loaded, f, node, policy, attempt, reads.runs, admission.started, claim);

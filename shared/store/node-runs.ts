@@ -20,6 +20,11 @@ export interface AttemptRecord extends NodeAttempt {
   nodeId: string;
   /** The route the attempt returned to the state machine, once it succeeded. */
   route?: string;
+  /**
+   * Read from the node's item (`FirstAttempt`): written with the node's success, before the attempt's events, so a
+   * delivery that replays it appends them first (a no-op when they are in the log). Never shown.
+   */
+  onNode?: true;
 }
 
 /** Fields a node transition may set besides its status. */
@@ -287,11 +292,11 @@ export function attemptOf(item: Record<string, unknown> | undefined): AttemptRec
 export function firstAttemptOf(item: Record<string, unknown> | undefined): AttemptRecord | undefined {
   const first = item?.firstAttempt as FirstAttempt | undefined;
   if (!first || typeof first !== 'object' || first.status === undefined) return undefined;
-  return { ...first, runId: String(item?.runId), nodeId: String(item?.nodeId) } as AttemptRecord;
+  return { ...first, runId: String(item?.runId), nodeId: String(item?.nodeId), onNode: true } as AttemptRecord;
 }
 
 function publicAttempt(a: AttemptRecord): NodeAttempt {
-  const { runId: _r, nodeId: _n, route, ...rest } = a;
+  const { runId: _r, nodeId: _n, route, onNode: _o, ...rest } = a;
   // The attempt that ended with the agent's question (route `input-required`, agent-replies.ts).
   return route === 'input-required' ? { ...rest, asked: true } : rest;
 }

@@ -80,6 +80,22 @@ describe('a quick node stopped at one of its writes', () => {
     await assertConsistentRun(h.stores, runId);
   });
 
+  it('after its success is written, at the joint claim: a second delivery of the same attempt logs both events before it answers', async () => {
+    // Prepare
+    const { runId } = await h.seedRun(FLOW);
+    failNext = isJointClaim;
+    expect(await execution.execute(runId, 'a', 0).then(() => 'returned', (error: unknown) => (error as Error).name)).toBe('Braid.Transient');
+
+    // Act: the same attempt delivered again (a duplicate invocation) replays the recorded success
+    const twin = await execution.execute(runId, 'a', 0);
+
+    // Assess: it answers only once the events are in the log, so the run can go on without them missing
+    expect(twin).toStrictEqual({ route: 'ok' });
+    expect(await log(runId)).toStrictEqual(['run.started', 'node.started a 0', 'node.succeeded a 0']);
+    await execution.execute(runId, 'b', 0);
+    await assertConsistentRun(h.stores, runId);
+  });
+
   it('at its success write: the attempt fails like any other and the retry runs the node again', async () => {
     // Prepare
     const { runId } = await h.seedRun(FLOW);
