@@ -184,13 +184,14 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20, store: Lo
       if (run.status !== 'succeeded') throw new Error(`run ${runId} ended ${run.status}: ${JSON.stringify(run.error)}`);
     };
 
-    // Warm-up: one short run, so the first measured node pays no cold path (module loads, the version cache).
-    const warm = await http.createWorkflow(echoChain(3, 'bench-warm'));
-    const warmRun = (await http.startRun(warm.id, { start: 0 })).runId;
-    await finished([warmRun], 60_000);
+    // Warm-up: one run of each measured version, so no measured node pays a cold path (module loads, the version's
+    // definition, read once per process and version: a warm Lambda container that has run the workflow before).
+    const chainWf = await http.createWorkflow(echoChain(chain));
+    const concurrentWf = await http.createWorkflow(echoChain(nodesPerRun, `bench-concurrent-${nodesPerRun}`));
+    const warmRuns = [(await http.startRun(chainWf.id, { start: 0 })).runId, (await http.startRun(concurrentWf.id, { start: 0 })).runId];
+    await finished(warmRuns, 10 * 60_000);
 
     // The 50-node chain, alone.
-    const chainWf = await http.createWorkflow(echoChain(chain));
     counter.reset();
     const chainRun = (await http.startRun(chainWf.id, { start: 0 })).runId;
     await finished([chainRun], 10 * 60_000);
@@ -201,7 +202,6 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20, store: Lo
     const chainOtherCalls = counter.actions().filter((a) => a !== 'execute').reduce((n, a) => n + counter.action(a).total, 0);
 
     // Ten concurrent runs.
-    const concurrentWf = await http.createWorkflow(echoChain(nodesPerRun, `bench-concurrent-${nodesPerRun}`));
     counter.reset();
     const cpuBefore = process.cpuUsage();
     const mainCpuBefore = mainThreadCpu();
@@ -305,7 +305,7 @@ export function perNodeSection(c: PerNodeComparison): string {
   return [
     '## 10. Per node: store round trips, overhead, throughput',
     '',
-    `Local stack (\`createLocalStack\`, in memory: dynalite, aws-local-stepfunctions, the executor's real handler; \`bench/per-node.ts\`), measured twice on fresh stacks: dynalite on Braid's event loop (\`store: 'in-process'\`, what the tests use) and in a Worker thread (\`store: 'worker'\`, what \`npm run dev\` uses). A chain of ${r.chainNodes} builtin \`echo\` nodes, each binding the previous node's output, after a 3-node warm-up run. Round trips: every DynamoDB command sent inside an executor \`execute\` invocation (an \`AsyncLocalStorage\` context set around each invocation; the emulated stream's fan-out runs outside it), divided by the nodes. Step: from one node's Task invocation to the next one's; the same ASL on the bare engine with no-op tasks gives the engine's own step. Throughput: ${r.concurrent.runs} chains of ${r.concurrent.nodesPerRun} \`echo\` nodes started at once, from the first start request to the last \`finalize\` task returning. Stack start: an in-memory stack without the WebSocket API (as the tests start theirs) started then closed ${c.starts.worker.startMs.length} times after one unmeasured start, medians.`,
+    `Local stack (\`createLocalStack\`, in memory: dynalite, aws-local-stepfunctions, the executor's real handler; \`bench/per-node.ts\`), measured twice on fresh stacks: dynalite on Braid's event loop (\`store: 'in-process'\`, what the tests use) and in a Worker thread (\`store: 'worker'\`, what \`npm run dev\` uses). A chain of ${r.chainNodes} builtin \`echo\` nodes, each binding the previous node's output, after one warm-up run of each measured workflow (a warm process has read the version once). Round trips: every DynamoDB command sent inside an executor \`execute\` invocation (an \`AsyncLocalStorage\` context set around each invocation; the emulated stream's fan-out runs outside it), divided by the nodes. Step: from one node's Task invocation to the next one's; the same ASL on the bare engine with no-op tasks gives the engine's own step. Throughput: ${r.concurrent.runs} chains of ${r.concurrent.nodesPerRun} \`echo\` nodes started at once, from the first start request to the last \`finalize\` task returning. Stack start: an in-memory stack without the WebSocket API (as the tests start theirs) started then closed ${c.starts.worker.startMs.length} times after one unmeasured start, medians.`,
     '',
     table(['measure', 'in-process store', 'worker store', `before (${BEFORE.date || 'not measured'}; in-process)`, 'target'], [
       row('store round trips per executed node (chain)', (x) => fixed(x.chainCalls.total, 2), fixed(BEFORE.roundTrips, 2), `≤ 6 (${mark(both.every((x) => x.chainCalls.total <= 6))})`),
