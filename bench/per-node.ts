@@ -1,6 +1,7 @@
 /**
  * Benchmark (10): Braid's cost per executed node on the local stack (`createLocalStack`, in memory: dynalite,
- * aws-local-stepfunctions and the executor's real handler).
+ * aws-local-stepfunctions and the executor's real handler), once with dynalite on Braid's event loop
+ * (`store: 'in-process'`) and once in a Worker thread (`store: 'worker'`), each on a fresh stack.
  * - Store round trips per executed node: middleware on the stack's document client counts every command sent
  *   inside an executor invocation (an `AsyncLocalStorage` context set by the `wrapExecutor` seam; the emulated
  *   stream's fan-out runs outside it), by operation and by item kind (`RUN/NODE`, `RUN/LOG`, …).
@@ -9,6 +10,8 @@
  *   the difference of the p50 steps, and the ratio their quotient.
  * - Throughput: ten chains of 20 `echo` nodes started at once; nodes per second from the first start to the
  *   last `finalize` returning.
+ * - Stack start: a fresh in-memory stack started and closed several times in each configuration (tests start
+ *   hundreds of stacks, which is why they keep the in-process store).
  * Runs alone with `npx tsx bench/per-node.ts [chain] [runs] [nodesPerRun]`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -17,6 +20,7 @@ import { BraidHttpClient } from '../client/http-client';
 import { compileWorkflow } from '../shared/compiler/compile';
 import type { WorkflowDefinition } from '../shared/definition/schema';
 import { createAslRunner } from '../infra/local/asl-runner';
+import type { LocalStoreMode } from '../infra/local/dynamo';
 import { createLocalStack, LOCAL_EXECUTOR_ARN, type LocalStack } from '../infra/local/stack';
 import { fixed, median, quantile, table } from './stats';
 
@@ -29,6 +33,8 @@ export interface CallCounts {
 
 /** What one measurement found. */
 export interface PerNodeResult {
+  /** Where dynalite ran. */
+  store: LocalStoreMode;
   chainNodes: number;
   /** Executor round trips of the chain's `execute` tasks, per node. */
   chainCalls: CallCounts;
@@ -41,7 +47,11 @@ export interface PerNodeResult {
   engineSteps: number[];
   /** Time inside the executor's `execute` handler, ms. */
   handlerMs: number[];
-  concurrent: { runs: number; nodesPerRun: number; wallMs: number; callsPerNode: number; cpuMsPerNode: number };
+  /**
+   * `cpuMsPerNode`: every thread of this process (Braid's functions, the engine, and dynalite wherever it runs);
+   * `mainCpuMsPerNode`: the main thread alone (`NaN` where Node lacks `process.threadCpuUsage`).
+   */
+  concurrent: { runs: number; nodesPerRun: number; wallMs: number; callsPerNode: number; cpuMsPerNode: number; mainCpuMsPerNode: number };
   /** The machine's 1-minute load average when the measurement ended (the machine is shared). */
   load: number;
 }
@@ -136,11 +146,17 @@ async function engineSteps(definition: WorkflowDefinition): Promise<number[]> {
   return steps(starts);
 }
 
-/** Measures on a fresh stack. */
-export async function perNode(chain = 50, runs = 10, nodesPerRun = 20): Promise<PerNodeResult> {
+/** The main thread's CPU time, µs (`NaN` where Node lacks `process.threadCpuUsage`). */
+function mainThreadCpu(): number {
+  const usage = typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage() : undefined;
+  return usage ? usage.user + usage.system : Number.NaN;
+}
+
+/** Measures on a fresh stack with dynalite where `store` says. */
+export async function perNode(chain = 50, runs = 10, nodesPerRun = 20, store: LocalStoreMode = 'worker'): Promise<PerNodeResult> {
   const invocations: Array<{ runId: string; action: string; start: number; end: number }> = [];
   const stack = await createLocalStack({
-    inMemory: true, logLevel: 'SILENT',
+    inMemory: true, logLevel: 'SILENT', store,
     wrapExecutor: (executor) => async (event) => {
       const e = event as { action?: string; runId?: string };
       const start = performance.now();
@@ -168,13 +184,14 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20): Promise<
       if (run.status !== 'succeeded') throw new Error(`run ${runId} ended ${run.status}: ${JSON.stringify(run.error)}`);
     };
 
-    // Warm-up: one short run, so the first measured node pays no cold path (module loads, the version cache).
-    const warm = await http.createWorkflow(echoChain(3, 'bench-warm'));
-    const warmRun = (await http.startRun(warm.id, { start: 0 })).runId;
-    await finished([warmRun], 60_000);
+    // Warm-up: one run of each measured version, so no measured node pays a cold path (module loads, the version's
+    // definition, read once per process and version: a warm Lambda container that has run the workflow before).
+    const chainWf = await http.createWorkflow(echoChain(chain));
+    const concurrentWf = await http.createWorkflow(echoChain(nodesPerRun, `bench-concurrent-${nodesPerRun}`));
+    const warmRuns = [(await http.startRun(chainWf.id, { start: 0 })).runId, (await http.startRun(concurrentWf.id, { start: 0 })).runId];
+    await finished(warmRuns, 10 * 60_000);
 
     // The 50-node chain, alone.
-    const chainWf = await http.createWorkflow(echoChain(chain));
     counter.reset();
     const chainRun = (await http.startRun(chainWf.id, { start: 0 })).runId;
     await finished([chainRun], 10 * 60_000);
@@ -185,17 +202,19 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20): Promise<
     const chainOtherCalls = counter.actions().filter((a) => a !== 'execute').reduce((n, a) => n + counter.action(a).total, 0);
 
     // Ten concurrent runs.
-    const concurrentWf = await http.createWorkflow(echoChain(nodesPerRun, `bench-concurrent-${nodesPerRun}`));
     counter.reset();
     const cpuBefore = process.cpuUsage();
+    const mainCpuBefore = mainThreadCpu();
     const started = performance.now();
     const runIds = await Promise.all(Array.from({ length: runs }, async (_, i) => (await http.startRun(concurrentWf.id, { start: i })).runId));
     const end = await finished(runIds, 10 * 60_000);
     const cpu = process.cpuUsage(cpuBefore);
+    const mainCpu = mainThreadCpu() - mainCpuBefore;
     for (const id of runIds) await expectSucceeded(id);
     const concurrentCalls = counter.action('execute').total;
 
     return {
+      store,
       chainNodes: chain,
       chainCalls: perNodeCounts(chainCalls, chain),
       chainOtherCalls,
@@ -203,7 +222,7 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20): Promise<
       braidSteps: steps(mine.map((i) => i.start)),
       engineSteps: await engineSteps(echoChain(chain)),
       handlerMs: mine.map((i) => i.end - i.start),
-      concurrent: { runs, nodesPerRun, wallMs: end - started, callsPerNode: concurrentCalls / (runs * nodesPerRun), cpuMsPerNode: (cpu.user + cpu.system) / 1000 / (runs * nodesPerRun) },
+      concurrent: { runs, nodesPerRun, wallMs: end - started, callsPerNode: concurrentCalls / (runs * nodesPerRun), cpuMsPerNode: (cpu.user + cpu.system) / 1000 / (runs * nodesPerRun), mainCpuMsPerNode: mainCpu / 1000 / (runs * nodesPerRun) },
       load: loadavg()[0] ?? Number.NaN,
     };
   } finally {
@@ -231,37 +250,84 @@ export const BEFORE = {
   cpuMsPerNode: 23.6,
 };
 
+/** Milliseconds to start and to close a fresh in-memory stack as the tests start theirs, after one unmeasured start. */
+export interface StackStartResult {
+  store: LocalStoreMode;
+  startMs: number[];
+  closeMs: number[];
+}
+
+/** Starts and closes `times` in-memory stacks (no WebSocket API, as `test/support/local-stack.ts` starts them). */
+export async function stackStarts(store: LocalStoreMode, times = 7): Promise<StackStartResult> {
+  const result: StackStartResult = { store, startMs: [], closeMs: [] };
+  for (let i = 0; i <= times; i++) {
+    const t0 = performance.now();
+    const stack = await createLocalStack({ inMemory: true, live: false, logLevel: 'SILENT', store });
+    const t1 = performance.now();
+    await stack.close();
+    if (i === 0) continue;
+    result.startMs.push(t1 - t0);
+    result.closeMs.push(performance.now() - t1);
+  }
+  return result;
+}
+
+/** Both configurations, one after the other, each on fresh stacks. */
+export interface PerNodeComparison {
+  inProcess: PerNodeResult;
+  worker: PerNodeResult;
+  starts: { inProcess: StackStartResult; worker: StackStartResult };
+}
+
+/** Measures the in-process store, then the worker store, then the stack starts of both. */
+export async function perNodeComparison(chain = 50, runs = 10, nodesPerRun = 20): Promise<PerNodeComparison> {
+  const inProcess = await perNode(chain, runs, nodesPerRun, 'in-process');
+  const worker = await perNode(chain, runs, nodesPerRun, 'worker');
+  return { inProcess, worker, starts: { inProcess: await stackStarts('in-process'), worker: await stackStarts('worker') } };
+}
+
 /** The BENCHMARKS.md section. */
-export function perNodeSection(r: PerNodeResult): string {
-  const braid = median(r.braidSteps);
-  const engine = median(r.engineSteps);
-  const overhead = braid - engine;
-  const nodesPerSecond = (r.concurrent.runs * r.concurrent.nodesPerRun) / (r.concurrent.wallMs / 1000);
+export function perNodeSection(c: PerNodeComparison): string {
+  const both = [c.inProcess, c.worker] as const;
+  const figures = both.map((r) => {
+    const braid = median(r.braidSteps);
+    const engine = median(r.engineSteps);
+    return { braid, engine, overhead: braid - engine, nodesPerSecond: (r.concurrent.runs * r.concurrent.nodesPerRun) / (r.concurrent.wallMs / 1000) };
+  });
+  const [ip, wk] = figures as [typeof figures[0], typeof figures[0]];
+  const r = c.worker;
   const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
+  const marks = (test: (f: typeof ip) => boolean) => `in-process ${mark(test(ip))}, worker ${mark(test(wk))}`;
+  const row = (measure: string, value: (r: PerNodeResult, f: typeof ip) => string, before = '', target = ''): string[] =>
+    [measure, value(c.inProcess, ip), value(c.worker, wk), before, target];
   const kinds = Object.entries(r.chainCalls.byKind).sort((a, b) => b[1] - a[1]);
+  const start = (s: StackStartResult) => `${fixed(median(s.startMs), 0)} (close ${fixed(median(s.closeMs), 0)})`;
   return [
     '## 10. Per node: store round trips, overhead, throughput',
     '',
-    `Local stack (\`createLocalStack\`, in memory: dynalite, aws-local-stepfunctions, the executor's real handler; \`bench/per-node.ts\`). A chain of ${r.chainNodes} builtin \`echo\` nodes, each binding the previous node's output, after a 3-node warm-up run. Round trips: every DynamoDB command sent inside an executor \`execute\` invocation (an \`AsyncLocalStorage\` context set around each invocation; the emulated stream's fan-out runs outside it), divided by the nodes. Step: from one node's Task invocation to the next one's; the same ASL on the bare engine with no-op tasks gives the engine's own step. Throughput: ${r.concurrent.runs} chains of ${r.concurrent.nodesPerRun} \`echo\` nodes started at once, from the first start request to the last \`finalize\` task returning.`,
+    `Local stack (\`createLocalStack\`, in memory: dynalite, aws-local-stepfunctions, the executor's real handler; \`bench/per-node.ts\`), measured twice on fresh stacks: dynalite on Braid's event loop (\`store: 'in-process'\`, what the tests use) and in a Worker thread (\`store: 'worker'\`, what \`npm run dev\` uses). A chain of ${r.chainNodes} builtin \`echo\` nodes, each binding the previous node's output, after one warm-up run of each measured workflow (a warm process has read the version once). Round trips: every DynamoDB command sent inside an executor \`execute\` invocation (an \`AsyncLocalStorage\` context set around each invocation; the emulated stream's fan-out runs outside it), divided by the nodes. Step: from one node's Task invocation to the next one's; the same ASL on the bare engine with no-op tasks gives the engine's own step. Throughput: ${r.concurrent.runs} chains of ${r.concurrent.nodesPerRun} \`echo\` nodes started at once, from the first start request to the last \`finalize\` task returning. Stack start: an in-memory stack without the WebSocket API (as the tests start theirs) started then closed ${c.starts.worker.startMs.length} times after one unmeasured start, medians.`,
     '',
-    table(['measure', 'this run', `before (${BEFORE.date || 'not measured'})`, 'target'], [
-      ['store round trips per executed node (chain)', fixed(r.chainCalls.total, 2), fixed(BEFORE.roundTrips, 2), `≤ 6 (${mark(r.chainCalls.total <= 6)})`],
-      ['store round trips per executed node (concurrent runs)', fixed(r.concurrent.callsPerNode, 2), '', ''],
-      ['p50 step per node, Braid (ms)', fixed(braid, 1), fixed(BEFORE.p50StepMs, 1), ''],
-      ['p50 step per node, engine with no-op tasks (ms)', fixed(engine, 2), fixed(BEFORE.p50EngineMs, 2), ''],
-      ['p50 Braid overhead per node (ms)', fixed(overhead, 1), fixed(BEFORE.p50StepMs - BEFORE.p50EngineMs, 1), `≤ 15 (${mark(overhead <= 15)})`],
-      ['ratio Braid ÷ engine (p50 steps)', fixed(braid / engine, 0), fixed(BEFORE.p50StepMs / BEFORE.p50EngineMs, 0), ''],
-      ['p90 step per node, Braid (ms)', fixed(quantile(r.braidSteps, 0.9), 1), '', ''],
-      ['p50 time in the executor handler per node (ms)', fixed(median(r.handlerMs), 1), fixed(BEFORE.p50HandlerMs, 1), ''],
-      ['CPU time per node, this process (ms): every function and dynalite, in-process', fixed(r.concurrent.cpuMsPerNode, 1), fixed(BEFORE.cpuMsPerNode, 1), ''],
-      [`nodes/s, ${r.concurrent.runs} concurrent ${r.concurrent.nodesPerRun}-node runs`, fixed(nodesPerSecond, 1), fixed(BEFORE.nodesPerSecond, 1), `≥ 100 (${mark(nodesPerSecond >= 100)})`],
+    table(['measure', 'in-process store', 'worker store', `before (${BEFORE.date || 'not measured'}; in-process)`, 'target'], [
+      row('store round trips per executed node (chain)', (x) => fixed(x.chainCalls.total, 2), fixed(BEFORE.roundTrips, 2), `≤ 6 (${mark(both.every((x) => x.chainCalls.total <= 6))})`),
+      row('store round trips per executed node (concurrent runs)', (x) => fixed(x.concurrent.callsPerNode, 2)),
+      row('p50 step per node, Braid (ms)', (_, f) => fixed(f.braid, 1), fixed(BEFORE.p50StepMs, 1)),
+      row('p50 step per node, engine with no-op tasks (ms)', (_, f) => fixed(f.engine, 2), fixed(BEFORE.p50EngineMs, 2)),
+      row('p50 Braid overhead per node (ms)', (_, f) => fixed(f.overhead, 1), fixed(BEFORE.p50StepMs - BEFORE.p50EngineMs, 1), `≤ 15 (${marks((f) => f.overhead <= 15)})`),
+      row('ratio Braid ÷ engine (p50 steps)', (_, f) => fixed(f.braid / f.engine, 0), fixed(BEFORE.p50StepMs / BEFORE.p50EngineMs, 0)),
+      row('p90 step per node, Braid (ms)', (x) => fixed(quantile(x.braidSteps, 0.9), 1)),
+      row('p50 time in the executor handler per node (ms)', (x) => fixed(median(x.handlerMs), 1), fixed(BEFORE.p50HandlerMs, 1)),
+      row('CPU time per node, whole process (ms): every function, the engine and dynalite', (x) => fixed(x.concurrent.cpuMsPerNode, 1), fixed(BEFORE.cpuMsPerNode, 1)),
+      row('CPU time per node, main thread (ms): what is left on Braid\'s event loop', (x) => fixed(x.concurrent.mainCpuMsPerNode, 1)),
+      row(`nodes/s, ${r.concurrent.runs} concurrent ${r.concurrent.nodesPerRun}-node runs`, (_, f) => fixed(f.nodesPerSecond, 1), fixed(BEFORE.nodesPerSecond, 1), `≥ 100 (${marks((f) => f.nodesPerSecond >= 100)})`),
+      ['stack start, in memory (ms)', start(c.starts.inProcess), start(c.starts.worker), '', ''],
+      row('1-minute load average when the measurement ended', (x) => fixed(x.load, 1)),
     ]),
     '',
-    `Machine: the 1-minute load average was ${fixed(r.load, 1)} when this section ended; the machine's 2 cores are shared with other sessions, so rerun \`npx tsx bench/per-node.ts\` on a quiet machine before comparing times (round trips do not depend on load). The engine's own step with no-op tasks is a few hundredths of a millisecond, so the ratio mostly says that nearly all of a node's time on the laptop is Braid's.`,
+    `The machine's 2 cores are shared with other sessions, so rerun \`npx tsx bench/per-node.ts\` on a quiet machine before comparing times (round trips do not depend on load or on where dynalite runs). The engine's own step with no-op tasks is a few hundredths of a millisecond, so the ratio mostly says that nearly all of a node's time on the laptop is Braid's. With the worker store, dynalite's request parsing, validation and LevelDB work run on the second core, the way DynamoDB is a remote service in AWS; the main-thread row is what stays on Braid's event loop.`,
     '',
-    `Per run besides its nodes: ${r.chainOtherCalls} executor round trips (\`finalize\`); every function together (API start, executor, finalizer, stream fan-out) sent ${fixed(r.chainAllCallsPerNode, 1)} commands per node of the chain.`,
+    `Per run besides its nodes (worker store): ${r.chainOtherCalls} executor round trips (\`finalize\`); every function together (API start, executor, finalizer, stream fan-out) sent ${fixed(r.chainAllCallsPerNode, 1)} commands per node of the chain.`,
     '',
-    'Where the round trips of one executed node go (chain, per node: operation and item kind, `RUN/NODE` = `RUN#…`/`NODE#…`, a `*` marks a query of that prefix):',
+    'Where the round trips of one executed node go (chain, worker store, per node: operation and item kind, `RUN/NODE` = `RUN#…`/`NODE#…`, a `*` marks a query of that prefix):',
     '',
     table(['operation', 'item kind', 'per node'], kinds.map(([k, v]) => {
       const [op, kind] = k.split(' ');
@@ -272,7 +338,7 @@ export function perNodeSection(r: PerNodeResult): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [chain, runs, perRun] = process.argv.slice(2).map(Number);
-  perNode(chain || 50, runs || 10, perRun || 20).then((r) => {
+  perNodeComparison(chain || 50, runs || 10, perRun || 20).then((r) => {
     console.log(perNodeSection(r));
     process.exit(0);
   }, (error: unknown) => {

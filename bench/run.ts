@@ -19,7 +19,7 @@ import { learnedRatio, materialize, measuredRatio, simulatedRatio, suite, VARIAN
 import { dagWorkflow } from './dags';
 import { mapBench } from './map';
 import { eventLogCost } from './event-log-cost';
-import { perNode, perNodeSection } from './per-node';
+import { perNodeComparison, perNodeSection } from './per-node';
 import { fixed, median, quantile, table } from './stats';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -332,7 +332,7 @@ async function main(): Promise<void> {
     }],
     ['per-node', async () => {
       log('per node: store round trips, overhead and throughput of echo chains on the local stack');
-      return perNodeSection(await perNode(QUICK ? 20 : 50, 10, 20));
+      return perNodeSection(await perNodeComparison(QUICK ? 20 : 50, 10, 20));
     }],
   ];
   const sections: string[] = [];

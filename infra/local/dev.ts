@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: the local stack on 127.0.0.1 (`PORT`, default 3000; `WS_PORT`, default 3001), data under
  * `BRAID_DATA_DIR` (default `.braid/`), and the web console at `http://127.0.0.1:3000/` (built first unless
- * `BRAID_CONSOLE=prebuilt`; `BRAID_CONSOLE=0` turns it off). Prints the URLs; Ctrl-C stops it.
+ * `BRAID_CONSOLE=prebuilt`; `BRAID_CONSOLE=0` turns it off), DynamoDB (dynalite) in a Worker thread unless
+ * `BRAID_LOCAL_STORE=in-process`. Prints the URLs; Ctrl-C stops it.
  */
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
@@ -23,6 +24,8 @@ const config = readConfig(
     BRAID_CONSOLE: z.enum(['build', 'prebuilt', '0']).default('build'),
     /** Hosts, host:port and CIDRs the executor may reach besides public addresses (comma-separated). */
     BRAID_EGRESS_ALLOW: z.string().default(''),
+    /** Where dynalite runs: `worker` (default: its own thread, a second core) or `in-process` (Braid's event loop). */
+    BRAID_LOCAL_STORE: z.enum(['worker', 'in-process']).default('worker'),
   }),
 );
 
@@ -36,6 +39,7 @@ const [tool, agent] = demo;
 const demoWorkflow = config.BRAID_DEMO === '1' ? JSON.parse(await readFile(new URL('../../examples/hotel-booking.json', import.meta.url), 'utf8')) as unknown : undefined;
 const stack = await createLocalStack({
   port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR, egressAllow: config.BRAID_EGRESS_ALLOW,
+  store: config.BRAID_LOCAL_STORE,
   ...(config.BRAID_CONSOLE === '0' ? {} : { console: { distDir: CONSOLE_DIST_DIR, ...(demoWorkflow ? { demoWorkflow } : {}) } }),
 });
 // The executor may reach the demo servers (exactly their host:port) and whatever BRAID_EGRESS_ALLOW holds; nothing else on loopback.
@@ -44,7 +48,7 @@ console.log(`Braid local stack
 ${config.BRAID_CONSOLE === '0' ? '' : `  Console    ${stack.httpUrl}/   (open it: sign in as any user, add the demo workflow, run it)\n`}  HTTP API   ${stack.httpUrl}/api/v1
   WebSocket  ${stack.wsUrl ?? '(off)'}
   JWKS       ${stack.jwksUrl}
-  data       ${config.BRAID_DATA_DIR}/
+  data       ${config.BRAID_DATA_DIR}/   (DynamoDB: dynalite, ${config.BRAID_LOCAL_STORE === 'worker' ? 'in a worker thread' : 'in-process'})
   egress     public addresses${stack.egress.allowlist.entries().length > 0 ? ` + ${stack.egress.allowlist.entries().join(', ')}` : ''}
 ${tool && agent ? `  demo tool  ${tool.url}   (hotel search, fixed data)\n  demo agent ${agent.url}   (A2A: picks the cheapest hotel)\n` : ''}
 Or from a terminal:

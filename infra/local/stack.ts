@@ -1,5 +1,5 @@
 /**
- * The local stack: dynalite in-process, the HTTP API server invoking the real Lambda handlers through
+ * The local stack: dynalite (in a Worker thread or in-process, `store`), the HTTP API server invoking the real Lambda handlers through
  * payload v2 events, the WebSocket API, and the runs wiring (orchestrator, executor, run and gate routes).
  * `npm run dev` starts it; tests start it in memory on port 0.
  */
@@ -20,7 +20,7 @@ import { createEgressGuard, type EgressAllowlist, type EgressGuard } from '../..
 import { createLocalVault, loadOrCreateSecretsKey } from '../../shared/secrets/local-vault';
 import { setCursorKey } from '../../shared/store/cursor';
 import { hkdfSync } from 'node:crypto';
-import { startDynamo, type LocalDynamo } from './dynamo';
+import { startDynamo, type LocalDynamo, type LocalStoreMode } from './dynamo';
 import { startHttpServer } from './http-server';
 import { wireLive } from './live-wiring';
 import { wireRuns, type ExecutorWrapper } from './runs-wiring';
@@ -44,6 +44,14 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Keep everything in memory (tests); `dataDir` is ignored. @default false */
   inMemory?: boolean;
+  /**
+   * Where the DynamoDB emulator (dynalite) runs. `worker`: a Worker thread with its own event loop, so the
+   * emulator's CPU runs beside Braid's functions on a second core (more nodes per second, and closer to AWS,
+   * where DynamoDB is a remote service), for about 90 ms more per start. `in-process`: on this event loop, the
+   * cheapest start (the tests). `npm run dev` (`BRAID_LOCAL_STORE`) and `bench/per-node.ts` use `worker`.
+   * @default "in-process"
+   */
+  store?: LocalStoreMode;
   /** Replaces the runs wiring's orchestrator (tests). */
   orchestrator?: Orchestrator;
   /** Start the WebSocket API. @default true */
@@ -116,7 +124,9 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
   };
   try {
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
-    const table = await startDynamo({ tableName: options.tableName ?? 'braid', ...(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') }) });
+    const table = await startDynamo({
+      tableName: options.tableName ?? 'braid', ...(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') }), ...(options.store ? { store: options.store } : {}),
+    });
     closers.push(() => table.close());
     const signingKey = options.inMemory ? await generateSigningKey() : await loadOrCreateSigningKey(dataDir);
     const verifyToken = createTokenVerifier({ issuer: LOCAL_ISSUER, audience: BRAID_AUDIENCE, jwks: signingKey.jwks });

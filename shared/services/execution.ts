@@ -226,7 +226,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       const succeededEntry: LogEntry = { transitionKey: `node.succeeded:${nk}`, event: { type: 'node.succeeded', nodeId, at: endedAt, data: node.type === 'condition' ? { attempt, route } : { attempt } } };
       // Attempt 0 recorded its success on the node (`FirstAttempt`) and may have stopped before its events: its
       // deferred start goes first (a no-op when it is in the log).
-      const first = (await stores.nodeRuns.getAttempt(rk, nodeId, 0));
+      const first = await stores.nodeRuns.getAttempt(rk, nodeId, 0);
       const startOfFirst: LogEntry[] = first?.status === 'succeeded' && attempt > 0 ? [{ transitionKey: `node.started:${nk}:0`, event: { type: 'node.started', nodeId, at: first.startedAt, data: { attempt: 0 } } }] : [];
       await recordAllAt(stores, f, [...startOfFirst, succeededEntry]);
       if (node.type === 'condition') {
@@ -236,8 +236,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       await stores.nodeRuns.finishAttempt(rk, nodeId, attempt, { status: 'succeeded', endedAt, route, startedAt });
       return { route };
     }
-    // Fewer round trips (ARCHITECTURE.md, "Event log"): this delivery just moved the node, so the transition is
-    // fresh; its head entry stays until this attempt's final event clears it in the same update that claims a seq.
+    // Fewer round trips (ARCHITECTURE.md, "Fewer round trips per node"): when this delivery just moved the node, its
+    // start is fresh; appended on its own, its head entry stays until the attempt's final append clears it.
     const { turn } = splitAttempt(attempt);
     const startedEntry: LogEntry = { transitionKey: `node.started:${nk}:${attempt}`, event: { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } } };
     // A plain first attempt, started with its claim, appends its start with its end when its call is quick

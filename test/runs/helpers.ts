@@ -10,8 +10,11 @@ import type { RunStatus } from '../../shared/model/types';
 
 export type { TestStack };
 
-/** Starts the stack used by the run tests (`retryIntervalOverrides`: ms before each retry, by state name; `wrapExecutor`: a delivery seam). */
-export function startRunStack(options: Pick<LocalStackOptions, 'retryIntervalOverrides' | 'wrapExecutor' | 'startEventDeferMs'> = {}): Promise<TestStack> {
+/**
+ * Starts the stack used by the run tests (`retryIntervalOverrides`: ms before each retry, by state name;
+ * `wrapExecutor`: a delivery seam; `startEventDeferMs`; `store`: where dynalite runs, in-process unless asked).
+ */
+export function startRunStack(options: Pick<LocalStackOptions, 'retryIntervalOverrides' | 'wrapExecutor' | 'startEventDeferMs' | 'store'> = {}): Promise<TestStack> {
   return startTestStack(options);
 }
 
