@@ -272,22 +272,52 @@ export async function stackStarts(store: LocalStoreMode, times = 7): Promise<Sta
   return result;
 }
 
-/** Both configurations, one after the other, each on fresh stacks. */
+/** Both configurations, `repeats` times each, alternating, each on a fresh stack. */
 export interface PerNodeComparison {
-  inProcess: PerNodeResult;
-  worker: PerNodeResult;
+  inProcess: PerNodeResult[];
+  worker: PerNodeResult[];
   starts: { inProcess: StackStartResult; worker: StackStartResult };
 }
 
-/** Measures the in-process store, then the worker store, then the stack starts of both. */
-export async function perNodeComparison(chain = 50, runs = 10, nodesPerRun = 20): Promise<PerNodeComparison> {
-  const inProcess = await perNode(chain, runs, nodesPerRun, 'in-process');
-  const worker = await perNode(chain, runs, nodesPerRun, 'worker');
+/**
+ * Measures the in-process store and the worker store `repeats` times each, alternating (so a busy minute of the shared
+ * machine weighs on both), then the stack starts of both.
+ */
+export async function perNodeComparison(chain = 50, runs = 10, nodesPerRun = 20, repeats = 3): Promise<PerNodeComparison> {
+  const inProcess: PerNodeResult[] = [];
+  const worker: PerNodeResult[] = [];
+  for (let i = 0; i < repeats; i++) {
+    inProcess.push(await perNode(chain, runs, nodesPerRun, 'in-process'));
+    worker.push(await perNode(chain, runs, nodesPerRun, 'worker'));
+  }
   return { inProcess, worker, starts: { inProcess: await stackStarts('in-process'), worker: await stackStarts('worker') } };
 }
 
+/**
+ * The repetitions of one configuration as one result: every step of every chain pooled (their medians and p90),
+ * the median repetition's throughput and CPU, the first repetition's round trips (they do not vary).
+ */
+function pooled(results: readonly PerNodeResult[]): PerNodeResult & { nodesPerSecondEach: number[]; overheadEach: number[] } {
+  const first = results[0] as PerNodeResult;
+  const rate = (r: PerNodeResult) => (r.concurrent.runs * r.concurrent.nodesPerRun) / (r.concurrent.wallMs / 1000);
+  const byRate = [...results].sort((a, b) => rate(a) - rate(b));
+  const mid = byRate[Math.floor((byRate.length - 1) / 2)] as PerNodeResult;
+  return {
+    ...first,
+    braidSteps: results.flatMap((r) => r.braidSteps),
+    engineSteps: results.flatMap((r) => r.engineSteps),
+    handlerMs: results.flatMap((r) => r.handlerMs),
+    concurrent: { ...mid.concurrent, cpuMsPerNode: median(results.map((r) => r.concurrent.cpuMsPerNode)), mainCpuMsPerNode: median(results.map((r) => r.concurrent.mainCpuMsPerNode)) },
+    load: Math.max(...results.map((r) => r.load)),
+    nodesPerSecondEach: results.map(rate),
+    overheadEach: results.map((r) => median(r.braidSteps) - median(r.engineSteps)),
+  };
+}
+
 /** The BENCHMARKS.md section. */
-export function perNodeSection(c: PerNodeComparison): string {
+export function perNodeSection(comparison: PerNodeComparison): string {
+  const c = { ...comparison, inProcess: pooled(comparison.inProcess), worker: pooled(comparison.worker) };
+  const repeats = comparison.worker.length;
   const both = [c.inProcess, c.worker] as const;
   const figures = both.map((r) => {
     const braid = median(r.braidSteps);
@@ -305,7 +335,7 @@ export function perNodeSection(c: PerNodeComparison): string {
   return [
     '## 10. Per node: store round trips, overhead, throughput',
     '',
-    `Local stack (\`createLocalStack\`, in memory: dynalite, aws-local-stepfunctions, the executor's real handler; \`bench/per-node.ts\`), measured twice on fresh stacks: dynalite on Braid's event loop (\`store: 'in-process'\`, what the tests use) and in a Worker thread (\`store: 'worker'\`, what \`npm run dev\` uses). A chain of ${r.chainNodes} builtin \`echo\` nodes, each binding the previous node's output, after one warm-up run of each measured workflow (a warm process has read the version once). Round trips: every DynamoDB command sent inside an executor \`execute\` invocation (an \`AsyncLocalStorage\` context set around each invocation; the emulated stream's fan-out runs outside it), divided by the nodes. Step: from one node's Task invocation to the next one's; the same ASL on the bare engine with no-op tasks gives the engine's own step. Throughput: ${r.concurrent.runs} chains of ${r.concurrent.nodesPerRun} \`echo\` nodes started at once, from the first start request to the last \`finalize\` task returning. Stack start: an in-memory stack without the WebSocket API (as the tests start theirs) started then closed ${c.starts.worker.startMs.length} times after one unmeasured start, medians.`,
+    `Local stack (\`createLocalStack\`, in memory: dynalite, aws-local-stepfunctions, the executor's real handler; \`bench/per-node.ts\`), measured ${repeats} times each, alternating, each on a fresh stack, in a process of its own (so the heap and workers of the bench's other sections do not weigh on it): dynalite on Braid's event loop (\`store: 'in-process'\`, what the tests use) and in a Worker thread (\`store: 'worker'\`, what \`npm run dev\` uses). A chain of ${r.chainNodes} builtin \`echo\` nodes, each binding the previous node's output, after one warm-up run of each measured workflow (a warm process has read the version once). Round trips: every DynamoDB command sent inside an executor \`execute\` invocation (an \`AsyncLocalStorage\` context set around each invocation; the emulated stream's fan-out runs outside it), divided by the nodes. Step: from one node's Task invocation to the next one's; the same ASL on the bare engine with no-op tasks gives the engine's own step. Throughput: ${r.concurrent.runs} chains of ${r.concurrent.nodesPerRun} \`echo\` nodes started at once, from the first start request to the last \`finalize\` task returning. Stack start: an in-memory stack without the WebSocket API (as the tests start theirs) started then closed ${c.starts.worker.startMs.length} times after one unmeasured start, medians. Steps are pooled over the repetitions (their p50 and p90); throughput and CPU are the median repetition's.`,
     '',
     table(['measure', 'in-process store', 'worker store', `before (${BEFORE.date || 'not measured'}; in-process)`, 'target'], [
       row('store round trips per executed node (chain)', (x) => fixed(x.chainCalls.total, 2), fixed(BEFORE.roundTrips, 2), `≤ 6 (${mark(both.every((x) => x.chainCalls.total <= 6))})`),
@@ -313,14 +343,16 @@ export function perNodeSection(c: PerNodeComparison): string {
       row('p50 step per node, Braid (ms)', (_, f) => fixed(f.braid, 1), fixed(BEFORE.p50StepMs, 1)),
       row('p50 step per node, engine with no-op tasks (ms)', (_, f) => fixed(f.engine, 2), fixed(BEFORE.p50EngineMs, 2)),
       row('p50 Braid overhead per node (ms)', (_, f) => fixed(f.overhead, 1), fixed(BEFORE.p50StepMs - BEFORE.p50EngineMs, 1), `≤ 15 (${marks((f) => f.overhead <= 15)})`),
+      [`p50 Braid overhead per node, each of the ${repeats} repetitions (ms)`, c.inProcess.overheadEach.map((v) => fixed(v, 1)).join(' / '), c.worker.overheadEach.map((v) => fixed(v, 1)).join(' / '), '', ''],
       row('ratio Braid ÷ engine (p50 steps)', (_, f) => fixed(f.braid / f.engine, 0), fixed(BEFORE.p50StepMs / BEFORE.p50EngineMs, 0)),
       row('p90 step per node, Braid (ms)', (x) => fixed(quantile(x.braidSteps, 0.9), 1)),
       row('p50 time in the executor handler per node (ms)', (x) => fixed(median(x.handlerMs), 1), fixed(BEFORE.p50HandlerMs, 1)),
       row('CPU time per node, whole process (ms): every function, the engine and dynalite', (x) => fixed(x.concurrent.cpuMsPerNode, 1), fixed(BEFORE.cpuMsPerNode, 1)),
       row('CPU time per node, main thread (ms): what is left on Braid\'s event loop', (x) => fixed(x.concurrent.mainCpuMsPerNode, 1)),
-      row(`nodes/s, ${r.concurrent.runs} concurrent ${r.concurrent.nodesPerRun}-node runs`, (_, f) => fixed(f.nodesPerSecond, 1), fixed(BEFORE.nodesPerSecond, 1), `≥ 100 (${marks((f) => f.nodesPerSecond >= 100)})`),
+      row(`nodes/s, ${r.concurrent.runs} concurrent ${r.concurrent.nodesPerRun}-node runs (median repetition)`, (_, f) => fixed(f.nodesPerSecond, 1), fixed(BEFORE.nodesPerSecond, 1), `≥ 100 (${marks((f) => f.nodesPerSecond >= 100)})`),
+      [`nodes/s, each of the ${repeats} repetitions`, c.inProcess.nodesPerSecondEach.map((v) => fixed(v, 1)).join(' / '), c.worker.nodesPerSecondEach.map((v) => fixed(v, 1)).join(' / '), '', ''],
       ['stack start, in memory (ms)', start(c.starts.inProcess), start(c.starts.worker), '', ''],
-      row('1-minute load average when the measurement ended', (x) => fixed(x.load, 1)),
+      row('1-minute load average, highest at the end of a repetition', (x) => fixed(x.load, 1)),
     ]),
     '',
     `The machine's 2 cores are shared with other sessions, so rerun \`npx tsx bench/per-node.ts\` on a quiet machine before comparing times (round trips do not depend on load or on where dynalite runs). The engine's own step with no-op tasks is a few hundredths of a millisecond, so the ratio mostly says that nearly all of a node's time on the laptop is Braid's. With the worker store, dynalite's request parsing, validation and LevelDB work run on the second core, the way DynamoDB is a remote service in AWS; the main-thread row is what stays on Braid's event loop.`,
@@ -337,8 +369,8 @@ export function perNodeSection(c: PerNodeComparison): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [chain, runs, perRun] = process.argv.slice(2).map(Number);
-  perNodeComparison(chain || 50, runs || 10, perRun || 20).then((r) => {
+  const [chain, runs, perRun, repeats] = process.argv.slice(2).map(Number);
+  perNodeComparison(chain || 50, runs || 10, perRun || 20, repeats || 3).then((r) => {
     console.log(perNodeSection(r));
     process.exit(0);
   }, (error: unknown) => {

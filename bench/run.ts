@@ -6,9 +6,11 @@
  * `--only <a,b>` (just these sections, printed instead of written unless `--out` is given: scheduling,
  * learning, costs, compile, bundles, live, event-log, hostile, map, per-node).
  */
+import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SFN_LIMITS } from '../shared/compiler/estimate';
 import { unneededHeavyPackages, bundleLimit } from '../infra/bundle-report';
 import { bundleFunctions } from './bundles';
@@ -19,7 +21,7 @@ import { learnedRatio, materialize, measuredRatio, simulatedRatio, suite, VARIAN
 import { dagWorkflow } from './dags';
 import { mapBench } from './map';
 import { eventLogCost } from './event-log-cost';
-import { perNodeComparison, perNodeSection } from './per-node';
+
 import { fixed, median, quantile, table } from './stats';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -309,6 +311,17 @@ async function eventLog(): Promise<string> {
   ].join('\n');
 }
 
+/** Runs `bench/per-node.ts` in a fresh Node process (through tsx, as this script runs) and returns the section it prints. */
+function perNodeInChild(chain: number, runs: number, perRun: number, repeats: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./per-node.ts', import.meta.url)), String(chain), String(runs), String(perRun), String(repeats)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`bench/per-node.ts exited with ${code}`))));
+  });
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const cpu = cpus();
@@ -332,7 +345,8 @@ async function main(): Promise<void> {
     }],
     ['per-node', async () => {
       log('per node: store round trips, overhead and throughput of echo chains on the local stack');
-      return perNodeSection(await perNodeComparison(QUICK ? 20 : 50, 10, 20));
+      // In a process of its own: a Lambda container does not carry the heap and workers of the sections above.
+      return perNodeInChild(QUICK ? 20 : 50, 10, 20, QUICK ? 1 : 3);
     }],
   ];
   const sections: string[] = [];
