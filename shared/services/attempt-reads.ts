@@ -26,6 +26,11 @@ const identities = new Map<string, { workflowId: string; version: number }>();
 export interface AttemptReads {
   /** The attempt's record, when a delivery has started it. */
   previous?: AttemptRecord;
+  /**
+   * Someone watches the run live (its fan-out mark lists a subscribed connection, `fan-out-marks.ts`) when the
+   * attempt is a first one: its `node.started` then goes out at once instead of waiting for its end (start-event.ts).
+   */
+  watched?: boolean;
   /** The run with its version, or why it could not be loaded (`NotFoundError`, a missing version). */
   loaded: { value: LoadedRun } | { error: unknown };
   /**
@@ -64,7 +69,11 @@ export async function readForAttempt(stores: RunStores, runId: string, rk: strin
   const attemptKey = keys.nodeAttempt(rk, nodeId, attempt);
   // Attempt 0's record may ride on the node's own item (`FirstAttempt`): read it in the same call.
   const nodeKey = attempt === 0 ? keys.nodeRun(rk, nodeId) : undefined;
-  const items = await batchRead(table, [runKey, attemptKey, ...(nodeKey ? [nodeKey] : []), ...(early ?? []).map((id) => keys.nodeRun(rk, id))]);
+  // Whether anyone watches the run (same call): a watched run's first attempts log their start at once.
+  const markKey = attempt === 0 ? keys.fanOutMark(runId) : undefined;
+  const items = await batchRead(table, [runKey, attemptKey, ...(nodeKey ? [nodeKey] : []), ...(markKey ? [markKey] : []), ...(early ?? []).map((id) => keys.nodeRun(rk, id))]);
+  const subscribers = markKey ? (items.get(itemKeyOf(markKey))?.subs as Set<string> | undefined) : undefined;
+  const watched = subscribers !== undefined && subscribers.size > 0;
   const attemptItem = items.get(itemKeyOf(attemptKey));
   const previous = attemptOf(attemptItem) ?? (nodeKey ? firstAttemptOf(items.get(itemKeyOf(nodeKey))) : undefined);
   const runItem = items.get(itemKeyOf(runKey));
@@ -91,5 +100,5 @@ export async function readForAttempt(stores: RunStores, runId: string, rk: strin
     // A node item without a status holds only a claim: the node is pending.
     if (found && found.status !== undefined) runs.set(id, toNodeRun(found, []));
   }
-  return { ...(previous ? { previous } : {}), loaded, runs };
+  return { ...(previous ? { previous } : {}), ...(watched ? { watched } : {}), loaded, runs };
 }

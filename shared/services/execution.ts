@@ -183,7 +183,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   const maps = createMapExecution(stores, { load, errorInfo: stateErrorInfo });
 
   /** Runs one admitted attempt: records it, calls the node, records the outcome and the node's transition. */
-  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number, read?: Map<string, NodeRun>, started?: NodeRun, claim?: { owner: string; released: boolean }): Promise<TaskResult> {
+  async function runAttempt(loaded: LoadedRun, f: Frame, node: NodeDef, policy: NodeContract, attempt: number, read?: Map<string, NodeRun>, started?: NodeRun, claim?: { owner: string; released: boolean }, watched = false): Promise<TaskResult> {
     const runId = loaded.run.runId;
     const rk = f.rk;
     const nodeId = node.id;
@@ -241,8 +241,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const { turn } = splitAttempt(attempt);
     const startedEntry: LogEntry = { transitionKey: `node.started:${nk}:${attempt}`, event: { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } } };
     // A plain first attempt, started with its claim, appends its start with its end when its call is quick
-    // (start-event.ts); any other attempt appends it now.
-    const quick = started !== undefined && claim !== undefined && startDeferMs > 0;
+    // (start-event.ts), unless someone watches the run live; any other attempt appends it now.
+    const quick = started !== undefined && claim !== undefined && startDeferMs > 0 && !watched;
     const start = deferStart(startedEntry, (fresh) => recordAt(stores, f, startedEntry.transitionKey, startedEntry.event, { fresh, keepPending: true }), { fresh: running !== undefined, deferMs: quick ? startDeferMs : 0 });
     if (!quick) await start.ensure();
     // Records the attempt's final event, with its start when that is not in the log yet (one append for both).
@@ -405,7 +405,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       }
       const claim = { owner: admission.owner, released: false };
       try {
-        return await runAttempt(loaded, f, node, policy, attempt, reads.runs, admission.started, claim);
+        return await runAttempt(loaded, f, node, policy, attempt, reads.runs, admission.started, claim, reads.watched === true);
       } finally {
         await releaseClaim(stores, rk, nodeId, admission.owner, claim.released);
       }

@@ -258,15 +258,7 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
   async function claim(runId: string, transitionKey: string, event: NewRunEvent, clears: ReadonlyArray<{ transitionKey: string; seq: number }> = []): Promise<{ seq: number; mine: boolean } | { legacy: number } | 'no-head' | 'retry'> {
     const names: Record<string, string> = { '#pseq': 'pseq', '#tk': transitionKey, '#pending': 'pending', '#keys': 'keys' };
     const values: Record<string, unknown> = { ':one': 1, ':event': event };
-    const removes: string[] = [];
-    const kept: string[] = [];
-    clears.filter((c) => c.transitionKey !== transitionKey).forEach((c, i) => {
-      names[`#c${i}`] = c.transitionKey;
-      values[`:c${i}`] = c.seq;
-      removes.push(`#pending.#c${i}`, `#pseq.#c${i}`);
-      // Only the entry the caller settled: never one a racing writer parked under the same key with another seq.
-      kept.push(`(attribute_not_exists(#pseq.#c${i}) OR #pseq.#c${i} = :c${i})`);
-    });
+    const { removes, kept } = clearing(clears, [transitionKey], names, values);
     try {
       const out = await guard(client.send(new UpdateCommand({
         TableName: tableName,
@@ -326,13 +318,8 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
       sets.push(`#pseq.#k${i} = lastSeq + :o${i}`, `#pending.#k${i} = :e${i}`);
       conditions.push(`attribute_not_exists(#pseq.#k${i})`, `attribute_not_exists(#keys.#k${i})`);
     });
-    const removes: string[] = [];
-    clears.filter((c) => !entries.some((e) => e.transitionKey === c.transitionKey)).forEach((c, i) => {
-      names[`#c${i}`] = c.transitionKey;
-      values[`:c${i}`] = c.seq;
-      removes.push(`#pending.#c${i}`, `#pseq.#c${i}`);
-      conditions.push(`(attribute_not_exists(#pseq.#c${i}) OR #pseq.#c${i} = :c${i})`);
-    });
+    const { removes, kept } = clearing(clears, entries.map((e) => e.transitionKey), names, values);
+    conditions.push(...kept);
     try {
       const out = await guard(client.send(new UpdateCommand({
         TableName: tableName,
@@ -468,6 +455,23 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
 
   };
   return repository;
+}
+
+/**
+ * The `REMOVE` paths and conditions that clear settled entries in a claim update (names `#c<i>`, values `:c<i>`),
+ * leaving out the keys the update claims. Each clears only the entry the caller settled: never one a racing writer
+ * parked under the same key with another seq.
+ */
+function clearing(clears: ReadonlyArray<{ transitionKey: string; seq: number }>, claimed: readonly string[], names: Record<string, string>, values: Record<string, unknown>): { removes: string[]; kept: string[] } {
+  const removes: string[] = [];
+  const kept: string[] = [];
+  clears.filter((c) => !claimed.includes(c.transitionKey)).forEach((c, i) => {
+    names[`#c${i}`] = c.transitionKey;
+    values[`:c${i}`] = c.seq;
+    removes.push(`#pending.#c${i}`, `#pseq.#c${i}`);
+    kept.push(`(attribute_not_exists(#pseq.#c${i}) OR #pseq.#c${i} = :c${i})`);
+  });
+  return { removes, kept };
 }
 
 /** Throttling becomes `StoreUnavailableError`; a lost condition stays the SDK error, handled where expected. */

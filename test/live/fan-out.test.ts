@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWsFanoutHandler } from '../../functions/ws-fanout/handler';
 import { cachedDeliveryAccess } from '../../shared/live/delivery-access';
-import { DeliveryError, type ConnectionPoster } from '../../shared/live/poster';
+import type { ConnectionPoster } from '../../shared/live/poster';
 import { createLiveServiceOnTable } from '../../shared/live/runtime';
 import type { RunEvent } from '../../shared/model/types';
 import { createConnectionRepository } from '../../shared/store/connections';
@@ -9,7 +9,7 @@ import { createEventLogRepository } from '../../shared/store/events';
 import { createFanOutMarkRepository } from '../../shared/store/fan-out-marks';
 import { createSubscriptionRepository } from '../../shared/store/subscriptions';
 import { keys } from '../../shared/store/table';
-import { startTable, type LocalTable } from './helpers';
+import { recordingPoster, startTable, type LocalTable } from './helpers';
 
 let table: LocalTable;
 beforeAll(async () => { table = await startTable(); });
@@ -17,22 +17,6 @@ afterAll(async () => { await table.close(); });
 
 const at = '2025-01-01T00:00:00.000Z';
 
-/** A poster that records, per connection, the seq of each event frame and the code of each error frame. */
-function recordingPoster(behaviour: (connectionId: string) => 'ok' | 'gone' | 'fail' = () => 'ok'): ConnectionPoster & { got: Map<string, Array<number | string>> } {
-  const got = new Map<string, Array<number | string>>();
-  return {
-    got,
-    async post(connectionId, data) {
-      const outcome = behaviour(connectionId);
-      if (outcome === 'fail') throw new DeliveryError(connectionId);
-      if (outcome === 'gone') return 'gone';
-      await new Promise((resolve) => setImmediate(resolve));
-      const message = JSON.parse(data) as { seq?: number; code?: string };
-      got.set(connectionId, [...(got.get(connectionId) ?? []), message.seq ?? `error:${message.code}`]);
-      return 'ok';
-    },
-  };
-}
 
 /** Counts the writes (put, update, delete) the table's client sends while `act` runs. */
 let countWritesCalls = 0;
@@ -79,7 +63,7 @@ describe('fan-out', () => {
     // Prepare
     const few = await seed('few', ['a1'], 6);
     const many = await seed('many', seqs(20).map((i) => `b${i}`), 6);
-    const poster = recordingPoster();
+    const poster = recordingPoster(undefined, { yieldEachPost: true });
     const live = service(poster);
     // Act: one batch per event, as the stream delivers them one by one
     const fewWrites = await countWrites(async () => { for (const e of few) await live.fanOut('few', [e]); });
@@ -96,7 +80,7 @@ describe('fan-out', () => {
   it('pushes nothing again for a batch at or below the mark', async () => {
     // Prepare
     const events = await seed('again', ['c1'], 3);
-    const poster = recordingPoster();
+    const poster = recordingPoster(undefined, { yieldEachPost: true });
     const live = service(poster);
     await live.fanOut('again', events);
     // Act
@@ -109,7 +93,7 @@ describe('fan-out', () => {
   it('fills a hole in the batch from the log, materializing an event its writer left pending', async () => {
     // Prepare: event 2 is claimed on the log head but its item is not written yet (a slow or crashed writer)
     const events = await seed('hole', ['h1'], 1);
-    const poster = recordingPoster();
+    const poster = recordingPoster(undefined, { yieldEachPost: true });
     const live = service(poster);
     await live.fanOut('hole', events);
     await table.client.send(new (await import('@aws-sdk/lib-dynamodb')).UpdateCommand({
@@ -130,7 +114,7 @@ describe('fan-out', () => {
   it('removes a gone connection and still serves the others', async () => {
     // Prepare
     const events = await seed('gone', ['ok1', 'dead', 'ok2'], 4);
-    const poster = recordingPoster((id) => (id === 'dead' ? 'gone' : 'ok'));
+    const poster = recordingPoster((id) => (id === 'dead' ? 'gone' : 'ok'), { yieldEachPost: true });
     const subs = createSubscriptionRepository(table);
     // Act
     const result = await service(poster).fanOut('gone', events);
@@ -146,7 +130,7 @@ describe('fan-out', () => {
     // Prepare
     const events = await seed('flaky', ['f1', 'f2'], 3);
     let failing = true;
-    const poster = recordingPoster((id) => (failing && id === 'f1' ? 'fail' : 'ok'));
+    const poster = recordingPoster((id) => (failing && id === 'f1' ? 'fail' : 'ok'), { yieldEachPost: true });
     const fanout = createWsFanoutHandler(service(poster));
     const record = (event: RunEvent) => ({
       eventName: 'INSERT' as const,
@@ -175,7 +159,7 @@ describe('fan-out', () => {
     // Prepare
     const events = await seed('revoked', ['keep', 'lose'], 2);
     await createSubscriptionRepository(table).subscribe({ connectionId: 'lose', runId: 'revoked', userId: 'mallory', now: new Date() });
-    const poster = recordingPoster();
+    const poster = recordingPoster(undefined, { yieldEachPost: true });
     // Act
     const result = await service(poster, (userId) => userId !== 'mallory').fanOut('revoked', events);
     // Assess

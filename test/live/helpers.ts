@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createRequire } from 'node:module';
 import { ensureTable } from '../../shared/store/create-table';
 import { createDocumentClient, type TableRef } from '../../shared/store/table';
+import { DeliveryError, type ConnectionPoster } from '../../shared/live/poster';
 
 // dynalite ships no types; a declaration-free require keeps this file independent of any ambient d.ts.
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: object) => import('node:net').Server;
@@ -43,3 +44,24 @@ export async function startTable(tableName = 'braid-test'): Promise<LocalTable> 
 }
 
 export { waitFor } from '../support/poll';
+
+/**
+ * A poster that records, per connection, the seq of each event frame, `error:<code>` for an error frame and the
+ * `type` of any other frame. `behaviour` decides each post; `yieldEachPost` lets other work run inside each post
+ * (as a network call would).
+ */
+export function recordingPoster(behaviour: (connectionId: string) => 'ok' | 'gone' | 'fail' = () => 'ok', options: { yieldEachPost?: boolean } = {}): ConnectionPoster & { got: Map<string, Array<number | string>> } {
+  const got = new Map<string, Array<number | string>>();
+  return {
+    got,
+    async post(connectionId, data) {
+      const outcome = behaviour(connectionId);
+      if (outcome === 'fail') throw new DeliveryError(connectionId);
+      if (outcome === 'gone') return 'gone';
+      if (options.yieldEachPost) await new Promise((resolve) => setImmediate(resolve));
+      const message = JSON.parse(data) as { seq?: number; code?: string; type?: string };
+      got.set(connectionId, [...(got.get(connectionId) ?? []), message.seq ?? (message.code ? `error:${message.code}` : String(message.type))]);
+      return 'ok';
+    },
+  };
+}

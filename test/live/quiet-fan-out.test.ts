@@ -8,7 +8,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveryError, type ConnectionPoster } from '../../shared/live/poster';
+import type { ConnectionPoster } from '../../shared/live/poster';
 import { createLiveServiceOnTable } from '../../shared/live/runtime';
 import type { RunEvent } from '../../shared/model/types';
 import { createConnectionRepository } from '../../shared/store/connections';
@@ -17,7 +17,7 @@ import { createFanOutMarkRepository } from '../../shared/store/fan-out-marks';
 import { createSubscriptionRepository, MAX_SUBSCRIBERS_PER_RUN } from '../../shared/store/subscriptions';
 import { keys } from '../../shared/store/table';
 import { fuzzRuns, fuzzTimeout } from '../hardening/fuzz-arbitraries';
-import { startTable, type LocalTable } from './helpers';
+import { recordingPoster, startTable, type LocalTable } from './helpers';
 
 let table: LocalTable;
 /** Called before each command the table's client sends, when set (the race test's scheduler). */
@@ -42,21 +42,6 @@ const at = '2025-01-01T00:00:00.000Z';
 let runs = 0;
 const newRun = () => `quiet-${(runs += 1)}`;
 
-/** A poster that records, per connection, the seq of each event frame and the type or code of other frames. */
-function recordingPoster(behaviour: (connectionId: string) => 'ok' | 'gone' | 'fail' = () => 'ok'): ConnectionPoster & { got: Map<string, Array<number | string>> } {
-  const got = new Map<string, Array<number | string>>();
-  return {
-    got,
-    async post(connectionId, data) {
-      const outcome = behaviour(connectionId);
-      if (outcome === 'fail') throw new DeliveryError(connectionId);
-      if (outcome === 'gone') return 'gone';
-      const message = JSON.parse(data) as { seq?: number; code?: string; type?: string };
-      got.set(connectionId, [...(got.get(connectionId) ?? []), message.seq ?? (message.code ? `error:${message.code}` : String(message.type))]);
-      return 'ok';
-    },
-  };
-}
 
 function service(poster: ConnectionPoster, allowed: (userId: string) => boolean = () => true) {
   return createLiveServiceOnTable(table, poster, { access: { canView: async (userId) => allowed(userId) } });
