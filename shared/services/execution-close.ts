@@ -12,6 +12,7 @@ import { nowIso, record, type LoadedRun, type RunStores } from './execution-cont
 import { isRunTerminal, NODE_ENTERED_FROM, RUN_ENTERED_FROM } from './run-status';
 import { gateClosed, notify } from './gate-lifecycle';
 import { closeOpenWaits } from './close-waits';
+import { firstStartEntry } from './start-event';
 
 /** Where outstanding nodes go. */
 export interface ClosePolicy {
@@ -134,7 +135,7 @@ async function recordNodeEnd(stores: RunStores, runId: string, node: NodeRun, no
   const end = { transitionKey: `${type}:${node.nodeId}`, event: { type, nodeId: node.nodeId, at: node.endedAt ?? now, data: node.error ? { error: node.error } : {} } };
   // A quick first attempt appends its start with its end (start-event.ts): when the end is missing, so may be the start.
   const first = node.status === 'succeeded' ? node.attempts.find((a) => a.attempt === 0 && a.status === 'succeeded') : undefined;
-  const start = first ? [{ transitionKey: `node.started:${node.nodeId}:0`, event: { type: 'node.started' as const, nodeId: node.nodeId, at: first.startedAt, data: { attempt: 0 } } }] : [];
+  const start = first ? [firstStartEntry(node.nodeId, node.nodeId, first.startedAt)] : [];
   await stores.events.appendAll(runId, [...start, end]);
 }
 

@@ -22,7 +22,7 @@ import { closeOutstanding, finishRun, recordRunEnd, totalCost } from './executio
 import { loadRun, nowIso, record, type LoadedRun, type RunStores } from './execution-context';
 import { deadNodes, virtualAncestors, virtualOutput } from './scope-graph';
 import { frameOf, frameOutputs, keyOf, recordAllAt, recordAt, type Frame } from './execution-frame';
-import { deferStart, START_EVENT_DEFER_MS, type LogEntry, type StartEvent } from './start-event';
+import { deferStart, firstStartEntry, START_EVENT_DEFER_MS, type LogEntry } from './start-event';
 import { itemIndex, parentPath } from './map-scope';
 import { partitionRunId } from '../store/map-items';
 import { createMapExecution } from './map-execution';
@@ -132,7 +132,10 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     }
     // A first attempt whose start rode on its claim may have stopped before its deferred `node.started` was
     // appended (start-event.ts): append it now (a no-op when it is in the log), so the log has every attempt's start.
-    if (!recorded && attempt === 0) await recordAt(stores, f, `node.started:${keyOf(f, nodeId)}:0`, { type: 'node.started', nodeId, at: previous.startedAt, data: { attempt: 0 } });
+    if (!recorded && attempt === 0) {
+      const start = firstStartEntry(keyOf(f, nodeId), nodeId, previous.startedAt);
+      await recordAt(stores, f, start.transitionKey, start.event);
+    }
     const timedOut = unfinishedAttemptError(previous.startedAt, policy.timeoutSeconds, Date.parse(laterStartedAt)) === STATES_ERRORS.timeout;
     // `closedByAttempt` tells a late delivery of this attempt that a later one replaced it (it gets Braid.Superseded).
     const error = timedOut
@@ -174,7 +177,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
   async function logQuickAttempt(runId: string, record: AttemptRecord, result: TaskResult): Promise<TaskResult> {
     const { nodeId } = record;
     await stores.events.appendAll(runId, [
-      { transitionKey: `node.started:${nodeId}:0`, event: { type: 'node.started', nodeId, at: record.startedAt, data: { attempt: 0 } } },
+      firstStartEntry(nodeId, nodeId, record.startedAt),
       { transitionKey: `node.succeeded:${nodeId}`, event: { type: 'node.succeeded', nodeId, at: record.endedAt ?? record.startedAt, data: { attempt: 0, ...(record.cost ? { cost: record.cost } : {}) } } },
     ]);
     return result;
@@ -227,7 +230,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // Attempt 0 recorded its success on the node (`FirstAttempt`) and may have stopped before its events: its
       // deferred start goes first (a no-op when it is in the log).
       const first = await stores.nodeRuns.getAttempt(rk, nodeId, 0);
-      const startOfFirst: LogEntry[] = first?.status === 'succeeded' && attempt > 0 ? [{ transitionKey: `node.started:${nk}:0`, event: { type: 'node.started', nodeId, at: first.startedAt, data: { attempt: 0 } } }] : [];
+      const startOfFirst = first?.status === 'succeeded' && attempt > 0 ? [firstStartEntry(nk, nodeId, first.startedAt)] : [];
       await recordAllAt(stores, f, [...startOfFirst, succeededEntry]);
       if (node.type === 'condition') {
         runs.set(nodeId, done);
@@ -242,7 +245,8 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
     const startedEntry: LogEntry = { transitionKey: `node.started:${nk}:${attempt}`, event: { type: 'node.started', nodeId, at: startedAt, data: turn > 0 ? { attempt, turn } : { attempt } } };
     // A plain first attempt, started with its claim, appends its start with its end when its call is quick
     // (start-event.ts), unless someone watches the run live; any other attempt appends it now.
-    const quick = started !== undefined && claim !== undefined && startDeferMs > 0 && !watched;
+    const claimStarted = started !== undefined && claim !== undefined;
+    const quick = claimStarted && startDeferMs > 0 && !watched;
     const start = deferStart(startedEntry, (fresh) => recordAt(stores, f, startedEntry.transitionKey, startedEntry.event, { fresh, keepPending: true }), { fresh: running !== undefined, deferMs: quick ? startDeferMs : 0 });
     if (!quick) await start.ensure();
     // Records the attempt's final event, with its start when that is not in the log yet (one append for both).
@@ -288,7 +292,7 @@ export function createExecutionService(stores: RunStores, executorDeps: Executor
       // The claim's holder releases it in the same write (a condition still has its skips to record first): a
       // delivery waiting for it finds the node succeeded (closeUnreported adopts this attempt's success).
       // A quick first attempt's record rides on the same write (`FirstAttempt`): no attempt item is written.
-      const firstAttempt = started !== undefined && claim !== undefined && attempt === 0 ? { attempt: 0 as const, status: 'succeeded' as const, startedAt, endedAt, route, ...(result.cost ? { cost: result.cost } : {}) } : undefined;
+      const firstAttempt = claimStarted && attempt === 0 ? { attempt: 0 as const, status: 'succeeded' as const, startedAt, endedAt, route, ...(result.cost ? { cost: result.cost } : {}) } : undefined;
       const released = claim && node.type !== 'condition' ? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', { ...fields, ...(firstAttempt ? { firstAttempt } : {}) }, NODE_ENTERED_FROM.succeeded, { releasing: claim.owner }) : undefined;
       if (released && claim) claim.released = true;
       const updated = released ?? await stores.nodeRuns.transition(rk, nodeId, 'succeeded', fields, NODE_ENTERED_FROM.succeeded);

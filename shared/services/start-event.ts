@@ -67,3 +67,12 @@ export function deferStart(entry: LogEntry, append: (fresh: boolean) => Promise<
     },
   };
 }
+
+/**
+ * The `node.started` entry of a node's first attempt, for a path that finishes that attempt after its holder stopped
+ * before appending it (`nodeKey`: the node id as transition keys spell it, `x` or `x@<item>`). A no-op to append when
+ * the start is in the log.
+ */
+export function firstStartEntry(nodeKey: string, nodeId: string, startedAt: string): LogEntry {
+  return { transitionKey: `node.started:${nodeKey}:0`, event: { type: 'node.started', nodeId, at: startedAt, data: { attempt: 0 } } };
+}

@@ -52,9 +52,18 @@ export function createBindings(table: TableRef, guard: <T>(call: Promise<T>) => 
       const out = await guard(client.send(new GetCommand({ TableName: tableName, Key: slot.key, ConsistentRead: true })));
       return out.Item?.seq === undefined ? undefined : Number(out.Item.seq);
     }
-    const found = await guard(batchRead(table, [slot.key, slot.legacy]));
-    const value = found.get(itemKeyOf(slot.key))?.[slot.attribute] ?? found.get(itemKeyOf(slot.legacy))?.seq;
-    return value === undefined ? undefined : Number(value);
+    return (await boundSeqs(runId, [transitionKey]))[0];
+  }
+
+  /** The seqs several keys are bound to, in order (`undefined` while unbound): one consistent `BatchGetItem`. */
+  async function boundSeqs(runId: string, transitionKeys: readonly string[]): Promise<Array<number | undefined>> {
+    const slots = transitionKeys.map((k) => slotOf(runId, k));
+    // `batchRead` reads a key once however often it is asked: a node's keys share their item.
+    const found = await guard(batchRead(table, slots.flatMap((s) => (s.legacy ? [s.key, s.legacy] : [s.key]))));
+    return slots.map((s) => {
+      const value = found.get(itemKeyOf(s.key))?.[s.attribute] ?? (s.legacy ? found.get(itemKeyOf(s.legacy))?.seq : undefined);
+      return value === undefined ? undefined : Number(value);
+    });
   }
 
   /** Binds the key to `seq` unless it is bound to another seq already (the first binding wins); true when bound to `seq`. */
@@ -130,5 +139,5 @@ export function createBindings(table: TableRef, guard: <T>(call: Promise<T>) => 
     return bound;
   }
 
-  return { boundSeq, bind, bindAll };
+  return { boundSeq, boundSeqs, bind, bindAll };
 }

@@ -2,8 +2,8 @@
  * The run event log: an ordered, gap-free, exactly-once log of a run's transitions, whose appends cost the same
  * however long the log is.
  *
- * Algorithm (ARCHITECTURE.md, "Event log"): a transition item `TK#<key>` binds each transition key to its seq,
- * once; the `LOG` head holds `lastSeq` and only the appends in flight (`pending`: key -> event, `pseq`: key ->
+ * Algorithm (ARCHITECTURE.md, "Event log"): a binding binds each transition key to its seq, once (a `TK#<key>` item;
+ * a node's start and success keys on one `TN#<node>` item, `event-log-bindings.ts`); the `LOG` head holds `lastSeq` and only the appends in flight (`pending`: key -> event, `pseq`: key ->
  * seq). An append reads the binding (recorded already?), claims the next seq with ONE conditional update of the
  * head that increments `lastSeq` server-side (DynamoDB serializes concurrent appends on the item, so writers never
  * retry on contention), then settles it: binds the key (conditional put, the first binding wins), puts `EV#<seq>`,
@@ -152,7 +152,7 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
   const settledHere = createSettledEntries(EVENT_LOG_LIMITS.maxRememberedRuns);
   const leaveSettled = settledHere.leave;
   const takeSettled = settledHere.take;
-  const { boundSeq, bind, bindAll } = createBindings(table, guard);
+  const { boundSeq, boundSeqs, bind, bindAll } = createBindings(table, guard);
 
   async function readHead(runId: string): Promise<HeadItem | undefined> {
     const out = await guard(client.send(new GetCommand({ TableName: tableName, Key: keys.eventLog(runId), ConsistentRead: true })));
@@ -172,7 +172,7 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
    */
   async function settle(runId: string, transitionKey: string, seq: number, event: NewRunEvent, keepPending: false | 'caller' | 'process' = false): Promise<{ event: RunEvent; bound: boolean }> {
     const bound = await bind(runId, transitionKey, seq);
-    const full = bound ? toRunEvent(runId, seq, event) : toRunEvent(runId, seq, { type: FILLER_EVENT_TYPE, at: event.at, data: {} });
+    const full = recordedAt(runId, seq, event, bound);
     try {
       // Conditional so a repeated materialization makes no second stream record.
       await guard(client.send(new PutCommand({ TableName: tableName, Item: { ...keys.event(runId, seq), ...full }, ConditionExpression: 'attribute_not_exists(PK)' })));
@@ -398,11 +398,11 @@ export function createEventLogRepository(table: TableRef): EventLogRepository {
       };
       if (entries.length < 2 || new Set(entries.map((e) => e.transitionKey)).size < entries.length) return oneByOne();
       // Not fresh: a key recorded already is answered from its binding, one by one.
-      if (!options.fresh && (await Promise.all(entries.map((e) => boundSeq(runId, e.transitionKey)))).some((seq) => seq !== undefined)) return oneByOne();
+      if (!options.fresh && (await boundSeqs(runId, entries.map((e) => e.transitionKey))).some((seq) => seq !== undefined)) return oneByOne();
       const seqs = await claimAll(runId, entries, clears);
       if (!seqs) return oneByOne();
       const bound = await bindAll(runId, entries.map((e, i) => ({ transitionKey: e.transitionKey, seq: seqs[i]! })));
-      const full = entries.map((e, i) => (bound.has(e.transitionKey) ? toRunEvent(runId, seqs[i]!, e.event) : toRunEvent(runId, seqs[i]!, { type: FILLER_EVENT_TYPE, at: e.event.at, data: {} })));
+      const full = entries.map((e, i) => recordedAt(runId, seqs[i]!, e.event, bound.has(e.transitionKey)));
       await putEvents(runId, full);
       const results: AppendResult[] = [];
       for (const [i, e] of entries.entries()) {
@@ -482,6 +482,11 @@ async function guard<T>(call: Promise<T>): Promise<T> {
     if (error instanceof ConditionalCheckFailedException) throw error;
     throw translateStoreError(error);
   }
+}
+
+/** What `seq` holds: the event when its key was bound to `seq`, else a filler (the key was bound to another seq). */
+function recordedAt(runId: string, seq: number, event: NewRunEvent, bound: boolean): RunEvent {
+  return toRunEvent(runId, seq, bound ? event : { type: FILLER_EVENT_TYPE, at: event.at, data: {} });
 }
 
 function toRunEvent(runId: string, seq: number, event: NewRunEvent): RunEvent {
