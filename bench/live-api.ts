@@ -6,7 +6,7 @@
  */
 import { BraidHttpClient } from '../client/http-client';
 import { LiveClient, TERMINAL_EVENT_TYPES } from '../client/ws-client';
-import { createLocalStack, type LocalStack } from '../infra/local/stack';
+import { createLocalStack, type LocalStack, type LocalStackOptions } from '../infra/local/stack';
 import type { RunEvent } from '../shared/model/types';
 import { quantile } from './stats';
 
@@ -49,8 +49,8 @@ function countLiveWrites(stack: LocalStack): { start(): void; stop(): number } {
 }
 
 /** Starts an in-memory local stack with quiet logs. */
-export function startStack(): Promise<LocalStack> {
-  return createLocalStack({ inMemory: true, logLevel: 'SILENT' });
+export function startStack(options: Pick<LocalStackOptions, 'livePoster'> = {}): Promise<LocalStack> {
+  return createLocalStack({ inMemory: true, logLevel: 'SILENT', ...options });
 }
 
 /** A run of a `sleep` node (time to subscribe) then `steps` echo-and-sleep nodes in a chain. */

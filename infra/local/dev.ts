@@ -2,7 +2,8 @@
  * `npm run dev`: the local stack on 127.0.0.1 (`PORT`, default 3000; `WS_PORT`, default 3001), data under
  * `BRAID_DATA_DIR` (default `.braid/`), and the web console at `http://127.0.0.1:3000/` (built first unless
  * `BRAID_CONSOLE=prebuilt`; `BRAID_CONSOLE=0` turns it off), DynamoDB (dynalite) in a Worker thread unless
- * `BRAID_LOCAL_STORE=in-process`. Prints the URLs; Ctrl-C stops it.
+ * `BRAID_LOCAL_STORE=in-process`, and the live fan-out posting to the WebSocket server's sockets in-process unless
+ * `BRAID_LOCAL_POSTER=management-api`. Prints the URLs; Ctrl-C stops it.
  */
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
@@ -26,6 +27,8 @@ const config = readConfig(
     BRAID_EGRESS_ALLOW: z.string().default(''),
     /** Where dynalite runs: `worker` (default: its own thread, a second core) or `in-process` (Braid's event loop). */
     BRAID_LOCAL_STORE: z.enum(['worker', 'in-process']).default('worker'),
+    /** How the fan-out posts to WebSocket clients: `sockets` (default, in-process) or `management-api` (the AWS SDK over HTTP, as on AWS). */
+    BRAID_LOCAL_POSTER: z.enum(['sockets', 'management-api']).default('sockets'),
   }),
 );
 
@@ -39,7 +42,7 @@ const [tool, agent] = demo;
 const demoWorkflow = config.BRAID_DEMO === '1' ? JSON.parse(await readFile(new URL('../../examples/hotel-booking.json', import.meta.url), 'utf8')) as unknown : undefined;
 const stack = await createLocalStack({
   port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR, egressAllow: config.BRAID_EGRESS_ALLOW,
-  store: config.BRAID_LOCAL_STORE,
+  store: config.BRAID_LOCAL_STORE, livePoster: config.BRAID_LOCAL_POSTER,
   ...(config.BRAID_CONSOLE === '0' ? {} : { console: { distDir: CONSOLE_DIST_DIR, ...(demoWorkflow ? { demoWorkflow } : {}) } }),
 });
 // The executor may reach the demo servers (exactly their host:port) and whatever BRAID_EGRESS_ALLOW holds; nothing else on loopback.

@@ -22,7 +22,7 @@ import { setCursorKey } from '../../shared/store/cursor';
 import { hkdfSync } from 'node:crypto';
 import { startDynamo, type LocalDynamo, type LocalStoreMode } from './dynamo';
 import { startHttpServer } from './http-server';
-import { wireLive } from './live-wiring';
+import { wireLive, type LocalPosterMode } from './live-wiring';
 import { wireRuns, type ExecutorWrapper } from './runs-wiring';
 import { createHandler as createNotifyHandler } from '../../functions/notify/handler';
 import { LocalGateTimers } from './local-gate-timers';
@@ -56,6 +56,11 @@ export interface LocalStackOptions {
   orchestrator?: Orchestrator;
   /** Start the WebSocket API. @default true */
   live?: boolean;
+  /**
+   * How the live fan-out posts to local connections (see `LocalPosterMode`): `sockets` in-process, or
+   * `management-api` through the AWS SDK and the local Management API, as on AWS. @default "sockets"
+   */
+  livePoster?: LocalPosterMode;
   /** Handler log level. @default POWERTOOLS_LOG_LEVEL, else INFO */
   logLevel?: LogLevel;
   /** @default "braid" */
@@ -165,7 +170,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     const compile = createCompileHandler({ store, orchestrator: runs.orchestrator, logger: logger('braid-compile'), executorArn: LOCAL_EXECUTOR_ARN, clock: options.clock, quotas });
 
     // The WebSocket API starts first: the console's config names its URL.
-    const live = options.live === false ? undefined : await wireLive({ table, verifyToken, port: options.wsPort ?? 0 });
+    const live = options.live === false ? undefined : await wireLive({ table, verifyToken, port: options.wsPort ?? 0, ...(options.livePoster ? { poster: options.livePoster } : {}) });
     if (live) closers.push(() => live.close());
     const fallback = options.console
       ? createConsoleHandler({ ...options.console, wsUrl: live?.wsUrl, signToken: (userId) => signLocalToken(signingKey, userId) })

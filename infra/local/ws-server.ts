@@ -2,7 +2,8 @@
  * The local WebSocket API: a `ws` server that turns connects, messages and closes into API Gateway WebSocket
  * events and calls the same handlers as AWS (the authorizer first), and, on the same port, the Management
  * API's `@connections/{id}` endpoint (POST, GET, DELETE), so `ApiGatewayManagementApiClient` with
- * `endpoint` = `callbackUrl` reaches these sockets.
+ * `endpoint` = `callbackUrl` reaches these sockets. `post` is that endpoint's POST without the HTTP round trip
+ * (the local stack's socket poster, `socket-poster.ts`).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -48,10 +49,18 @@ export interface LocalWsServer {
   port: number;
   /** Open connections by id. */
   connections: ReadonlyMap<string, WebSocket>;
+  /**
+   * What a Management API POST of `text` to the connection does, in-process: `ok` (sent as one text frame),
+   * `gone` (HTTP 410: unknown or closing) or `too_large` (HTTP 413: over 128 KB).
+   */
+  post(connectionId: string, text: string): LocalPostOutcome;
   /** Drops a connection abruptly (no close handshake), as a network failure would; `$disconnect` still runs. */
   drop(connectionId: string): void;
   close(): Promise<void>;
 }
+
+/** What a post to a local connection did (the Management API answers 200, 410 and 413). */
+export type LocalPostOutcome = 'ok' | 'gone' | 'too_large';
 
 /** API Gateway's limits: 128 KB per message (client and Management API), frames of 32 KB. */
 const MAX_MESSAGE_BYTES = 128 * 1024;
@@ -164,12 +173,26 @@ export async function startWsServer(options: WsServerOptions): Promise<LocalWsSe
     }
   }
 
+  /** The connection's socket while it is open. */
+  function open(connectionId: string): WebSocket | undefined {
+    const ws = sockets.get(connectionId);
+    return ws && ws.readyState === ws.OPEN ? ws : undefined;
+  }
+
+  function post(connectionId: string, text: string): LocalPostOutcome {
+    const ws = open(connectionId);
+    if (!ws) return 'gone';
+    if (Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES) return 'too_large';
+    ws.send(text);
+    return 'ok';
+  }
+
   async function onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const match = /\/@connections\/([^/?]+)$/.exec(new URL(req.url ?? '/', 'http://local').pathname);
     if (!match?.[1]) return sendError(res, 404, 'NotFoundException', 'not found');
     const connectionId = decodeURIComponent(match[1]);
-    const ws = sockets.get(connectionId);
-    if (!ws || ws.readyState !== ws.OPEN) return sendError(res, 410, 'GoneException', `connection ${connectionId} is gone`);
+    const ws = open(connectionId);
+    if (!ws) return sendError(res, 410, 'GoneException', `connection ${connectionId} is gone`);
     if (req.method === 'POST') {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -178,7 +201,8 @@ export async function startWsServer(options: WsServerOptions): Promise<LocalWsSe
         if (size > MAX_MESSAGE_BYTES) return sendError(res, 413, 'PayloadTooLargeException', 'message too large');
         chunks.push(chunk as Buffer);
       }
-      ws.send(Buffer.concat(chunks).toString('utf8'));
+      const outcome = post(connectionId, Buffer.concat(chunks).toString('utf8'));
+      if (outcome === 'gone') return sendError(res, 410, 'GoneException', `connection ${connectionId} is gone`);
       res.writeHead(200).end();
       return;
     }
@@ -219,6 +243,7 @@ export async function startWsServer(options: WsServerOptions): Promise<LocalWsSe
     callbackUrl: `http://${host}:${port}/${stage}`,
     port,
     connections: sockets,
+    post,
     drop(connectionId) {
       sockets.get(connectionId)?.terminate();
     },
