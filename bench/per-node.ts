@@ -54,7 +54,12 @@ export interface PerNodeResult {
   concurrent: { runs: number; nodesPerRun: number; wallMs: number; callsPerNode: number; cpuMsPerNode: number; mainCpuMsPerNode: number };
   /** The machine's 1-minute load average when the measurement ended (the machine is shared). */
   load: number;
+  /** Nodes/s of the unmeasured warm-up rounds of the concurrent workload, in order (the first on a cold stack). */
+  warmRates: number[];
 }
+
+/** Unmeasured rounds of the concurrent workload before the measurements (see `perNode`). */
+const WARM_ROUNDS = 2;
 
 const context = new AsyncLocalStorage<{ action: string }>();
 
@@ -190,11 +195,16 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20, store: Lo
     const concurrentWf = await http.createWorkflow(echoChain(nodesPerRun, `bench-concurrent-${nodesPerRun}`));
     const warmRuns = [(await http.startRun(chainWf.id, { start: 0 })).runId, (await http.startRun(concurrentWf.id, { start: 0 })).runId];
     await finished(warmRuns, 10 * 60_000);
-    // Then the concurrent workload once, unmeasured: a fresh stack's dynalite (a new isolate with the worker store)
-    // and the stack's code paths are still being compiled by V8 for the first few hundred requests, which a dev
-    // server that has been up for a minute, or a warm Lambda container, has long done.
-    const warmConcurrent = await Promise.all(Array.from({ length: runs }, async (_, i) => (await http.startRun(concurrentWf.id, { start: i })).runId));
-    await finished(warmConcurrent, 10 * 60_000);
+    // Then the concurrent workload, unmeasured, WARM_ROUNDS times: on a fresh stack V8 is still compiling the stack's
+    // and dynalite's hot paths (dynalite in a new isolate with the worker store) for the first few hundred nodes,
+    // which a dev server that has been up for a minute, or a warm Lambda container, has long done. Their rates are
+    // reported beside the measured ones.
+    const warmRates: number[] = [];
+    for (let round = 0; round < WARM_ROUNDS; round++) {
+      const from = performance.now();
+      const ids = await Promise.all(Array.from({ length: runs }, async (_, i) => (await http.startRun(concurrentWf.id, { start: i })).runId));
+      warmRates.push((runs * nodesPerRun) / ((await finished(ids, 10 * 60_000)) - from) * 1000);
+    }
 
     // The 50-node chain, alone.
     counter.reset();
@@ -229,6 +239,7 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20, store: Lo
       handlerMs: mine.map((i) => i.end - i.start),
       concurrent: { runs, nodesPerRun, wallMs: end - started, callsPerNode: concurrentCalls / (runs * nodesPerRun), cpuMsPerNode: (cpu.user + cpu.system) / 1000 / (runs * nodesPerRun), mainCpuMsPerNode: mainCpu / 1000 / (runs * nodesPerRun) },
       load: loadavg()[0] ?? Number.NaN,
+      warmRates,
     };
   } finally {
     await stack.close();
@@ -288,7 +299,7 @@ export interface PerNodeComparison {
  * Measures the in-process store and the worker store `repeats` times each, alternating (so a busy minute of the shared
  * machine weighs on both), then the stack starts of both.
  */
-export async function perNodeComparison(chain = 50, runs = 10, nodesPerRun = 20, repeats = 3): Promise<PerNodeComparison> {
+export async function perNodeComparison(chain = 50, runs = 10, nodesPerRun = 20, repeats = 5): Promise<PerNodeComparison> {
   const inProcess: PerNodeResult[] = [];
   const worker: PerNodeResult[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -340,7 +351,7 @@ export function perNodeSection(comparison: PerNodeComparison): string {
   return [
     '## 10. Per node: store round trips, overhead, throughput',
     '',
-    `Local stack (\`createLocalStack\`, in memory: dynalite, aws-local-stepfunctions, the executor's real handler; \`bench/per-node.ts\`), measured ${repeats} times each, alternating, each on a fresh stack, in a process of its own (so the heap and workers of the bench's other sections do not weigh on it): dynalite on Braid's event loop (\`store: 'in-process'\`, what the tests use) and in a Worker thread (\`store: 'worker'\`, what \`npm run dev\` uses). A chain of ${r.chainNodes} builtin \`echo\` nodes, each binding the previous node's output, after one warm-up run of each measured workflow (a warm process has read the version once) and one unmeasured round of the concurrent workload below (V8 has compiled the stack's and dynalite's hot paths, as in a dev server that has been up for a minute; without it, the first of three repetitions was the slowest: in the run before this warm-up existed, an 18.8 ms overhead against 11.1 ms in the third, and 56 against 84 nodes/s, in-process). Round trips: every DynamoDB command sent inside an executor \`execute\` invocation (an \`AsyncLocalStorage\` context set around each invocation; the emulated stream's fan-out runs outside it), divided by the nodes. Step: from one node's Task invocation to the next one's; the same ASL on the bare engine with no-op tasks gives the engine's own step. Throughput: ${r.concurrent.runs} chains of ${r.concurrent.nodesPerRun} \`echo\` nodes started at once, from the first start request to the last \`finalize\` task returning. Stack start: an in-memory stack without the WebSocket API (as the tests start theirs) started then closed ${c.starts.worker.startMs.length} times after one unmeasured start, medians. Steps are pooled over the repetitions (their p50 and p90); throughput and CPU are the median repetition's.`,
+    `Local stack (\`createLocalStack\`, in memory: dynalite, aws-local-stepfunctions, the executor's real handler; \`bench/per-node.ts\`), measured ${repeats} times each, alternating, each on a fresh stack, in a process of its own (so the heap and workers of the bench's other sections do not weigh on it): dynalite on Braid's event loop (\`store: 'in-process'\`, what the tests use) and in a Worker thread (\`store: 'worker'\`, what \`npm run dev\` uses). A chain of ${r.chainNodes} builtin \`echo\` nodes, each binding the previous node's output, after one warm-up run of each measured workflow (a warm process has read the version once) and ${WARM_ROUNDS} unmeasured rounds of the concurrent workload below (V8 has compiled the stack's and dynalite's hot paths, as in a dev server that has been up for a minute; their rates are in the table: the first round runs on a cold stack). Round trips: every DynamoDB command sent inside an executor \`execute\` invocation (an \`AsyncLocalStorage\` context set around each invocation; the emulated stream's fan-out runs outside it), divided by the nodes. Step: from one node's Task invocation to the next one's; the same ASL on the bare engine with no-op tasks gives the engine's own step. Throughput: ${r.concurrent.runs} chains of ${r.concurrent.nodesPerRun} \`echo\` nodes started at once, from the first start request to the last \`finalize\` task returning. Stack start: an in-memory stack without the WebSocket API (as the tests start theirs) started then closed ${c.starts.worker.startMs.length} times after one unmeasured start, medians. Steps are pooled over the repetitions (their p50 and p90); throughput and CPU are the median repetition's.`,
     '',
     table(['measure', 'in-process store', 'worker store', `before (${BEFORE.date || 'not measured'}; in-process)`, 'target'], [
       row('store round trips per executed node (chain)', (x) => fixed(x.chainCalls.total, 2), fixed(BEFORE.roundTrips, 2), `≤ 6 (${mark(both.every((x) => x.chainCalls.total <= 6))})`),
@@ -356,6 +367,10 @@ export function perNodeSection(comparison: PerNodeComparison): string {
       row('CPU time per node, main thread (ms): what is left on Braid\'s event loop', (x) => fixed(x.concurrent.mainCpuMsPerNode, 1)),
       row(`nodes/s, ${r.concurrent.runs} concurrent ${r.concurrent.nodesPerRun}-node runs (median repetition)`, (_, f) => fixed(f.nodesPerSecond, 1), fixed(BEFORE.nodesPerSecond, 1), `≥ 100 (${marks((f) => f.nodesPerSecond >= 100)})`),
       [`nodes/s, each of the ${repeats} repetitions`, c.inProcess.nodesPerSecondEach.map((v) => fixed(v, 1)).join(' / '), c.worker.nodesPerSecondEach.map((v) => fixed(v, 1)).join(' / '), '', ''],
+      ...Array.from({ length: WARM_ROUNDS }, (_, round) => [
+        `nodes/s, unmeasured warm-up round ${round + 1} on each fresh stack${round === 0 ? ' (cold)' : ''}, median of the repetitions`,
+        fixed(median(comparison.inProcess.map((x) => x.warmRates[round] as number)), 1), fixed(median(comparison.worker.map((x) => x.warmRates[round] as number)), 1), '', '',
+      ]),
       ['stack start, in memory (ms)', start(c.starts.inProcess), start(c.starts.worker), '', ''],
       row('1-minute load average, highest at the end of a repetition', (x) => fixed(x.load, 1)),
     ]),
@@ -375,7 +390,7 @@ export function perNodeSection(comparison: PerNodeComparison): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [chain, runs, perRun, repeats] = process.argv.slice(2).map(Number);
-  perNodeComparison(chain || 50, runs || 10, perRun || 20, repeats || 3).then((r) => {
+  perNodeComparison(chain || 50, runs || 10, perRun || 20, repeats || 5).then((r) => {
     console.log(perNodeSection(r));
     process.exit(0);
   }, (error: unknown) => {
