@@ -33,7 +33,13 @@ export interface LocalOrchestratorOptions {
   dataDir?: string;
   /** Milliseconds before each retry, by state name, instead of the ASL intervals (tests). @default the ASL's */
   retryIntervalOverrides?: Record<string, number | number[]>;
-  /** Reports a finalizer that threw (the execution itself has ended either way). @default console.error */
+  /**
+   * How often a finalizer that threw is called again with the same event, and the first delay (doubling), as
+   * EventBridge retries its target (`retryAttempts: 4` in the CDK stack; AWS spaces them over minutes). After the
+   * last, the error is reported and the local stack's periodic sweep closes the run. @default 4 retries from 1 s
+   */
+  finalizerRetry?: { retries?: number; firstDelayMs?: number };
+  /** Reports a finalizer that threw on its last try (the execution itself has ended either way). @default console.error */
   onFinalizerError?: (error: unknown) => void;
 }
 
@@ -239,10 +245,22 @@ export class LocalOrchestrator implements Orchestrator {
       },
     };
     if (!this.options.finalizer || (this.closing && outcome.status === 'ABORTED')) return;
-    try {
-      await this.options.finalizer(event);
-    } catch (error) {
-      (this.options.onFinalizerError ?? ((e: unknown) => console.error('finalizer failed', e)))(error);
+    const retries = this.options.finalizerRetry?.retries ?? 4;
+    let delayMs = this.options.finalizerRetry?.firstDelayMs ?? 1_000;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.options.finalizer(event);
+        return;
+      } catch (error) {
+        // A shutdown stops the retries: the run stays active and the next start resumes or sweeps it.
+        if (attempt >= retries || this.closing) {
+          (this.options.onFinalizerError ?? ((e: unknown) => console.error('finalizer failed', e)))(error);
+          return;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs *= 2;
+      if (this.closing) return;
     }
   }
 }

@@ -2,6 +2,7 @@
  * Seam for runs in the local stack: the orchestrator (aws-local-stepfunctions adapter), the executor wiring,
  * and the gate function. The api function builds its run routes itself from the orchestrator it is given.
  */
+import { randomUUID } from 'node:crypto';
 import type { RouteHandlers } from '../../functions/http/app';
 import type { RouteOwner } from '../../functions/http/routes';
 import { createHandler as createExecutorHandler } from '../../functions/executor/handler';
@@ -42,6 +43,18 @@ export interface RunsWiringContext {
   metrics?: MetricSink;
   /** Wraps the executor handler as the local orchestrator calls it (tests). @default none */
   wrapExecutor?: ExecutorWrapper;
+  /**
+   * Every how many ms the finalizer's scheduled sweep runs (the CDK stack's rule: every 15 minutes); 0: never.
+   * Only with the local orchestrator. @default 900000
+   */
+  sweepIntervalMs?: number;
+  /** The local orchestrator's retries of a finalizer that threw. @default 4 retries from 1 s */
+  finalizerRetry?: { retries?: number; firstDelayMs?: number };
+}
+
+/** The scheduled event of the CDK stack's sweep rule, as EventBridge delivers it. */
+function scheduledEvent(now: Date): object {
+  return { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: now.toISOString(), region: 'local', resources: [], detail: {} };
 }
 
 /** The executor handler as the local orchestrator calls it. */
@@ -89,6 +102,7 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
     finalizer: (event) => finalizer(event),
     ...(ctx.dataDir ? { dataDir: ctx.dataDir } : {}),
     ...(ctx.retryIntervalOverrides ? { retryIntervalOverrides: ctx.retryIntervalOverrides } : {}),
+    ...(ctx.finalizerRetry ? { finalizerRetry: ctx.finalizerRetry } : {}),
     onFinalizerError: (error) => logger.error('finalizer failed', { error: error as Error }),
   });
   const orchestrator = ctx.orchestrator ?? local!;
@@ -100,9 +114,27 @@ export async function wireRuns(ctx: RunsWiringContext): Promise<RunsWiring> {
     if (resumed.resumed.length > 0) logger.info('runs resumed after a restart', { runs: resumed.resumed });
     for (const { runId, error } of resumed.failed) logger.error('run not resumed', { runId, error: error as Error });
   }
+  // The sweep closes a run whose status event the finalizer failed on after every retry, as on AWS.
+  const sweepEvery = ctx.sweepIntervalMs ?? 15 * 60_000;
+  let sweeping: Promise<unknown> | undefined;
+  const sweeps = local && sweepEvery > 0
+    ? setInterval(() => {
+      if (sweeping) return;
+      sweeping = finalizer(scheduledEvent(ctx.clock?.() ?? new Date()))
+        .catch((error: unknown) => logger.error('sweep failed', { error: error as Error }))
+        .finally(() => { sweeping = undefined; });
+    }, sweepEvery)
+    : undefined;
+  sweeps?.unref();
   return {
     orchestrator,
     functions: { gate },
-    ...(local ? { close: async () => local.close() } : {}),
+    ...(local ? {
+      close: async () => {
+        clearInterval(sweeps);
+        local.close();
+        await sweeping;
+      },
+    } : {}),
   };
 }

@@ -93,6 +93,10 @@ export interface LocalStackOptions {
   startEventDeferMs?: number;
   /** Wraps the executor as the local orchestrator invokes it (tests: duplicate or overlapping deliveries). */
   wrapExecutor?: ExecutorWrapper;
+  /** Every how many ms the finalizer's sweep of active runs runs, as the CDK stack's 15-minute rule; 0: never. @default 900000 */
+  sweepIntervalMs?: number;
+  /** Retries of a finalizer call that threw, as EventBridge retries its target. @default 4 retries from 1 s, doubling */
+  finalizerRetry?: { retries?: number; firstDelayMs?: number };
 }
 
 /** A running local stack. */
@@ -160,6 +164,8 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       executors: { egress, secrets: (ownerId, name) => vault.get(ownerId, name) },
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
       ...(options.wrapExecutor ? { wrapExecutor: options.wrapExecutor } : {}),
+      ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(options.finalizerRetry ? { finalizerRetry: options.finalizerRetry } : {}),
       ...startEventDefer(options.startEventDeferMs),
       ...(options.inMemory ? {} : { dataDir }), ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),

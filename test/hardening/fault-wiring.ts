@@ -98,6 +98,8 @@ export async function startFaultyRuntime(profile: FaultProfile, retryStates: str
       }
     },
     retryIntervalOverrides: Object.fromEntries(retryStates.map((s) => [s, 5])),
+    // The wrapper above is this harness's EventBridge: no more retries on top of it.
+    finalizerRetry: { retries: 0 },
     onFinalizerError: () => undefined,
   });
   const orchestrator = withOrchestratorFaults(local, profile.orchestrator, random);
