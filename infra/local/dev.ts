@@ -11,6 +11,7 @@ import { startDemoAgent } from '../../examples/demo-agent';
 import { startDemoTool } from '../../examples/demo-tool';
 import { readConfig } from '../../functions/http/config';
 import { buildConsole } from './console-build';
+import { DataDirInUseError } from './data-dir-lock';
 import { CONSOLE_DIST_DIR } from './console-server';
 import { createLocalStack, DEFAULT_DATA_DIR } from './stack';
 
@@ -44,6 +45,13 @@ const stack = await createLocalStack({
   port: config.PORT, wsPort: config.WS_PORT, dataDir: config.BRAID_DATA_DIR, egressAllow: config.BRAID_EGRESS_ALLOW,
   store: config.BRAID_LOCAL_STORE, livePoster: config.BRAID_LOCAL_POSTER,
   ...(config.BRAID_CONSOLE === '0' ? {} : { console: { distDir: CONSOLE_DIST_DIR, ...(demoWorkflow ? { demoWorkflow } : {}) } }),
+}).catch((error: unknown) => {
+  // A folder another stack holds: say so plainly (no stack trace), and stop the demo servers with the process.
+  if (error instanceof DataDirInUseError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
 });
 // The executor may reach the demo servers (exactly their host:port) and whatever BRAID_EGRESS_ALLOW holds; nothing else on loopback.
 for (const server of demo) stack.egress.allowlist.add(new URL(server.url).host);

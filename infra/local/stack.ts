@@ -20,6 +20,7 @@ import { createEgressGuard, type EgressAllowlist, type EgressGuard } from '../..
 import { createLocalVault, loadOrCreateSecretsKey } from '../../shared/secrets/local-vault';
 import { setCursorKey } from '../../shared/store/cursor';
 import { hkdfSync } from 'node:crypto';
+import { lockDataDir } from './data-dir-lock';
 import { startDynamo, type LocalDynamo, type LocalStoreMode } from './dynamo';
 import { startHttpServer } from './http-server';
 import { wireLive, type LocalPosterMode } from './live-wiring';
@@ -133,6 +134,10 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
   };
   try {
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+    if (!options.inMemory) {
+      const lock = await lockDataDir(dataDir);
+      closers.push(() => lock.release());
+    }
     const table = await startDynamo({
       tableName: options.tableName ?? 'braid', ...(options.inMemory ? {} : { path: join(dataDir, 'dynamodb') }), ...(options.store ? { store: options.store } : {}),
     });
