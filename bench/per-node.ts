@@ -199,11 +199,15 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20, store: Lo
     // and dynalite's hot paths (dynalite in a new isolate with the worker store) for the first few hundred nodes,
     // which a dev server that has been up for a minute, or a warm Lambda container, has long done. Their rates are
     // reported beside the measured ones.
+    /** `runs` runs of the concurrent workflow started at once; resolves with their ids and when the last one ended. */
+    const concurrentRound = async (): Promise<{ runIds: string[]; end: number }> => {
+      const runIds = await Promise.all(Array.from({ length: runs }, async (_, i) => (await http.startRun(concurrentWf.id, { start: i })).runId));
+      return { runIds, end: await finished(runIds, 10 * 60_000) };
+    };
     const warmRates: number[] = [];
     for (let round = 0; round < WARM_ROUNDS; round++) {
       const from = performance.now();
-      const ids = await Promise.all(Array.from({ length: runs }, async (_, i) => (await http.startRun(concurrentWf.id, { start: i })).runId));
-      warmRates.push((runs * nodesPerRun) / ((await finished(ids, 10 * 60_000)) - from) * 1000);
+      warmRates.push((runs * nodesPerRun) / ((await concurrentRound()).end - from) * 1000);
     }
 
     // The 50-node chain, alone.
@@ -221,8 +225,7 @@ export async function perNode(chain = 50, runs = 10, nodesPerRun = 20, store: Lo
     const cpuBefore = process.cpuUsage();
     const mainCpuBefore = mainThreadCpu();
     const started = performance.now();
-    const runIds = await Promise.all(Array.from({ length: runs }, async (_, i) => (await http.startRun(concurrentWf.id, { start: i })).runId));
-    const end = await finished(runIds, 10 * 60_000);
+    const { runIds, end } = await concurrentRound();
     const cpu = process.cpuUsage(cpuBefore);
     const mainCpu = mainThreadCpu() - mainCpuBefore;
     for (const id of runIds) await expectSucceeded(id);

@@ -21,7 +21,6 @@ import { learnedRatio, materialize, measuredRatio, simulatedRatio, suite, VARIAN
 import { dagWorkflow } from './dags';
 import { mapBench } from './map';
 import { eventLogCost } from './event-log-cost';
-
 import { fixed, median, quantile, table } from './stats';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -40,6 +40,8 @@ function alive(pid: number): boolean {
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   await mkdir(dataDir, { recursive: true });
   const file = join(dataDir, FILE);
+  /** The pid in the file (`NaN` when it is gone or unreadable). */
+  const holder = async () => Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
   // Two tries: the second after removing a file whose process has died.
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
@@ -50,11 +52,11 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const pid = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new DataDirInUseError(dataDir, pid);
-    if (pid === process.pid) throw new DataDirInUseError(dataDir, pid);
+    const pid = await holder();
+    // This process (another stack of it) or a live one holds it.
+    if (pid === process.pid || (pid > 0 && alive(pid))) throw new DataDirInUseError(dataDir, pid);
     await rm(file, { force: true });
   }
   // Another process took it between our removal of a dead process's file and our try: it holds it now.
-  throw new DataDirInUseError(dataDir, Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10));
+  throw new DataDirInUseError(dataDir, await holder());
 }
